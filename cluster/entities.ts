@@ -1,0 +1,7 @@
+/**
+ * Every MikroORM entity of Kefu, in one list: the ORM is initialised with it, and the migrations of
+ * both dialects (cluster/migrations/) are generated from it.
+ */
+import { SetupToken } from '../actors/directory/setup-token.entity.ts';
+
+export const ENTITIES = [SetupToken];

@@ -1,0 +1,35 @@
+/**
+ * The local infrastructure started by `cluster/infra` (MariaDB, Redis, NATS, Kafka, Elasticsearch,
+ * Prometheus on loopback). The script is the single source of its addresses: this module asks it
+ * (`cluster/infra env`) rather than repeating ports here.
+ */
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const INFRA_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'infra');
+
+export type LocalInfra = {
+  readonly KEFU_MYSQL_URL: string;
+  readonly KEFU_REDIS_URL: string;
+  readonly KEFU_TRANSPORTER: string;
+  readonly KEFU_KAFKA_BROKERS: string;
+  readonly KEFU_ELASTICSEARCH_URL: string;
+  readonly KEFU_PROMETHEUS_URL: string;
+  readonly KEFU_PROMETHEUS_TARGETS_DIR: string;
+};
+
+export function localInfraEnv(): LocalInfra {
+  const out = execFileSync(INFRA_SCRIPT, ['env'], { encoding: 'utf8' });
+  const env: Record<string, string> = {};
+  for (const line of out.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0) env[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return env as LocalInfra;
+}
+
+/** Starts whatever part of the local infrastructure is not reachable yet (idempotent). */
+export function localInfraUp(services: readonly string[] = []): void {
+  execFileSync(INFRA_SCRIPT, ['up', ...services], { stdio: ['ignore', 'inherit', 'inherit'] });
+}

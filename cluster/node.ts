@@ -1,0 +1,156 @@
+/**
+ * A Kefu node: one process hosting a Moleculer broker, the roles it was given, and one HTTP/WebSocket
+ * listener. Embedded mode is a node with every role, no transporter and SQLite; cluster mode is the
+ * same code with a role list and the real backends.
+ *
+ * Start-up order: database (migrate, first-run setup token) → cluster backends → broker → listener.
+ * Readiness turns true only after all of them. Stopping reverses the order and is idempotent.
+ */
+import { join } from 'node:path';
+import { ServiceBroker, type Logger } from 'moleculer';
+import { ensureSetupToken, type SetupState } from '../actors/directory/setup.ts';
+import { opsRoutes, type Readiness } from '../gateways/ops.routes.ts';
+import { startHttpServer, type HttpServer, type RouteModule } from '../gateways/server.ts';
+import { webRoutes } from '../gateways/web.routes.ts';
+import { brokerOptions } from '../moleculer.config.ts';
+import type { Backends } from './backends.ts';
+import type { KefuConfig } from './config.ts';
+import { migrateDatabase, openDatabase, type Database, type DatabaseTarget } from './database.ts';
+import { createNodeMetrics } from './metrics.ts';
+import { moleculerMetricsRenderer } from './moleculer-metrics.ts';
+import { KEFU_VERSION } from './version.ts';
+
+export const EMBEDDED_DATABASE_FILE = 'kefu.sqlite';
+const BACKEND_START_TIMEOUT_MS = 60_000;
+
+export type KefuNode = {
+  readonly config: KefuConfig;
+  readonly broker: ServiceBroker;
+  readonly database: Database;
+  readonly backends: Backends | null;
+  /** The bound HTTP port (the configured one, or the OS's choice when KEFU_PORT=0). */
+  readonly port: number;
+  readonly url: string;
+  readonly setup: SetupState;
+  stop(): Promise<void>;
+};
+
+function databaseTarget(config: KefuConfig): DatabaseTarget {
+  return config.cluster
+    ? { dialect: 'mysql', url: config.cluster.mysqlUrl }
+    : { dialect: 'sqlite', file: join(config.dataDir, EMBEDDED_DATABASE_FILE) };
+}
+
+function announceSetup(logger: Logger, setup: SetupState, url: string): void {
+  switch (setup.status) {
+    case 'complete':
+      return;
+    case 'issued':
+      // Printed once, on purpose outside the logger's formatting so it is easy to copy.
+      process.stdout.write(
+        [
+          '',
+          '  ┌─ First-run setup ──────────────────────────────────────────────────────',
+          '  │ No administrator exists yet. Create the first one with this one-time token:',
+          `  │   ${setup.token}`,
+          `  │ at ${url}/setup  (valid until ${setup.expiresAt.toISOString()})`,
+          '  └────────────────────────────────────────────────────────────────────────',
+          '',
+        ].join('\n') + '\n',
+      );
+      return;
+    case 'pending':
+      logger.info(
+        `First-run setup is pending: use the token printed by node ${setup.issuedByNode} ` +
+          `(valid until ${setup.expiresAt.toISOString()}), or issue a new one with \`kefu setup-token\`.`,
+      );
+      return;
+    default: {
+      const never: never = setup;
+      throw new Error(`unknown setup state ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+export async function startNode(config: KefuConfig): Promise<KefuNode> {
+  const metrics = createNodeMetrics({ node: config.nodeId, mode: config.mode, roles: [...config.roles], version: KEFU_VERSION });
+  const broker = new ServiceBroker(brokerOptions(config));
+  const moleculerMetrics = moleculerMetricsRenderer(broker);
+  const logger = broker.getLogger('kefu-node');
+
+  let database: Database | null = null;
+  let backends: Backends | null = null;
+  let http: HttpServer | null = null;
+  let ready = false;
+  let stopping: Promise<void> | null = null;
+
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      ready = false;
+      http?.close();
+      await broker.stop().catch((e: unknown) => logger.warn('broker stop failed', e));
+      await backends?.close();
+      await database?.close();
+    })());
+
+  try {
+    database = await openDatabase(databaseTarget(config));
+    const applied = await migrateDatabase(database);
+    if (applied.length > 0) logger.info(`database migrated: ${applied.join(', ')}`);
+    const setup = await ensureSetupToken(database.orm.em.fork(), {
+      now: new Date(),
+      nodeId: config.nodeId,
+      rotate: config.mode === 'embedded',
+    });
+
+    if (config.cluster) {
+      // Loaded only in cluster mode: the Redis, Kafka and Elasticsearch clients cost ~30 MB of RSS
+      // that an embedded node has no use for.
+      const { connectBackends } = await import('./backends.ts');
+      backends = await connectBackends(config.cluster, { clientId: `kefu-${config.nodeId}`, timeoutMs: BACKEND_START_TIMEOUT_MS });
+    }
+
+    await broker.start();
+
+    const db = database;
+    const cluster = backends;
+    const readiness = async (): Promise<Readiness> => {
+      if (!ready) return { ready: false, checks: { node: stopping ? 'stopping' : 'starting' } };
+      const checks: Record<string, string> = {};
+      const probe = async (name: string, fn: () => Promise<unknown>): Promise<void> => {
+        try {
+          await fn();
+          checks[name] = 'ok';
+        } catch (error) {
+          checks[name] = error instanceof Error ? error.message : String(error);
+        }
+      };
+      await Promise.all([probe('database', () => db.ping()), ...(cluster ? [probe('backends', () => cluster.check())] : [])]);
+      return { ready: Object.values(checks).every((v) => v === 'ok'), checks };
+    };
+    const routes: RouteModule[] = [
+      opsRoutes({
+        node: config.nodeId,
+        mode: config.mode,
+        readiness,
+        metrics: async () => ({
+          contentType: metrics.registry.contentType,
+          body: (await metrics.registry.metrics()) + moleculerMetrics(),
+        }),
+        onError: (error) => logger.error('HTTP handler failed', error),
+      }),
+    ];
+    if (config.roles.has('gateway')) routes.push(webRoutes());
+    http = await startHttpServer({ host: config.host, port: config.port, routes });
+
+    const url = config.port === 0 ? config.publicUrl.replace(/:0$/, `:${http.port}`) : config.publicUrl;
+    ready = true;
+    metrics.startupSeconds.set(process.uptime());
+    logger.info(`Kefu ${KEFU_VERSION} ${config.mode} node ${config.nodeId} [${[...config.roles].join(',')}] ready at ${url}`);
+    announceSetup(logger, setup, url);
+    return { config, broker, database, backends, port: http.port, url, setup, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

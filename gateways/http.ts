@@ -1,0 +1,68 @@
+/**
+ * Small helpers for uWebSockets.js HTTP handlers. The rules they encode (from uWS's own examples):
+ * - copy what you need out of `req` before any `await` (it is stack-allocated and dies with the
+ *   synchronous handler);
+ * - an async handler must register `onAborted`, and must not touch `res` after the client went away;
+ * - writes after an `await` go inside `res.cork()` so status, headers and body leave in one packet.
+ */
+import type { HttpResponse } from 'uWebSockets.js';
+
+export type Reply = {
+  readonly status: number;
+  readonly body: string | Uint8Array;
+  readonly headers?: Readonly<Record<string, string>>;
+};
+
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+  200: '200 OK',
+  204: '204 No Content',
+  400: '400 Bad Request',
+  403: '403 Forbidden',
+  404: '404 Not Found',
+  405: '405 Method Not Allowed',
+  500: '500 Internal Server Error',
+  503: '503 Service Unavailable',
+};
+
+/** Headers every response carries. */
+const BASE_HEADERS: Readonly<Record<string, string>> = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+
+export function send(res: HttpResponse, reply: Reply): void {
+  res.cork(() => {
+    res.writeStatus(STATUS_TEXT[reply.status] ?? String(reply.status));
+    for (const [name, value] of Object.entries({ ...BASE_HEADERS, ...reply.headers })) res.writeHeader(name, value);
+    res.end(reply.body);
+  });
+}
+
+export const text = (status: number, body: string, contentType = 'text/plain; charset=utf-8'): Reply => ({
+  status,
+  body,
+  headers: { 'content-type': contentType, 'cache-control': 'no-store' },
+});
+
+export const json = (status: number, value: unknown): Reply =>
+  text(status, JSON.stringify(value), 'application/json; charset=utf-8');
+
+/**
+ * Runs an async handler; answers 500 if it throws, and nothing at all if the client aborted.
+ * `onError` receives unexpected errors for logging.
+ */
+export function respondAsync(res: HttpResponse, handler: () => Promise<Reply>, onError: (error: unknown) => void): void {
+  let aborted = false;
+  res.onAborted(() => {
+    aborted = true;
+  });
+  handler().then(
+    (reply) => {
+      if (!aborted) send(res, reply);
+    },
+    (error: unknown) => {
+      onError(error);
+      if (!aborted) send(res, json(500, { code: 'INTERNAL', message: 'internal error', temporary: true }));
+    },
+  );
+}
