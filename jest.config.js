@@ -32,13 +32,11 @@ export default {
       testMatch: ['<rootDir>/**/*.int.test.ts'],
       globalSetup: '<rootDir>/tests/infra.setup.ts',
       globalTeardown: '<rootDir>/tests/infra.teardown.ts',
-      testTimeout: 120_000,
     },
     {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/**/*.e2e.test.ts'],
-      testTimeout: 120_000,
     },
   ],
 };

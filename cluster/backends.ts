@@ -57,7 +57,13 @@ async function retryUntil<T>(deadline: number, attempt: () => Promise<T>): Promi
 
 export async function connectBackends(settings: ClusterBackends, options: { clientId: string; timeoutMs: number }): Promise<Backends> {
   const deadline = Date.now() + options.timeoutMs;
-  const redis = new Redis(settings.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+  // ioredis reconnects by itself; its errors surface through failing commands and /ready. The last
+  // one is kept to explain a failed start.
+  const redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(n * 200, 2_000) });
+  let redisError: unknown;
+  redis.on('error', (error: unknown) => {
+    redisError = error;
+  });
   const kafka = new Kafka({
     clientId: options.clientId,
     brokers: [...settings.kafkaBrokers],
@@ -70,14 +76,13 @@ export async function connectBackends(settings: ClusterBackends, options: { clie
   const elasticsearch = new Elasticsearch({ node: settings.elasticsearchUrl, requestTimeout: CHECK_TIMEOUT_MS });
 
   const close = async (): Promise<void> => {
-    await Promise.allSettled([redis.quit(), admin.disconnect(), elasticsearch.close()]);
+    await Promise.allSettled([redis.status === 'ready' ? redis.quit() : Promise.resolve(), admin.disconnect(), elasticsearch.close()]);
     redis.disconnect();
   };
 
   try {
-    await retryUntil(deadline, () => redis.connect().catch((e: unknown) => {
-      redis.disconnect();
-      throw new BackendUnreachableError('KEFU_REDIS_URL', settings.redisUrl, e);
+    await retryUntil(deadline, () => withTimeout(redis.ping(), CHECK_TIMEOUT_MS, 'Redis').catch((e: unknown) => {
+      throw new BackendUnreachableError('KEFU_REDIS_URL', settings.redisUrl, redisError ?? e);
     }));
     await retryUntil(deadline, () => admin.connect().catch((e: unknown) => {
       throw new BackendUnreachableError('KEFU_KAFKA_BROKERS', settings.kafkaBrokers.join(','), e);

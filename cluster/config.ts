@@ -168,7 +168,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const mode = r.oneOf('KEFU_MODE', ['embedded', 'cluster'], 'embedded');
   const roles = readRoles(r, mode);
   const host = r.string('KEFU_HOST', '0.0.0.0');
-  const port = r.integer('KEFU_PORT', 8035, 1, 65535);
+  const port = r.integer('KEFU_PORT', 8035, 0, 65535); // 0: any free port (tests)
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   const publicUrl = r.string('KEFU_PUBLIC_URL', `http://${shownHost}:${port}`).replace(/\/+$/, '');
   if (r.raw('KEFU_PUBLIC_URL') !== undefined) {

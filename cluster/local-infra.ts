@@ -17,6 +17,8 @@ export type LocalInfra = {
   readonly KEFU_ELASTICSEARCH_URL: string;
   readonly KEFU_PROMETHEUS_URL: string;
   readonly KEFU_PROMETHEUS_TARGETS_DIR: string;
+  /** The Docker Compose CLI built by `cluster/infra install` (used to validate docker-compose.yml). */
+  readonly KEFU_INFRA_COMPOSE_BIN: string;
 };
 
 export function localInfraEnv(): LocalInfra {

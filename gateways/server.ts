@@ -4,7 +4,7 @@
  * worker nodes serve only the operations routes (`/health`, `/ready`, `/metrics`); gateway nodes
  * add the web UI and, later, the visitor and agent WebSockets and the REST API.
  */
-import { App, us_listen_socket_close, us_socket_local_port, type TemplatedApp, type us_listen_socket } from 'uWebSockets.js';
+import { App, us_socket_local_port, type TemplatedApp, type us_listen_socket } from 'uWebSockets.js';
 import { json, send } from './http.ts';
 
 export type RouteModule = (app: TemplatedApp) => void;
@@ -12,7 +12,11 @@ export type RouteModule = (app: TemplatedApp) => void;
 export type HttpServer = {
   /** The port actually bound (differs from the requested one when that was 0). */
   readonly port: number;
-  /** Stops accepting connections; open requests finish. */
+  /**
+   * Stops listening and closes every open connection (idle keep-alive ones included), so a stopped
+   * node holds no socket. Graceful draining of WebSockets (tell clients to reconnect elsewhere
+   * first) is the gateways' job before they call this.
+   */
   close(): void;
 };
 
@@ -31,7 +35,7 @@ export function startHttpServer(options: { host: string; port: number; routes: r
       resolve({
         port: us_socket_local_port(socket),
         close() {
-          if (open) us_listen_socket_close(socket);
+          if (open) app.close();
           open = false;
         },
       });
