@@ -1,0 +1,148 @@
+import type { AgentSnapshot } from '../agent/state.ts';
+import { isRejection } from '../kernel/decision.ts';
+import { decideQueue, type QueueDecision } from './machine.ts';
+import type { QueueCommand, QueueEffect } from './protocol.ts';
+import { newQueue, type QueueSettings, type QueueState } from './state.ts';
+
+const T = 1_000_000;
+const queue = (settings: Partial<QueueSettings> = {}): QueueState => newQueue({ skillGroupId: 'sales', tenantId: 't', settings });
+const agent = (agentId: string, freeSlots: number, over: Partial<AgentSnapshot> = {}): AgentSnapshot => ({
+  agentId,
+  status: 'ready',
+  load: 0,
+  maxConversations: freeSlots,
+  freeSlots,
+  lastAssignedAt: null,
+  ...over,
+});
+
+function ok(d: QueueDecision): { state: QueueState; effects: readonly QueueEffect[] } {
+  if (isRejection(d)) throw new Error(`unexpected rejection ${d.rejected}: ${d.message}`);
+  return d;
+}
+const run = (state: QueueState, commands: QueueCommand[], now = T): QueueState => commands.reduce((s, c) => ok(decideQueue(s, c, now)).state, state);
+const enqueue = (conversationId: string, priority = 0, over: Partial<Extract<QueueCommand, { type: 'enqueue' }>> = {}): QueueCommand => ({
+  type: 'enqueue',
+  conversationId,
+  priority,
+  ...over,
+});
+const offersOf = (effects: readonly QueueEffect[]) => effects.filter((e) => e.type === 'offer').map((e) => e.type === 'offer' && [e.conversationId, e.agentId]);
+
+describe('waiting list', () => {
+  test('higher priority classes first, FIFO within a class', () => {
+    const s = run(queue(), [enqueue('c1'), enqueue('vip1', 5), enqueue('c2'), enqueue('vip2', 5)]);
+    expect(s.waiting.map((e) => e.conversationId)).toEqual(['vip1', 'vip2', 'c1', 'c2']);
+  });
+
+  test('enqueueing the same conversation twice is one entry', () => {
+    expect(run(queue(), [enqueue('c1'), enqueue('c1')]).waiting).toHaveLength(1);
+  });
+
+  test('a full queue refuses new visitors', () => {
+    const s = run(queue({ maxWaiting: 1 }), [enqueue('c1')]);
+    expect(decideQueue(s, enqueue('c2'), T)).toMatchObject({ rejected: 'QUEUE_FULL' });
+  });
+
+  test('each visitor is told their position and an estimated wait', () => {
+    const { effects } = ok(decideQueue(run(queue(), [enqueue('c1')]), enqueue('c2'), T));
+    expect(effects).toContainEqual({ type: 'position', conversationId: 'c2', position: 2, estimatedWaitMs: 600_000 });
+  });
+
+  test('a VIP overtaking a visitor does not move the visitor’s shown position back', () => {
+    const s = run(queue(), [enqueue('c1'), enqueue('c2')]);
+    const { state, effects } = ok(decideQueue(s, enqueue('vip', 9), T));
+    expect(state.waiting.map((e) => [e.conversationId, e.shownPosition])).toEqual([
+      ['vip', 1],
+      ['c1', 1],
+      ['c2', 2],
+    ]);
+    expect(effects.filter((e) => e.type === 'position').map((e) => e.type === 'position' && e.conversationId)).toEqual(['vip']);
+  });
+
+  test('when someone ahead leaves, positions move up', () => {
+    const s = run(queue(), [enqueue('c1'), enqueue('c2'), enqueue('c3')]);
+    const { state } = ok(decideQueue(s, { type: 'dequeue', conversationId: 'c1' }, T));
+    expect(state.waiting.map((e) => e.shownPosition)).toEqual([1, 2]);
+  });
+});
+
+describe('routing', () => {
+  test('offers go out in service order to the agents the policy picks', () => {
+    const s = run(queue(), [enqueue('c1'), enqueue('c2'), enqueue('vip', 1)]);
+    const { state, effects } = ok(decideQueue(s, { type: 'route', agents: [agent('a', 1), agent('b', 1, { load: 1, maxConversations: 2 })] }, T));
+    expect(offersOf(effects)).toEqual([
+      ['vip', 'a'],
+      ['c1', 'b'],
+    ]);
+    expect(state.waiting.map((e) => e.offeredTo)).toEqual(['a', 'b', null]);
+  });
+
+  test('an accepted offer leaves the queue and teaches the wait estimate', () => {
+    const s = run(queue(), [enqueue('c1'), enqueue('c2'), { type: 'route', agents: [agent('a', 1)] }]);
+    const { state } = ok(decideQueue(s, { type: 'offer-accepted', conversationId: 'c1', agentId: 'a' }, T + 5));
+    expect(state.waiting.map((e) => [e.conversationId, e.shownPosition])).toEqual([['c2', 1]]);
+    expect(state.recentAssignments).toEqual([T + 5]);
+  });
+
+  test('a refused offer puts the conversation back in line at its place and asks to route again', () => {
+    const s = run(queue(), [enqueue('c1'), enqueue('c2'), { type: 'route', agents: [agent('a', 1)] }]);
+    const { state, effects } = ok(decideQueue(s, { type: 'offer-refused', conversationId: 'c1', agentId: 'a' }, T));
+    expect(state.waiting.map((e) => [e.conversationId, e.offeredTo])).toEqual([
+      ['c1', null],
+      ['c2', null],
+    ]);
+    expect(effects).toEqual([{ type: 'route-requested' }]);
+  });
+
+  test('a returning visitor waits for their previous agent while that agent is online', () => {
+    const s = run(queue({ stickyWaitMs: 30_000 }), [enqueue('c1', 0, { preferredAgentId: 'b', preference: 'sticky' }), enqueue('c2')]);
+    const busyB = agent('b', 0, { load: 2, maxConversations: 2 });
+    expect(offersOf(ok(decideQueue(s, { type: 'route', agents: [agent('a', 1), busyB] }, T)).effects)).toEqual([['c2', 'a']]);
+    expect(offersOf(ok(decideQueue(s, { type: 'route', agents: [agent('a', 1), agent('b', 1)] }, T)).effects)).toEqual([
+      ['c1', 'b'],
+      ['c2', 'a'],
+    ]);
+    // The wait ends at the sticky limit, or at once if the agent is offline.
+    expect(offersOf(ok(decideQueue(s, { type: 'route', agents: [agent('a', 1), busyB] }, T + 30_000)).effects)).toEqual([['c1', 'a']]);
+    const offlineB = { ...busyB, status: 'offline' as const };
+    expect(offersOf(ok(decideQueue(s, { type: 'route', agents: [agent('a', 1), offlineB] }, T)).effects)).toEqual([['c1', 'a']]);
+  });
+
+  test('an agent who let a conversation go unanswered is not offered it again', () => {
+    const s = run(queue(), [enqueue('c1', 0, { avoidAgentIds: ['a'] })]);
+    expect(offersOf(ok(decideQueue(s, { type: 'route', agents: [agent('a', 3)] }, T)).effects)).toEqual([]);
+    expect(offersOf(ok(decideQueue(s, { type: 'route', agents: [agent('a', 3), agent('b', 1)] }, T)).effects)).toEqual([['c1', 'b']]);
+  });
+
+  test('manual routing offers nothing by itself; an agent picks', () => {
+    const s = run(queue({ policy: 'manual' }), [enqueue('c1'), enqueue('c2')]);
+    expect(offersOf(ok(decideQueue(s, { type: 'route', agents: [agent('a', 3)] }, T)).effects)).toEqual([]);
+    expect(offersOf(ok(decideQueue(s, { type: 'pick', agentId: 'a', conversationId: 'c2' }, T)).effects)).toEqual([['c2', 'a']]);
+    expect(offersOf(ok(decideQueue(s, { type: 'pick', agentId: 'a', conversationId: null }, T)).effects)).toEqual([['c1', 'a']]);
+    expect(decideQueue(s, { type: 'pick', agentId: 'a', conversationId: 'nope' }, T)).toMatchObject({ rejected: 'CONVERSATION_UNKNOWN' });
+  });
+});
+
+describe('timers', () => {
+  test('overflow to the fallback group after the limit, keeping the original waiting time', () => {
+    const s = run(queue({ overflow: { afterMs: 60_000, toSkillGroupId: 'support' }, queueTimeoutMs: null }), [enqueue('c1', 2)]);
+    expect(ok(decideQueue(s, { type: 'tick' }, T + 59_999)).state.waiting).toHaveLength(1);
+    const { state, effects } = ok(decideQueue(s, { type: 'tick' }, T + 60_000));
+    expect(state.waiting).toEqual([]);
+    expect(effects).toContainEqual({ type: 'overflow', conversationId: 'c1', toSkillGroupId: 'support', priority: 2, waitingSince: T });
+  });
+
+  test('queue timeout counts from the first wait, across overflow', () => {
+    const s = run(queue({ queueTimeoutMs: 600_000 }), [enqueue('c1', 0, { waitingSince: T - 590_000 })]);
+    const { effects } = ok(decideQueue(s, { type: 'tick' }, T + 10_000));
+    expect(effects).toContainEqual({ type: 'timed-out', conversationId: 'c1' });
+  });
+
+  test('the single timer is set to the earliest deadline', () => {
+    const s = queue({ queueTimeoutMs: 600_000, overflow: { afterMs: 60_000, toSkillGroupId: 'x' }, stickyWaitMs: 30_000 });
+    const { effects } = ok(decideQueue(s, enqueue('c1', 0, { preferredAgentId: 'b' }), T));
+    expect(effects).toContainEqual({ type: 'schedule-tick', at: T + 30_000 });
+    expect(ok(decideQueue(queue({ queueTimeoutMs: null }), { type: 'tick' }, T)).effects).toContainEqual({ type: 'schedule-tick', at: null });
+  });
+});

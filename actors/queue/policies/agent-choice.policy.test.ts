@@ -1,0 +1,31 @@
+import type { AgentSnapshot } from '../../agent/state.ts';
+import { chooseAgent } from './agent-choice.policy.ts';
+
+const agent = (agentId: string, load: number, maxConversations: number, lastAssignedAt: number | null): AgentSnapshot => ({
+  agentId,
+  status: 'ready',
+  load,
+  maxConversations,
+  freeSlots: maxConversations - load,
+  lastAssignedAt,
+});
+
+describe.each([
+  // policy, candidates, expected, why
+  ['idle-first', [agent('a', 1, 5, 10), agent('b', 0, 5, 50), agent('c', 0, 5, 20)], 'c', 'idle agents first, longest idle among them'],
+  ['idle-first', [agent('a', 2, 5, 10), agent('b', 1, 5, 50), agent('c', 3, 5, 1)], 'b', 'no idle agent: fewest conversations'],
+  ['idle-first', [agent('a', 1, 2, 10), agent('b', 1, 9, 50)], 'a', 'equal load: longest idle'],
+  ['least-busy', [agent('a', 2, 4, 10), agent('b', 3, 10, 50)], 'b', 'lowest share of capacity (30% < 50%)'],
+  ['least-busy', [agent('a', 1, 2, 10), agent('b', 2, 4, 5)], 'b', 'equal share: longest idle'],
+  ['round-robin', [agent('a', 0, 5, 30), agent('b', 4, 5, 20), agent('c', 1, 5, 25)], 'b', 'least recently assigned, load ignored'],
+  ['round-robin', [agent('b', 1, 5, null), agent('a', 1, 5, null)], 'a', 'never assigned: by id'],
+] as const)('%s', (policy, candidates, expected, why) => {
+  test(`${why} → ${expected}`, () => {
+    expect(chooseAgent(policy, candidates)?.agentId).toBe(expected);
+  });
+});
+
+test('manual routing never chooses, and nobody is chosen from an empty list', () => {
+  expect(chooseAgent('manual', [agent('a', 0, 5, null)])).toBeNull();
+  expect(chooseAgent('idle-first', [])).toBeNull();
+});

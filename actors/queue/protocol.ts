@@ -1,0 +1,44 @@
+/**
+ * Messages of the queue actor (one per skill group). The queue decides *who should* get a
+ * conversation; the agent actor decides whether it *can* (reservation), so an offer is only a
+ * proposal until `offer-accepted` comes back.
+ */
+import type { AgentSnapshot } from '../agent/state.ts';
+import type { QueueSettings } from './state.ts';
+
+export type QueueCommand =
+  | {
+      readonly type: 'enqueue';
+      readonly conversationId: string;
+      readonly priority: number;
+      readonly preferredAgentId?: string | null;
+      /** Why an agent is preferred: the visitor's last agent, or one they asked for. */
+      readonly preference?: 'sticky' | 'requested';
+      /** When the visitor started waiting, if they come from another queue (overflow, transfer). */
+      readonly waitingSince?: number;
+      readonly avoidAgentIds?: readonly string[];
+    }
+  | { readonly type: 'dequeue'; readonly conversationId: string }
+  /** Run the router over fresh snapshots of the group's agents. */
+  | { readonly type: 'route'; readonly agents: readonly AgentSnapshot[] }
+  | { readonly type: 'offer-accepted'; readonly conversationId: string; readonly agentId: string }
+  | { readonly type: 'offer-refused'; readonly conversationId: string; readonly agentId: string }
+  /** Manual pick: an agent takes a given waiting conversation, or the next one. */
+  | { readonly type: 'pick'; readonly agentId: string; readonly conversationId: string | null }
+  /** Timer: overflow, queue timeout, end of a preferred-agent wait. */
+  | { readonly type: 'tick' }
+  | { readonly type: 'update-settings'; readonly settings: Partial<QueueSettings> };
+
+export type QueueEffect =
+  /** Reserve a slot with this agent, then assign; answer with offer-accepted / offer-refused. */
+  | { readonly type: 'offer'; readonly conversationId: string; readonly agentId: string; readonly ttlMs: number }
+  /** Tell the waiting visitor where they stand. */
+  | { readonly type: 'position'; readonly conversationId: string; readonly position: number; readonly estimatedWaitMs: number }
+  /** Waited too long here: offer the conversation to the fallback skill group. */
+  | { readonly type: 'overflow'; readonly conversationId: string; readonly toSkillGroupId: string; readonly priority: number; readonly waitingSince: number }
+  /** Waited too long overall: offer the leave-a-message form. */
+  | { readonly type: 'timed-out'; readonly conversationId: string }
+  /** The queue's single timer: replaces any earlier one; `at: null` cancels it. */
+  | { readonly type: 'schedule-tick'; readonly at: number | null }
+  /** Something changed that may allow assignments: gather agent snapshots and send `route`. */
+  | { readonly type: 'route-requested' };

@@ -1,0 +1,82 @@
+/**
+ * The queue actor's state (one per skill group): the visitors waiting, in service order — higher
+ * priority class first, then arrival — and what the wait estimator has learnt.
+ */
+
+/** How a skill group hands waiting conversations to agents (see docs/routing.md). */
+export type RoutingPolicy = 'idle-first' | 'least-busy' | 'round-robin' | 'manual';
+
+export type QueueSettings = {
+  readonly policy: RoutingPolicy;
+  /** A returning visitor waits this long for their previous agent (if that agent is online). */
+  readonly stickyWaitMs: number;
+  /** A visitor who asked for a specific agent waits this long for them (if online). */
+  readonly requestedWaitMs: number;
+  /** After `afterMs` in this queue, a visitor is offered to the fallback skill group. */
+  readonly overflow: { readonly afterMs: number; readonly toSkillGroupId: string } | null;
+  /** After this long in any queue, the visitor is offered the leave-a-message form. */
+  readonly queueTimeoutMs: number | null;
+  /** Beyond this many waiting visitors, new ones are refused (queue full message). */
+  readonly maxWaiting: number | null;
+  /** How long an agent's reservation stays valid while the conversation is handed over. */
+  readonly offerTtlMs: number;
+  /** Used by the wait estimate until the queue has seen enough assignments of its own. */
+  readonly defaultHandleTimeMs: number;
+};
+
+export const DEFAULT_QUEUE_SETTINGS: QueueSettings = {
+  policy: 'idle-first',
+  stickyWaitMs: 30_000,
+  requestedWaitMs: 60_000,
+  overflow: null,
+  queueTimeoutMs: 600_000,
+  maxWaiting: null,
+  offerTtlMs: 10_000,
+  defaultHandleTimeMs: 300_000,
+};
+
+export type QueueEntry = {
+  readonly conversationId: string;
+  /** Priority class: higher is served first (0 normal, VIP contacts higher). */
+  readonly priority: number;
+  /** Arrival order in this queue; FIFO within a priority class. */
+  readonly arrival: number;
+  /** When the conversation entered this queue, and when it started waiting at all (overflow keeps it). */
+  readonly enqueuedAt: number;
+  readonly waitingSince: number;
+  /** An agent this conversation should go to first (sticky last agent, or a requested agent). */
+  readonly preferredAgentId: string | null;
+  readonly preferredUntil: number;
+  /** Agents that let this conversation go unanswered: not offered it again. */
+  readonly avoidAgentIds: readonly string[];
+  /** An offer in flight (a reservation being made with this agent). */
+  readonly offeredTo: string | null;
+  /** The position last told to the visitor; what is shown never goes up. */
+  readonly shownPosition: number | null;
+};
+
+export type QueueState = {
+  readonly skillGroupId: string;
+  readonly tenantId: string;
+  readonly settings: QueueSettings;
+  /** Kept in service order: priority descending, then arrival ascending. */
+  readonly waiting: readonly QueueEntry[];
+  readonly nextArrival: number;
+  /** Times of the latest assignments out of this queue, oldest first (the drain-rate window). */
+  readonly recentAssignments: readonly number[];
+  /** Not durable: the group's online capacity seen by the last `route`, for the first estimates. */
+  readonly onlineCapacity: number;
+};
+
+export const newQueue = (input: { skillGroupId: string; tenantId: string; settings?: Partial<QueueSettings> }): QueueState => ({
+  skillGroupId: input.skillGroupId,
+  tenantId: input.tenantId,
+  settings: { ...DEFAULT_QUEUE_SETTINGS, ...input.settings },
+  waiting: [],
+  nextArrival: 0,
+  recentAssignments: [],
+  onlineCapacity: 0,
+});
+
+/** Service order: higher priority first, then earlier arrival. */
+export const serviceOrder = (a: QueueEntry, b: QueueEntry): number => b.priority - a.priority || a.arrival - b.arrival;
