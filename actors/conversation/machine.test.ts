@@ -1,0 +1,289 @@
+import { isRejection } from '../kernel/decision.ts';
+import { VIP_PRIORITY, decideConversation, type ConversationDecision } from './machine.ts';
+import type { ConversationCommand, ConversationEffect } from './protocol.ts';
+import { newConversation, type Actor, type ConversationState, type Visitor } from './state.ts';
+
+const T = 1_000_000;
+const visitor: Visitor = { visitorId: 'v1', displayName: 'Li Lei', identified: false, vip: false, lastAgentId: null };
+const agentA = { kind: 'agent', agentId: 'a' } as const;
+const agentB = { kind: 'agent', agentId: 'b' } as const;
+const fromVisitor = { kind: 'visitor' } as const;
+
+const fresh = (over: Partial<Visitor> = {}): ConversationState =>
+  newConversation({ conversationId: 'c1', tenantId: 't', channelId: 'web', visitor: { ...visitor, ...over }, now: T });
+const open: ConversationCommand = { type: 'open', skillGroupId: 'sales', requestedAgentId: null, preChat: { topic: 'refund' }, bot: false, withinWorkingHours: true };
+
+function ok(d: ConversationDecision): { state: ConversationState; effects: readonly ConversationEffect[] } {
+  if (isRejection(d)) throw new Error(`unexpected rejection ${d.rejected}: ${d.message}`);
+  return d;
+}
+const run = (state: ConversationState, ...commands: ConversationCommand[]): ConversationState =>
+  commands.reduce((s, c, i) => ok(decideConversation(s, c, T + 1 + i)).state, state);
+const queued = (): ConversationState => run(fresh(), open);
+const assigned = (): ConversationState => run(queued(), { type: 'assign', agentId: 'a', skillGroupId: 'sales' });
+const chatting = (): ConversationState => run(assigned(), { type: 'accept', agentId: 'a' });
+const events = (effects: readonly ConversationEffect[]) => effects.flatMap((e) => (e.type === 'emit' ? [e.event.name] : []));
+const post = (from: Actor, clientMsgId: string, text = 'hello'): ConversationCommand => ({
+  type: 'post-message',
+  from,
+  clientMsgId,
+  text,
+});
+
+describe('opening', () => {
+  test('a conversation opens into its skill group’s queue', () => {
+    const { state, effects } = ok(decideConversation(fresh(), open, T));
+    expect(state).toMatchObject({ status: 'queued', skillGroupId: 'sales', waitingSince: T, priority: 0, preChat: { topic: 'refund' } });
+    expect(events(effects)).toEqual(['conversation.created', 'conversation.queued']);
+    expect(effects).toContainEqual({ type: 'enqueue', skillGroupId: 'sales', priority: 0, preferredAgentId: null, preference: null, avoidAgentIds: [], waitingSince: T });
+  });
+
+  test('VIP visitors get a higher priority class; returning visitors prefer their last agent', () => {
+    const { effects } = ok(decideConversation(fresh({ vip: true, lastAgentId: 'b' }), open, T));
+    expect(effects).toContainEqual(expect.objectContaining({ type: 'enqueue', priority: VIP_PRIORITY, preferredAgentId: 'b', preference: 'sticky' }));
+  });
+
+  test('a requested agent wins over the last agent', () => {
+    const { effects } = ok(decideConversation(fresh({ lastAgentId: 'b' }), { ...open, requestedAgentId: 'a' } as ConversationCommand, T));
+    expect(effects).toContainEqual(expect.objectContaining({ type: 'enqueue', preferredAgentId: 'a', preference: 'requested' }));
+  });
+
+  test('bot-first channels start with the bot; asking for a human queues', () => {
+    const bot = run(fresh(), { ...open, bot: true } as ConversationCommand);
+    expect(bot.status).toBe('bot');
+    expect(ok(decideConversation(bot, post({ kind: 'bot' }, 'b1', 'How can I help?'), T)).state.lastSeq).toBe(1);
+    const { state, effects } = ok(decideConversation(bot, { type: 'request-human' }, T + 5));
+    expect(state.status).toBe('queued');
+    expect(effects).toContainEqual(expect.objectContaining({ type: 'emit', event: expect.objectContaining({ name: 'conversation.queued', reason: 'human-requested' }) }));
+  });
+
+  test('outside working hours the visitor is offered the leave-a-message form', () => {
+    const { state, effects } = ok(decideConversation(fresh(), { ...open, withinWorkingHours: false } as ConversationCommand, T));
+    expect(state.status).toBe('offline-message');
+    expect(effects).toContainEqual({ type: 'push', to: 'visitor', push: { kind: 'leave-message-form' } });
+    const left = ok(decideConversation(state, { type: 'leave-message', text: ' Please call me ', contact: '138' }, T + 1));
+    expect(left.state).toMatchObject({ status: 'closed', closeReason: 'offline-message' });
+    expect(left.effects).toContainEqual(expect.objectContaining({ type: 'emit', event: expect.objectContaining({ name: 'conversation.message-left', text: 'Please call me', contact: '138' }) }));
+  });
+
+  test('opening twice is refused', () => {
+    expect(decideConversation(queued(), open, T)).toMatchObject({ rejected: 'INVALID_TRANSITION' });
+  });
+});
+
+describe('messages: sequence numbers and de-duplication', () => {
+  test('each message gets the next seq; the append comes first and the ack after it', () => {
+    const { state, effects } = ok(decideConversation(queued(), post(fromVisitor, 'm1'), T + 10));
+    expect(state.lastSeq).toBe(1);
+    expect(effects[0]).toEqual({ type: 'append', message: { seq: 1, clientMsgId: 'm1', from: fromVisitor, text: 'hello', visibility: 'public', at: T + 10 } });
+    expect(effects).toContainEqual({ type: 'ack', clientMsgId: 'm1', seq: 1, duplicate: false });
+    expect(effects.findIndex((e) => e.type === 'ack')).toBeGreaterThan(0);
+  });
+
+  test('a resent clientMsgId returns the original ack and appends nothing', () => {
+    const s = run(queued(), post(fromVisitor, 'm1'), post(fromVisitor, 'm2'));
+    const { state, effects } = ok(decideConversation(s, post(fromVisitor, 'm1', 'different text'), T + 20));
+    expect(state).toBe(s);
+    expect(effects).toEqual([{ type: 'ack', clientMsgId: 'm1', seq: 1, duplicate: true }]);
+  });
+
+  test.each([
+    ['empty', '   ', 'MESSAGE_EMPTY'],
+    ['too long', 'x'.repeat(5_001), 'MESSAGE_TOO_LONG'],
+  ])('%s text is refused and changes nothing', (_why, text, code) => {
+    expect(decideConversation(queued(), post(fromVisitor, 'm1', text), T)).toMatchObject({ rejected: code });
+  });
+
+  test.each([
+    ['an agent not in the conversation', agentB, 'NOT_A_PARTICIPANT'],
+    ['a supervisor who only monitors', { kind: 'supervisor', supervisorId: 's' } as const, 'NOT_A_PARTICIPANT'],
+    ['the bot after handover', { kind: 'bot' } as const, 'NOT_A_PARTICIPANT'],
+    ['the system', { kind: 'system' } as const, 'NOT_A_PARTICIPANT'],
+  ])('%s cannot write', (_who, from, code) => {
+    const s = run(chatting(), { type: 'monitor', supervisorId: 's', mode: 'monitor' });
+    expect(decideConversation(s, post(from, 'x'), T)).toMatchObject({ rejected: code });
+  });
+
+  test('a closed conversation never receives messages', () => {
+    const closed = run(chatting(), { type: 'close', by: agentA, summary: null });
+    expect(decideConversation(closed, post(fromVisitor, 'late'), T)).toMatchObject({ rejected: 'CONVERSATION_CLOSED' });
+    expect(decideConversation(fresh(), post(fromVisitor, 'early'), T)).toMatchObject({ rejected: 'CONVERSATION_NOT_OPEN' });
+  });
+
+  test('a whisper is internal: pushed to the agents only', () => {
+    const s = run(chatting(), { type: 'monitor', supervisorId: 's', mode: 'whisper' });
+    const { effects } = ok(decideConversation(s, post({ kind: 'supervisor', supervisorId: 's' }, 'w1', 'offer the coupon'), T));
+    expect(effects).toContainEqual(expect.objectContaining({ type: 'push', to: 'agents', push: expect.objectContaining({ kind: 'message', message: expect.objectContaining({ visibility: 'internal' }) }) }));
+  });
+
+  test('the first agent reply is a reported fact, once', () => {
+    const { effects } = ok(decideConversation(chatting(), post(agentA, 'r1'), T + 100));
+    expect(effects).toContainEqual({ type: 'emit', event: { name: 'conversation.first-agent-reply', agentId: 'a', sinceCreatedMs: 100, conversationId: 'c1', at: T + 100 } });
+    const again = ok(decideConversation(run(chatting(), post(agentA, 'r1')), post(agentA, 'r2'), T + 200));
+    expect(events(again.effects)).toEqual([]);
+  });
+
+  test('answering an assignment accepts it', () => {
+    const { state, effects } = ok(decideConversation(assigned(), post(agentA, 'r1'), T + 50));
+    expect(state.acceptedAt).toBe(T + 50);
+    expect(events(effects)).toContain('conversation.accepted');
+  });
+});
+
+describe('typing and read receipts', () => {
+  test('typing goes to the other side', () => {
+    expect(ok(decideConversation(chatting(), { type: 'typing', from: fromVisitor, typing: true }, T)).effects).toEqual([
+      { type: 'push', to: 'agents', push: { kind: 'typing', from: fromVisitor, typing: true } },
+    ]);
+  });
+
+  test('read receipts only move forward and never past the last message', () => {
+    const s = run(chatting(), post(agentA, 'r1'), post(agentA, 'r2'));
+    const read = ok(decideConversation(s, { type: 'read', by: fromVisitor, seq: 2 }, T)).state;
+    expect(read.visitorReadSeq).toBe(2);
+    expect(ok(decideConversation(read, { type: 'read', by: fromVisitor, seq: 1 }, T)).state).toBe(read);
+    expect(decideConversation(s, { type: 'read', by: fromVisitor, seq: 3 }, T)).toMatchObject({ rejected: 'INVALID_TRANSITION' });
+  });
+});
+
+describe('assignment, acceptance, transfer', () => {
+  test('assignment records the wait and starts the no-answer timer', () => {
+    const waiting = queued();
+    const { state, effects } = ok(decideConversation(waiting, { type: 'assign', agentId: 'a', skillGroupId: 'sales' }, waiting.waitingSince! + 40_000));
+    expect(state).toMatchObject({ status: 'assigned', agentId: 'a', acceptedAt: null, waitingSince: null });
+    expect(effects).toContainEqual(expect.objectContaining({ type: 'emit', event: expect.objectContaining({ name: 'conversation.assigned', waitedMs: 40_000 }) }));
+    expect(effects).toContainEqual({ type: 'schedule', timer: 'agent-no-answer', at: waiting.waitingSince! + 40_000 + 30_000 });
+  });
+
+  test('only a queued conversation can be assigned: never to two agents', () => {
+    expect(decideConversation(assigned(), { type: 'assign', agentId: 'b', skillGroupId: 'sales' }, T)).toMatchObject({ rejected: 'INVALID_TRANSITION' });
+  });
+
+  test('only the assigned agent can accept', () => {
+    expect(decideConversation(assigned(), { type: 'accept', agentId: 'b' }, T)).toMatchObject({ rejected: 'NOT_ASSIGNED_AGENT' });
+  });
+
+  test('an assignment not accepted in time goes back to the queue, avoiding that agent', () => {
+    const s = assigned();
+    const at = s.timers['agent-no-answer']!;
+    const { state, effects } = ok(decideConversation(s, { type: 'timer', timer: 'agent-no-answer', at }, at));
+    expect(state).toMatchObject({ status: 'queued', agentId: null, unansweredBy: ['a'] });
+    expect(effects).toContainEqual({ type: 'release-agent', agentId: 'a' });
+    expect(effects).toContainEqual(expect.objectContaining({ type: 'enqueue', avoidAgentIds: ['a'] }));
+  });
+
+  test('a stale timer changes nothing', () => {
+    const s = chatting();
+    expect(ok(decideConversation(s, { type: 'timer', timer: 'agent-no-answer', at: T + 30_002 }, T + 30_002)).state).toBe(s);
+  });
+
+  test('transfer to an agent: the old agent is released, the new one must accept', () => {
+    const { state, effects } = ok(decideConversation(chatting(), { type: 'transfer', by: agentA, to: { agentId: 'b' }, memo: 'VIP, billing' }, T + 5));
+    expect(state).toMatchObject({ status: 'transferred', agentId: 'b', acceptedAt: null, transferMemo: 'VIP, billing' });
+    expect(effects).toContainEqual({ type: 'release-agent', agentId: 'a' });
+    expect(events(effects)).toEqual(['conversation.transferred']);
+    expect(ok(decideConversation(state, { type: 'accept', agentId: 'b' }, T + 6)).state).toMatchObject({ status: 'assigned', acceptedAt: T + 6 });
+  });
+
+  test('transfer to a skill group queues there, keeping the original waiting start', () => {
+    const { state, effects } = ok(decideConversation(chatting(), { type: 'transfer', by: agentA, to: { skillGroupId: 'billing' }, memo: null }, T + 5));
+    expect(state).toMatchObject({ status: 'queued', skillGroupId: 'billing', agentId: null });
+    expect(events(effects)).toEqual(['conversation.transferred', 'conversation.queued']);
+  });
+
+  test('only the agent or a supervisor transfers', () => {
+    expect(decideConversation(chatting(), { type: 'transfer', by: agentB, to: { agentId: 'c' }, memo: null }, T)).toMatchObject({ rejected: 'NOT_ASSIGNED_AGENT' });
+    expect(decideConversation(queued(), { type: 'transfer', by: agentA, to: { agentId: 'c' }, memo: null }, T)).toMatchObject({ rejected: 'INVALID_TRANSITION' });
+  });
+
+  test('an invited colleague can write; a lost agent’s conversation is routed again', () => {
+    const s = run(chatting(), { type: 'invite', by: agentA, agentId: 'b' });
+    expect(ok(decideConversation(s, post(agentB, 'b1'), T)).state.lastSeq).toBe(1);
+    const { state, effects } = ok(decideConversation(s, { type: 'agent-lost', agentId: 'a' }, T + 9));
+    expect(state.status).toBe('queued');
+    expect(effects).not.toContainEqual(expect.objectContaining({ type: 'release-agent' }));
+    expect(events(effects)).toEqual(['conversation.queued']);
+  });
+});
+
+describe('supervisors', () => {
+  test('barging in is visible to the visitor; monitoring is not', () => {
+    const quiet = ok(decideConversation(chatting(), { type: 'monitor', supervisorId: 's', mode: 'monitor' }, T));
+    expect(quiet.effects).toEqual([]);
+    const barge = ok(decideConversation(chatting(), { type: 'monitor', supervisorId: 's', mode: 'barge' }, T));
+    expect(barge.effects).toEqual([{ type: 'push', to: 'everyone', push: { kind: 'status', status: 'assigned', agentId: 'a' } }]);
+  });
+
+  test('take-over makes the supervisor the responsible agent and releases the agent', () => {
+    const { state, effects } = ok(decideConversation(chatting(), { type: 'take-over', supervisorId: 's' }, T));
+    expect(state).toMatchObject({ status: 'assigned', agentId: 's', acceptedAt: T });
+    expect(effects).toContainEqual({ type: 'release-agent', agentId: 'a' });
+  });
+});
+
+describe('closing, rating, reopening', () => {
+  test('an agent closes with a service summary; the visitor is asked for a rating', () => {
+    const { state, effects } = ok(decideConversation(chatting(), { type: 'close', by: agentA, summary: 'refund issued' }, T + 60));
+    expect(state).toMatchObject({ status: 'closed', closedAt: T + 60, closeReason: 'agent', summary: 'refund issued', visitor: { lastAgentId: 'a' } });
+    expect(effects).toContainEqual({ type: 'release-agent', agentId: 'a' });
+    expect(effects).toContainEqual({ type: 'push', to: 'visitor', push: { kind: 'rating-requested' } });
+  });
+
+  test('closing a queued conversation takes it out of the queue', () => {
+    const { effects } = ok(decideConversation(queued(), { type: 'close', by: fromVisitor, summary: null }, T));
+    expect(effects).toContainEqual({ type: 'dequeue', skillGroupId: 'sales' });
+  });
+
+  test('another agent cannot close it', () => {
+    expect(decideConversation(chatting(), { type: 'close', by: agentB, summary: null }, T)).toMatchObject({ rejected: 'NOT_ASSIGNED_AGENT' });
+  });
+
+  test('an idle visitor is reminded, then the conversation closes itself', () => {
+    const s = run(chatting(), post(agentA, 'r1'));
+    const reminder = s.timers['visitor-idle-reminder']!;
+    expect(ok(decideConversation(s, { type: 'timer', timer: 'visitor-idle-reminder', at: reminder }, reminder)).effects).toEqual([
+      { type: 'push', to: 'visitor', push: { kind: 'reminder', timer: 'visitor-idle-reminder' } },
+    ]);
+    const closeAt = s.timers['visitor-idle-close']!;
+    expect(ok(decideConversation(s, { type: 'timer', timer: 'visitor-idle-close', at: closeAt }, closeAt)).state).toMatchObject({ status: 'closed', closeReason: 'visitor-idle' });
+  });
+
+  test.each([
+    [0, 'RATING_INVALID'],
+    [6, 'RATING_INVALID'],
+    [3.5, 'RATING_INVALID'],
+  ])('a score of %s is refused', (score, code) => {
+    expect(decideConversation(chatting(), { type: 'rate', score, comment: null }, T)).toMatchObject({ rejected: code });
+  });
+
+  test('a rating is accepted once, attributed to the agent', () => {
+    const closed = run(chatting(), { type: 'close', by: agentA, summary: null });
+    const { state, effects } = ok(decideConversation(closed, { type: 'rate', score: 5, comment: '很好' }, T + 100));
+    expect(effects).toContainEqual(expect.objectContaining({ event: expect.objectContaining({ name: 'conversation.rated', score: 5, agentId: 'a' }) }));
+    expect(decideConversation(state, { type: 'rate', score: 1, comment: null }, T + 101)).toMatchObject({ rejected: 'ALREADY_RATED' });
+  });
+
+  test('a closed chat reopens within the window, back to its last agent first', () => {
+    const closed = run(chatting(), { type: 'close', by: fromVisitor, summary: null });
+    const { state, effects } = ok(decideConversation(closed, { type: 'reopen' }, closed.closedAt! + 1_000));
+    expect(state.status).toBe('queued');
+    expect(effects).toContainEqual(expect.objectContaining({ type: 'enqueue', preferredAgentId: 'a', preference: 'sticky' }));
+    expect(decideConversation(closed, { type: 'reopen' }, closed.closedAt! + 15 * 60_000 + 1)).toMatchObject({ rejected: 'REOPEN_WINDOW_EXPIRED' });
+  });
+});
+
+describe('from the queue', () => {
+  test('position updates reach the waiting visitor only', () => {
+    expect(ok(decideConversation(queued(), { type: 'queue-position', position: 3, estimatedWaitMs: 90_000 }, T)).effects).toEqual([
+      { type: 'push', to: 'visitor', push: { kind: 'queue', position: 3, estimatedWaitMs: 90_000 } },
+    ]);
+    expect(ok(decideConversation(chatting(), { type: 'queue-position', position: 3, estimatedWaitMs: 1 }, T)).effects).toEqual([]);
+  });
+
+  test('overflow moves it to the fallback group; a queue timeout offers the message form', () => {
+    expect(ok(decideConversation(queued(), { type: 'queue-overflowed', toSkillGroupId: 'support' }, T)).state).toMatchObject({ status: 'queued', skillGroupId: 'support', waitingSince: queued().waitingSince });
+    const { state, effects } = ok(decideConversation(queued(), { type: 'queue-timed-out' }, T));
+    expect(state.status).toBe('offline-message');
+    expect(events(effects)).toEqual(['conversation.offline']);
+  });
+});

@@ -1,0 +1,439 @@
+/**
+ * Pure transitions of the conversation actor. No I/O, no clock: `now` is passed in, effects are
+ * returned as data. See state.ts for the lifecycle diagram and protocol.ts for the effect-order rule
+ * (`append` first; nothing else of a decision happens if it failed).
+ */
+import { accept, reject, unreachable, type Decision } from '../kernel/decision.ts';
+import type { ConversationCommand, ConversationEffect, ConversationEvent, MessageRecord, Push } from './protocol.ts';
+import { DEDUPE_WINDOW, isOpen, type Actor, type CloseReason, type ConversationState, type TimerName } from './state.ts';
+
+export type ConversationDecision = Decision<ConversationState, ConversationEffect>;
+
+/** Priority class given to VIP visitors (normal visitors are 0). */
+export const VIP_PRIORITY = 10;
+export const MAX_COMMENT_LENGTH = 1_000;
+
+type QueueReason = Extract<ConversationEvent, { name: 'conversation.queued' }>['reason'];
+
+/** Accumulates the next state and effects of one decision. */
+class Step {
+  state: ConversationState;
+  readonly effects: ConversationEffect[] = [];
+  readonly now: number;
+  constructor(state: ConversationState, now: number) {
+    this.state = state;
+    this.now = now;
+  }
+  set(patch: Partial<ConversationState>): this {
+    this.state = { ...this.state, ...patch };
+    return this;
+  }
+  emit(event: DistributiveOmit<ConversationEvent, 'conversationId' | 'at'>): this {
+    this.effects.push({ type: 'emit', event: { ...event, conversationId: this.state.conversationId, at: this.now } as ConversationEvent });
+    return this;
+  }
+  push(to: 'visitor' | 'agents' | 'everyone', push: Push): this {
+    this.effects.push({ type: 'push', to, push });
+    return this;
+  }
+  pushStatus(): this {
+    return this.push('everyone', { kind: 'status', status: this.state.status, agentId: this.state.agentId });
+  }
+  schedule(timer: TimerName, delayMs: number | null): this {
+    if (delayMs === null) return this;
+    const at = this.now + delayMs;
+    this.state = { ...this.state, timers: { ...this.state.timers, [timer]: at } };
+    this.effects.push({ type: 'schedule', timer, at });
+    return this;
+  }
+  cancel(...timers: TimerName[]): this {
+    for (const timer of timers) {
+      if (this.state.timers[timer] === undefined) continue;
+      const { [timer]: _, ...rest } = this.state.timers;
+      this.state = { ...this.state, timers: rest };
+      this.effects.push({ type: 'cancel', timer });
+    }
+    return this;
+  }
+  releaseAgent(): this {
+    if (this.state.agentId !== null) this.effects.push({ type: 'release-agent', agentId: this.state.agentId });
+    return this;
+  }
+  /** Hands the conversation (back) to routing in `skillGroupId`. */
+  enqueue(skillGroupId: string, reason: QueueReason, options: { preferred?: { agentId: string; kind: 'sticky' | 'requested' } | null } = {}): this {
+    const waitingSince = this.state.waitingSince ?? this.now;
+    this.cancel('agent-no-answer', 'agent-no-reply-reminder', 'visitor-idle-reminder', 'visitor-idle-close');
+    this.set({ status: 'queued', skillGroupId, agentId: null, acceptedAt: null, transferMemo: null, waitingSince });
+    this.effects.push({
+      type: 'enqueue',
+      skillGroupId,
+      priority: this.state.priority,
+      preferredAgentId: options.preferred?.agentId ?? null,
+      preference: options.preferred?.kind ?? null,
+      avoidAgentIds: this.state.unansweredBy,
+      waitingSince,
+    });
+    return this.emit({ name: 'conversation.queued', skillGroupId, priority: this.state.priority, reason }).pushStatus();
+  }
+  done(): ConversationDecision {
+    return accept(this.state, this.effects);
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+const isAgent = (a: Actor, agentId: string | null): boolean => a.kind === 'agent' && agentId !== null && a.agentId === agentId;
+
+function closedRejection(state: ConversationState): ConversationDecision {
+  return state.status === 'new'
+    ? reject('CONVERSATION_NOT_OPEN', `conversation ${state.conversationId} has not been opened`)
+    : reject('CONVERSATION_CLOSED', `conversation ${state.conversationId} is ${state.status}`);
+}
+
+export function decideConversation(state: ConversationState, command: ConversationCommand, now: number): ConversationDecision {
+  const step = new Step(state, now);
+  switch (command.type) {
+    case 'open': {
+      if (state.status !== 'new') return reject('INVALID_TRANSITION', `conversation ${state.conversationId} is already open`);
+      step.set({
+        skillGroupId: command.skillGroupId,
+        requestedAgentId: command.requestedAgentId,
+        preChat: command.preChat,
+        priority: state.visitor.vip ? VIP_PRIORITY : 0,
+      });
+      step.emit({ name: 'conversation.created', channelId: state.channelId, visitor: state.visitor, skillGroupId: command.skillGroupId });
+      if (!command.withinWorkingHours) {
+        return step
+          .set({ status: 'offline-message' })
+          .emit({ name: 'conversation.offline', reason: 'outside-working-hours' })
+          .push('visitor', { kind: 'leave-message-form' })
+          .done();
+      }
+      if (command.bot) return step.set({ status: 'bot' }).pushStatus().done();
+      return step.enqueue(command.skillGroupId, 'opened', { preferred: preferredAgent(state, command.requestedAgentId) }).done();
+    }
+
+    case 'post-message':
+      return postMessage(step, command.from, command.clientMsgId, command.text);
+
+    case 'typing': {
+      if (!isOpen(state)) return closedRejection(state);
+      const to = command.from.kind === 'visitor' ? 'agents' : 'visitor';
+      return step.push(to, { kind: 'typing', from: command.from, typing: command.typing }).done();
+    }
+
+    case 'read': {
+      if (state.status === 'new') return closedRejection(state);
+      if (!Number.isInteger(command.seq) || command.seq < 0 || command.seq > state.lastSeq) {
+        return reject('INVALID_TRANSITION', `read seq ${command.seq} is outside 0..${state.lastSeq}`);
+      }
+      if (command.by.kind === 'visitor') {
+        if (command.seq <= state.visitorReadSeq) return accept(state);
+        return step.set({ visitorReadSeq: command.seq }).push('agents', { kind: 'read', by: command.by, seq: command.seq }).done();
+      }
+      if (!isAgent(command.by, state.agentId) && !(command.by.kind === 'agent' && state.invitedAgentIds.includes(command.by.agentId))) {
+        return reject('NOT_A_PARTICIPANT', 'only the visitor and the conversation’s agents send read receipts');
+      }
+      if (command.seq <= state.agentReadSeq) return accept(state);
+      return step.set({ agentReadSeq: command.seq }).push('visitor', { kind: 'read', by: command.by, seq: command.seq }).done();
+    }
+
+    case 'request-human': {
+      if (state.status !== 'bot') return reject('INVALID_TRANSITION', `a human can be requested only from the bot (conversation is ${state.status})`);
+      return step.enqueue(state.skillGroupId!, 'human-requested', { preferred: preferredAgent(state, state.requestedAgentId) }).done();
+    }
+
+    case 'assign': {
+      if (state.status !== 'queued') return reject('INVALID_TRANSITION', `only a queued conversation can be assigned (it is ${state.status})`);
+      const waitedMs = now - (state.waitingSince ?? now);
+      return step
+        .set({ status: 'assigned', agentId: command.agentId, skillGroupId: command.skillGroupId, acceptedAt: null, waitingSince: null })
+        .emit({ name: 'conversation.assigned', agentId: command.agentId, skillGroupId: command.skillGroupId, waitedMs })
+        .schedule('agent-no-answer', state.settings.agentNoAnswerMs)
+        .pushStatus()
+        .done();
+    }
+
+    case 'accept': {
+      if (state.status !== 'assigned' && state.status !== 'transferred') return reject('INVALID_TRANSITION', `nothing to accept (conversation is ${state.status})`);
+      if (state.agentId !== command.agentId) return reject('NOT_ASSIGNED_AGENT', `conversation ${state.conversationId} is not assigned to ${command.agentId}`);
+      return acceptAssignment(step).done();
+    }
+
+    case 'transfer': {
+      if (state.status !== 'assigned' && state.status !== 'transferred') return reject('INVALID_TRANSITION', `only a conversation with an agent can be transferred (it is ${state.status})`);
+      if (!isAgent(command.by, state.agentId) && command.by.kind !== 'supervisor') {
+        return reject('NOT_ASSIGNED_AGENT', 'only the conversation’s agent or a supervisor can transfer it');
+      }
+      const fromAgentId = state.agentId;
+      if ('agentId' in command.to) {
+        if (command.to.agentId === state.agentId) return reject('INVALID_TRANSITION', 'the conversation is already with that agent');
+        step
+          .releaseAgent()
+          .cancel('agent-no-reply-reminder')
+          .set({
+            status: 'transferred',
+            agentId: command.to.agentId,
+            acceptedAt: null,
+            transferMemo: command.memo,
+            invitedAgentIds: state.invitedAgentIds.filter((id) => id !== (command.to as { agentId: string }).agentId),
+          })
+          .schedule('agent-no-answer', state.settings.agentNoAnswerMs)
+          .emit({ name: 'conversation.transferred', fromAgentId, to: command.to, by: command.by, memo: command.memo })
+          .pushStatus();
+        return step.done();
+      }
+      step.releaseAgent().emit({ name: 'conversation.transferred', fromAgentId, to: command.to, by: command.by, memo: command.memo });
+      return step.enqueue(command.to.skillGroupId, 'transferred').set({ transferMemo: command.memo }).done();
+    }
+
+    case 'invite': {
+      if (state.status !== 'assigned' && state.status !== 'transferred') return reject('INVALID_TRANSITION', `only a conversation with an agent takes invitations (it is ${state.status})`);
+      if (!isAgent(command.by, state.agentId) && command.by.kind !== 'supervisor') {
+        return reject('NOT_ASSIGNED_AGENT', 'only the conversation’s agent or a supervisor can invite');
+      }
+      if (command.agentId === state.agentId || state.invitedAgentIds.includes(command.agentId)) return accept(state);
+      return step.set({ invitedAgentIds: [...state.invitedAgentIds, command.agentId] }).pushStatus().done();
+    }
+
+    case 'monitor': {
+      if (!isOpen(state)) return closedRejection(state);
+      const others = state.monitors.filter((m) => m.supervisorId !== command.supervisorId);
+      const monitors = command.mode === null ? others : [...others, { supervisorId: command.supervisorId, mode: command.mode }];
+      step.set({ monitors });
+      // The visitor learns of a supervisor only when one barges in (or leaves after barging).
+      const wasBarging = state.monitors.some((m) => m.supervisorId === command.supervisorId && m.mode === 'barge');
+      if (command.mode === 'barge' || wasBarging) step.pushStatus();
+      return step.done();
+    }
+
+    case 'take-over': {
+      if (state.status !== 'assigned' && state.status !== 'transferred' && state.status !== 'queued') {
+        return reject('INVALID_TRANSITION', `nothing to take over (conversation is ${state.status})`);
+      }
+      const fromAgentId = state.agentId;
+      if (state.status === 'queued') step.effects.push({ type: 'dequeue', skillGroupId: state.skillGroupId! });
+      step
+        .releaseAgent()
+        .cancel('agent-no-answer')
+        .set({
+          status: 'assigned',
+          agentId: command.supervisorId,
+          acceptedAt: now,
+          waitingSince: null,
+          monitors: state.monitors.filter((m) => m.supervisorId !== command.supervisorId),
+        })
+        .emit({ name: 'conversation.transferred', fromAgentId, to: { agentId: command.supervisorId }, by: { kind: 'supervisor', supervisorId: command.supervisorId }, memo: null })
+        .emit({ name: 'conversation.accepted', agentId: command.supervisorId })
+        .pushStatus();
+      return step.done();
+    }
+
+    case 'close': {
+      if (!isOpen(state)) return closedRejection(state);
+      let reason: CloseReason;
+      switch (command.by.kind) {
+        case 'visitor':
+          reason = 'visitor';
+          break;
+        case 'agent':
+          if (!isAgent(command.by, state.agentId)) return reject('NOT_ASSIGNED_AGENT', 'only the conversation’s agent can close it');
+          reason = 'agent';
+          break;
+        case 'supervisor':
+          reason = 'supervisor';
+          break;
+        case 'bot':
+        case 'system':
+          reason = 'system';
+          break;
+        default:
+          return unreachable(command.by);
+      }
+      return close(step, command.by, reason, command.summary).done();
+    }
+
+    case 'rate': {
+      const ratable = state.status === 'assigned' || state.status === 'transferred' || (state.status === 'closed' && state.closeReason !== 'offline-message');
+      if (!ratable) return reject('INVALID_TRANSITION', `conversation ${state.conversationId} cannot be rated now (${state.status})`);
+      if (state.status === 'closed' && now > state.closedAt! + state.settings.reopenWindowMs) {
+        return reject('REOPEN_WINDOW_EXPIRED', 'the rating window of this conversation has closed');
+      }
+      if (state.rating !== null) return reject('ALREADY_RATED', 'this conversation was already rated');
+      if (!Number.isInteger(command.score) || command.score < 1 || command.score > 5) return reject('RATING_INVALID', 'score must be an integer from 1 to 5');
+      if (command.comment !== null && command.comment.length > MAX_COMMENT_LENGTH) {
+        return reject('RATING_INVALID', `comment must be at most ${MAX_COMMENT_LENGTH} characters`);
+      }
+      return step
+        .set({ rating: { score: command.score, comment: command.comment } })
+        .emit({ name: 'conversation.rated', score: command.score, comment: command.comment, agentId: state.agentId ?? state.visitor.lastAgentId })
+        .done();
+    }
+
+    case 'reopen': {
+      if (state.status !== 'closed' || state.closeReason === 'offline-message') return reject('INVALID_TRANSITION', `only a closed chat can be reopened (it is ${state.status})`);
+      if (now > state.closedAt! + state.settings.reopenWindowMs) return reject('REOPEN_WINDOW_EXPIRED', 'the reopen window of this conversation has closed');
+      step.set({ closedAt: null, closeReason: null, summary: null, agentId: null }).emit({ name: 'conversation.reopened' });
+      return step.enqueue(state.skillGroupId!, 'reopened', { preferred: preferredAgent(step.state, null) }).done();
+    }
+
+    case 'leave-message': {
+      if (state.status !== 'offline-message') return reject('INVALID_TRANSITION', `the leave-a-message form is not offered (conversation is ${state.status})`);
+      const text = command.text.trim();
+      if (text === '') return reject('MESSAGE_EMPTY', 'the message is empty');
+      if (text.length > state.settings.maxMessageLength) return reject('MESSAGE_TOO_LONG', `at most ${state.settings.maxMessageLength} characters`);
+      step.emit({ name: 'conversation.message-left', text, contact: command.contact });
+      return close(step, { kind: 'visitor' }, 'offline-message', null).done();
+    }
+
+    case 'queue-position':
+      if (state.status !== 'queued') return accept(state);
+      return step.push('visitor', { kind: 'queue', position: command.position, estimatedWaitMs: command.estimatedWaitMs }).done();
+
+    case 'queue-overflowed':
+      if (state.status !== 'queued') return accept(state);
+      return step.enqueue(command.toSkillGroupId, 'overflow').done();
+
+    case 'queue-timed-out':
+      if (state.status !== 'queued') return accept(state);
+      return step
+        .set({ status: 'offline-message', waitingSince: null })
+        .emit({ name: 'conversation.offline', reason: 'queue-timeout' })
+        .push('visitor', { kind: 'leave-message-form' })
+        .pushStatus()
+        .done();
+
+    case 'agent-lost': {
+      if (state.invitedAgentIds.includes(command.agentId)) {
+        step.set({ invitedAgentIds: state.invitedAgentIds.filter((id) => id !== command.agentId) });
+      }
+      if ((state.status !== 'assigned' && state.status !== 'transferred') || state.agentId !== command.agentId) return step.done();
+      // The agent actor already freed its slot; route again, to anyone.
+      return step.enqueue(state.skillGroupId!, 'agent-lost').done();
+    }
+
+    case 'timer':
+      return timerFired(step, command.timer, command.at);
+
+    default:
+      return unreachable(command);
+  }
+}
+
+function preferredAgent(state: ConversationState, requestedAgentId: string | null): { agentId: string; kind: 'sticky' | 'requested' } | null {
+  if (requestedAgentId !== null) return { agentId: requestedAgentId, kind: 'requested' };
+  if (state.visitor.lastAgentId !== null) return { agentId: state.visitor.lastAgentId, kind: 'sticky' };
+  return null;
+}
+
+function acceptAssignment(step: Step): Step {
+  const { state } = step;
+  if (state.acceptedAt !== null && state.status === 'assigned') return step;
+  return step
+    .cancel('agent-no-answer')
+    .set({ status: 'assigned', acceptedAt: step.now })
+    .emit({ name: 'conversation.accepted', agentId: state.agentId! })
+    .pushStatus();
+}
+
+function postMessage(step: Step, from: Actor, clientMsgId: string, rawText: string): ConversationDecision {
+  const { state, now } = step;
+  if (!isOpen(state)) return closedRejection(state);
+  const known = state.recentClientMsgIds.find(([id]) => id === clientMsgId);
+  if (known) return accept(state, [{ type: 'ack', clientMsgId, seq: known[1], duplicate: true }]);
+  const text = rawText.trim();
+  if (text === '') return reject('MESSAGE_EMPTY', 'the message is empty');
+  if (text.length > state.settings.maxMessageLength) return reject('MESSAGE_TOO_LONG', `at most ${state.settings.maxMessageLength} characters`);
+
+  let visibility: MessageRecord['visibility'] = 'public';
+  switch (from.kind) {
+    case 'visitor':
+      break;
+    case 'agent': {
+      const responsible = isAgent(from, state.agentId) && (state.status === 'assigned' || state.status === 'transferred');
+      if (!responsible && !state.invitedAgentIds.includes(from.agentId)) return reject('NOT_A_PARTICIPANT', `agent ${from.agentId} is not in this conversation`);
+      // Answering an assignment accepts it.
+      if (responsible && state.acceptedAt === null) acceptAssignment(step);
+      break;
+    }
+    case 'supervisor': {
+      const mode = state.monitors.find((m) => m.supervisorId === from.supervisorId)?.mode;
+      if (mode === 'whisper') visibility = 'internal';
+      else if (mode !== 'barge') return reject('NOT_A_PARTICIPANT', 'a supervisor must whisper or barge in to write');
+      break;
+    }
+    case 'bot':
+      if (state.status !== 'bot') return reject('NOT_A_PARTICIPANT', 'the bot has handed this conversation over');
+      break;
+    case 'system':
+      return reject('NOT_A_PARTICIPANT', 'system notices are not messages');
+    default:
+      return unreachable(from);
+  }
+
+  const seq = state.lastSeq + 1;
+  const message: MessageRecord = { seq, clientMsgId, from, text, visibility, at: now };
+  step.set({ lastSeq: seq, recentClientMsgIds: [...step.state.recentClientMsgIds, [clientMsgId, seq] as const].slice(-DEDUPE_WINDOW) });
+  step.effects.unshift({ type: 'append', message }); // the commit point comes first
+  step.effects.push({ type: 'ack', clientMsgId, seq, duplicate: false });
+  step.push(visibility === 'internal' ? 'agents' : 'everyone', { kind: 'message', message });
+
+  if (from.kind === 'visitor') {
+    step.cancel('visitor-idle-reminder', 'visitor-idle-close');
+    const answering = step.state.status === 'assigned' && step.state.acceptedAt !== null;
+    if (answering && step.state.timers['agent-no-reply-reminder'] === undefined) step.schedule('agent-no-reply-reminder', state.settings.agentNoReplyReminderMs);
+  } else if (visibility === 'public' && from.kind !== 'bot') {
+    step.cancel('agent-no-reply-reminder', 'visitor-idle-reminder', 'visitor-idle-close');
+    step.schedule('visitor-idle-reminder', state.settings.visitorIdleReminderMs).schedule('visitor-idle-close', state.settings.visitorIdleCloseMs);
+    if (from.kind === 'agent' && state.firstAgentReplyAt === null) {
+      step.set({ firstAgentReplyAt: now }).emit({ name: 'conversation.first-agent-reply', agentId: from.agentId, sinceCreatedMs: now - state.createdAt });
+    }
+  }
+  return step.done();
+}
+
+function close(step: Step, by: Actor, reason: CloseReason, summary: string | null): Step {
+  const { state } = step;
+  if (state.status === 'queued') step.effects.push({ type: 'dequeue', skillGroupId: state.skillGroupId! });
+  const servedBy = state.agentId;
+  step
+    .releaseAgent()
+    .cancel('visitor-idle-reminder', 'visitor-idle-close', 'agent-no-reply-reminder', 'agent-no-answer')
+    .set({
+      status: 'closed',
+      closedAt: step.now,
+      closeReason: reason,
+      summary,
+      waitingSince: null,
+      monitors: [],
+      invitedAgentIds: [],
+      visitor: { ...state.visitor, lastAgentId: servedBy ?? state.visitor.lastAgentId },
+    })
+    .emit({ name: 'conversation.closed', by, reason, agentId: servedBy, summary })
+    .pushStatus();
+  if (servedBy !== null && state.rating === null) step.push('visitor', { kind: 'rating-requested' });
+  return step;
+}
+
+function timerFired(step: Step, timer: TimerName, at: number): ConversationDecision {
+  const { state } = step;
+  if (state.timers[timer] !== at) return accept(state); // cancelled or rescheduled since
+  const { [timer]: _, ...timers } = state.timers;
+  step.set({ timers });
+  switch (timer) {
+    case 'visitor-idle-reminder':
+      return step.push('visitor', { kind: 'reminder', timer }).done();
+    case 'visitor-idle-close':
+      return close(step, { kind: 'system' }, 'visitor-idle', null).done();
+    case 'agent-no-reply-reminder':
+      return step.push('agents', { kind: 'reminder', timer }).done();
+    case 'agent-no-answer': {
+      if ((state.status !== 'assigned' && state.status !== 'transferred') || state.acceptedAt !== null) return step.done();
+      step.releaseAgent().set({ unansweredBy: [...state.unansweredBy, state.agentId!] });
+      return step.enqueue(state.skillGroupId!, 'no-answer').done();
+    }
+    default:
+      return unreachable(timer);
+  }
+}
+

@@ -1,0 +1,98 @@
+/**
+ * Messages of the conversation actor. Effects are carried out by the shell in order, with one
+ * rule: `append` (the durable log write, the commit point) runs first, and nothing else of the same
+ * decision — above all the `ack` — happens unless it succeeded.
+ */
+import type { Actor, CloseReason, ConversationStatus, MonitorMode, TimerName, Visitor } from './state.ts';
+
+export type ConversationCommand =
+  | {
+      readonly type: 'open';
+      readonly skillGroupId: string;
+      readonly requestedAgentId: string | null;
+      readonly preChat: Readonly<Record<string, string>>;
+      /** Start with the chatbot (bot-first channels). */
+      readonly bot: boolean;
+      /** Whether the skill group is within working hours (decided by the caller from its calendar). */
+      readonly withinWorkingHours: boolean;
+    }
+  | { readonly type: 'post-message'; readonly from: Actor; readonly clientMsgId: string; readonly text: string }
+  | { readonly type: 'typing'; readonly from: Actor; readonly typing: boolean }
+  | { readonly type: 'read'; readonly by: Actor; readonly seq: number }
+  | { readonly type: 'request-human' }
+  /** From routing: the agent's slot is reserved; make them responsible. */
+  | { readonly type: 'assign'; readonly agentId: string; readonly skillGroupId: string }
+  | { readonly type: 'accept'; readonly agentId: string }
+  | { readonly type: 'transfer'; readonly by: Actor; readonly to: { readonly agentId: string } | { readonly skillGroupId: string }; readonly memo: string | null }
+  | { readonly type: 'invite'; readonly by: Actor; readonly agentId: string }
+  | { readonly type: 'monitor'; readonly supervisorId: string; readonly mode: MonitorMode | null }
+  | { readonly type: 'take-over'; readonly supervisorId: string }
+  | { readonly type: 'close'; readonly by: Actor; readonly summary: string | null }
+  | { readonly type: 'rate'; readonly score: number; readonly comment: string | null }
+  | { readonly type: 'reopen' }
+  | { readonly type: 'leave-message'; readonly text: string; readonly contact: string | null }
+  /** From the queue. */
+  | { readonly type: 'queue-position'; readonly position: number; readonly estimatedWaitMs: number }
+  | { readonly type: 'queue-overflowed'; readonly toSkillGroupId: string }
+  | { readonly type: 'queue-timed-out' }
+  /** From the agent actor: the responsible agent went offline. */
+  | { readonly type: 'agent-lost'; readonly agentId: string }
+  | { readonly type: 'timer'; readonly timer: TimerName; readonly at: number };
+
+export type MessageRecord = {
+  readonly seq: number;
+  readonly clientMsgId: string;
+  readonly from: Actor;
+  readonly text: string;
+  /** `internal`: a supervisor's whisper, never shown to the visitor. */
+  readonly visibility: 'public' | 'internal';
+  readonly at: number;
+};
+
+/** Who receives a push: the visitor's connections, the agents' side (assigned, invited, monitoring), or both. */
+export type Audience = 'visitor' | 'agents' | 'everyone';
+
+export type Push =
+  | { readonly kind: 'message'; readonly message: MessageRecord }
+  | { readonly kind: 'typing'; readonly from: Actor; readonly typing: boolean }
+  | { readonly kind: 'read'; readonly by: Actor; readonly seq: number }
+  | { readonly kind: 'status'; readonly status: ConversationStatus; readonly agentId: string | null }
+  | { readonly kind: 'queue'; readonly position: number; readonly estimatedWaitMs: number }
+  | { readonly kind: 'reminder'; readonly timer: TimerName }
+  | { readonly kind: 'rating-requested' }
+  | { readonly kind: 'leave-message-form' };
+
+/** Facts published on `kefu.conversations.v1`, the source of every report. */
+export type ConversationEvent = { readonly conversationId: string; readonly at: number } & (
+  | { readonly name: 'conversation.created'; readonly channelId: string; readonly visitor: Visitor; readonly skillGroupId: string }
+  | { readonly name: 'conversation.queued'; readonly skillGroupId: string; readonly priority: number; readonly reason: 'opened' | 'human-requested' | 'transferred' | 'overflow' | 'agent-lost' | 'no-answer' | 'reopened' }
+  | { readonly name: 'conversation.assigned'; readonly agentId: string; readonly skillGroupId: string; readonly waitedMs: number }
+  | { readonly name: 'conversation.accepted'; readonly agentId: string }
+  | { readonly name: 'conversation.first-agent-reply'; readonly agentId: string; readonly sinceCreatedMs: number }
+  | { readonly name: 'conversation.transferred'; readonly fromAgentId: string | null; readonly to: { readonly agentId: string } | { readonly skillGroupId: string }; readonly by: Actor; readonly memo: string | null }
+  | { readonly name: 'conversation.offline'; readonly reason: 'outside-working-hours' | 'queue-timeout' }
+  | { readonly name: 'conversation.message-left'; readonly text: string; readonly contact: string | null }
+  | { readonly name: 'conversation.closed'; readonly by: Actor; readonly reason: CloseReason; readonly agentId: string | null; readonly summary: string | null }
+  | { readonly name: 'conversation.rated'; readonly score: number; readonly comment: string | null; readonly agentId: string | null }
+  | { readonly name: 'conversation.reopened' }
+);
+
+export type ConversationEffect =
+  | { readonly type: 'append'; readonly message: MessageRecord }
+  | { readonly type: 'ack'; readonly clientMsgId: string; readonly seq: number; readonly duplicate: boolean }
+  | { readonly type: 'push'; readonly to: Audience; readonly push: Push }
+  | { readonly type: 'emit'; readonly event: ConversationEvent }
+  | {
+      readonly type: 'enqueue';
+      readonly skillGroupId: string;
+      readonly priority: number;
+      readonly preferredAgentId: string | null;
+      readonly preference: 'sticky' | 'requested' | null;
+      readonly avoidAgentIds: readonly string[];
+      readonly waitingSince: number;
+    }
+  | { readonly type: 'dequeue'; readonly skillGroupId: string }
+  /** The agent no longer holds this conversation: free their slot. */
+  | { readonly type: 'release-agent'; readonly agentId: string }
+  | { readonly type: 'schedule'; readonly timer: TimerName; readonly at: number }
+  | { readonly type: 'cancel'; readonly timer: TimerName };

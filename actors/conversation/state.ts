@@ -1,0 +1,142 @@
+/**
+ * The conversation actor's durable state (one per visitor conversation): lifecycle status,
+ * participants, message sequence and de-duplication window, timers, and the facts reports need.
+ *
+ *   new ─open─► bot ─request-human─► queued ─assign─► assigned ─transfer(agent)─► transferred ─accept─► assigned
+ *    │                                 ▲  ▲             │  │                                       │
+ *    │                                 │  └─transfer(group), agent offline, no answer ─┘  │          │
+ *    └──(outside working hours)──► offline-message ◄─queue timeout── queued              close ─► closed ─reopen─► queued
+ */
+
+export type ConversationStatus = 'new' | 'bot' | 'queued' | 'assigned' | 'transferred' | 'closed' | 'offline-message';
+
+/** Who did something. Supervisors act through monitoring; the system through timers and routing. */
+export type Actor =
+  | { readonly kind: 'visitor' }
+  | { readonly kind: 'agent'; readonly agentId: string }
+  | { readonly kind: 'supervisor'; readonly supervisorId: string }
+  | { readonly kind: 'bot' }
+  | { readonly kind: 'system' };
+
+export type Visitor = {
+  readonly visitorId: string;
+  readonly displayName: string | null;
+  /** Verified by the channel's identity HMAC. */
+  readonly identified: boolean;
+  readonly vip: boolean;
+  /** The agent who served this visitor last (sticky routing). */
+  readonly lastAgentId: string | null;
+};
+
+/** 坐席监控: watch silently, whisper to the agent only, or barge in (the visitor sees them). */
+export type MonitorMode = 'monitor' | 'whisper' | 'barge';
+
+export type CloseReason = 'agent' | 'visitor' | 'supervisor' | 'visitor-idle' | 'offline-message' | 'system';
+
+export type TimerName = 'visitor-idle-reminder' | 'visitor-idle-close' | 'agent-no-reply-reminder' | 'agent-no-answer';
+
+export type ConversationSettings = {
+  /** After the agent's last message, remind an idle visitor, then close the conversation. */
+  readonly visitorIdleReminderMs: number | null;
+  readonly visitorIdleCloseMs: number | null;
+  /** Remind the agent when the visitor waits this long for an answer. */
+  readonly agentNoReplyReminderMs: number | null;
+  /** An assignment not accepted within this is offered to someone else. */
+  readonly agentNoAnswerMs: number | null;
+  /** A closed conversation can be reopened (and rated) by the visitor within this window. */
+  readonly reopenWindowMs: number;
+  readonly maxMessageLength: number;
+};
+
+export const DEFAULT_CONVERSATION_SETTINGS: ConversationSettings = {
+  visitorIdleReminderMs: 5 * 60_000,
+  visitorIdleCloseMs: 10 * 60_000,
+  agentNoReplyReminderMs: 60_000,
+  agentNoAnswerMs: 30_000,
+  reopenWindowMs: 15 * 60_000,
+  maxMessageLength: 5_000,
+};
+
+/** How many recent client message ids are remembered for de-duplication (older resends are served by the log). */
+export const DEDUPE_WINDOW = 512;
+
+export type ConversationState = {
+  readonly conversationId: string;
+  readonly tenantId: string;
+  readonly channelId: string;
+  readonly status: ConversationStatus;
+  readonly visitor: Visitor;
+  readonly preChat: Readonly<Record<string, string>>;
+  /** The skill group that routes it (the queue it waits in, or the group of its agent). */
+  readonly skillGroupId: string | null;
+  readonly requestedAgentId: string | null;
+  readonly priority: number;
+  /** The agent responsible now (assigned, or the target of a pending transfer). */
+  readonly agentId: string | null;
+  readonly acceptedAt: number | null;
+  readonly transferMemo: string | null;
+  readonly invitedAgentIds: readonly string[];
+  readonly monitors: readonly { readonly supervisorId: string; readonly mode: MonitorMode }[];
+  /** Agents who let this conversation go unanswered (not offered it again). */
+  readonly unansweredBy: readonly string[];
+  readonly lastSeq: number;
+  /** clientMsgId → seq for the newest DEDUPE_WINDOW messages, oldest first. */
+  readonly recentClientMsgIds: readonly (readonly [string, number])[];
+  readonly visitorReadSeq: number;
+  readonly agentReadSeq: number;
+  /** Due time of each running timer; a timer firing at another time is stale and ignored. */
+  readonly timers: Readonly<Partial<Record<TimerName, number>>>;
+  readonly createdAt: number;
+  /** When the visitor started waiting for a human (kept across overflow and transfers to a group). */
+  readonly waitingSince: number | null;
+  readonly firstAgentReplyAt: number | null;
+  readonly closedAt: number | null;
+  readonly closeReason: CloseReason | null;
+  readonly summary: string | null;
+  readonly rating: { readonly score: number; readonly comment: string | null } | null;
+  readonly settings: ConversationSettings;
+};
+
+export function newConversation(input: {
+  conversationId: string;
+  tenantId: string;
+  channelId: string;
+  visitor: Visitor;
+  settings?: Partial<ConversationSettings>;
+  now: number;
+}): ConversationState {
+  return {
+    conversationId: input.conversationId,
+    tenantId: input.tenantId,
+    channelId: input.channelId,
+    status: 'new',
+    visitor: input.visitor,
+    preChat: {},
+    skillGroupId: null,
+    requestedAgentId: null,
+    priority: 0,
+    agentId: null,
+    acceptedAt: null,
+    transferMemo: null,
+    invitedAgentIds: [],
+    monitors: [],
+    unansweredBy: [],
+    lastSeq: 0,
+    recentClientMsgIds: [],
+    visitorReadSeq: 0,
+    agentReadSeq: 0,
+    timers: {},
+    createdAt: input.now,
+    waitingSince: null,
+    firstAgentReplyAt: null,
+    closedAt: null,
+    closeReason: null,
+    summary: null,
+    rating: null,
+    settings: { ...DEFAULT_CONVERSATION_SETTINGS, ...input.settings },
+  };
+}
+
+/** Statuses in which the conversation is live (messages accepted). */
+export const isOpen = (s: ConversationState): boolean =>
+  s.status === 'bot' || s.status === 'queued' || s.status === 'assigned' || s.status === 'transferred';
