@@ -47,7 +47,7 @@ describe('presence across connections', () => {
     const lost = run(held, { type: 'disconnect', connectionId: 'tab-1' });
     const { state, effects } = ok(decideAgent(lost, { type: 'connect', connectionId: 'tab-9' }, T + 5));
     expect(state).toMatchObject({ status: 'busy', connections: ['tab-9'], disconnectedAt: null, conversations: held.conversations });
-    expect(effects).toEqual([{ type: 'cancel-presence-grace' }]);
+    expect(effects).toEqual([{ type: 'cancel-presence-grace' }, { type: 'availability-changed', skillGroupIds: ['sales', 'support'] }]);
     expect(ok(decideAgent(state, { type: 'presence-grace-expired' }, T + 99_999)).state.status).toBe('busy'); // stale timer
   });
 
@@ -66,7 +66,7 @@ describe('presence across connections', () => {
       expect.arrayContaining([
         { type: 'reroute', conversationId: 'c1', skillGroupId: 'sales', reason: 'agent-offline' },
         { type: 'reroute', conversationId: 'c2', skillGroupId: 'support', reason: 'agent-offline' },
-        { type: 'capacity-freed', skillGroupIds: ['sales', 'support'] },
+        { type: 'availability-changed', skillGroupIds: ['sales', 'support'] },
       ]),
     );
   });
@@ -83,9 +83,9 @@ describe('status', () => {
     expect(effects[0]).toEqual({ type: 'emit', event: { name: 'agent.status-changed', agentId: 'a1', from, to, by: null, at: T } });
   });
 
-  test('becoming ready tells the agent’s queues to route', () => {
+  test('any status change tells the agent’s queues to route', () => {
     const { effects } = ok(decideAgent(online({ status: 'away' }), { type: 'set-status', status: 'ready' }, T));
-    expect(effects).toContainEqual({ type: 'capacity-freed', skillGroupIds: ['sales', 'support'] });
+    expect(effects).toContainEqual({ type: 'availability-changed', skillGroupIds: ['sales', 'support'] });
   });
 
   test('signing out reroutes held conversations', () => {
@@ -141,15 +141,15 @@ describe('capacity: reservations are decided here and only here', () => {
     const reserved = run(online(), { type: 'reserve', conversationId: 'c1', skillGroupId: 'sales', ttlMs: 5_000 });
     const { state, effects } = ok(decideAgent(reserved, { type: 'reservation-expired', conversationId: 'c1' }, T + 5_000));
     expect(state.reservations).toEqual([]);
-    expect(effects).toContainEqual({ type: 'capacity-freed', skillGroupIds: ['sales'] });
+    expect(effects).toContainEqual({ type: 'availability-changed', skillGroupIds: ['sales', 'support'] });
     expect(decideAgent(state, { type: 'commit-reservation', conversationId: 'c1' }, T + 5_001)).toMatchObject({ rejected: 'RESERVATION_UNKNOWN' });
   });
 
-  test('releasing a conversation frees capacity for its group', () => {
+  test('releasing a conversation asks every group of the agent to route (capacity is shared)', () => {
     const held = online({ conversations: [{ conversationId: 'c1', skillGroupId: 'support' }] });
     const { state, effects } = ok(decideAgent(held, { type: 'release', conversationId: 'c1' }, T));
     expect(state.conversations).toEqual([]);
-    expect(effects).toContainEqual({ type: 'capacity-freed', skillGroupIds: ['support'] });
+    expect(effects).toContainEqual({ type: 'availability-changed', skillGroupIds: ['sales', 'support'] });
   });
 
   test('a direct take respects capacity; a supervisor takeover may exceed it', () => {

@@ -21,8 +21,9 @@ export function decideAgent(state: AgentState, command: AgentCommand, now: numbe
       const connections = [...state.connections, command.connectionId];
       const effects: AgentEffect[] = state.disconnectedAt !== null ? [{ type: 'cancel-presence-grace' }] : [];
       const next: AgentState = { ...state, connections, disconnectedAt: null };
-      // Coming back within the grace period keeps the status; a fresh sign-in starts at the chosen one.
-      if (state.status !== 'offline') return accept(next, effects);
+      // Coming back within the grace period keeps the status (and the agent can take work again);
+      // a fresh sign-in starts at the chosen one.
+      if (state.status !== 'offline') return accept(next, state.connections.length === 0 ? [...effects, availabilityChanged(next)] : effects);
       return changeStatus(next, command.status ?? 'ready', null, now, effects);
     }
     case 'disconnect': {
@@ -76,7 +77,7 @@ export function decideAgent(state: AgentState, command: AgentCommand, now: numbe
       const reservation = state.reservations.find((r) => r.conversationId === command.conversationId);
       if (!reservation) return accept(state);
       const next = { ...state, reservations: state.reservations.filter((r) => r !== reservation) };
-      return accept(next, [capacityEvent(next, now), { type: 'capacity-freed', skillGroupIds: [reservation.skillGroupId] }]);
+      return accept(next, [capacityEvent(next, now), availabilityChanged(next)]);
     }
     case 'take': {
       if (holds(state, command.conversationId)) {
@@ -99,14 +100,14 @@ export function decideAgent(state: AgentState, command: AgentCommand, now: numbe
       const held = state.conversations.find((c) => c.conversationId === command.conversationId);
       if (!held) return decideAgent(state, { type: 'release-reservation', conversationId: command.conversationId }, now);
       const next = { ...state, conversations: state.conversations.filter((c) => c !== held) };
-      return accept(next, [capacityEvent(next, now), { type: 'capacity-freed', skillGroupIds: [held.skillGroupId] }]);
+      return accept(next, [capacityEvent(next, now), availabilityChanged(next)]);
     }
     case 'set-capacity': {
       if (!Number.isInteger(command.maxConversations) || command.maxConversations < 0) {
         return reject('INVALID_TRANSITION', 'maxConversations must be a non-negative integer');
       }
       const next = { ...state, maxConversations: command.maxConversations, maxPerSkillGroup: command.maxPerSkillGroup ?? state.maxPerSkillGroup };
-      return accept(next, [capacityEvent(next, now), { type: 'capacity-freed', skillGroupIds: state.skillGroups }]);
+      return accept(next, [capacityEvent(next, now), availabilityChanged(next)]);
     }
     default:
       return unreachable(command);
@@ -123,6 +124,8 @@ function refuseNew(state: AgentState, skillGroupId: string): AgentDecision | nul
   if (freeSlots(state, skillGroupId) === 0) return reject('AGENT_AT_CAPACITY', `agent ${state.agentId} has no free slot in ${skillGroupId}`);
   return null;
 }
+
+const availabilityChanged = (state: AgentState): AgentEffect => ({ type: 'availability-changed', skillGroupIds: state.skillGroups });
 
 const capacityEvent = (state: AgentState, now: number): AgentEffect => ({
   type: 'emit',
@@ -141,13 +144,9 @@ function changeStatus(state: AgentState, to: AgentStatus, by: string | null, now
     // reservations are dropped (their queues route again).
     const stranded: readonly Assignment[] = state.conversations;
     for (const c of stranded) out.push({ type: 'reroute', conversationId: c.conversationId, skillGroupId: c.skillGroupId, reason: 'agent-offline' });
-    const groups = [...new Set([...stranded, ...state.reservations].map((a) => a.skillGroupId))];
     next = { ...next, conversations: [], reservations: [] };
-    if (stranded.length > 0 || state.reservations.length > 0) {
-      out.push(capacityEvent(next, now), { type: 'capacity-freed', skillGroupIds: groups });
-    }
-  } else if (to === 'ready') {
-    out.push({ type: 'capacity-freed', skillGroupIds: state.skillGroups });
+    if (stranded.length > 0 || state.reservations.length > 0) out.push(capacityEvent(next, now));
   }
+  out.push(availabilityChanged(next));
   return accept(next, out);
 }

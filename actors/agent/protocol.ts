@@ -38,5 +38,9 @@ export type AgentEffect =
   | { readonly type: 'schedule-reservation-expiry'; readonly conversationId: string; readonly at: number }
   /** A conversation this agent can no longer serve (went offline): its conversation actor must route it again. */
   | { readonly type: 'reroute'; readonly conversationId: string; readonly skillGroupId: string; readonly reason: 'agent-offline' }
-  /** Capacity became free in these skill groups: their queues should route again. */
-  | { readonly type: 'capacity-freed'; readonly skillGroupIds: readonly string[] };
+  /**
+   * Something routing depends on changed (a slot freed, status, presence, capacity): the queues of
+   * all the agent's skill groups should route again. All of them, because capacity is shared across
+   * groups and a queue may be waiting for this very agent.
+   */
+  | { readonly type: 'availability-changed'; readonly skillGroupIds: readonly string[] };

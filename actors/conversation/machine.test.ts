@@ -285,5 +285,7 @@ describe('from the queue', () => {
     const { state, effects } = ok(decideConversation(queued(), { type: 'queue-timed-out' }, T));
     expect(state.status).toBe('offline-message');
     expect(events(effects)).toEqual(['conversation.offline']);
+    const full = ok(decideConversation(queued(), { type: 'queue-refused' }, T));
+    expect(full.effects).toContainEqual(expect.objectContaining({ event: expect.objectContaining({ name: 'conversation.offline', reason: 'queue-full' }) }));
   });
 });

@@ -295,10 +295,11 @@ export function decideConversation(state: ConversationState, command: Conversati
       return step.enqueue(command.toSkillGroupId, 'overflow').done();
 
     case 'queue-timed-out':
+    case 'queue-refused':
       if (state.status !== 'queued') return accept(state);
       return step
         .set({ status: 'offline-message', waitingSince: null })
-        .emit({ name: 'conversation.offline', reason: 'queue-timeout' })
+        .emit({ name: 'conversation.offline', reason: command.type === 'queue-timed-out' ? 'queue-timeout' : 'queue-full' })
         .push('visitor', { kind: 'leave-message-form' })
         .pushStatus()
         .done();

@@ -35,6 +35,8 @@ export type ConversationCommand =
   | { readonly type: 'queue-position'; readonly position: number; readonly estimatedWaitMs: number }
   | { readonly type: 'queue-overflowed'; readonly toSkillGroupId: string }
   | { readonly type: 'queue-timed-out' }
+  /** The queue refused the visitor (queue full). */
+  | { readonly type: 'queue-refused' }
   /** From the agent actor: the responsible agent went offline. */
   | { readonly type: 'agent-lost'; readonly agentId: string }
   | { readonly type: 'timer'; readonly timer: TimerName; readonly at: number };
@@ -70,7 +72,7 @@ export type ConversationEvent = { readonly conversationId: string; readonly at: 
   | { readonly name: 'conversation.accepted'; readonly agentId: string }
   | { readonly name: 'conversation.first-agent-reply'; readonly agentId: string; readonly sinceCreatedMs: number }
   | { readonly name: 'conversation.transferred'; readonly fromAgentId: string | null; readonly to: { readonly agentId: string } | { readonly skillGroupId: string }; readonly by: Actor; readonly memo: string | null }
-  | { readonly name: 'conversation.offline'; readonly reason: 'outside-working-hours' | 'queue-timeout' }
+  | { readonly name: 'conversation.offline'; readonly reason: 'outside-working-hours' | 'queue-timeout' | 'queue-full' }
   | { readonly name: 'conversation.message-left'; readonly text: string; readonly contact: string | null }
   | { readonly name: 'conversation.closed'; readonly by: Actor; readonly reason: CloseReason; readonly agentId: string | null; readonly summary: string | null }
   | { readonly name: 'conversation.rated'; readonly score: number; readonly comment: string | null; readonly agentId: string | null }
