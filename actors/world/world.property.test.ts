@@ -54,7 +54,6 @@ function play(actions: readonly Action[]): string[] {
   const positions = new Map<string, number>(); // last position pushed to each waiting visitor
   const loads = new Map<string, number>(); // last load reported by each agent
   const lowered = new Set<string>(); // agents whose capacity was set below what they held
-  let world: World | undefined;
   const observe = (o: Observation): void => {
     if (o.type === 'agent-event' && o.event.name === 'agent.capacity-changed') {
       violations.push(...noAssignmentBeyondCapacity(loads.get(o.event.agentId) ?? 0, o.event));
@@ -62,7 +61,7 @@ function play(actions: readonly Action[]): string[] {
       if (o.event.load <= o.event.maxConversations) lowered.delete(o.event.agentId);
       else lowered.add(o.event.agentId);
     }
-    if (o.type === 'route') violations.push(...servedInOrder(world!, o.before, o.after, o.at).map((v) => `FIFO: ${v}`));
+    if (o.type === 'route') violations.push(...servedInOrder(world, o.before, o.after, o.at).map((v) => `FIFO: ${v}`));
     if (o.type === 'conversation-event' && (o.event as ConversationEvent).name === 'conversation.queued') positions.delete(o.event.conversationId);
     if (o.type === 'push' && o.push.kind === 'queue') {
       const previous = positions.get(o.conversationId);
@@ -70,7 +69,7 @@ function play(actions: readonly Action[]): string[] {
       positions.set(o.conversationId, o.push.position);
     }
   };
-  world = new World({
+  const world: World = new World({
     now: 1_000_000,
     skillGroups: [
       { id: 'sales', settings: { policy: 'idle-first', overflow: { afterMs: 120_000, toSkillGroupId: 'support' }, queueTimeoutMs: 600_000, stickyWaitMs: 20_000 } },
@@ -85,7 +84,7 @@ function play(actions: readonly Action[]): string[] {
   }
 
   let arrivals = 0;
-  const conversationIds = (): string[] => [...world!.conversations.keys()];
+  const conversationIds = (): string[] => [...world.conversations.keys()];
   const chosen = (n: number): string | undefined => {
     const ids = conversationIds();
     return ids.length === 0 ? undefined : ids[n % ids.length];
