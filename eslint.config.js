@@ -30,6 +30,7 @@ export default tseslint.config(
   },
   {
     files: ['actors/**/machine.ts', 'actors/**/state.ts', 'actors/**/protocol.ts', 'actors/**/policies/**/*.ts', 'actors/kernel/**/*.ts'],
+    ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: IO_LIBRARIES, patterns: [{ group: ['@mikro-orm/*'], message: 'Pure domain code must not touch the database.' }] }],
       'no-restricted-globals': ['error', { name: 'Date', message: 'Time is passed in (`now`), never read.' }],
