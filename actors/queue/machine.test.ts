@@ -2,7 +2,7 @@ import type { AgentSnapshot } from '../agent/state.ts';
 import { isRejection } from '../kernel/decision.ts';
 import { decideQueue, type QueueDecision } from './machine.ts';
 import type { QueueCommand, QueueEffect } from './protocol.ts';
-import { newQueue, type QueueSettings, type QueueState } from './state.ts';
+import { POSITION_PUBLISH_INTERVAL_MS, newQueue, type QueueSettings, type QueueState } from './state.ts';
 
 const T = 1_000_000;
 const queue = (settings: Partial<QueueSettings> = {}): QueueState => newQueue({ skillGroupId: 'sales', tenantId: 't', settings });
@@ -60,10 +60,20 @@ describe('waiting list', () => {
     expect(effects.filter((e) => e.type === 'position').map((e) => e.type === 'position' && e.conversationId)).toEqual(['vip']);
   });
 
-  test('when someone ahead leaves, positions move up', () => {
+  test('when someone ahead leaves, positions move up at the next coalesced update', () => {
     const s = run(queue(), [enqueue('c1'), enqueue('c2'), enqueue('c3')]);
-    const { state } = ok(decideQueue(s, { type: 'dequeue', conversationId: 'c1' }, T));
+    const left = ok(decideQueue(s, { type: 'dequeue', conversationId: 'c1' }, T));
+    expect(left.state.positionsDueAt).toBe(T + POSITION_PUBLISH_INTERVAL_MS);
+    expect(left.effects).toContainEqual({ type: 'schedule-tick', at: T + POSITION_PUBLISH_INTERVAL_MS });
+    const again = ok(decideQueue(left.state, { type: 'dequeue', conversationId: 'c2' }, T + 10)).state;
+    expect(again.positionsDueAt).toBe(T + POSITION_PUBLISH_INTERVAL_MS); // coalesced, not pushed back
+    const { state, effects } = ok(decideQueue(left.state, { type: 'tick' }, T + POSITION_PUBLISH_INTERVAL_MS));
     expect(state.waiting.map((e) => e.shownPosition)).toEqual([1, 2]);
+    expect(state.positionsDueAt).toBeNull();
+    expect(effects.filter((e) => e.type === 'position').map((e) => e.type === 'position' && [e.conversationId, e.position])).toEqual([
+      ['c2', 1],
+      ['c3', 2],
+    ]);
   });
 });
 
@@ -81,7 +91,8 @@ describe('routing', () => {
   test('an accepted offer leaves the queue and teaches the wait estimate', () => {
     const s = run(queue(), [enqueue('c1'), enqueue('c2'), { type: 'route', agents: [agent('a', 1)] }]);
     const { state } = ok(decideQueue(s, { type: 'offer-accepted', conversationId: 'c1', agentId: 'a' }, T + 5));
-    expect(state.waiting.map((e) => [e.conversationId, e.shownPosition])).toEqual([['c2', 1]]);
+    expect(state.waiting.map((e) => e.conversationId)).toEqual(['c2']);
+    expect(state.positionsDueAt).toBe(T + 5 + POSITION_PUBLISH_INTERVAL_MS);
     expect(state.recentAssignments).toEqual([T + 5]);
   });
 

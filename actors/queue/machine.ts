@@ -14,7 +14,7 @@ import { accept, reject, unreachable, type Decision } from '../kernel/decision.t
 import { planOffers } from './policies/plan.ts';
 import { WINDOW, estimateWaitMs } from './policies/wait-estimate.ts';
 import type { QueueCommand, QueueEffect } from './protocol.ts';
-import { serviceOrder, type QueueEntry, type QueueState } from './state.ts';
+import { POSITION_PUBLISH_INTERVAL_MS, serviceOrder, type QueueEntry, type QueueState } from './state.ts';
 
 export type QueueDecision = Decision<QueueState, QueueEffect>;
 
@@ -39,12 +39,16 @@ export function decideQueue(state: QueueState, command: QueueCommand, now: numbe
         offeredTo: null,
         shownPosition: null,
       };
-      const waiting = [...state.waiting, entry].sort(serviceOrder);
-      return settle({ ...state, waiting, nextArrival: state.nextArrival + 1 }, now, [{ type: 'route-requested' }]);
+      // Insert in service order; nobody else's shown position changes (it never goes up).
+      const at = state.waiting.findIndex((e) => serviceOrder(entry, e) < 0);
+      const index = at === -1 ? state.waiting.length : at;
+      const shown = { ...entry, shownPosition: index + 1 };
+      const waiting = [...state.waiting.slice(0, index), shown, ...state.waiting.slice(index)];
+      return settle({ ...state, waiting, nextArrival: state.nextArrival + 1 }, now, [positionOf(state, shown, index + 1), { type: 'route-requested' }]);
     }
     case 'dequeue': {
       if (!state.waiting.some((e) => e.conversationId === command.conversationId)) return accept(state);
-      return settle({ ...state, waiting: state.waiting.filter((e) => e.conversationId !== command.conversationId) }, now, []);
+      return settle(positionsChanged({ ...state, waiting: state.waiting.filter((e) => e.conversationId !== command.conversationId) }, now), now, []);
     }
     case 'route': {
       const offers = planOffers(state.waiting, command.agents, state.settings.policy, now);
@@ -62,7 +66,7 @@ export function decideQueue(state: QueueState, command: QueueCommand, now: numbe
       if (!entry) return accept(state);
       const recentAssignments = [...state.recentAssignments, now].slice(-WINDOW);
       const waiting = state.waiting.filter((e) => e !== entry);
-      return settle({ ...state, waiting, recentAssignments }, now, []);
+      return settle(positionsChanged({ ...state, waiting, recentAssignments }, now), now, []);
     }
     case 'offer-refused': {
       const waiting = state.waiting.map((e) =>
@@ -94,8 +98,14 @@ export function decideQueue(state: QueueState, command: QueueCommand, now: numbe
           staying.push(e);
         }
       }
+      let next: QueueState = staying.length < state.waiting.length ? positionsChanged({ ...state, waiting: staying }, now) : state;
+      if (next.positionsDueAt !== null && next.positionsDueAt <= now) {
+        const published = publishPositions(next);
+        next = { ...published.state, positionsDueAt: null };
+        effects.push(...published.effects);
+      }
       // A preferred-agent wait may have ended: everyone else becomes eligible for that entry.
-      return settle({ ...state, waiting: staying }, now, [...effects, { type: 'route-requested' }]);
+      return settle(next, now, [...effects, { type: 'route-requested' }]);
     }
     case 'update-settings':
       return settle({ ...state, settings: { ...state.settings, ...command.settings } }, now, [{ type: 'route-requested' }]);
@@ -104,35 +114,45 @@ export function decideQueue(state: QueueState, command: QueueCommand, now: numbe
   }
 }
 
-/** Recomputes shown positions and the timer after the waiting list changed. */
+/** Sets the queue's single timer to its next deadline. */
 function settle(state: QueueState, now: number, effects: QueueEffect[]): QueueDecision {
-  const out = [...effects];
-  let position = 0;
-  const waiting = state.waiting.map((e) => {
-    position += 1;
-    const shown = e.shownPosition === null ? position : Math.min(e.shownPosition, position);
+  return accept(state, [...effects, { type: 'schedule-tick', at: nextDeadline(state, now) }]);
+}
+
+/** Someone left the line: the visitors behind them will be told their new positions, coalesced. */
+function positionsChanged(state: QueueState, now: number): QueueState {
+  return state.positionsDueAt !== null ? state : { ...state, positionsDueAt: now + POSITION_PUBLISH_INTERVAL_MS };
+}
+
+function positionOf(state: QueueState, entry: QueueEntry, position: number): QueueEffect {
+  return {
+    type: 'position',
+    conversationId: entry.conversationId,
+    position,
+    estimatedWaitMs: estimateWaitMs({
+      position,
+      recentAssignments: state.recentAssignments,
+      onlineCapacity: state.onlineCapacity,
+      defaultHandleTimeMs: state.settings.defaultHandleTimeMs,
+    }),
+  };
+}
+
+/** Tells every visitor whose position improved since they were last told. */
+function publishPositions(state: QueueState): { state: QueueState; effects: QueueEffect[] } {
+  const effects: QueueEffect[] = [];
+  const waiting = state.waiting.map((e, i) => {
+    const shown = e.shownPosition === null ? i + 1 : Math.min(e.shownPosition, i + 1);
     if (shown === e.shownPosition) return e;
-    out.push({
-      type: 'position',
-      conversationId: e.conversationId,
-      position: shown,
-      estimatedWaitMs: estimateWaitMs({
-        position: shown,
-        recentAssignments: state.recentAssignments,
-        onlineCapacity: state.onlineCapacity,
-        defaultHandleTimeMs: state.settings.defaultHandleTimeMs,
-      }),
-    });
+    effects.push(positionOf(state, e, shown));
     return { ...e, shownPosition: shown };
   });
-  const next = { ...state, waiting };
-  out.push({ type: 'schedule-tick', at: nextDeadline(next, now) });
-  return accept(next, out);
+  return { state: { ...state, waiting }, effects };
 }
 
 function nextDeadline(state: QueueState, now: number): number | null {
   const { overflow, queueTimeoutMs } = state.settings;
-  let at = Infinity;
+  let at = state.positionsDueAt ?? Infinity;
   for (const e of state.waiting) {
     if (queueTimeoutMs !== null) at = Math.min(at, e.waitingSince + queueTimeoutMs);
     if (overflow !== null) at = Math.min(at, e.enqueuedAt + overflow.afterMs);

@@ -66,7 +66,15 @@ export type QueueState = {
   readonly recentAssignments: readonly number[];
   /** Not durable: the group's online capacity seen by the last `route`, for the first estimates. */
   readonly onlineCapacity: number;
+  /**
+   * When visitors behind someone who left are next told their new positions. Updates are
+   * coalesced (at most one round per POSITION_PUBLISH_INTERVAL_MS) so a queue draining thousands of
+   * visitors does not recompute and push every position on every single assignment.
+   */
+  readonly positionsDueAt: number | null;
 };
+
+export const POSITION_PUBLISH_INTERVAL_MS = 1_000;
 
 export const newQueue = (input: { skillGroupId: string; tenantId: string; settings?: Partial<QueueSettings> }): QueueState => ({
   skillGroupId: input.skillGroupId,
@@ -76,6 +84,7 @@ export const newQueue = (input: { skillGroupId: string; tenantId: string; settin
   nextArrival: 0,
   recentAssignments: [],
   onlineCapacity: 0,
+  positionsDueAt: null,
 });
 
 /** Service order: higher priority first, then earlier arrival. */

@@ -22,6 +22,7 @@ export const POLICY_ORDER: Readonly<Record<Exclude<RoutingPolicy, 'manual'>, Com
   'round-robin': longestIdle,
 };
 
+/** The single best candidate by the policy (a linear scan; `plan.ts` keeps a heap for many picks). */
 export function chooseAgent(policy: RoutingPolicy, candidates: readonly AgentSnapshot[]): AgentSnapshot | null {
   if (policy === 'manual' || candidates.length === 0) return null;
   const order = POLICY_ORDER[policy];
