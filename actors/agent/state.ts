@@ -85,6 +85,8 @@ export type AgentSnapshot = {
   readonly maxConversations: number;
   readonly freeSlots: number;
   readonly lastAssignedAt: number | null;
+  /** How many skill groups the agent serves: specialists are kept for the groups only they can serve. */
+  readonly skillGroupCount: number;
 };
 
 export const snapshot = (a: AgentState, skillGroupId: string): AgentSnapshot => ({
@@ -94,4 +96,5 @@ export const snapshot = (a: AgentState, skillGroupId: string): AgentSnapshot => 
   maxConversations: a.maxConversations,
   freeSlots: freeSlots(a, skillGroupId),
   lastAssignedAt: a.lastAssignedAt,
+  skillGroupCount: a.skillGroups.length,
 });

@@ -13,6 +13,7 @@ const agent = (agentId: string, freeSlots: number, over: Partial<AgentSnapshot> 
   maxConversations: freeSlots,
   freeSlots,
   lastAssignedAt: null,
+  skillGroupCount: 1,
   ...over,
 });
 

@@ -43,6 +43,11 @@ export type WorldOptions = {
   readonly conversationSettings?: Partial<ConversationSettings>;
   /** Called for every observation (the simulation and tests record what they need). */
   readonly observe?: (o: Observation) => void;
+  /**
+   * Route again whenever an agent's availability changes (default). `false` models routers that
+   * only assign on arrival and on a periodic sweep — a baseline for the simulation, never Kefu.
+   */
+  readonly routeOnAvailability?: boolean;
 };
 
 export class World {
@@ -57,6 +62,7 @@ export class World {
   #draining = false;
   readonly #conversationSettings: Partial<ConversationSettings>;
   readonly #observe: (o: Observation) => void;
+  readonly #routeOnAvailability: boolean;
 
   constructor(options: WorldOptions) {
     this.now = options.now ?? 0;
@@ -66,6 +72,7 @@ export class World {
     }
     this.#conversationSettings = options.conversationSettings ?? {};
     this.#observe = options.observe ?? (() => undefined);
+    this.#routeOnAvailability = options.routeOnAvailability ?? true;
   }
 
   // ------------------------------------------------------------------ set-up and time
@@ -251,6 +258,7 @@ export class World {
       case 'reroute':
         return this.#send({ kind: 'conversation', id: e.conversationId }, { type: 'agent-lost', agentId });
       case 'availability-changed':
+        if (!this.#routeOnAvailability) return;
         for (const g of e.skillGroupIds) if (this.queues.has(g)) this.#requestRoute(g);
         return;
     }

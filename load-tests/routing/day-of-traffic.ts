@@ -2,11 +2,12 @@
  * A seeded, deterministic day of contact-center traffic replayed through the pure core (the
  * World), to compare routing policies at equal load. The model, in plain words:
  *
- * - Visitors arrive 08:00–20:00 as a Poisson process whose rate peaks around 10:30 and 15:00;
- *   5 % are VIPs (higher priority class).
+ * - Two skill groups. Sales visitors (40 %) peak around 10:30, support visitors (60 %) around
+ *   15:00; both arrive 08:00–20:00 as Poisson processes. 5 % are VIPs (higher priority class).
  * - Agents work in two shifts (08–16 and 12–20), each up to their own number of chats at once
- *   (`capacities`, cycled: juniors take fewer than seniors). At the end of a
- *   shift an agent stops taking chats (busy) and signs out when the last one ends.
+ *   (`capacities`, cycled: juniors take fewer than seniors). A third of the agents serve sales
+ *   only, a third support only, a third both. At the end of a shift an agent stops taking chats
+ *   (busy) and signs out when the last one ends.
  * - Each chat needs a log-normal amount of the agent's attention (median ≈ 5 min if it were the
  *   agent's only chat). An agent shares attention among their chats: with c chats at once each one
  *   advances at 1 / (1 + `juggling` × (c − 1)) of full speed, re-evaluated whenever c changes
@@ -22,8 +23,17 @@ import type { RoutingPolicy } from '../../actors/queue/state.ts';
 import { Heap } from '../../actors/kernel/heap.ts';
 import { World, type Observation } from '../../actors/world/world.ts';
 
+/**
+ * A Kefu routing policy, or `plain-round-robin`: the baseline of routers that rotate over agents
+ * with a free slot but assign only when a visitor arrives and on a sweep every minute, not the
+ * moment an agent frees up (the backlog behaviour users of Chatwoot's and Rocket.Chat's
+ * round-robin report).
+ */
+export type SimulatedPolicy = RoutingPolicy | 'plain-round-robin';
+export const PLAIN_SWEEP_MS = 60_000;
+
 export type DayOptions = {
-  readonly policy: RoutingPolicy;
+  readonly policy: SimulatedPolicy;
   readonly seed: number;
   readonly arrivalsPerDay: number;
   readonly agentsEarly: number;
@@ -35,7 +45,7 @@ export type DayOptions = {
 
 export const DEFAULT_DAY: Omit<DayOptions, 'policy'> = {
   seed: 20261121,
-  arrivalsPerDay: 3_000,
+  arrivalsPerDay: 2_500,
   agentsEarly: 14,
   agentsLate: 10,
   capacities: [2, 3, 4],
@@ -43,7 +53,7 @@ export const DEFAULT_DAY: Omit<DayOptions, 'policy'> = {
 };
 
 export type DayResult = {
-  readonly policy: RoutingPolicy;
+  readonly policy: SimulatedPolicy;
   readonly arrivals: number;
   readonly assigned: number;
   readonly abandoned: number;
@@ -72,10 +82,18 @@ const HOUR = 60 * MIN;
 const DAY_START = 8 * HOUR;
 const DAY_END = 20 * HOUR;
 
-/** Relative arrival intensity over the day (peaks late morning and mid-afternoon). */
-function intensity(t: number): number {
+type Group = 'sales' | 'support';
+const GROUPS: readonly { id: Group; share: number; peakHour: number }[] = [
+  { id: 'sales', share: 0.4, peakHour: 10.5 },
+  { id: 'support', share: 0.6, peakHour: 15 },
+];
+/** The skill groups of the i-th agent: sales only, support only, or both. */
+const skillsOf = (i: number): Group[] => [['sales'], ['support'], ['sales', 'support']][i % 3] as Group[];
+
+/** Relative arrival intensity of a group over the day: a base load and one peak. */
+function intensity(peakHour: number, t: number): number {
   const h = t / HOUR;
-  return 0.4 + Math.exp(-(((h - 10.5) / 1.2) ** 2)) + 0.8 * Math.exp(-(((h - 15) / 1.5) ** 2));
+  return 0.4 + 1.6 * Math.exp(-(((h - peakHour) / 1.5) ** 2));
 }
 
 type SimEvent = { at: number; seq: number; run: () => void };
@@ -102,9 +120,14 @@ export function runDay(options: DayOptions): DayResult {
   let assigned = 0;
   let abandoned = 0;
 
+  const plain = options.policy === 'plain-round-robin';
   const world = new World({
     now: DAY_START,
-    skillGroups: [{ id: 'support', settings: { policy: options.policy, queueTimeoutMs: null, overflow: null, stickyWaitMs: 0, defaultHandleTimeMs: 6 * MIN } }],
+    routeOnAvailability: !plain,
+    skillGroups: GROUPS.map((g) => ({
+      id: g.id,
+      settings: { policy: plain ? 'round-robin' : options.policy, queueTimeoutMs: null, overflow: null, stickyWaitMs: 0, defaultHandleTimeMs: 6 * MIN },
+    })),
     conversationSettings: { agentNoAnswerMs: null, visitorIdleReminderMs: null, visitorIdleCloseMs: null, agentNoReplyReminderMs: null },
     observe: (o: Observation) => {
       if (o.type === 'conversation-event') onEvent(o.event);
@@ -195,7 +218,7 @@ export function runDay(options: DayOptions): DayResult {
     ...Array.from({ length: options.agentsLate }, (_, i): [string, number, number] => [`late-${i}`, 12 * HOUR, DAY_END]),
   ];
   for (const [i, [id, start, end]] of shifts.entries()) {
-    world.addAgent(id, ['support'], options.capacities[i % options.capacities.length]!);
+    world.addAgent(id, skillsOf(i), options.capacities[i % options.capacities.length]!);
     at(start + random() * 5 * MIN, () => world.toAgent(id, { type: 'connect', connectionId: 'desk' }));
     at(end, () => {
       endOfShift.add(id);
@@ -204,26 +227,32 @@ export function runDay(options: DayOptions): DayResult {
     });
   }
 
-  // Arrivals: thinning of a Poisson process with the peak intensity.
-  const peak = 2.2; // above the maximum of intensity()
-  let meanIntensity = 0;
-  for (let t = DAY_START; t < DAY_END; t += MIN) meanIntensity += intensity(t) / ((DAY_END - DAY_START) / MIN);
-  const peakRatePerMs = (options.arrivalsPerDay / (DAY_END - DAY_START)) * (peak / meanIntensity);
+  // Arrivals per group: thinning of a Poisson process at the group's peak intensity.
   let arrivals = 0;
-  for (let t = DAY_START + exp(1 / peakRatePerMs); t < DAY_END; t += exp(1 / peakRatePerMs)) {
-    if (random() * peak > intensity(t)) continue;
-    const id = `c${arrivals++}`;
-    const vip = random() < 0.05;
-    const patience = exp(6 * MIN);
-    at(t, () => {
-      world.open(id, { visitorId: `v-${id}`, displayName: null, identified: false, vip, lastAgentId: null }, { skillGroupId: 'support', requestedAgentId: null, preChat: {}, bot: false, withinWorkingHours: true });
-    });
-    at(t + patience, () => {
-      if (world.conversations.get(id)?.status === 'queued') {
-        abandoned++;
-        world.toConversation(id, { type: 'close', by: { kind: 'visitor' }, summary: null });
-      }
-    });
+  for (const group of GROUPS) {
+    const peak = 2.1; // above the maximum of intensity()
+    let meanIntensity = 0;
+    for (let t = DAY_START; t < DAY_END; t += MIN) meanIntensity += intensity(group.peakHour, t) / ((DAY_END - DAY_START) / MIN);
+    const peakRatePerMs = ((options.arrivalsPerDay * group.share) / (DAY_END - DAY_START)) * (peak / meanIntensity);
+    for (let t = DAY_START + exp(1 / peakRatePerMs); t < DAY_END; t += exp(1 / peakRatePerMs)) {
+      if (random() * peak > intensity(group.peakHour, t)) continue;
+      const id = `c${arrivals++}`;
+      const vip = random() < 0.05;
+      const patience = exp(6 * MIN);
+      at(t, () => {
+        world.open(id, { visitorId: `v-${id}`, displayName: null, identified: false, vip, lastAgentId: null }, { skillGroupId: group.id, requestedAgentId: null, preChat: {}, bot: false, withinWorkingHours: true });
+      });
+      at(t + patience, () => {
+        if (world.conversations.get(id)?.status === 'queued') {
+          abandoned++;
+          world.toConversation(id, { type: 'close', by: { kind: 'visitor' }, summary: null });
+        }
+      });
+    }
+  }
+
+  if (plain) {
+    for (let t = DAY_START; t < DAY_END + 2 * HOUR; t += PLAIN_SWEEP_MS) for (const g of GROUPS) at(t, () => world.toQueue(g.id, { type: 'tick' }));
   }
 
   // Utilisation samples, once a minute.

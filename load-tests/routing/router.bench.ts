@@ -48,6 +48,7 @@ const agents: AgentSnapshot[] = Array.from({ length: AGENTS }, (_, i) => ({
   maxConversations: SLOTS + (i % SLOTS),
   freeSlots: SLOTS,
   lastAssignedAt: i * 1_000,
+  skillGroupCount: 1 + (i % 3),
 }));
 
 /** Runs `fn` (which returns how many assignments it made) for at least `ms`, returns assignments/s. */

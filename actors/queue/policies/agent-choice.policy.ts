@@ -14,8 +14,12 @@ const longestIdle: Compare = (a, b) => (a.lastAssignedAt ?? -Infinity) - (b.last
 const utilisation = (a: AgentSnapshot): number => (a.maxConversations === 0 ? 1 : a.load / a.maxConversations);
 
 export const POLICY_ORDER: Readonly<Record<Exclude<RoutingPolicy, 'manual'>, Compare>> = {
-  /** 空闲坐席优先: an agent with no conversation first; among the rest, the fewest conversations. */
-  'idle-first': (a, b) => Number(a.load > 0) - Number(b.load > 0) || a.load - b.load || longestIdle(a, b),
+  /**
+   * 空闲坐席优先: an agent with no conversation first, else the fewest conversations; at equal load
+   * the agent serving fewer skill groups, so agents who can also serve other groups stay free for
+   * them (specialists first, as in skills-based routing).
+   */
+  'idle-first': (a, b) => Number(a.load > 0) - Number(b.load > 0) || a.load - b.load || a.skillGroupCount - b.skillGroupCount || longestIdle(a, b),
   /** 坐席平均分配: the lowest share of capacity in use, so agents with larger limits take more. */
   'least-busy': (a, b) => utilisation(a) - utilisation(b) || longestIdle(a, b),
   /** Round-robin / longest idle: whoever was given a conversation least recently, load ignored. */
