@@ -289,3 +289,35 @@ describe('from the queue', () => {
     expect(full.effects).toContainEqual(expect.objectContaining({ event: expect.objectContaining({ name: 'conversation.offline', reason: 'queue-full' }) }));
   });
 });
+
+describe('every command refused in the wrong state, changing nothing', () => {
+  const closed = (): ConversationState => run(chatting(), { type: 'close', by: agentA, summary: null });
+  const offline = (): ConversationState => run(fresh(), { ...open, withinWorkingHours: false } as ConversationCommand);
+  test.each<[string, () => ConversationState, ConversationCommand, string]>([
+    ['open when already open', queued, open, 'INVALID_TRANSITION'],
+    ['message before opening', fresh, post(fromVisitor, 'x'), 'CONVERSATION_NOT_OPEN'],
+    ['message after close', closed, post(fromVisitor, 'x'), 'CONVERSATION_CLOSED'],
+    ['message in offline-message state', offline, post(fromVisitor, 'x'), 'CONVERSATION_CLOSED'],
+    ['typing after close', closed, { type: 'typing', from: fromVisitor, typing: true }, 'CONVERSATION_CLOSED'],
+    ['read before opening', fresh, { type: 'read', by: fromVisitor, seq: 0 }, 'CONVERSATION_NOT_OPEN'],
+    ['read by an outsider', chatting, { type: 'read', by: agentB, seq: 0 }, 'NOT_A_PARTICIPANT'],
+    ['human requested without a bot', queued, { type: 'request-human' }, 'INVALID_TRANSITION'],
+    ['assign when closed', closed, { type: 'assign', agentId: 'a', skillGroupId: 'sales' }, 'INVALID_TRANSITION'],
+    ['accept while queued', queued, { type: 'accept', agentId: 'a' }, 'INVALID_TRANSITION'],
+    ['transfer to the same agent', chatting, { type: 'transfer', by: agentA, to: { agentId: 'a' }, memo: null }, 'INVALID_TRANSITION'],
+    ['invite while queued', queued, { type: 'invite', by: agentA, agentId: 'b' }, 'INVALID_TRANSITION'],
+    ['invite by an outsider', chatting, { type: 'invite', by: agentB, agentId: 'c' }, 'NOT_ASSIGNED_AGENT'],
+    ['monitor a closed conversation', closed, { type: 'monitor', supervisorId: 's', mode: 'monitor' }, 'CONVERSATION_CLOSED'],
+    ['take over a closed conversation', closed, { type: 'take-over', supervisorId: 's' }, 'INVALID_TRANSITION'],
+    ['close twice', closed, { type: 'close', by: fromVisitor, summary: null }, 'CONVERSATION_CLOSED'],
+    ['rate while queued', queued, { type: 'rate', score: 5, comment: null }, 'INVALID_TRANSITION'],
+    ['rate a left message', () => run(offline(), { type: 'leave-message', text: 'hi', contact: null }), { type: 'rate', score: 5, comment: null }, 'INVALID_TRANSITION'],
+    ['rate with a novel as comment', chatting, { type: 'rate', score: 5, comment: 'x'.repeat(1_001) }, 'RATING_INVALID'],
+    ['reopen an open chat', chatting, { type: 'reopen' }, 'INVALID_TRANSITION'],
+    ['leave a message while an agent can answer', queued, { type: 'leave-message', text: 'hi', contact: null }, 'INVALID_TRANSITION'],
+    ['leave an empty message', offline, { type: 'leave-message', text: '  ', contact: null }, 'MESSAGE_EMPTY'],
+  ])('%s', (_why, make, command, code) => {
+    const state = make();
+    expect(decideConversation(state, command, T + 10_000)).toMatchObject({ rejected: code });
+  });
+});
