@@ -1,7 +1,9 @@
 /**
  * Property-based tests of the routing invariants over random interleavings of visitors arriving,
- * agents connecting, dropping and changing status, replies, transfers, closes and time passing.
- * fast-check shrinks any failure to a minimal sequence of actions, printed with the violation.
+ * agents connecting, dropping and changing status, replies, transfers, closes and time passing —
+ * as fast-check model-based commands: each action runs against the real world and a small model
+ * of what must have happened (connections, message counts), then every invariant is checked.
+ * fast-check shrinks any failure to a minimal sequence of commands, printed with the violation.
  */
 import fc from 'fast-check';
 import type { AgentStatus } from '../agent/state.ts';
@@ -48,8 +50,18 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('rate' as const), pick, score: fc.integer({ min: 0, max: 6 }) }) },
 );
 
-/** Builds a world, runs the actions, and returns every invariant violation seen along the way. */
-function play(actions: readonly Action[]): string[] {
+/** The system under test: a world, what it was seen doing, and how to apply an action to it. */
+type Real = { readonly world: World; readonly violations: string[]; apply(act: Action): void };
+
+/** The model: what the test expects, kept without looking at the implementation's state machines. */
+type Model = {
+  /** Open connections per agent. */
+  readonly tabs: Map<string, Set<string>>;
+  /** Messages accepted per conversation (the last seq must equal it). */
+  readonly messages: Map<string, number>;
+};
+
+function newReal(): Real {
   const violations: string[] = [];
   const positions = new Map<string, number>(); // last position pushed to each waiting visitor
   const loads = new Map<string, number>(); // last load reported by each agent
@@ -84,13 +96,15 @@ function play(actions: readonly Action[]): string[] {
   }
 
   let arrivals = 0;
+  let step = 0;
   const conversationIds = (): string[] => [...world.conversations.keys()];
   const chosen = (n: number): string | undefined => {
     const ids = conversationIds();
     return ids.length === 0 ? undefined : ids[n % ids.length];
   };
 
-  for (const [i, act] of actions.entries()) {
+  const apply = (act: Action): void => {
+    const i = step++;
     switch (act.kind) {
       case 'arrive': {
         const id = `c${arrivals++}`;
@@ -157,15 +171,56 @@ function play(actions: readonly Action[]): string[] {
       }
     }
     for (const v of settledInvariants(world, lowered)) violations.push(`after action ${i} (${act.kind}): ${v}`);
-    if (violations.length > 0) break;
-  }
-  return violations;
+  };
+  return { world, violations, apply };
 }
 
-test('routing invariants hold over random interleavings', () => {
+const OPEN = new Set(['bot', 'queued', 'assigned', 'transferred']);
+
+/** One action as a fast-check command: applied to the real world, mirrored in the model, then checked. */
+class ActionCommand implements fc.Command<Model, Real> {
+  readonly action: Action;
+  constructor(action: Action) {
+    this.action = action;
+  }
+  check(): boolean {
+    return true;
+  }
+  run(model: Model, real: Real): void {
+    const act = this.action;
+    const before = new Map([...real.world.conversations].map(([id, c]) => [id, c.status]));
+    const lastSeq = new Map([...real.world.conversations].map(([id, c]) => [id, c.lastSeq]));
+    real.apply(act);
+    // Mirror in the model what the action must have done.
+    if (act.kind === 'connect') {
+      const id = AGENTS[act.agent]!.id;
+      if (!model.tabs.has(id)) model.tabs.set(id, new Set());
+      model.tabs.get(id)!.add(`tab-${act.tab}`);
+    }
+    if (act.kind === 'disconnect') model.tabs.get(AGENTS[act.agent]!.id)?.delete(`tab-${act.tab}`);
+    for (const [id, c] of real.world.conversations) {
+      const wasOpen = OPEN.has(before.get(id) ?? 'new');
+      const grew = c.lastSeq - (lastSeq.get(id) ?? 0);
+      // Exactly one message per accepted post, and none at all for a conversation that was not open.
+      if (grew > 1 || (grew === 1 && !wasOpen)) real.violations.push(`conversation ${id} (${before.get(id)}) grew by ${grew} messages`);
+      model.messages.set(id, (model.messages.get(id) ?? 0) + grew);
+      if (c.lastSeq !== model.messages.get(id)) real.violations.push(`conversation ${id} has seq ${c.lastSeq}, model counted ${model.messages.get(id)}`);
+    }
+    for (const a of real.world.agents.values()) {
+      const expected = [...(model.tabs.get(a.agentId) ?? [])].sort();
+      if ([...a.connections].sort().join() !== expected.join()) real.violations.push(`agent ${a.agentId} connections [${a.connections}] differ from the model [${expected}]`);
+    }
+    expect(real.violations).toEqual([]);
+  }
+  toString(): string {
+    return JSON.stringify(this.action);
+  }
+}
+
+test('routing invariants hold over random interleavings (model-based commands)', () => {
   fc.assert(
-    fc.property(fc.array(action, { minLength: 1, maxLength: 120, size: 'max' }), (actions) => {
-      expect(play(actions)).toEqual([]);
+    fc.property(fc.commands([action.map((a) => new ActionCommand(a))], { maxCommands: 120, size: 'max' }), (commands) => {
+      fc.modelRun(() => ({ model: { tabs: new Map(), messages: new Map() }, real: newReal() }), commands);
     }),
     { numRuns: 1_000 },
   );
