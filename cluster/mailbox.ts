@@ -15,9 +15,9 @@ export class Mailboxes {
       () => task(),
       () => task(),
     );
-    const tail = run.then(
-      () => this.#done(actorId, tail),
-      () => this.#done(actorId, tail),
+    const tail: Promise<void> = run.then(
+      (): void => this.#done(actorId, tail),
+      (): void => this.#done(actorId, tail),
     );
     this.#tails.set(actorId, tail);
     // The caller resumes after the bookkeeping, so depth() is already up to date by then.
