@@ -3,5 +3,6 @@
  * both dialects (cluster/migrations/) are generated from it.
  */
 import { SetupToken } from '../actors/directory/setup-token.entity.ts';
+import { ActorState } from './actor-state.entity.ts';
 
-export const ENTITIES = [SetupToken];
+export const ENTITIES = [SetupToken, ActorState];

@@ -4,6 +4,7 @@
  * (`cluster/infra env`) rather than repeating ports here.
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -34,4 +35,30 @@ export function localInfraEnv(): LocalInfra {
 /** Starts whatever part of the local infrastructure is not reachable yet (idempotent). */
 export function localInfraUp(services: readonly string[] = []): void {
   execFileSync(INFRA_SCRIPT, ['up', ...services], { stdio: ['ignore', 'inherit', 'inherit'] });
+}
+
+/**
+ * A new empty database on the local MariaDB (utf8mb4), for a test or a tool that must not share
+ * one: returns its URL and a function that drops it.
+ */
+export async function scratchMysqlDatabase(prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const { createConnection } = await import('mysql2/promise');
+  const base = new URL(localInfraEnv().KEFU_MYSQL_URL);
+  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
+  const admin = await createConnection({
+    host: base.hostname,
+    port: Number(base.port),
+    user: decodeURIComponent(base.username),
+    password: decodeURIComponent(base.password),
+  });
+  await admin.query(`create database \`${name}\` character set utf8mb4 collate utf8mb4_unicode_ci`);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      await admin.query(`drop database if exists \`${name}\``);
+      await admin.end();
+    },
+  };
 }

@@ -11,10 +11,11 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { createConnection } from 'mysql2/promise';
-import { migrateDatabase, migrationsDir, openDatabase, type DatabaseTarget } from './database.ts';
-import { localInfraEnv, localInfraUp } from './local-infra.ts';
+import { fileURLToPath } from 'node:url';
+import type { DatabaseTarget } from './database.ts';
+import { localInfraUp, scratchMysqlDatabase } from './local-infra.ts';
+
+const migrationsDir = (dialect: DatabaseTarget['dialect']): string => fileURLToPath(new URL(`./migrations/${dialect}/`, import.meta.url));
 
 function writeIndex(dialect: DatabaseTarget['dialect']): void {
   const dir = migrationsDir(dialect);
@@ -36,6 +37,8 @@ function writeIndex(dialect: DatabaseTarget['dialect']): void {
 }
 
 async function create(target: DatabaseTarget, name: string): Promise<string | null> {
+  // Imported here, after the indexes were rewritten from the files on disk (see main).
+  const { migrateDatabase, openDatabase } = await import('./database.ts');
   const db = await openDatabase(target);
   try {
     await migrateDatabase(db);
@@ -48,22 +51,11 @@ async function create(target: DatabaseTarget, name: string): Promise<string | nu
 
 async function withScratchMysql<T>(fn: (url: string) => Promise<T>): Promise<T> {
   localInfraUp(['mariadb']);
-  const base = new URL(localInfraEnv().KEFU_MYSQL_URL);
-  const scratch = `kefu_migration_${randomBytes(4).toString('hex')}`;
-  const admin = await createConnection({
-    host: base.hostname,
-    port: Number(base.port),
-    user: decodeURIComponent(base.username),
-    password: decodeURIComponent(base.password),
-  });
-  await admin.query(`create database \`${scratch}\` character set utf8mb4 collate utf8mb4_unicode_ci`);
+  const scratch = await scratchMysqlDatabase('kefu_migration');
   try {
-    const url = new URL(base);
-    url.pathname = `/${scratch}`;
-    return await fn(url.toString());
+    return await fn(scratch.url);
   } finally {
-    await admin.query(`drop database \`${scratch}\``);
-    await admin.end();
+    await scratch.drop();
   }
 }
 
@@ -73,6 +65,9 @@ async function main(): Promise<void> {
     console.error('usage: npm run db:migration -- <name>   (lowercase, e.g. add-accounts)');
     process.exit(2);
   }
+  // The indexes list the files on disk first, so a deleted migration file cannot break the import.
+  writeIndex('sqlite');
+  writeIndex('mysql');
   const dir = mkdtempSync(join(tmpdir(), 'kefu-migration-'));
   try {
     const sqlite = await create({ dialect: 'sqlite', file: join(dir, 'scratch.sqlite') }, name);

@@ -1,50 +1,35 @@
 /** MikroORM on the real MariaDB started by cluster/infra: migrations, a round trip, utf8mb4. */
-import { createConnection, type Connection } from 'mysql2/promise';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SetupToken } from '../../actors/directory/setup-token.entity.ts';
 import { FIRST_ADMIN_STEP, ensureSetupToken } from '../../actors/directory/setup.ts';
 import { MIGRATIONS_TABLE, migrateDatabase, openDatabase, type Database } from '../../cluster/database.ts';
-import { localInfraEnv } from '../../cluster/local-infra.ts';
-import { uniqueName } from '../support.ts';
+import { scratchMysqlDatabase } from '../../cluster/local-infra.ts';
 
-let admin: Connection;
-let url: string;
-let schema: string;
+let scratch: { url: string; drop(): Promise<void> };
 const opened: Database[] = [];
 
 const open = async (): Promise<Database> => {
-  const db = await openDatabase({ dialect: 'mysql', url });
+  const db = await openDatabase({ dialect: 'mysql', url: scratch.url });
   opened.push(db);
   return db;
 };
 
 beforeAll(async () => {
-  const base = new URL(localInfraEnv().KEFU_MYSQL_URL);
-  admin = await createConnection({
-    host: base.hostname,
-    port: Number(base.port),
-    user: decodeURIComponent(base.username),
-    password: decodeURIComponent(base.password),
-  });
-  schema = uniqueName('kefu_test').replace('-', '_');
-  await admin.query(`create database \`${schema}\` character set utf8mb4 collate utf8mb4_unicode_ci`);
-  base.pathname = `/${schema}`;
-  url = base.toString();
+  scratch = await scratchMysqlDatabase('kefu_test');
 });
 afterAll(async () => {
   await Promise.all(opened.map((db) => db.close()));
-  await admin.query(`drop database if exists \`${schema}\``);
-  await admin.end();
+  await scratch.drop();
 });
 
 test('nodes starting at once apply each migration exactly once', async () => {
   const dbs = await Promise.all([open(), open(), open()]);
   const applied = await Promise.all(dbs.map((db) => migrateDatabase(db)));
   expect(applied.flat()).toHaveLength(dbs[0]!.orm.config.get('migrations').migrationsList!.length);
-  const [rows] = await admin.query(`select name from \`${schema}\`.\`${MIGRATIONS_TABLE}\``);
-  expect((rows as { name: string }[]).map((r) => r.name)).toEqual(applied.flat());
+  const rows = await dbs[0]!.orm.em.getConnection().execute<{ name: string }[]>(`select name from ${MIGRATIONS_TABLE} order by id`);
+  expect(rows.map((r: { name: string }) => r.name)).toEqual(applied.flat());
 });
 
 test('a write through MikroORM reads back, with utf8mb4 text intact', async () => {

@@ -1,0 +1,22 @@
+/**
+ * The durable snapshot of one sharded actor (conversation, agent or queue): its state as JSON, and
+ * the fencing epoch of the owner that wrote it last. A write from an owner with a lower epoch than
+ * the stored one is refused (see actor-store.ts).
+ */
+import { defineEntity, p } from '@mikro-orm/core';
+
+export const ActorState = defineEntity({
+  name: 'ActorState',
+  tableName: 'kefu_actor_state',
+  properties: {
+    kind: p.string().length(32).primary(),
+    actorId: p.string().length(191).primary(),
+    tenantId: p.string().length(64).index(),
+    epoch: p.bigint('number'),
+    /** Incremented by every write: makes each update change the row, and orders snapshots. */
+    version: p.integer(),
+    /** JSON; up to 16 MiB on MySQL (mediumtext), unbounded on SQLite. */
+    state: p.text().columnType('mediumtext'),
+    updatedAt: p.datetime(),
+  },
+});

@@ -1,0 +1,48 @@
+/** What ActorStore must do on every database it runs on (SQLite in unit tests, MariaDB in integration). */
+import type { Database } from './database.ts';
+import { ActorStore } from './actor-store.ts';
+
+type ConversationLike = { status: string; lastSeq: number; text: string };
+
+export function actorStoreContract(open: () => Promise<Database>): void {
+  let db: Database;
+  let store: ActorStore;
+  const now = new Date('2026-11-21T10:00:00Z');
+  const save = (actorId: string, epoch: number, state: ConversationLike) =>
+    store.save({ kind: 'conversation', actorId, tenantId: 't1', epoch, state, now });
+
+  beforeEach(async () => {
+    db = await open();
+    store = new ActorStore(db.orm.em.fork());
+  });
+  afterEach(async () => {
+    await db.close();
+  });
+
+  test('a snapshot round-trips with its epoch and version, CJK and emoji intact', async () => {
+    expect(await store.load('conversation', 'c1')).toBeNull();
+    expect(await save('c1', 1_795_000_000_123, { status: 'queued', lastSeq: 0, text: '你好 👋' })).toBe('saved');
+    expect(await store.load<ConversationLike>('conversation', 'c1')).toEqual({ state: { status: 'queued', lastSeq: 0, text: '你好 👋' }, epoch: 1_795_000_000_123, version: 1 });
+    expect(await save('c1', 1_795_000_000_123, { status: 'assigned', lastSeq: 3, text: '' })).toBe('saved');
+    expect(await store.load('conversation', 'c1')).toMatchObject({ state: { status: 'assigned', lastSeq: 3 }, version: 2 });
+  });
+
+  test('a newer owner may write; a former owner’s late write is fenced and changes nothing', async () => {
+    await save('c2', 10, { status: 'queued', lastSeq: 1, text: 'old owner' });
+    expect(await save('c2', 11, { status: 'assigned', lastSeq: 2, text: 'new owner' })).toBe('saved');
+    expect(await save('c2', 10, { status: 'closed', lastSeq: 9, text: 'late write' })).toBe('fenced');
+    expect(await store.load('conversation', 'c2')).toMatchObject({ state: { text: 'new owner' }, epoch: 11, version: 2 });
+  });
+
+  test('the same actor id of another kind is another snapshot', async () => {
+    await save('x', 5, { status: 'queued', lastSeq: 0, text: '' });
+    expect(await store.save({ kind: 'agent', actorId: 'x', tenantId: 't1', epoch: 1, state: { a: 1 }, now })).toBe('saved');
+    expect(await store.load('agent', 'x')).toMatchObject({ state: { a: 1 }, epoch: 1 });
+  });
+
+  test('racing first writes of two owners: the higher epoch wins, whatever the order', async () => {
+    const results = await Promise.all([save('c3', 20, { status: 'a', lastSeq: 0, text: '' }), save('c3', 21, { status: 'b', lastSeq: 0, text: '' })]);
+    expect(results).toContain('saved');
+    expect(await store.load('conversation', 'c3')).toMatchObject({ state: { status: 'b' }, epoch: 21 });
+  });
+}
