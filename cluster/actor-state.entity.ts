@@ -8,10 +8,15 @@ import { defineEntity, p } from '@mikro-orm/core';
 export const ActorState = defineEntity({
   name: 'ActorState',
   tableName: 'kefu_actor_state',
+  indexes: [{ properties: ['kind', 'shard', 'nextTimerAt'] }],
   properties: {
     kind: p.string().length(32).primary(),
     actorId: p.string().length(191).primary(),
     tenantId: p.string().length(64).index(),
+    /** The shard of the actor id (placement.ts): a new owner finds the actors of its shards by it. */
+    shard: p.integer(),
+    /** When the actor's earliest timer is due, if any: a new owner re-arms these at once. */
+    nextTimerAt: p.bigint('number').nullable(),
     epoch: p.bigint('number'),
     /** Incremented by every write: makes each update change the row, and orders snapshots. */
     version: p.integer(),

@@ -8,8 +8,8 @@ export function actorStoreContract(open: () => Promise<Database>): void {
   let db: Database;
   let store: ActorStore;
   const now = new Date('2026-11-21T10:00:00Z');
-  const save = (actorId: string, epoch: number, state: ConversationLike) =>
-    store.save({ kind: 'conversation', actorId, tenantId: 't1', epoch, state, now });
+  const save = (actorId: string, epoch: number, state: ConversationLike, nextTimerAt: number | null = null, shard = 7) =>
+    store.save({ kind: 'conversation', actorId, tenantId: 't1', shard, epoch, state, nextTimerAt, now });
 
   beforeEach(async () => {
     db = await open();
@@ -36,13 +36,30 @@ export function actorStoreContract(open: () => Promise<Database>): void {
 
   test('the same actor id of another kind is another snapshot', async () => {
     await save('x', 5, { status: 'queued', lastSeq: 0, text: '' });
-    expect(await store.save({ kind: 'agent', actorId: 'x', tenantId: 't1', epoch: 1, state: { a: 1 }, now })).toBe('saved');
+    expect(await store.save({ kind: 'agent', actorId: 'x', tenantId: 't1', shard: 7, epoch: 1, state: { a: 1 }, nextTimerAt: null, now })).toBe('saved');
     expect(await store.load('agent', 'x')).toMatchObject({ state: { a: 1 }, epoch: 1 });
   });
 
+  test('a new owner finds the pending timers of its shards', async () => {
+    await save('t1', 1, { status: 'assigned', lastSeq: 0, text: '' }, 1_795_000_000_000, 3);
+    await save('t2', 1, { status: 'closed', lastSeq: 0, text: '' }, null, 3);
+    await save('t3', 1, { status: 'assigned', lastSeq: 0, text: '' }, 1_795_000_000_500, 4);
+    expect(await store.pendingTimers('conversation', [3])).toEqual([{ actorId: 't1', at: 1_795_000_000_000 }]);
+    expect((await store.pendingTimers('conversation', [3, 4])).map((t) => t.actorId).sort()).toEqual(['t1', 't3']);
+    expect(await store.pendingTimers('agent', [3, 4])).toEqual([]);
+    await save('t1', 1, { status: 'closed', lastSeq: 0, text: '' }, null, 3);
+    expect(await store.pendingTimers('conversation', [3])).toEqual([]);
+  });
+
   test('racing first writes of two owners: the higher epoch wins, whatever the order', async () => {
-    const results = await Promise.all([save('c3', 20, { status: 'a', lastSeq: 0, text: '' }), save('c3', 21, { status: 'b', lastSeq: 0, text: '' })]);
-    expect(results).toContain('saved');
-    expect(await store.load('conversation', 'c3')).toMatchObject({ state: { status: 'b' }, epoch: 21 });
+    for (let i = 0; i < 30; i++) {
+      const id = `race-${i}`;
+      const older = save(id, 20, { status: 'a', lastSeq: 0, text: '' });
+      const newer = save(id, 21, { status: 'b', lastSeq: 0, text: '' });
+      const [a, b] = i % 2 === 0 ? await Promise.all([older, newer]) : (await Promise.all([newer, older])).reverse();
+      expect(b).toBe('saved');
+      expect(['saved', 'fenced']).toContain(a);
+      expect(await store.load('conversation', id)).toMatchObject({ state: { status: 'b' }, epoch: 21 });
+    }
   });
 }

@@ -34,31 +34,59 @@ export class ActorStore {
   }
 
   /** Stores the snapshot unless a newer owner (higher epoch) has written since. */
-  async save<S>(input: { kind: string; actorId: string; tenantId: string; epoch: number; state: S; now: Date }): Promise<SaveResult> {
+  async save<S>(input: {
+    kind: string;
+    actorId: string;
+    tenantId: string;
+    shard: number;
+    epoch: number;
+    state: S;
+    /** The actor's earliest pending timer (epoch ms), so a new owner can re-arm it. */
+    nextTimerAt: number | null;
+    now: Date;
+  }): Promise<SaveResult> {
     const conn = this.#em.getConnection();
     const state = JSON.stringify(input.state);
-    for (let attempt = 0; attempt < 2; attempt++) {
+    // Update-or-insert without a dialect-specific upsert. Each round either decides, or saw the row
+    // change under it (a concurrent first write) and looks again; rows only ever gain epochs, so
+    // this ends within a few rounds.
+    for (let round = 0; round < 5; round++) {
       const updated = await conn.execute<{ affectedRows: number }>(
-        'update kefu_actor_state set state = ?, epoch = ?, version = version + 1, updated_at = ? where kind = ? and actor_id = ? and epoch <= ?',
-        [state, input.epoch, input.now, input.kind, input.actorId, input.epoch],
+        'update kefu_actor_state set state = ?, epoch = ?, next_timer_at = ?, version = version + 1, updated_at = ? where kind = ? and actor_id = ? and epoch <= ?',
+        [state, input.epoch, input.nextTimerAt, input.now, input.kind, input.actorId, input.epoch],
         'run',
       );
       if (updated.affectedRows > 0) return 'saved';
       const existing = await this.#epochOf(input.kind, input.actorId);
-      if (existing !== null) return 'fenced'; // the row exists with a higher epoch
+      if (existing !== null) {
+        if (existing > input.epoch) return 'fenced';
+        continue; // a lower epoch was inserted between our update and our read: update again
+      }
       try {
         await conn.execute(
-          'insert into kefu_actor_state (kind, actor_id, tenant_id, epoch, version, state, updated_at) values (?, ?, ?, ?, 1, ?, ?)',
-          [input.kind, input.actorId, input.tenantId, input.epoch, state, input.now],
+          'insert into kefu_actor_state (kind, actor_id, tenant_id, shard, next_timer_at, epoch, version, state, updated_at) values (?, ?, ?, ?, ?, ?, 1, ?, ?)',
+          [input.kind, input.actorId, input.tenantId, input.shard, input.nextTimerAt, input.epoch, state, input.now],
           'run',
         );
         return 'saved';
       } catch (error) {
-        // Someone inserted first: decide again against their row.
-        if (attempt === 1 || !isDuplicate(error)) throw error;
+        if (!isDuplicate(error)) throw error; // someone inserted first: decide again against their row
       }
     }
-    return 'fenced';
+    throw new Error(`could not store ${input.kind} ${input.actorId}: the row kept changing`);
+  }
+
+  /** Actors of these shards with a pending timer: what a new owner must re-arm. */
+  async pendingTimers(kind: string, shards: readonly number[]): Promise<{ actorId: string; at: number }[]> {
+    if (shards.length === 0) return [];
+    const rows = await this.#em
+      .getConnection()
+      .execute<{ actor_id: string; next_timer_at: number | string }[]>(
+        `select actor_id, next_timer_at from kefu_actor_state where kind = ? and shard in (${shards.map(() => '?').join(', ')}) and next_timer_at is not null`,
+        [kind, ...shards],
+        'all',
+      );
+    return rows.map((r: { actor_id: string; next_timer_at: number | string }) => ({ actorId: r.actor_id, at: Number(r.next_timer_at) }));
   }
 
   async #epochOf(kind: string, actorId: string): Promise<number | null> {
