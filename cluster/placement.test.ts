@@ -24,13 +24,18 @@ test('owners do not depend on the order nodes are listed in', () => {
   expect(ownerOf(3, [])).toBeNull();
 });
 
-test('shards spread evenly: every node owns roughly 1/N of them', () => {
+test.each([
+  ['short ids', (i: number) => `n${i}`],
+  ['role ids', (i: number) => `actors-${i}`],
+  ['host-pid ids', (i: number) => `vm-${4000 + i}`],
+])('shards spread evenly whatever the node ids look like (%s): each node owns ≈ 1/N', (_kind, name) => {
   for (const n of [2, 3, 5, 8]) {
-    const owners = assignment(nodes(n));
-    for (const node of nodes(n)) {
+    const ids = Array.from({ length: n }, (_, i) => name(i + 1));
+    const owners = assignment(ids);
+    for (const node of ids) {
       const share = owners.filter((o) => o === node).length / DEFAULT_SHARD_COUNT;
-      expect(share).toBeGreaterThan(0.4 / n);
-      expect(share).toBeLessThan(1.8 / n);
+      expect(share).toBeGreaterThan(0.6 / n);
+      expect(share).toBeLessThan(1.4 / n);
     }
   }
 });

@@ -39,7 +39,7 @@ export function shardOf(actorId: string, shardCount: number = DEFAULT_SHARD_COUN
 }
 
 /** The rendezvous score of a node for a shard; ties (astronomically rare) break by node id. */
-const score = (nodeId: string, shard: number): number => mix(fnv1a(nodeId) ^ mix(shard + 0x9e3779b9));
+const score = (nodeId: string, shard: number): number => mix(fnv1a(`${shard}\u0000${nodeId}`));
 
 /** The owner of `shard` among `nodes` (the live nodes hosting the actor kind), or null if none. */
 export function ownerOf(shard: number, nodes: readonly string[]): string | null {

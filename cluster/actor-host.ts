@@ -1,0 +1,236 @@
+/**
+ * Hosts the actors of one kind on one node: the owner side of the actor runtime.
+ *
+ * For each command: find the shard; if placement says another node owns it, answer with a
+ * retryable redirect; if it is ours but the lease is still being handed over, wait for it (the
+ * command is buffered, not lost). Then, inside the actor's mailbox: activate (durable snapshot, or a
+ * new actor), decide, commit the new snapshot under the lease's epoch, and only if the commit
+ * succeeded before the lease deadline, run the effects and answer. A commit refused by the fencing
+ * condition means a newer owner exists: the actor is dropped and the caller retries elsewhere.
+ *
+ * Timers live in the actor's state; after every commit the host re-arms them, and stores the
+ * earliest one with the snapshot so that a new owner of the shard re-arms it too — a
+ * conversation's auto-close still fires after its owner died.
+ */
+import type { Decision, Rejection } from '../actors/kernel/decision.ts';
+import { isRejection } from '../actors/kernel/decision.ts';
+import { ActorError } from './actor-errors.ts';
+import type { ActorStore } from './actor-store.ts';
+import { Mailboxes } from './mailbox.ts';
+import { ownerOf, shardOf } from './placement.ts';
+import { isLive, type Lease } from './shard-leases.ts';
+import type { ShardOwnership } from './shard-ownership.ts';
+
+/** What the runtime needs to know about an actor kind; the pure machine does the rest. */
+export type ActorKind<S, C, E> = {
+  readonly kind: string;
+  /** The state of an actor that has no snapshot yet, or a rejection (e.g. unknown id). */
+  initial(actorId: string, command: C, now: number): S | Rejection;
+  decide(state: S, command: C, now: number): Decision<S, E>;
+  tenantOf(state: S): string;
+  /** The timers pending in a state, with the command each delivers when due. */
+  timers(state: S): readonly { readonly at: number; readonly command: C }[];
+  /** Carries out a decision's effects after its commit (messages to other actors, pushes …). */
+  runEffects(actorId: string, effects: readonly E[]): Promise<void>;
+};
+
+export type Delivered<E> = { readonly ok: true; readonly effects: readonly E[] } | (Rejection & { readonly ok: false });
+
+type Active<S> = { state: S; epoch: number; shard: number; lastUsed: number };
+
+export class ActorHost<S, C, E> {
+  readonly definition: ActorKind<S, C, E>;
+  readonly #store: ActorStore;
+  readonly #ownership: ShardOwnership;
+  readonly #mailboxes = new Mailboxes();
+  readonly #active = new Map<string, Active<S>>();
+  readonly #timers = new Map<string, NodeJS.Timeout[]>();
+  readonly #clock: () => number;
+  readonly #leaseWaitMs: number;
+  readonly #passivateAfterMs: number;
+  #sweeper: NodeJS.Timeout | null = null;
+
+  constructor(options: {
+    definition: ActorKind<S, C, E>;
+    store: ActorStore;
+    ownership: ShardOwnership;
+    /** Wall clock for the domain (`now` of decisions); injectable for tests. */
+    clock?: () => number;
+    leaseWaitMs?: number;
+    passivateAfterMs?: number;
+  }) {
+    this.definition = options.definition;
+    this.#store = options.store;
+    this.#ownership = options.ownership;
+    this.#clock = options.clock ?? Date.now;
+    this.#leaseWaitMs = options.leaseWaitMs ?? 5_000;
+    this.#passivateAfterMs = options.passivateAfterMs ?? 5 * 60_000;
+  }
+
+  /** The ownership hooks this host needs; pass them to its ShardOwnership. */
+  readonly hooks = {
+    gained: async (shards: readonly number[]): Promise<void> => {
+      for (const { actorId, at } of await this.#store.pendingTimers(this.definition.kind, shards)) this.#armActivation(actorId, at);
+    },
+    handingOver: async (shards: readonly number[]): Promise<void> => {
+      // Wait for commands already running on those actors, then forget them here.
+      const leaving = [...this.#active].filter(([, a]) => shards.includes(a.shard)).map(([id]) => id);
+      await Promise.all(leaving.map((id) => this.#mailboxes.post(id, () => this.#forget(id))));
+      for (const id of [...this.#timers.keys()]) if (shards.includes(shardOf(id, this.#ownership.shardCount))) this.#clearTimers(id);
+    },
+    lost: (shards: readonly number[]): void => {
+      for (const [id, a] of [...this.#active]) if (shards.includes(a.shard)) this.#forget(id);
+      for (const id of [...this.#timers.keys()]) if (shards.includes(shardOf(id, this.#ownership.shardCount))) this.#clearTimers(id);
+    },
+  };
+
+  start(): void {
+    this.#sweeper = setInterval(() => this.#passivateIdle(), Math.max(1_000, this.#passivateAfterMs / 2));
+    this.#sweeper.unref();
+  }
+
+  stop(): void {
+    if (this.#sweeper) clearInterval(this.#sweeper);
+    for (const id of [...this.#timers.keys()]) this.#clearTimers(id);
+    this.#active.clear();
+  }
+
+  /** Actors in memory on this node (for metrics and tests). */
+  get activeCount(): number {
+    return this.#active.size;
+  }
+
+  /** Delivers a command to an actor this node should own; see the module comment for the steps. */
+  async deliver(actorId: string, command: C): Promise<Delivered<E>> {
+    const shard = shardOf(actorId, this.#ownership.shardCount);
+    const owner = ownerOf(shard, this.#ownership.members);
+    if (owner !== this.#ownership.nodeId) {
+      throw ActorError.redirect(this.definition.kind, actorId, owner);
+    }
+    const lease = this.#ownership.leaseFor(shard) ?? (await this.#ownership.awaitLease(shard, this.#leaseWaitMs));
+    if (!lease) throw ActorError.notReady(this.definition.kind, actorId);
+    return this.#mailboxes.post(actorId, () => this.#handle(actorId, shard, lease, command));
+  }
+
+  async #handle(actorId: string, shard: number, lease: Lease, command: C): Promise<Delivered<E>> {
+    // The lease may have been replaced (renewed: same epoch) or lost while this command waited.
+    const current = this.#ownership.leaseFor(shard);
+    if (!current || current.epoch !== lease.epoch) throw ActorError.notReady(this.definition.kind, actorId);
+    const now = this.#clock();
+    const actor = await this.#activate(actorId, shard, current, command, now);
+    if ('rejected' in actor) return { ok: false, ...actor };
+    const decision = this.definition.decide(actor.state, command, now);
+    if (isRejection(decision)) return { ok: false, ...decision };
+    if (decision.state !== actor.state) {
+      const timers = this.definition.timers(decision.state);
+      const saved = await this.#store.save({
+        kind: this.definition.kind,
+        actorId,
+        tenantId: this.definition.tenantOf(decision.state),
+        shard,
+        epoch: current.epoch,
+        state: decision.state,
+        nextTimerAt: timers.length > 0 ? Math.min(...timers.map((t) => t.at)) : null,
+        now: new Date(now),
+      });
+      if (saved === 'fenced') {
+        this.#forget(actorId);
+        this.#ownership.fenced(shard);
+        throw ActorError.fenced(this.definition.kind, actorId);
+      }
+      // Committed — but acknowledge only within the lease: a paused owner must not answer late.
+      if (!isLive(current)) {
+        this.#forget(actorId);
+        throw ActorError.leaseExpired(this.definition.kind, actorId);
+      }
+      this.#active.set(actorId, { state: decision.state, epoch: current.epoch, shard, lastUsed: performance.now() });
+      this.#armTimers(actorId, timers);
+    } else {
+      actor.lastUsed = performance.now();
+    }
+    await this.definition.runEffects(actorId, decision.effects);
+    return { ok: true, effects: decision.effects };
+  }
+
+  async #activate(actorId: string, shard: number, lease: Lease, command: C, now: number): Promise<Active<S> | Rejection> {
+    const cached = this.#active.get(actorId);
+    if (cached && cached.epoch === lease.epoch) return cached;
+    const snapshot = await this.#store.load<S>(this.definition.kind, actorId);
+    if (snapshot && snapshot.epoch > lease.epoch) {
+      // Someone with a newer epoch wrote this actor: our lease is stale even if its deadline is not.
+      this.#ownership.fenced(shard);
+      throw ActorError.fenced(this.definition.kind, actorId);
+    }
+    let state: S;
+    if (snapshot) state = snapshot.state;
+    else {
+      const initial = this.definition.initial(actorId, command, now);
+      if (typeof initial === 'object' && initial !== null && 'rejected' in initial) return initial as Rejection;
+      state = initial as S;
+    }
+    const active = { state, epoch: lease.epoch, shard, lastUsed: performance.now() };
+    this.#active.set(actorId, active);
+    this.#armTimers(actorId, this.definition.timers(state));
+    return active;
+  }
+
+  #forget(actorId: string): void {
+    this.#active.delete(actorId);
+  }
+
+  #armTimers(actorId: string, timers: readonly { at: number; command: C }[]): void {
+    this.#clearTimers(actorId);
+    if (timers.length === 0) return;
+    const handles = timers.map(({ at, command }) => {
+      const t = setTimeout(() => void this.#fire(actorId, command), Math.max(0, at - this.#clock()));
+      t.unref();
+      return t;
+    });
+    this.#timers.set(actorId, handles);
+  }
+
+  /** A pending timer of an actor not in memory: activate it when the timer is due. */
+  #armActivation(actorId: string, at: number): void {
+    if (this.#active.has(actorId)) return;
+    const t = setTimeout(() => void this.#wake(actorId), Math.max(0, at - this.#clock()));
+    t.unref();
+    this.#timers.set(actorId, [...(this.#timers.get(actorId) ?? []), t]);
+  }
+
+  async #wake(actorId: string): Promise<void> {
+    const shard = shardOf(actorId, this.#ownership.shardCount);
+    const lease = this.#ownership.leaseFor(shard);
+    if (!lease) return;
+    await this.#mailboxes
+      .post(actorId, async () => {
+        const snapshot = await this.#store.load<S>(this.definition.kind, actorId);
+        if (!snapshot || snapshot.epoch > lease.epoch) return;
+        // Firing goes through deliver so each due timer is one ordinary command.
+        for (const { at, command } of this.definition.timers(snapshot.state)) {
+          if (at <= this.#clock()) void this.#fire(actorId, command);
+          else this.#armActivation(actorId, at);
+        }
+      })
+      .catch(() => undefined);
+  }
+
+  async #fire(actorId: string, command: C): Promise<void> {
+    try {
+      await this.deliver(actorId, command);
+    } catch {
+      // Not ours any more, or the store is down: the owner re-arms it from the snapshot.
+    }
+  }
+
+  #clearTimers(actorId: string): void {
+    for (const t of this.#timers.get(actorId) ?? []) clearTimeout(t);
+    this.#timers.delete(actorId);
+  }
+
+  #passivateIdle(): void {
+    const cutoff = performance.now() - this.#passivateAfterMs;
+    for (const [id, a] of [...this.#active]) {
+      if (a.lastUsed < cutoff && this.#mailboxes.depth(id) === 0) this.#active.delete(id);
+    }
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * The actor runtime in one process: several Moleculer brokers (Moleculer's in-process transporter),
+ * one shared SQLite store and one in-memory lease table — the embedded implementations of the
+ * ports. Multi-process tests over NATS and Redis live in tests/integration.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ServiceBroker } from 'moleculer';
+import { accept, reject, type Rejection } from '../actors/kernel/decision.ts';
+import type { ActorKind } from './actor-host.ts';
+import { ActorClient, ActorRuntime } from './actor-runtime.ts';
+import { ActorStore } from './actor-store.ts';
+import { migrateDatabase, openDatabase, type Database } from './database.ts';
+import { ownerOfActor } from './placement.ts';
+import { MemoryLeaseTable, MemoryShardLeases } from './shard-leases.memory.ts';
+
+/** A tiny actor kind for exercising the runtime: a counter that remembers which node served it. */
+type Counter = { readonly tenantId: string; readonly count: number; readonly log: readonly number[]; readonly alarmAt: number | null };
+type CounterCommand = { type: 'add'; n: number } | { type: 'alarm'; at: number } | { type: 'ring' } | { type: 'bad' };
+type CounterEffect = { type: 'counted'; count: number; node: string };
+
+const SHARDS = 256;
+let dir: string;
+let db: Database;
+let namespace: string;
+const brokers: ServiceBroker[] = [];
+let table: MemoryLeaseTable;
+
+function counterKind(node: string, rung: string[]): ActorKind<Counter, CounterCommand, CounterEffect> {
+  return {
+    kind: 'counter',
+    initial: (actorId) => (actorId.startsWith('missing') ? reject('CONVERSATION_UNKNOWN', `no ${actorId}`) : { tenantId: 't1', count: 0, log: [], alarmAt: null }),
+    decide: (s, c, now) => {
+      switch (c.type) {
+        case 'add':
+          return accept({ ...s, count: s.count + c.n, log: [...s.log, c.n] }, [{ type: 'counted', count: s.count + c.n, node }]);
+        case 'alarm':
+          return accept({ ...s, alarmAt: c.at });
+        case 'ring':
+          return s.alarmAt !== null && s.alarmAt <= now ? accept({ ...s, alarmAt: null, count: s.count + 1000 }) : accept(s);
+        default:
+          return reject('INVALID_TRANSITION', 'bad command') as Rejection;
+      }
+    },
+    tenantOf: (s) => s.tenantId,
+    timers: (s) => (s.alarmAt === null ? [] : [{ at: s.alarmAt, command: { type: 'ring' } }]),
+    runEffects: async (actorId, effects) => {
+      if (effects.length === 0 && actorId.startsWith('alarm')) rung.push(actorId);
+    },
+  };
+}
+
+async function startNode(nodeID: string, rung: string[] = []): Promise<{ broker: ServiceBroker; runtime: ActorRuntime }> {
+  const broker = new ServiceBroker({ namespace, nodeID, transporter: 'Fake', logger: false, heartbeatInterval: 1, heartbeatTimeout: 3 });
+  const client = new ActorClient(broker, { shardCount: SHARDS, attempts: 20, backoffMs: 20 });
+  const runtime = new ActorRuntime(broker, client);
+  runtime.host(counterKind(nodeID, rung), {
+    store: new ActorStore(db.orm.em.fork()),
+    leases: new MemoryShardLeases(table, { nodeId: nodeID, ttlMs: 3_000, safetyMarginMs: 500 }),
+    shardCount: SHARDS,
+    renewEveryMs: 200,
+    leaseWaitMs: 3_000,
+  });
+  brokers.push(broker);
+  await broker.start();
+  return { broker, runtime };
+}
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'kefu-runtime-'));
+  db = await openDatabase({ dialect: 'sqlite', file: join(dir, 'kefu.sqlite') });
+  await migrateDatabase(db);
+  namespace = `rt-${Math.random().toString(36).slice(2)}`;
+  table = new MemoryLeaseTable();
+});
+afterEach(async () => {
+  await Promise.all(brokers.splice(0).map((b) => b.stop()));
+  await db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function settled(nodes: { runtime: ActorRuntime }[], count: number): Promise<void> {
+  // Every node sees every other one (the membership the owners are computed from).
+  const deadline = Date.now() + 10_000;
+  while (nodes.some((n) => n.runtime.client.members('counter').length !== count)) {
+    if (Date.now() > deadline) throw new Error(`membership did not reach ${count} nodes: ${nodes.map((n) => n.runtime.client.members('counter').join(',')).join(' | ')}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+test('commands reach each actor’s single owner from any node, in order, with state kept', async () => {
+  const nodes = await Promise.all(['n1', 'n2', 'n3'].map((id) => startNode(id)));
+  await settled(nodes, 3);
+  const ids = Array.from({ length: 24 }, (_, i) => `c${i}`);
+  const served = new Map<string, Set<string>>();
+  for (let round = 1; round <= 5; round++) {
+    await Promise.all(
+      ids.map(async (id, i) => {
+        const via = nodes[(i + round) % 3]!.runtime.client;
+        const result = await via.send<CounterCommand, CounterEffect>('counter', id, { type: 'add', n: round });
+        if (!result.ok) throw new Error(result.message);
+        const effect = result.effects[0]!;
+        expect(effect.count).toBe((round * (round + 1)) / 2);
+        served.set(id, new Set([...(served.get(id) ?? []), effect.node]));
+      }),
+    );
+  }
+  const members = ['n1', 'n2', 'n3'];
+  for (const id of ids) expect([...served.get(id)!]).toEqual([ownerOfActor(id, members, SHARDS)]);
+  const store = new ActorStore(db.orm.em.fork());
+  expect(await store.load('counter', 'c7')).toMatchObject({ state: { count: 15, log: [1, 2, 3, 4, 5] } });
+});
+
+test('a rejection is an answer, not an error, and changes nothing', async () => {
+  const [node] = [await startNode('n1')];
+  await settled([node], 1);
+  expect(await node.runtime.client.send('counter', 'missing-1', { type: 'add', n: 1 })).toMatchObject({ ok: false, rejected: 'CONVERSATION_UNKNOWN' });
+  expect(await node.runtime.client.send('counter', 'c1', { type: 'bad' })).toMatchObject({ ok: false, rejected: 'INVALID_TRANSITION' });
+  expect(await new ActorStore(db.orm.em.fork()).load('counter', 'c1')).toBeNull();
+});
+
+test('when a node leaves, its actors continue on the others with their state', async () => {
+  const nodes = await Promise.all(['n1', 'n2', 'n3'].map((id) => startNode(id)));
+  await settled(nodes, 3);
+  const ids = Array.from({ length: 30 }, (_, i) => `k${i}`);
+  await Promise.all(ids.map((id) => nodes[0]!.runtime.client.send('counter', id, { type: 'add', n: 1 })));
+  const leaving = nodes[2]!;
+  await leaving.broker.stop();
+  brokers.splice(brokers.indexOf(leaving.broker), 1);
+  await settled(nodes.slice(0, 2), 2);
+  const results = await Promise.all(ids.map((id) => nodes[1]!.runtime.client.send<CounterCommand, CounterEffect>('counter', id, { type: 'add', n: 1 })));
+  for (const r of results) {
+    if (!r.ok) throw new Error(r.message);
+    expect(r.effects[0]!.count).toBe(2);
+    expect(['n1', 'n2']).toContain(r.effects[0]!.node);
+  }
+});
+
+test('a node joining takes over ≈ 1/N of the actors; commands sent meanwhile are not lost or reordered', async () => {
+  const nodes = await Promise.all(['n1', 'n2'].map((id) => startNode(id)));
+  await settled(nodes, 2);
+  const ids = Array.from({ length: 40 }, (_, i) => `j${i}`);
+  // Two senders per actor, each sending its commands one after another (as a connection does),
+  // while a third node joins and shards move to it.
+  const sender = (via: ActorClient, id: string, ns: number[]) => ns.reduce<Promise<unknown>>((p, n) => p.then(() => via.send('counter', id, { type: 'add', n })), Promise.resolve());
+  const sends = ids.flatMap((id) => [sender(nodes[0]!.runtime.client, id, [1, 2, 3]), sender(nodes[1]!.runtime.client, id, [4, 5, 6])]);
+  const joiner = startNode('n3');
+  await Promise.all(sends);
+  const third = await joiner;
+  await settled([...nodes, third], 3);
+  const store = new ActorStore(db.orm.em.fork());
+  for (const id of ids) {
+    const snapshot = await store.load<Counter>('counter', id);
+    expect(snapshot!.state.count).toBe(21);
+    // Each sender's commands arrive in its own order (1,2,3 from n1; 4,5,6 from n2).
+    const log = snapshot!.state.log;
+    expect(log.filter((x) => x <= 3)).toEqual([1, 2, 3]);
+    expect(log.filter((x) => x > 3)).toEqual([4, 5, 6]);
+  }
+  const moved = ids.filter((id) => ownerOfActor(id, ['n1', 'n2', 'n3'], SHARDS) === 'n3').length;
+  expect(moved).toBeGreaterThan(0);
+  expect(moved).toBeLessThan(ids.length * 0.6);
+});
+
+test('a non-owner answers with a redirect naming the owner', async () => {
+  const nodes = await Promise.all(['n1', 'n2'].map((id) => startNode(id)));
+  await settled(nodes, 2);
+  const id = Array.from({ length: 50 }, (_, i) => `r${i}`).find((x) => ownerOfActor(x, ['n1', 'n2'], SHARDS) === 'n2')!;
+  const error = await nodes[0]!.broker.call('actors.counter.deliver', { actorId: id, command: { type: 'add', n: 1 } }, { nodeID: 'n1' }).catch((e: unknown) => e);
+  expect(error).toMatchObject({ type: 'ACTOR_REDIRECT', retryable: true, data: { owner: 'n2' } });
+});
+
+test('timers survive a move: an alarm set on one node rings on the new owner', async () => {
+  const rung: string[] = [];
+  const nodes = await Promise.all(['n1', 'n2'].map((id) => startNode(id, rung)));
+  await settled(nodes, 2);
+  const id = Array.from({ length: 50 }, (_, i) => `alarm-${i}`).find((x) => ownerOfActor(x, ['n1', 'n2'], SHARDS) === 'n2')!;
+  await nodes[0]!.runtime.client.send('counter', id, { type: 'alarm', at: Date.now() + 1_500 });
+  await nodes[1]!.broker.stop(); // the owner leaves before the alarm is due
+  brokers.splice(brokers.indexOf(nodes[1]!.broker), 1);
+  await settled([nodes[0]!], 1);
+  const store = new ActorStore(db.orm.em.fork());
+  const deadline = Date.now() + 10_000;
+  let snapshot = await store.load<Counter>('counter', id);
+  while (snapshot!.state.count !== 1000 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    snapshot = await store.load<Counter>('counter', id);
+  }
+  expect(snapshot!.state).toMatchObject({ count: 1000, alarmAt: null });
+});
