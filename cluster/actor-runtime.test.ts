@@ -7,18 +7,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ServiceBroker } from 'moleculer';
-import { accept, reject, type Rejection } from '../actors/kernel/decision.ts';
-import type { ActorKind } from './actor-host.ts';
+import { counterKind, type Counter, type CounterCommand, type CounterEffect } from '../tests/counter-kind.ts';
 import { ActorClient, ActorRuntime } from './actor-runtime.ts';
 import { ActorStore } from './actor-store.ts';
 import { migrateDatabase, openDatabase, type Database } from './database.ts';
-import { ownerOfActor } from './placement.ts';
+import { ActorHost } from './actor-host.ts';
+import { ownerOfActor, shardOf } from './placement.ts';
+import { ShardOwnership } from './shard-ownership.ts';
 import { MemoryLeaseTable, MemoryShardLeases } from './shard-leases.memory.ts';
-
-/** A tiny actor kind for exercising the runtime: a counter that remembers which node served it. */
-type Counter = { readonly tenantId: string; readonly count: number; readonly log: readonly number[]; readonly alarmAt: number | null };
-type CounterCommand = { type: 'add'; n: number } | { type: 'alarm'; at: number } | { type: 'ring' } | { type: 'bad' };
-type CounterEffect = { type: 'counted'; count: number; node: string };
 
 const SHARDS = 256;
 let dir: string;
@@ -26,30 +22,6 @@ let db: Database;
 let namespace: string;
 const brokers: ServiceBroker[] = [];
 let table: MemoryLeaseTable;
-
-function counterKind(node: string, rung: string[]): ActorKind<Counter, CounterCommand, CounterEffect> {
-  return {
-    kind: 'counter',
-    initial: (actorId) => (actorId.startsWith('missing') ? reject('CONVERSATION_UNKNOWN', `no ${actorId}`) : { tenantId: 't1', count: 0, log: [], alarmAt: null }),
-    decide: (s, c, now) => {
-      switch (c.type) {
-        case 'add':
-          return accept({ ...s, count: s.count + c.n, log: [...s.log, c.n] }, [{ type: 'counted', count: s.count + c.n, node }]);
-        case 'alarm':
-          return accept({ ...s, alarmAt: c.at });
-        case 'ring':
-          return s.alarmAt !== null && s.alarmAt <= now ? accept({ ...s, alarmAt: null, count: s.count + 1000 }) : accept(s);
-        default:
-          return reject('INVALID_TRANSITION', 'bad command') as Rejection;
-      }
-    },
-    tenantOf: (s) => s.tenantId,
-    timers: (s) => (s.alarmAt === null ? [] : [{ at: s.alarmAt, command: { type: 'ring' } }]),
-    runEffects: async (actorId, effects) => {
-      if (effects.length === 0 && actorId.startsWith('alarm')) rung.push(actorId);
-    },
-  };
-}
 
 async function startNode(nodeID: string, rung: string[] = []): Promise<{ broker: ServiceBroker; runtime: ActorRuntime }> {
   const broker = new ServiceBroker({ namespace, nodeID, transporter: 'Fake', logger: false, heartbeatInterval: 1, heartbeatTimeout: 3 });
@@ -188,4 +160,41 @@ test('timers survive a move: an alarm set on one node rings on the new owner', a
     snapshot = await store.load<Counter>('counter', id);
   }
   expect(snapshot!.state).toMatchObject({ count: 1000, alarmAt: null });
+});
+
+test('a paused former owner cannot commit: its late write is fenced and it drops the actor', async () => {
+  // Two hosts of the same kind over the same store; placement is bypassed by giving each the
+  // whole membership as itself, as a partitioned node would believe.
+  const store = () => new ActorStore(db.orm.em.fork());
+  let offset = 0;
+  table.now = () => performance.now() + offset;
+  const make = (nodeId: string) => {
+    let host!: ActorHost<Counter, CounterCommand, CounterEffect>;
+    const ownership = new ShardOwnership({
+      nodeId,
+      shardCount: SHARDS,
+      leases: new MemoryShardLeases(table, { nodeId, ttlMs: 60_000, safetyMarginMs: 1_000 }),
+      renewEveryMs: 3_600_000,
+      hooks: { gained: (s) => host.hooks.gained(s), handingOver: (s) => host.hooks.handingOver(s), lost: (s) => host.hooks.lost(s) },
+    });
+    host = new ActorHost({ definition: counterKind(nodeId, []), store: store(), ownership });
+    return { host, ownership };
+  };
+  const a = make('a');
+  await a.ownership.start(['a']);
+  expect(await a.host.deliver('x', { type: 'add', n: 1 })).toMatchObject({ ok: true });
+
+  // "a" is paused; meanwhile its lease expires at the store and "b" takes the shard over.
+  offset += 61_000;
+  const b = make('b');
+  await b.ownership.start(['b']);
+  expect(await b.host.deliver('x', { type: 'add', n: 10 })).toMatchObject({ ok: true, effects: [{ count: 11 }] });
+
+  // "a" wakes up still believing its lease is live (its own deadline has not passed on its clock).
+  offset -= 61_000;
+  await expect(a.host.deliver('x', { type: 'add', n: 100 })).rejects.toMatchObject({ type: 'ACTOR_FENCED' });
+  expect(a.ownership.leaseFor(shardOf('x', SHARDS))).toBeNull();
+  expect(a.host.activeCount).toBe(0);
+  expect(await store().load('counter', 'x')).toMatchObject({ state: { count: 11, log: [1, 10] } });
+  await Promise.all([a.ownership.stop(), b.ownership.stop()]);
 });
