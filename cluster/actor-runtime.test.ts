@@ -169,7 +169,6 @@ test('a paused former owner cannot commit: its late write is fenced and it drops
   let offset = 0;
   table.now = () => performance.now() + offset;
   const make = (nodeId: string) => {
-    let host!: ActorHost<Counter, CounterCommand, CounterEffect>;
     const ownership = new ShardOwnership({
       nodeId,
       shardCount: SHARDS,
@@ -177,7 +176,7 @@ test('a paused former owner cannot commit: its late write is fenced and it drops
       renewEveryMs: 3_600_000,
       hooks: { gained: (s) => host.hooks.gained(s), handingOver: (s) => host.hooks.handingOver(s), lost: (s) => host.hooks.lost(s) },
     });
-    host = new ActorHost({ definition: counterKind(nodeId, []), store: store(), ownership });
+    const host: ActorHost<Counter, CounterCommand, CounterEffect> = new ActorHost({ definition: counterKind(nodeId, []), store: store(), ownership });
     return { host, ownership };
   };
   const a = make('a');
