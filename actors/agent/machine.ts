@@ -59,18 +59,19 @@ export function decideAgent(state: AgentState, command: AgentCommand, now: numbe
         ...state,
         reservations: [...state.reservations, { conversationId: command.conversationId, skillGroupId: command.skillGroupId, expiresAt: at }],
       };
-      return accept(next, [{ type: 'schedule-reservation-expiry', conversationId: command.conversationId, at }, capacityEvent(next, now)]);
+      return accept(next, [{ type: 'schedule-reservation-expiry', conversationId: command.conversationId, at }, capacityEvent(next, now), availabilityChanged(next)]);
     }
     case 'commit-reservation': {
       if (state.conversations.some((c) => c.conversationId === command.conversationId)) return accept(state);
       const reservation = state.reservations.find((r) => r.conversationId === command.conversationId);
       if (!reservation) return reject('RESERVATION_UNKNOWN', `no reservation for conversation ${command.conversationId}`);
-      return accept({
+      const next = {
         ...state,
         reservations: state.reservations.filter((r) => r !== reservation),
         conversations: [...state.conversations, { conversationId: reservation.conversationId, skillGroupId: reservation.skillGroupId }],
         lastAssignedAt: now,
-      });
+      };
+      return accept(next, [availabilityChanged(next)]); // the last-assignment time orders routing
     }
     case 'release-reservation':
     case 'reservation-expired': {
@@ -94,7 +95,7 @@ export function decideAgent(state: AgentState, command: AgentCommand, now: numbe
         conversations: [...state.conversations, { conversationId: command.conversationId, skillGroupId: command.skillGroupId }],
         lastAssignedAt: now,
       };
-      return accept(next, [capacityEvent(next, now)]);
+      return accept(next, [capacityEvent(next, now), availabilityChanged(next)]);
     }
     case 'release': {
       const held = state.conversations.find((c) => c.conversationId === command.conversationId);

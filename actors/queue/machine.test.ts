@@ -28,6 +28,8 @@ const enqueue = (conversationId: string, priority = 0, over: Partial<Extract<Que
   priority,
   ...over,
 });
+/** The queue as if these agents had just reported their availability. */
+const withAgents = (s: QueueState, agents: readonly AgentSnapshot[]): QueueState => ({ ...s, agents: Object.fromEntries(agents.map((a) => [a.agentId, a])) });
 const offersOf = (effects: readonly QueueEffect[]) => effects.filter((e) => e.type === 'offer').map((e) => e.type === 'offer' && [e.conversationId, e.agentId]);
 
 describe('waiting list', () => {
@@ -81,7 +83,7 @@ describe('waiting list', () => {
 describe('routing', () => {
   test('offers go out in service order to the agents the policy picks', () => {
     const s = run(queue(), [enqueue('c1'), enqueue('c2'), enqueue('vip', 1)]);
-    const { state, effects } = ok(decideQueue(s, { type: 'route', agents: [agent('a', 1), agent('b', 1, { load: 1, maxConversations: 2 })] }, T));
+    const { state, effects } = ok(decideQueue(withAgents(s, [agent('a', 1), agent('b', 1, { load: 1, maxConversations: 2 })]), { type: 'route' }, T));
     expect(offersOf(effects)).toEqual([
       ['vip', 'a'],
       ['c1', 'b'],
@@ -90,46 +92,59 @@ describe('routing', () => {
   });
 
   test('an accepted offer leaves the queue and teaches the wait estimate', () => {
-    const s = run(queue(), [enqueue('c1'), enqueue('c2'), { type: 'route', agents: [agent('a', 1)] }]);
+    const s = run(queue(), [enqueue('c1'), enqueue('c2'), { type: 'agent-availability', agent: agent('a', 1) }, { type: 'route' }]);
     const { state } = ok(decideQueue(s, { type: 'offer-accepted', conversationId: 'c1', agentId: 'a' }, T + 5));
     expect(state.waiting.map((e) => e.conversationId)).toEqual(['c2']);
     expect(state.positionsDueAt).toBe(T + 5 + POSITION_PUBLISH_INTERVAL_MS);
     expect(state.recentAssignments).toEqual([T + 5]);
   });
 
+  test('an agent reporting availability updates what the queue knows and asks to route', () => {
+    const { state, effects } = ok(decideQueue(queue(), { type: 'agent-availability', agent: agent('a', 2) }, T));
+    expect(state.agents).toEqual({ a: agent('a', 2) });
+    expect(effects).toEqual([{ type: 'route-requested' }]);
+  });
+
+  test('slots just offered count as taken until the agent reports again', () => {
+    const s = run(queue(), [enqueue('c1'), enqueue('c2'), { type: 'agent-availability', agent: agent('a', 1) }, { type: 'route' }]);
+    expect(s.agents.a).toMatchObject({ freeSlots: 0, load: 1 });
+    expect(offersOf(ok(decideQueue(s, { type: 'route' }, T)).effects)).toEqual([]);
+  });
+
   test('a refused offer puts the conversation back in line at its place and asks to route again', () => {
-    const s = run(queue(), [enqueue('c1'), enqueue('c2'), { type: 'route', agents: [agent('a', 1)] }]);
+    const s = run(queue(), [enqueue('c1'), enqueue('c2'), { type: 'agent-availability', agent: agent('a', 1) }, { type: 'route' }]);
     const { state, effects } = ok(decideQueue(s, { type: 'offer-refused', conversationId: 'c1', agentId: 'a' }, T));
     expect(state.waiting.map((e) => [e.conversationId, e.offeredTo])).toEqual([
       ['c1', null],
       ['c2', null],
     ]);
+    expect(state.agents.a!.freeSlots).toBe(0); // nothing more for "a" until it reports again
     expect(effects).toEqual([{ type: 'route-requested' }]);
   });
 
   test('a returning visitor waits for their previous agent while that agent is online', () => {
     const s = run(queue({ stickyWaitMs: 30_000 }), [enqueue('c1', 0, { preferredAgentId: 'b', preference: 'sticky' }), enqueue('c2')]);
     const busyB = agent('b', 0, { load: 2, maxConversations: 2 });
-    expect(offersOf(ok(decideQueue(s, { type: 'route', agents: [agent('a', 1), busyB] }, T)).effects)).toEqual([['c2', 'a']]);
-    expect(offersOf(ok(decideQueue(s, { type: 'route', agents: [agent('a', 1), agent('b', 1)] }, T)).effects)).toEqual([
+    expect(offersOf(ok(decideQueue(withAgents(s, [agent('a', 1), busyB]), { type: 'route' }, T)).effects)).toEqual([['c2', 'a']]);
+    expect(offersOf(ok(decideQueue(withAgents(s, [agent('a', 1), agent('b', 1)]), { type: 'route' }, T)).effects)).toEqual([
       ['c1', 'b'],
       ['c2', 'a'],
     ]);
     // The wait ends at the sticky limit, or at once if the agent is offline.
-    expect(offersOf(ok(decideQueue(s, { type: 'route', agents: [agent('a', 1), busyB] }, T + 30_000)).effects)).toEqual([['c1', 'a']]);
+    expect(offersOf(ok(decideQueue(withAgents(s, [agent('a', 1), busyB]), { type: 'route' }, T + 30_000)).effects)).toEqual([['c1', 'a']]);
     const offlineB = { ...busyB, status: 'offline' as const };
-    expect(offersOf(ok(decideQueue(s, { type: 'route', agents: [agent('a', 1), offlineB] }, T)).effects)).toEqual([['c1', 'a']]);
+    expect(offersOf(ok(decideQueue(withAgents(s, [agent('a', 1), offlineB]), { type: 'route' }, T)).effects)).toEqual([['c1', 'a']]);
   });
 
   test('an agent who let a conversation go unanswered is not offered it again', () => {
     const s = run(queue(), [enqueue('c1', 0, { avoidAgentIds: ['a'] })]);
-    expect(offersOf(ok(decideQueue(s, { type: 'route', agents: [agent('a', 3)] }, T)).effects)).toEqual([]);
-    expect(offersOf(ok(decideQueue(s, { type: 'route', agents: [agent('a', 3), agent('b', 1)] }, T)).effects)).toEqual([['c1', 'b']]);
+    expect(offersOf(ok(decideQueue(withAgents(s, [agent('a', 3)]), { type: 'route' }, T)).effects)).toEqual([]);
+    expect(offersOf(ok(decideQueue(withAgents(s, [agent('a', 3), agent('b', 1)]), { type: 'route' }, T)).effects)).toEqual([['c1', 'b']]);
   });
 
   test('manual routing offers nothing by itself; an agent picks', () => {
     const s = run(queue({ policy: 'manual' }), [enqueue('c1'), enqueue('c2')]);
-    expect(offersOf(ok(decideQueue(s, { type: 'route', agents: [agent('a', 3)] }, T)).effects)).toEqual([]);
+    expect(offersOf(ok(decideQueue(withAgents(s, [agent('a', 3)]), { type: 'route' }, T)).effects)).toEqual([]);
     expect(offersOf(ok(decideQueue(s, { type: 'pick', agentId: 'a', conversationId: 'c2' }, T)).effects)).toEqual([['c2', 'a']]);
     expect(offersOf(ok(decideQueue(s, { type: 'pick', agentId: 'a', conversationId: null }, T)).effects)).toEqual([['c1', 'a']]);
     expect(decideQueue(s, { type: 'pick', agentId: 'a', conversationId: 'nope' }, T)).toMatchObject({ rejected: 'CONVERSATION_UNKNOWN' });

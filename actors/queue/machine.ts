@@ -14,7 +14,7 @@ import { accept, reject, unreachable, type Decision } from '../kernel/decision.t
 import { planOffers } from './policies/plan.ts';
 import { WINDOW, estimateWaitMs } from './policies/wait-estimate.ts';
 import type { QueueCommand, QueueEffect } from './protocol.ts';
-import { POSITION_PUBLISH_INTERVAL_MS, serviceOrder, type QueueEntry, type QueueState } from './state.ts';
+import { POSITION_PUBLISH_INTERVAL_MS, onlineCapacity, serviceOrder, type QueueEntry, type QueueState } from './state.ts';
 
 export type QueueDecision = Decision<QueueState, QueueEffect>;
 
@@ -50,12 +50,21 @@ export function decideQueue(state: QueueState, command: QueueCommand, now: numbe
       if (!state.waiting.some((e) => e.conversationId === command.conversationId)) return accept(state);
       return settle(positionsChanged({ ...state, waiting: state.waiting.filter((e) => e.conversationId !== command.conversationId) }, now), now, []);
     }
+    case 'agent-availability': {
+      const agents = { ...state.agents, [command.agent.agentId]: command.agent };
+      return accept({ ...state, agents }, [{ type: 'route-requested' }]);
+    }
     case 'route': {
-      const offers = planOffers(state.waiting, command.agents, state.settings.policy, now);
+      const offers = planOffers(state.waiting, Object.values(state.agents), state.settings.policy, now);
       const offered = new Map(offers.map((o) => [o.conversationId, o.agentId]));
       const waiting = state.waiting.map((e) => (offered.has(e.conversationId) ? { ...e, offeredTo: offered.get(e.conversationId)! } : e));
-      const onlineCapacity = command.agents.filter((a) => a.status !== 'offline').reduce((sum, a) => sum + a.maxConversations, 0);
-      const next = { ...state, waiting, onlineCapacity };
+      // Until the agent reports again, count the slots just offered as taken.
+      const agents = { ...state.agents };
+      for (const o of offers) {
+        const a = agents[o.agentId]!;
+        agents[o.agentId] = { ...a, freeSlots: a.freeSlots - 1, load: a.load + 1, lastAssignedAt: now };
+      }
+      const next = { ...state, waiting, agents };
       return accept(
         next,
         offers.map((o) => ({ type: 'offer', conversationId: o.conversationId, agentId: o.agentId, ttlMs: state.settings.offerTtlMs })),
@@ -72,7 +81,10 @@ export function decideQueue(state: QueueState, command: QueueCommand, now: numbe
       const waiting = state.waiting.map((e) =>
         e.conversationId === command.conversationId && e.offeredTo === command.agentId ? { ...e, offeredTo: null } : e,
       );
-      return accept({ ...state, waiting }, [{ type: 'route-requested' }]);
+      // The agent is not what we believed: offer it nothing more until it reports again.
+      const known = state.agents[command.agentId];
+      const agents = known ? { ...state.agents, [command.agentId]: { ...known, freeSlots: 0 } } : state.agents;
+      return accept({ ...state, waiting, agents }, [{ type: 'route-requested' }]);
     }
     case 'pick': {
       const entry =
@@ -132,7 +144,7 @@ function positionOf(state: QueueState, entry: QueueEntry, position: number): Que
     estimatedWaitMs: estimateWaitMs({
       position,
       recentAssignments: state.recentAssignments,
-      onlineCapacity: state.onlineCapacity,
+      onlineCapacity: onlineCapacity(state),
       defaultHandleTimeMs: state.settings.defaultHandleTimeMs,
     }),
   };

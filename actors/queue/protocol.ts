@@ -19,8 +19,10 @@ export type QueueCommand =
       readonly avoidAgentIds?: readonly string[];
     }
   | { readonly type: 'dequeue'; readonly conversationId: string }
-  /** Run the router over fresh snapshots of the group's agents. */
-  | { readonly type: 'route'; readonly agents: readonly AgentSnapshot[] }
+  /** An agent of the group reports its availability (after any change of status, presence or load). */
+  | { readonly type: 'agent-availability'; readonly agent: AgentSnapshot }
+  /** Run the router over the agents as last reported. */
+  | { readonly type: 'route' }
   | { readonly type: 'offer-accepted'; readonly conversationId: string; readonly agentId: string }
   | { readonly type: 'offer-refused'; readonly conversationId: string; readonly agentId: string }
   /** Manual pick: an agent takes a given waiting conversation, or the next one. */
@@ -40,5 +42,5 @@ export type QueueEffect =
   | { readonly type: 'timed-out'; readonly conversationId: string }
   /** The queue's single timer: replaces any earlier one; `at: null` cancels it. */
   | { readonly type: 'schedule-tick'; readonly at: number | null }
-  /** Something changed that may allow assignments: gather agent snapshots and send `route`. */
+  /** Something changed that may allow assignments: send `route` (coalescing several requests is fine). */
   | { readonly type: 'route-requested' };

@@ -1,3 +1,5 @@
+import type { AgentSnapshot } from '../agent/state.ts';
+
 /**
  * The queue actor's state (one per skill group): the visitors waiting, in service order — higher
  * priority class first, then arrival — and what the wait estimator has learnt.
@@ -64,8 +66,12 @@ export type QueueState = {
   readonly nextArrival: number;
   /** Times of the latest assignments out of this queue, oldest first (the drain-rate window). */
   readonly recentAssignments: readonly number[];
-  /** Not durable: the group's online capacity seen by the last `route`, for the first estimates. */
-  readonly onlineCapacity: number;
+  /**
+   * The group's agents as they last reported themselves (pushed by each agent actor whenever its
+   * availability changes). Only a hint for choosing whom to offer to: the agent actor decides
+   * every reservation itself, so a stale entry costs a refused offer, never an over-assignment.
+   */
+  readonly agents: Readonly<Record<string, AgentSnapshot>>;
   /**
    * When visitors behind someone who left are next told their new positions. Updates are
    * coalesced (at most one round per POSITION_PUBLISH_INTERVAL_MS) so a queue draining thousands of
@@ -83,9 +89,13 @@ export const newQueue = (input: { skillGroupId: string; tenantId: string; settin
   waiting: [],
   nextArrival: 0,
   recentAssignments: [],
-  onlineCapacity: 0,
+  agents: {},
   positionsDueAt: null,
 });
 
 /** Service order: higher priority first, then earlier arrival. */
 export const serviceOrder = (a: QueueEntry, b: QueueEntry): number => b.priority - a.priority || a.arrival - b.arrival;
+
+/** The group's capacity among agents not offline (for the wait estimate before there is history). */
+export const onlineCapacity = (state: QueueState): number =>
+  Object.values(state.agents).reduce((sum, a) => (a.status === 'offline' ? sum : sum + a.maxConversations), 0);

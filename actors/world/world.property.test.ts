@@ -90,10 +90,7 @@ function newReal(): Real {
     conversationSettings: { agentNoAnswerMs: 45_000 },
     observe,
   });
-  for (const a of AGENTS) {
-    world.addAgent(a.id, a.groups, a.max, { presenceGraceMs: 15_000 });
-    if ('perGroup' in a) world.agents.set(a.id, { ...world.agents.get(a.id)!, maxPerSkillGroup: a.perGroup });
-  }
+  for (const a of AGENTS) world.addAgent(a.id, a.groups, a.max, { presenceGraceMs: 15_000, ...('perGroup' in a ? { maxPerSkillGroup: a.perGroup } : {}) });
 
   let arrivals = 0;
   let step = 0;

@@ -63,6 +63,8 @@ export class World {
   readonly #conversationSettings: Partial<ConversationSettings>;
   readonly #observe: (o: Observation) => void;
   readonly #routeOnAvailability: boolean;
+  /** The queue command whose effects are being handled (for the baseline router). */
+  #stepping: QueueCommand['type'] | null = null;
 
   constructor(options: WorldOptions) {
     this.now = options.now ?? 0;
@@ -77,8 +79,11 @@ export class World {
 
   // ------------------------------------------------------------------ set-up and time
 
-  addAgent(agentId: string, skillGroups: readonly string[], maxConversations: number, options: { presenceGraceMs?: number } = {}): void {
-    this.agents.set(agentId, newAgent({ agentId, tenantId: this.tenantId, skillGroups, maxConversations, now: this.now, ...options }));
+  addAgent(agentId: string, skillGroups: readonly string[], maxConversations: number, options: { presenceGraceMs?: number; maxPerSkillGroup?: Readonly<Record<string, number>> } = {}): void {
+    const agent = newAgent({ agentId, tenantId: this.tenantId, skillGroups, maxConversations, now: this.now, ...options });
+    this.agents.set(agentId, agent);
+    // The agent introduces itself to its groups' queues, as its actor does when it is created.
+    for (const g of skillGroups) if (this.queues.has(g)) this.toQueue(g, { type: 'agent-availability', agent: snapshot(agent, g) });
   }
 
   /** Advances the virtual clock to `t`, firing every timer due on the way, in time order. */
@@ -195,7 +200,10 @@ export class World {
         if (isRejection(d)) return d;
         this.queues.set(to.id, d.state);
         if ((command as QueueCommand).type === 'route') this.#observe({ type: 'route', skillGroupId: to.id, before: state, after: d.state, at: this.now });
+        const outer = this.#stepping;
+        this.#stepping = (command as QueueCommand).type;
         for (const e of d.effects) this.#onQueueEffect(to.id, e);
+        this.#stepping = outer;
         return null;
       }
     }
@@ -257,10 +265,13 @@ export class World {
         return this.#schedule(`agent:${agentId}:reservation:${e.conversationId}`, e.at, self, { type: 'reservation-expired', conversationId: e.conversationId });
       case 'reroute':
         return this.#send({ kind: 'conversation', id: e.conversationId }, { type: 'agent-lost', agentId });
-      case 'availability-changed':
-        if (!this.#routeOnAvailability) return;
-        for (const g of e.skillGroupIds) if (this.queues.has(g)) this.#requestRoute(g);
+      case 'availability-changed': {
+        const agent = this.agents.get(agentId)!;
+        for (const g of e.skillGroupIds) {
+          if (this.queues.has(g)) this.#send({ kind: 'queue', id: g }, { type: 'agent-availability', agent: snapshot(agent, g) });
+        }
         return;
+      }
     }
   }
 
@@ -279,14 +290,10 @@ export class World {
         else this.#schedule(`queue:${skillGroupId}:tick`, e.at, { kind: 'queue', id: skillGroupId }, { type: 'tick' });
         return;
       case 'route-requested':
-        return this.#requestRoute(skillGroupId);
+        // The baseline router (routeOnAvailability: false) routes on arrivals and sweeps only.
+        if (!this.#routeOnAvailability && this.#stepping === 'agent-availability') return;
+        return this.#send({ kind: 'queue', id: skillGroupId }, { type: 'route' });
     }
-  }
-
-  /** Gathers fresh snapshots of the group's agents and lets the queue route (after the current step). */
-  #requestRoute(skillGroupId: string): void {
-    const agents = [...this.agents.values()].filter((a) => a.skillGroups.includes(skillGroupId)).map((a) => snapshot(a, skillGroupId));
-    this.#send({ kind: 'queue', id: skillGroupId }, { type: 'route', agents });
   }
 
   #offer(skillGroupId: string, conversationId: string, agentId: string, ttlMs: number): void {

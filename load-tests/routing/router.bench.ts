@@ -81,7 +81,7 @@ function baseline(queue: QueueState): number {
 }
 
 function queueActor(queue: QueueState): number {
-  const routed = decideQueue(queue, { type: 'route', agents }, 1);
+  const routed = decideQueue({ ...queue, agents: Object.fromEntries(agents.map((a) => [a.agentId, a])) }, { type: 'route' }, 1);
   if (isRejection(routed)) throw new Error(routed.message);
   let state = routed.state;
   let n = 0;
