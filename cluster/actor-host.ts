@@ -28,10 +28,14 @@ export type ActorKind<S, C, E> = {
   initial(actorId: string, command: C, now: number): S | Rejection;
   decide(state: S, command: C, now: number): Decision<S, E>;
   tenantOf(state: S): string;
-  /** The timers pending in a state, with the command each delivers when due. */
-  timers(state: S): readonly { readonly at: number; readonly command: C }[];
-  /** Carries out a decision's effects after its commit (messages to other actors, pushes …). */
-  runEffects(actorId: string, effects: readonly E[]): Promise<void>;
+  /** The timers pending in a state (as of `now`), with the command each delivers when due. */
+  timers(state: S, now: number): readonly { readonly at: number; readonly command: C }[];
+  /**
+   * Carries out a decision's effects after its commit (messages to other actors, pushes …), given
+   * the state they came with. It runs inside the actor's mailbox: it must not wait for answers
+   * from actors that may in turn message this one (send without awaiting instead).
+   */
+  runEffects(actorId: string, effects: readonly E[], state: S): Promise<void>;
 };
 
 export type Delivered<E> = { readonly ok: true; readonly effects: readonly E[] } | (Rejection & { readonly ok: false });
@@ -122,7 +126,7 @@ export class ActorHost<S, C, E> {
     const decision = this.definition.decide(actor.state, command, now);
     if (isRejection(decision)) return { ok: false, ...decision };
     if (decision.state !== actor.state) {
-      const timers = this.definition.timers(decision.state);
+      const timers = this.definition.timers(decision.state, now);
       const saved = await this.#store.save({
         kind: this.definition.kind,
         actorId,
@@ -148,7 +152,7 @@ export class ActorHost<S, C, E> {
     } else {
       actor.lastUsed = performance.now();
     }
-    await this.definition.runEffects(actorId, decision.effects);
+    await this.definition.runEffects(actorId, decision.effects, decision.state);
     return { ok: true, effects: decision.effects };
   }
 
@@ -170,7 +174,7 @@ export class ActorHost<S, C, E> {
     }
     const active = { state, epoch: lease.epoch, shard, lastUsed: performance.now() };
     this.#active.set(actorId, active);
-    this.#armTimers(actorId, this.definition.timers(state));
+    this.#armTimers(actorId, this.definition.timers(state, now));
     return active;
   }
 
@@ -206,7 +210,7 @@ export class ActorHost<S, C, E> {
         const snapshot = await this.#store.load<S>(this.definition.kind, actorId);
         if (!snapshot || snapshot.epoch > lease.epoch) return;
         // Firing goes through deliver so each due timer is one ordinary command.
-        for (const { at, command } of this.definition.timers(snapshot.state)) {
+        for (const { at, command } of this.definition.timers(snapshot.state, this.#clock())) {
           if (at <= this.#clock()) void this.#fire(actorId, command);
           else this.#armActivation(actorId, at);
         }

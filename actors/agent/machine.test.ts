@@ -160,6 +160,12 @@ describe('capacity: reservations are decided here and only here', () => {
   });
 
   test('capacity cannot be set negative', () => {
-    expect(decideAgent(online(), { type: 'set-capacity', maxConversations: -1 }, T)).toMatchObject({ rejected: 'INVALID_TRANSITION' });
+    expect(decideAgent(online(), { type: 'configure', maxConversations: -1 }, T)).toMatchObject({ rejected: 'INVALID_TRANSITION' });
+  });
+
+  test('a new profile is announced to the old and the new skill groups', () => {
+    const { state, effects } = ok(decideAgent(online(), { type: 'configure', skillGroups: ['support', 'vip'], maxConversations: 4 }, T));
+    expect(state).toMatchObject({ skillGroups: ['support', 'vip'], maxConversations: 4 });
+    expect(effects).toContainEqual({ type: 'availability-changed', skillGroupIds: ['sales', 'support', 'vip'] });
   });
 });

@@ -103,12 +103,18 @@ export function decideAgent(state: AgentState, command: AgentCommand, now: numbe
       const next = { ...state, conversations: state.conversations.filter((c) => c !== held) };
       return accept(next, [capacityEvent(next, now), availabilityChanged(next)]);
     }
-    case 'set-capacity': {
-      if (!Number.isInteger(command.maxConversations) || command.maxConversations < 0) {
-        return reject('INVALID_TRANSITION', 'maxConversations must be a non-negative integer');
-      }
-      const next = { ...state, maxConversations: command.maxConversations, maxPerSkillGroup: command.maxPerSkillGroup ?? state.maxPerSkillGroup };
-      return accept(next, [capacityEvent(next, now), availabilityChanged(next)]);
+    case 'configure': {
+      const max = command.maxConversations ?? state.maxConversations;
+      if (!Number.isInteger(max) || max < 0) return reject('INVALID_TRANSITION', 'maxConversations must be a non-negative integer');
+      const next = {
+        ...state,
+        maxConversations: max,
+        maxPerSkillGroup: command.maxPerSkillGroup ?? state.maxPerSkillGroup,
+        skillGroups: command.skillGroups ?? state.skillGroups,
+      };
+      // Groups the agent left hear it too (it now has no slot for them), then forget it.
+      const groups = [...new Set([...state.skillGroups, ...next.skillGroups])];
+      return accept(next, [capacityEvent(next, now), { type: 'availability-changed', skillGroupIds: groups }]);
     }
     default:
       return unreachable(command);

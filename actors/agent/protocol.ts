@@ -24,7 +24,13 @@ export type AgentCommand =
   | { readonly type: 'take'; readonly conversationId: string; readonly skillGroupId: string; readonly overCapacity?: boolean }
   /** The conversation closed or moved to someone else. */
   | { readonly type: 'release'; readonly conversationId: string }
-  | { readonly type: 'set-capacity'; readonly maxConversations: number; readonly maxPerSkillGroup?: Readonly<Record<string, number>> };
+  /** The agent's profile changed (from the directory): skill groups and capacity. */
+  | {
+      readonly type: 'configure';
+      readonly skillGroups?: readonly string[];
+      readonly maxConversations?: number;
+      readonly maxPerSkillGroup?: Readonly<Record<string, number>>;
+    };
 
 /** Facts published on `kefu.agents.v1`. */
 export type AgentEvent =

@@ -123,7 +123,7 @@ function newReal(): Real {
         world.toAgent(AGENTS[act.agent]!.id, { type: 'set-status', status: act.status });
         break;
       case 'capacity':
-        world.toAgent(AGENTS[act.agent]!.id, { type: 'set-capacity', maxConversations: act.max });
+        world.toAgent(AGENTS[act.agent]!.id, { type: 'configure', maxConversations: act.max });
         break;
       case 'advance':
         world.advanceTo(world.now + act.ms);
