@@ -10,6 +10,7 @@
  * - the position shown to a visitor never goes up (a higher-priority arrival may overtake them; the
  *   shown position then holds still instead of moving back).
  */
+import type { AgentSnapshot } from '../agent/state.ts';
 import { accept, reject, unreachable, type Decision } from '../kernel/decision.ts';
 import { planOffers } from './policies/plan.ts';
 import { WINDOW, estimateWaitMs } from './policies/wait-estimate.ts';
@@ -51,11 +52,14 @@ export function decideQueue(state: QueueState, command: QueueCommand, now: numbe
       return settle(positionsChanged({ ...state, waiting: state.waiting.filter((e) => e.conversationId !== command.conversationId) }, now), now, []);
     }
     case 'agent-availability': {
+      const known = state.agents[command.agent.agentId];
+      if (known && sameSnapshot(known, command.agent)) return accept(state);
       const agents = { ...state.agents, [command.agent.agentId]: command.agent };
       return accept({ ...state, agents }, [{ type: 'route-requested' }]);
     }
     case 'route': {
       const offers = planOffers(state.waiting, Object.values(state.agents), state.settings.policy, now);
+      if (offers.length === 0) return accept(state);
       const offered = new Map(offers.map((o) => [o.conversationId, o.agentId]));
       const waiting = state.waiting.map((e) => (offered.has(e.conversationId) ? { ...e, offeredTo: offered.get(e.conversationId)! } : e));
       // Until the agent reports again, count the slots just offered as taken.
@@ -126,6 +130,9 @@ export function decideQueue(state: QueueState, command: QueueCommand, now: numbe
   }
 }
 
+const sameSnapshot = (a: AgentSnapshot, b: AgentSnapshot): boolean =>
+  a.status === b.status && a.load === b.load && a.maxConversations === b.maxConversations && a.freeSlots === b.freeSlots && a.lastAssignedAt === b.lastAssignedAt && a.skillGroupCount === b.skillGroupCount;
+
 /** Sets the queue's single timer to its next deadline. */
 function settle(state: QueueState, now: number, effects: QueueEffect[]): QueueDecision {
   return accept(state, [...effects, { type: 'schedule-tick', at: nextDeadline(state, now) }]);
@@ -162,7 +169,8 @@ function publishPositions(state: QueueState): { state: QueueState; effects: Queu
   return { state: { ...state, waiting }, effects };
 }
 
-function nextDeadline(state: QueueState, now: number): number | null {
+/** The queue's next deadline after `now` (overflow, timeout, end of a preferred-agent wait, position round). */
+export function nextDeadline(state: QueueState, now: number): number | null {
   const { overflow, queueTimeoutMs } = state.settings;
   let at = state.positionsDueAt ?? Infinity;
   for (const e of state.waiting) {

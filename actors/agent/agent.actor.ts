@@ -1,0 +1,74 @@
+/**
+ * The agent machine hosted as a sharded actor: creation from the directory's profile, presence and
+ * reservation timers, and availability reports to the queues of the agent's skill groups.
+ */
+import type { ActorKind } from '../../cluster/actor-host.ts';
+import { fireAndForget, type ActorPorts } from '../kernel/actor-ports.ts';
+import { reject } from '../kernel/decision.ts';
+import { decideAgent } from './machine.ts';
+import type { AgentCommand, AgentEffect } from './protocol.ts';
+import { newAgent, snapshot, type AgentState } from './state.ts';
+
+/** The runtime-level command that creates (or re-profiles) an agent: its account in the directory. */
+export type CreateAgent = {
+  readonly type: 'create';
+  readonly tenantId: string;
+  readonly skillGroups: readonly string[];
+  readonly maxConversations: number;
+  readonly maxPerSkillGroup?: Readonly<Record<string, number>>;
+  readonly presenceGraceMs?: number;
+};
+export type AgentActorCommand = AgentCommand | CreateAgent;
+
+export function agentKind(ports: ActorPorts): ActorKind<AgentState, AgentActorCommand, AgentEffect> {
+  return {
+    kind: 'agent',
+    initial: (agentId, command, now) =>
+      command.type === 'create'
+        ? newAgent({
+            agentId,
+            tenantId: command.tenantId,
+            skillGroups: [],
+            maxConversations: command.maxConversations,
+            now,
+            ...(command.presenceGraceMs !== undefined ? { presenceGraceMs: command.presenceGraceMs } : {}),
+          })
+        : reject('AGENT_UNKNOWN', `no agent ${agentId}`),
+    decide: (state, command, now) =>
+      command.type === 'create'
+        ? decideAgent(
+            state,
+            { type: 'configure', skillGroups: command.skillGroups, maxConversations: command.maxConversations, ...(command.maxPerSkillGroup ? { maxPerSkillGroup: command.maxPerSkillGroup } : {}) },
+            now,
+          )
+        : decideAgent(state, command, now),
+    tenantOf: (state) => state.tenantId,
+    timers: (state) => [
+      ...(state.disconnectedAt !== null && state.connections.length === 0
+        ? [{ at: state.disconnectedAt + state.presenceGraceMs, command: { type: 'presence-grace-expired' } as const }]
+        : []),
+      ...state.reservations.map((r) => ({ at: r.expiresAt, command: { type: 'reservation-expired', conversationId: r.conversationId } as const })),
+    ],
+    runEffects: async (agentId, effects, state) => {
+      for (const e of effects) {
+        switch (e.type) {
+          case 'emit':
+            ports.publish(e.event);
+            break;
+          case 'schedule-presence-grace':
+          case 'cancel-presence-grace':
+          case 'schedule-reservation-expiry':
+            break; // derived from the state by `timers`
+          case 'reroute':
+            fireAndForget(ports, `reroute ${e.conversationId}`, ports.send('conversation', e.conversationId, { type: 'agent-lost', agentId }));
+            break;
+          case 'availability-changed':
+            for (const group of e.skillGroupIds) {
+              fireAndForget(ports, `availability of ${agentId} to ${group}`, ports.send('queue', group, { type: 'agent-availability', agent: snapshot(state, group) }));
+            }
+            break;
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * The conversation machine hosted as a sharded actor: creation, timers and the wiring of its
+ * effects to queues, agents, pushes and events.
+ */
+import type { ActorKind } from '../../cluster/actor-host.ts';
+import { fireAndForget, type ActorPorts } from '../kernel/actor-ports.ts';
+import { accept, reject } from '../kernel/decision.ts';
+import type { QueueCommand } from '../queue/protocol.ts';
+import { decideConversation } from './machine.ts';
+import type { ConversationCommand, ConversationEffect } from './protocol.ts';
+import { newConversation, type ConversationSettings, type ConversationState, type TimerName, type Visitor } from './state.ts';
+
+/** The runtime-level command that creates a conversation (the first one a new conversation gets). */
+export type StartConversation = {
+  readonly type: 'start';
+  readonly tenantId: string;
+  readonly channelId: string;
+  readonly visitor: Visitor;
+  readonly settings?: Partial<ConversationSettings>;
+  readonly open: Omit<Extract<ConversationCommand, { type: 'open' }>, 'type'>;
+};
+export type ConversationActorCommand = ConversationCommand | StartConversation;
+
+export function conversationKind(ports: ActorPorts): ActorKind<ConversationState, ConversationActorCommand, ConversationEffect> {
+  return {
+    kind: 'conversation',
+    initial: (conversationId, command, now) =>
+      command.type === 'start'
+        ? newConversation({ conversationId, tenantId: command.tenantId, channelId: command.channelId, visitor: command.visitor, now, ...(command.settings ? { settings: command.settings } : {}) })
+        : reject('CONVERSATION_UNKNOWN', `no conversation ${conversationId}`),
+    decide: (state, command, now) => {
+      if (command.type !== 'start') return decideConversation(state, command, now);
+      // A retried start of a conversation that is already open changes nothing.
+      return state.status === 'new' ? decideConversation(state, { type: 'open', ...command.open }, now) : accept(state);
+    },
+    tenantOf: (state) => state.tenantId,
+    timers: (state) =>
+      Object.entries(state.timers).map(([timer, at]) => ({ at: at!, command: { type: 'timer', timer: timer as TimerName, at: at! } as const })),
+    runEffects: async (conversationId, effects) => {
+      for (const e of effects) {
+        switch (e.type) {
+          case 'append':
+          case 'ack':
+          case 'schedule':
+          case 'cancel':
+            break; // the message log (gateway) and the host's timers take care of these
+          case 'push':
+            ports.push(conversationId, e.to, e.push);
+            break;
+          case 'emit':
+            ports.publish(e.event);
+            break;
+          case 'enqueue': {
+            const enqueue: QueueCommand = {
+              type: 'enqueue',
+              conversationId,
+              priority: e.priority,
+              preferredAgentId: e.preferredAgentId,
+              ...(e.preference ? { preference: e.preference } : {}),
+              waitingSince: e.waitingSince,
+              avoidAgentIds: e.avoidAgentIds,
+            };
+            fireAndForget(
+              ports,
+              `enqueue ${conversationId} in ${e.skillGroupId}`,
+              ports.send('queue', e.skillGroupId, enqueue).then((r) => {
+                if (!r.ok) return ports.send('conversation', conversationId, { type: 'queue-refused' });
+                return r;
+              }),
+            );
+            break;
+          }
+          case 'dequeue':
+            fireAndForget(ports, `dequeue ${conversationId}`, ports.send('queue', e.skillGroupId, { type: 'dequeue', conversationId }));
+            break;
+          case 'release-agent':
+            fireAndForget(ports, `release ${conversationId} from ${e.agentId}`, ports.send('agent', e.agentId, { type: 'release', conversationId }));
+            break;
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,23 @@
+/**
+ * What an actor's shell needs from the runtime, as plain functions, so the shells of the three
+ * actor kinds do not depend on Moleculer directly.
+ */
+import type { Rejection } from './decision.ts';
+
+export type SendResult = { readonly ok: true; readonly effects: readonly unknown[] } | (Rejection & { readonly ok: false });
+
+export type ActorPorts = {
+  /** Delivers a command to another actor (any node); at-least-once, so commands are idempotent. */
+  send(kind: 'conversation' | 'agent' | 'queue', actorId: string, command: unknown): Promise<SendResult>;
+  /** Publishes a lifecycle or presence event (integrators, reports, monitors). */
+  publish(event: { readonly name: string }): void;
+  /** Pushes something to the connections of a conversation's visitor and/or agents. */
+  push(conversationId: string, to: 'visitor' | 'agents' | 'everyone', push: unknown): void;
+  /** Reports an effect that could not be carried out (the runtime logs it). */
+  failed(what: string, error: unknown): void;
+};
+
+/** Sends without waiting (effects run inside the sender's mailbox; see ActorKind.runEffects). */
+export function fireAndForget(ports: ActorPorts, what: string, sending: Promise<unknown>): void {
+  sending.catch((error: unknown) => ports.failed(what, error));
+}

@@ -1,0 +1,72 @@
+/**
+ * The queue machine hosted as a sharded actor (one per skill group): its deadlines, and the
+ * hand-over exchange with agents and conversations — offer → reserve → assign → commit.
+ */
+import type { ActorKind } from '../../cluster/actor-host.ts';
+import { fireAndForget, type ActorPorts } from '../kernel/actor-ports.ts';
+import { reject } from '../kernel/decision.ts';
+import { decideQueue, nextDeadline } from './machine.ts';
+import type { QueueCommand, QueueEffect } from './protocol.ts';
+import { newQueue, type QueueSettings, type QueueState } from './state.ts';
+
+/** The runtime-level command that creates (or re-configures) a skill group's queue. */
+export type CreateQueue = { readonly type: 'create'; readonly tenantId: string; readonly settings?: Partial<QueueSettings> };
+export type QueueActorCommand = QueueCommand | CreateQueue;
+
+export function queueKind(ports: ActorPorts): ActorKind<QueueState, QueueActorCommand, QueueEffect> {
+  /** The hand-over exchange for one offer; each step's refusal undoes the steps before it. */
+  const handOver = async (skillGroupId: string, conversationId: string, agentId: string, ttlMs: number): Promise<void> => {
+    const reserved = await ports.send('agent', agentId, { type: 'reserve', conversationId, skillGroupId, ttlMs });
+    if (!reserved.ok) {
+      await ports.send('queue', skillGroupId, { type: 'offer-refused', conversationId, agentId });
+      return;
+    }
+    const assigned = await ports.send('conversation', conversationId, { type: 'assign', agentId, skillGroupId });
+    if (!assigned.ok) {
+      // The conversation moved on (closed, taken over): give the slot back, drop the entry.
+      await ports.send('agent', agentId, { type: 'release-reservation', conversationId });
+      await ports.send('queue', skillGroupId, { type: 'dequeue', conversationId });
+      return;
+    }
+    await ports.send('agent', agentId, { type: 'commit-reservation', conversationId });
+    await ports.send('queue', skillGroupId, { type: 'offer-accepted', conversationId, agentId });
+  };
+
+  return {
+    kind: 'queue',
+    initial: (skillGroupId, command) =>
+      command.type === 'create'
+        ? newQueue({ skillGroupId, tenantId: command.tenantId, ...(command.settings ? { settings: command.settings } : {}) })
+        : reject('SKILL_GROUP_UNKNOWN', `no skill group ${skillGroupId}`),
+    decide: (state, command, now) =>
+      command.type === 'create' ? decideQueue(state, { type: 'update-settings', settings: command.settings ?? {} }, now) : decideQueue(state, command, now),
+    tenantOf: (state) => state.tenantId,
+    timers: (state, now) => {
+      const at = nextDeadline(state, now);
+      return at === null ? [] : [{ at, command: { type: 'tick' } }];
+    },
+    runEffects: async (skillGroupId, effects) => {
+      for (const e of effects) {
+        switch (e.type) {
+          case 'offer':
+            fireAndForget(ports, `offer ${e.conversationId} to ${e.agentId}`, handOver(skillGroupId, e.conversationId, e.agentId, e.ttlMs));
+            break;
+          case 'position':
+            fireAndForget(ports, `position of ${e.conversationId}`, ports.send('conversation', e.conversationId, { type: 'queue-position', position: e.position, estimatedWaitMs: e.estimatedWaitMs }));
+            break;
+          case 'overflow':
+            fireAndForget(ports, `overflow ${e.conversationId}`, ports.send('conversation', e.conversationId, { type: 'queue-overflowed', toSkillGroupId: e.toSkillGroupId }));
+            break;
+          case 'timed-out':
+            fireAndForget(ports, `timeout ${e.conversationId}`, ports.send('conversation', e.conversationId, { type: 'queue-timed-out' }));
+            break;
+          case 'schedule-tick':
+            break; // derived from the state by `timers`
+          case 'route-requested':
+            fireAndForget(ports, `route ${skillGroupId}`, ports.send('queue', skillGroupId, { type: 'route' }));
+            break;
+        }
+      }
+    },
+  };
+}
