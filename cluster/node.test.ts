@@ -2,6 +2,9 @@ import { jest } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AgentState } from '../actors/agent/state.ts';
+import type { ConversationState } from '../actors/conversation/state.ts';
+import { ActorStore } from './actor-store.ts';
 import { loadConfig } from './config.ts';
 import { startNode, type KefuNode } from './node.ts';
 
@@ -81,4 +84,41 @@ test('a port that is taken fails the start with an error naming KEFU_PORT, and c
   const first = await start();
   const config = loadConfig({ KEFU_PORT: String(first.port), KEFU_HOST: '127.0.0.1', KEFU_DATA_DIR: join(dir, 'other'), KEFU_LOG_LEVEL: 'fatal' });
   await expect(startNode(config)).rejects.toThrow(/^KEFU_PORT: cannot listen on 127\.0\.0\.1:\d+/);
+});
+
+test('an embedded node hosts the contact-center actors: a visitor reaches a ready agent, chats, and the agent closes', async () => {
+  const node = await start();
+  const send = (kind: 'conversation' | 'agent' | 'queue', id: string, command: unknown) => node.actors.send(kind, id, command);
+  const store = new ActorStore(node.database.orm.em.fork());
+  const conversation = async () => (await store.load<ConversationState>('conversation', 'c1'))?.state;
+
+  expect(await send('queue', 'sales', { type: 'create', tenantId: 't1', settings: { policy: 'idle-first' } })).toMatchObject({ ok: true });
+  expect(await send('agent', 'a1', { type: 'create', tenantId: 't1', skillGroups: ['sales'], maxConversations: 2 })).toMatchObject({ ok: true });
+  expect(await send('agent', 'a1', { type: 'connect', connectionId: 'tab-1' })).toMatchObject({ ok: true });
+  const visitor = { visitorId: 'v1', displayName: '小明', identified: false, vip: false, lastAgentId: null };
+  const opened = { skillGroupId: 'sales', requestedAgentId: null, preChat: {}, bot: false, withinWorkingHours: true };
+  expect(await send('conversation', 'c1', { type: 'start', tenantId: 't1', channelId: 'web', visitor, open: opened })).toMatchObject({ ok: true });
+
+  // Routing runs through the queue and agent actors asynchronously: wait for the assignment.
+  const deadline = Date.now() + 10_000;
+  while ((await conversation())?.status !== 'assigned') {
+    if (Date.now() > deadline) throw new Error(`conversation c1 not assigned in time: ${JSON.stringify(await conversation())}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  expect(await conversation()).toMatchObject({ status: 'assigned', agentId: 'a1', skillGroupId: 'sales' });
+
+  const posted = await send('conversation', 'c1', { type: 'post-message', from: { kind: 'visitor' }, clientMsgId: 'm1', text: '你好' });
+  expect(posted).toMatchObject({ ok: true, effects: expect.arrayContaining([{ type: 'ack', clientMsgId: 'm1', seq: 1, duplicate: false }]) });
+  const resent = await send('conversation', 'c1', { type: 'post-message', from: { kind: 'visitor' }, clientMsgId: 'm1', text: '你好' });
+  expect(resent).toMatchObject({ ok: true, effects: [{ type: 'ack', clientMsgId: 'm1', seq: 1, duplicate: true }] });
+  expect(await send('conversation', 'c1', { type: 'post-message', from: { kind: 'agent', agentId: 'a1' }, clientMsgId: 'r1', text: 'Hi!' })).toMatchObject({ ok: true });
+  expect(await send('conversation', 'c1', { type: 'close', by: { kind: 'agent', agentId: 'a1' }, summary: 'greeted' })).toMatchObject({ ok: true });
+  expect(await conversation()).toMatchObject({ status: 'closed', summary: 'greeted', lastSeq: 2 });
+
+  // The agent's slot is given back (asynchronously, by the conversation's effect).
+  while ((await store.load<AgentState>('agent', 'a1'))!.state.conversations.length > 0) {
+    if (Date.now() > deadline) throw new Error('agent a1 still holds the closed conversation');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  expect(await send('conversation', 'nope', { type: 'close', by: { kind: 'visitor' }, summary: null })).toMatchObject({ ok: false, rejected: 'CONVERSATION_UNKNOWN' });
 });

@@ -13,7 +13,9 @@ import { opsRoutes, type Readiness } from '../gateways/ops.routes.ts';
 import { startHttpServer, type HttpServer, type RouteModule } from '../gateways/server.ts';
 import { webRoutes } from '../gateways/web.routes.ts';
 import { brokerOptions } from '../moleculer.config.ts';
+import type { ActorClient } from './actor-runtime.ts';
 import type { Backends } from './backends.ts';
+import { installContactCenter } from './contact-center.ts';
 import type { KefuConfig } from './config.ts';
 import { migrateDatabase, openDatabase, type Database, type DatabaseTarget } from './database.ts';
 import { createNodeMetrics } from './metrics.ts';
@@ -28,6 +30,8 @@ export type KefuNode = {
   readonly broker: ServiceBroker;
   readonly database: Database;
   readonly backends: Backends | null;
+  /** Sends commands to the contact-center actors (conversation, agent, queue), wherever they live. */
+  readonly actors: ActorClient;
   /** The bound HTTP port (the configured one, or the OS's choice when KEFU_PORT=0). */
   readonly port: number;
   readonly url: string;
@@ -110,6 +114,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
       backends = await connectBackends(config.cluster, { clientId: `kefu-${config.nodeId}`, timeoutMs: BACKEND_START_TIMEOUT_MS });
     }
 
+    const actors = installContactCenter({ broker, config, database, backends });
     await broker.start();
 
     const db = database;
@@ -148,7 +153,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
     metrics.startupSeconds.set(process.uptime());
     logger.info(`Kefu ${KEFU_VERSION} ${config.mode} node ${config.nodeId} [${[...config.roles].join(',')}] ready at ${url}`);
     announceSetup(logger, setup, url);
-    return { config, broker, database, backends, port: http.port, url, setup, stop };
+    return { config, broker, database, backends, actors, port: http.port, url, setup, stop };
   } catch (error) {
     await stop();
     throw error;

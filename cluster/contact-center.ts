@@ -1,0 +1,46 @@
+/**
+ * Hosts the contact-center actor kinds (conversation, agent, queue) on a node with the `actors`
+ * role, on the ports of its run mode: shard leases in Redis (cluster) or in memory (embedded),
+ * snapshots in the node's database. Every node gets a client to send commands to them.
+ */
+import type { ServiceBroker } from 'moleculer';
+import { agentKind } from '../actors/agent/agent.actor.ts';
+import { conversationKind } from '../actors/conversation/conversation.actor.ts';
+import type { ActorPorts } from '../actors/kernel/actor-ports.ts';
+import { queueKind } from '../actors/queue/queue.actor.ts';
+import { ActorClient, ActorRuntime } from './actor-runtime.ts';
+import { ActorStore } from './actor-store.ts';
+import type { Backends } from './backends.ts';
+import type { KefuConfig } from './config.ts';
+import type { Database } from './database.ts';
+import { MemoryLeaseTable, MemoryShardLeases } from './shard-leases.memory.ts';
+import { RedisShardLeases } from './shard-leases.redis.ts';
+import type { ShardLeases } from './shard-leases.ts';
+
+/** Moleculer event carrying what a conversation pushes to its connections (gateways subscribe). */
+export const CONVERSATION_PUSH_EVENT = 'conversation.push';
+
+export function installContactCenter(input: { broker: ServiceBroker; config: KefuConfig; database: Database; backends: Backends | null }): ActorClient {
+  const { broker, config, database, backends } = input;
+  const client = new ActorClient(broker);
+  if (!config.roles.has('actors')) return client;
+
+  const logger = broker.getLogger('actors');
+  const ports: ActorPorts = {
+    send: (kind, actorId, command) => client.send(kind, actorId, command),
+    publish: (event) => void broker.broadcast(event.name, event),
+    push: (conversationId, to, push) => void broker.broadcast(CONVERSATION_PUSH_EVENT, { conversationId, to, push }),
+    failed: (what, error) => logger.warn(`could not ${what}:`, error instanceof Error ? error.message : error),
+  };
+  // Each kind has its own shards, so its own lease namespace (Redis prefix, or in-memory table).
+  const leasesFor = (kind: string): ShardLeases =>
+    backends
+      ? new RedisShardLeases(backends.redis, { prefix: `${config.clusterName}:leases:${kind}`, nodeId: config.nodeId })
+      : new MemoryShardLeases(new MemoryLeaseTable(), { nodeId: config.nodeId });
+  const runtime = new ActorRuntime(broker, client);
+  const store = new ActorStore(database.orm.em.fork());
+  runtime.host(conversationKind(ports), { store, leases: leasesFor('conversation') });
+  runtime.host(agentKind(ports), { store, leases: leasesFor('agent') });
+  runtime.host(queueKind(ports), { store, leases: leasesFor('queue') });
+  return client;
+}
