@@ -169,7 +169,7 @@ async function main(): Promise<void> {
   console.log(
     [
       `[launcher] cluster "${options.name}" ready: ${options.gateways} gateway + ${options.nodes} actor nodes over ${infra.KEFU_TRANSPORTER}`,
-      ...specs.map((s) => `[launcher]   ${s.id.padEnd(10)} ${s.roles.padEnd(15)} http://127.0.0.1:${s.port}`),
+      ...nodes.map((n) => `[launcher]   ${n.id.padEnd(10)} ${n.roles.padEnd(15)} http://127.0.0.1:${n.port}  pid ${n.child.pid}`),
       `[launcher] Prometheus: ${infra.KEFU_PROMETHEUS_URL}   Ctrl-C stops the nodes.`,
     ].join('\n'),
   );
