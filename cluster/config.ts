@@ -179,7 +179,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     }
   }
   const heartbeatIntervalSeconds = r.integer('KEFU_HEARTBEAT_INTERVAL', 1, 1, 60);
-  const heartbeatTimeoutSeconds = r.integer('KEFU_HEARTBEAT_TIMEOUT', 5, 2, 600);
+  const heartbeatTimeoutSeconds = r.integer('KEFU_HEARTBEAT_TIMEOUT', 3, 2, 600);
   if (heartbeatTimeoutSeconds <= heartbeatIntervalSeconds) {
     r.fail('KEFU_HEARTBEAT_TIMEOUT', `must be greater than KEFU_HEARTBEAT_INTERVAL (${heartbeatIntervalSeconds})`);
   }

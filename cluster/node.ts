@@ -16,6 +16,7 @@ import { brokerOptions } from '../moleculer.config.ts';
 import type { ActorClient } from './actor-runtime.ts';
 import type { Backends } from './backends.ts';
 import { installContactCenter } from './contact-center.ts';
+import { checkHeartbeatsEverySecond } from './failure-detection.ts';
 import type { KefuConfig } from './config.ts';
 import { migrateDatabase, openDatabase, type Database, type DatabaseTarget } from './database.ts';
 import { createNodeMetrics } from './metrics.ts';
@@ -87,10 +88,12 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
   let http: HttpServer | null = null;
   let ready = false;
   let stopping: Promise<void> | null = null;
+  let stopChecking: (() => void) | null = null;
 
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       ready = false;
+      stopChecking?.();
       http?.close();
       await broker.stop().catch((e: unknown) => logger.warn('broker stop failed', e));
       await backends?.close();
@@ -116,6 +119,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
 
     const actors = installContactCenter({ broker, config, database, backends });
     await broker.start();
+    if (config.cluster) stopChecking = checkHeartbeatsEverySecond(broker);
 
     const db = database;
     const cluster = backends;
