@@ -15,6 +15,7 @@
 import type { Decision, Rejection } from '../actors/kernel/decision.ts';
 import { isRejection } from '../actors/kernel/decision.ts';
 import { ActorError } from './actor-errors.ts';
+import type { ActorMetrics } from './metrics.ts';
 import type { ActorStore } from './actor-store.ts';
 import { Mailboxes } from './mailbox.ts';
 import { ownerOf, shardOf } from './placement.ts';
@@ -52,6 +53,7 @@ export class ActorHost<S, C, E> {
   readonly #clock: () => number;
   readonly #leaseWaitMs: number;
   readonly #passivateAfterMs: number;
+  readonly #metrics: ActorMetrics | null;
   #sweeper: NodeJS.Timeout | null = null;
 
   constructor(options: {
@@ -62,6 +64,7 @@ export class ActorHost<S, C, E> {
     clock?: () => number;
     leaseWaitMs?: number;
     passivateAfterMs?: number;
+    metrics?: ActorMetrics;
   }) {
     this.definition = options.definition;
     this.#store = options.store;
@@ -69,20 +72,25 @@ export class ActorHost<S, C, E> {
     this.#clock = options.clock ?? Date.now;
     this.#leaseWaitMs = options.leaseWaitMs ?? 5_000;
     this.#passivateAfterMs = options.passivateAfterMs ?? 5 * 60_000;
+    this.#metrics = options.metrics ?? null;
+    this.#metrics?.observe(this.definition.kind, () => ({ active: this.#active.size, queued: this.#mailboxes.queued }));
   }
 
   /** The ownership hooks this host needs; pass them to its ShardOwnership. */
   readonly hooks = {
     gained: async (shards: readonly number[]): Promise<void> => {
+      this.#metrics?.shardMoves.inc({ kind: this.definition.kind, direction: 'gained' }, shards.length);
       for (const { actorId, at } of await this.#store.pendingTimers(this.definition.kind, shards)) this.#armActivation(actorId, at);
     },
     handingOver: async (shards: readonly number[]): Promise<void> => {
+      this.#metrics?.shardMoves.inc({ kind: this.definition.kind, direction: 'handed_over' }, shards.length);
       // Wait for commands already running on those actors, then forget them here.
       const leaving = [...this.#active].filter(([, a]) => shards.includes(a.shard)).map(([id]) => id);
       await Promise.all(leaving.map((id) => this.#mailboxes.post(id, () => this.#forget(id))));
       for (const id of [...this.#timers.keys()]) if (shards.includes(shardOf(id, this.#ownership.shardCount))) this.#clearTimers(id);
     },
     lost: (shards: readonly number[]): void => {
+      this.#metrics?.shardMoves.inc({ kind: this.definition.kind, direction: 'lost' }, shards.length);
       for (const [id, a] of [...this.#active]) if (shards.includes(a.shard)) this.#forget(id);
       for (const id of [...this.#timers.keys()]) if (shards.includes(shardOf(id, this.#ownership.shardCount))) this.#clearTimers(id);
     },
@@ -109,6 +117,7 @@ export class ActorHost<S, C, E> {
     const shard = shardOf(actorId, this.#ownership.shardCount);
     const owner = ownerOf(shard, this.#ownership.members);
     if (owner !== this.#ownership.nodeId) {
+      this.#metrics?.redirects.inc({ kind: this.definition.kind });
       throw ActorError.redirect(this.definition.kind, actorId, owner);
     }
     const lease = this.#ownership.leaseFor(shard) ?? (await this.#ownership.awaitLease(shard, this.#leaseWaitMs));
@@ -138,6 +147,7 @@ export class ActorHost<S, C, E> {
         now: new Date(now),
       });
       if (saved === 'fenced') {
+        this.#metrics?.fencedWrites.inc({ kind: this.definition.kind });
         this.#forget(actorId);
         this.#ownership.fenced(shard);
         throw ActorError.fenced(this.definition.kind, actorId);
@@ -159,6 +169,7 @@ export class ActorHost<S, C, E> {
   async #activate(actorId: string, shard: number, lease: Lease, command: C, now: number): Promise<Active<S> | Rejection> {
     const cached = this.#active.get(actorId);
     if (cached && cached.epoch === lease.epoch) return cached;
+    const stopTimer = this.#metrics?.activationSeconds.startTimer({ kind: this.definition.kind });
     const snapshot = await this.#store.load<S>(this.definition.kind, actorId);
     if (snapshot && snapshot.epoch > lease.epoch) {
       // Someone with a newer epoch wrote this actor: our lease is stale even if its deadline is not.
@@ -174,6 +185,7 @@ export class ActorHost<S, C, E> {
     }
     const active = { state, epoch: lease.epoch, shard, lastUsed: performance.now() };
     this.#active.set(actorId, active);
+    stopTimer?.();
     this.#armTimers(actorId, this.definition.timers(state, now));
     return active;
   }

@@ -15,6 +15,7 @@
 import type { ServiceBroker } from 'moleculer';
 import { ActorError, RETRYABLE_ACTOR_ERRORS } from './actor-errors.ts';
 import { ActorHost, type ActorKind, type Delivered } from './actor-host.ts';
+import type { ActorMetrics } from './metrics.ts';
 import type { ActorStore } from './actor-store.ts';
 import { DEFAULT_SHARD_COUNT, ownerOfActor } from './placement.ts';
 import type { ShardLeases } from './shard-leases.ts';
@@ -89,7 +90,10 @@ export class ActorRuntime {
   }
 
   /** Registers a kind to host here; call before the broker starts. */
-  host<S, C, E>(definition: ActorKind<S, C, E>, options: { store: ActorStore; leases: ShardLeases; shardCount?: number; renewEveryMs?: number; leaseWaitMs?: number }): ActorHost<S, C, E> {
+  host<S, C, E>(
+    definition: ActorKind<S, C, E>,
+    options: { store: ActorStore; leases: ShardLeases; shardCount?: number; renewEveryMs?: number; leaseWaitMs?: number; metrics?: ActorMetrics },
+  ): ActorHost<S, C, E> {
     let hooks: ActorHost<S, C, E>['hooks'] | null = null;
     const ownership = new ShardOwnership({
       nodeId: this.#broker.nodeID,
@@ -102,7 +106,13 @@ export class ActorRuntime {
         lost: (shards) => hooks!.lost(shards),
       },
     });
-    const host = new ActorHost<S, C, E>({ definition, store: options.store, ownership, ...(options.leaseWaitMs ? { leaseWaitMs: options.leaseWaitMs } : {}) });
+    const host = new ActorHost<S, C, E>({
+      definition,
+      store: options.store,
+      ownership,
+      ...(options.leaseWaitMs ? { leaseWaitMs: options.leaseWaitMs } : {}),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+    });
     hooks = host.hooks;
     this.#broker.createService({
       name: actorServiceName(definition.kind),

@@ -13,6 +13,7 @@ import { ActorStore } from './actor-store.ts';
 import type { Backends } from './backends.ts';
 import type { KefuConfig } from './config.ts';
 import type { Database } from './database.ts';
+import type { ActorMetrics } from './metrics.ts';
 import { MemoryLeaseTable, MemoryShardLeases } from './shard-leases.memory.ts';
 import { RedisShardLeases } from './shard-leases.redis.ts';
 import type { ShardLeases } from './shard-leases.ts';
@@ -28,8 +29,14 @@ const RENEW_EVERY_MS = 1_000;
 /** Moleculer event carrying what a conversation pushes to its connections (gateways subscribe). */
 export const CONVERSATION_PUSH_EVENT = 'conversation.push';
 
-export function installContactCenter(input: { broker: ServiceBroker; config: KefuConfig; database: Database; backends: Backends | null }): ActorClient {
-  const { broker, config, database, backends } = input;
+export function installContactCenter(input: {
+  broker: ServiceBroker;
+  config: KefuConfig;
+  database: Database;
+  backends: Backends | null;
+  metrics: ActorMetrics;
+}): ActorClient {
+  const { broker, config, database, backends, metrics } = input;
   const client = new ActorClient(broker);
   if (!config.roles.has('actors')) return client;
 
@@ -47,7 +54,7 @@ export function installContactCenter(input: { broker: ServiceBroker; config: Kef
       : new MemoryShardLeases(new MemoryLeaseTable(), { nodeId: config.nodeId, ...LEASES });
   const runtime = new ActorRuntime(broker, client);
   const store = new ActorStore(database.orm.em.fork());
-  const hosting = { store, renewEveryMs: RENEW_EVERY_MS };
+  const hosting = { store, renewEveryMs: RENEW_EVERY_MS, metrics };
   runtime.host(conversationKind(ports), { ...hosting, leases: leasesFor('conversation') });
   runtime.host(agentKind(ports), { ...hosting, leases: leasesFor('agent') });
   runtime.host(queueKind(ports), { ...hosting, leases: leasesFor('queue') });

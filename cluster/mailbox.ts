@@ -34,6 +34,13 @@ export class Mailboxes {
     return this.#depths.size;
   }
 
+  /** Commands waiting or running, over all actors. */
+  get queued(): number {
+    let total = 0;
+    for (const depth of this.#depths.values()) total += depth;
+    return total;
+  }
+
   #done(actorId: string, tail: Promise<unknown>): void {
     const depth = (this.#depths.get(actorId) ?? 1) - 1;
     if (depth > 0) this.#depths.set(actorId, depth);

@@ -6,7 +6,7 @@
  * One registry per node: the runtime metrics of prom-client, Kefu's own metrics and Moleculer's
  * metrics (bridged by `moleculer-metrics.ts`) are all served by the node's single `/metrics`.
  */
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export const METRICS = {
   nodeInfo: {
@@ -17,12 +17,76 @@ export const METRICS = {
     name: 'kefu_node_startup_seconds',
     help: 'Seconds from process start to the node being ready.',
   },
+  actorsActive: {
+    name: 'kefu_actors_active',
+    help: 'Actors in memory on this node, by kind.',
+  },
+  actorCommandsQueued: {
+    name: 'kefu_actor_commands_queued',
+    help: 'Commands waiting or running in the mailboxes of this node, by kind.',
+  },
+  actorActivationSeconds: {
+    name: 'kefu_actor_activation_seconds',
+    help: 'Time to activate an actor from its durable snapshot (or create it), by kind.',
+  },
+  actorShardMoves: {
+    name: 'kefu_actor_shard_moves_total',
+    help: 'Shards this node gained, handed over or lost, by kind and direction.',
+  },
+  actorRedirects: {
+    name: 'kefu_actor_redirects_total',
+    help: 'Commands this node answered with a redirect to the owner, by kind.',
+  },
+  actorFencedWrites: {
+    name: 'kefu_actor_fenced_writes_total',
+    help: 'Snapshot writes refused because a newer owner had written (stale ownership), by kind.',
+  },
 } as const;
 
 export type NodeMetrics = {
   readonly registry: Registry;
   readonly startupSeconds: Gauge;
+  readonly actors: ActorMetrics;
 };
+
+/** What the actor runtime reports; one instance per node, labelled by actor kind. */
+export type ActorMetrics = {
+  readonly activationSeconds: Histogram<'kind'>;
+  readonly shardMoves: Counter<'kind' | 'direction'>;
+  readonly redirects: Counter<'kind'>;
+  readonly fencedWrites: Counter<'kind'>;
+  /** Registers a host's live counts, read at every scrape. */
+  observe(kind: string, live: () => { active: number; queued: number }): void;
+};
+
+export function createActorMetrics(registry: Registry): ActorMetrics {
+  const live = new Map<string, () => { active: number; queued: number }>();
+  const gauge = (m: { name: string; help: string }, pick: (l: { active: number; queued: number }) => number) =>
+    new Gauge({
+      name: m.name,
+      help: m.help,
+      labelNames: ['kind'],
+      registers: [registry],
+      collect() {
+        for (const [kind, read] of live) this.set({ kind }, pick(read()));
+      },
+    });
+  gauge(METRICS.actorsActive, (l) => l.active);
+  gauge(METRICS.actorCommandsQueued, (l) => l.queued);
+  return {
+    activationSeconds: new Histogram({
+      name: METRICS.actorActivationSeconds.name,
+      help: METRICS.actorActivationSeconds.help,
+      labelNames: ['kind'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [registry],
+    }),
+    shardMoves: new Counter({ name: METRICS.actorShardMoves.name, help: METRICS.actorShardMoves.help, labelNames: ['kind', 'direction'], registers: [registry] }),
+    redirects: new Counter({ name: METRICS.actorRedirects.name, help: METRICS.actorRedirects.help, labelNames: ['kind'], registers: [registry] }),
+    fencedWrites: new Counter({ name: METRICS.actorFencedWrites.name, help: METRICS.actorFencedWrites.help, labelNames: ['kind'], registers: [registry] }),
+    observe: (kind, read) => void live.set(kind, read),
+  };
+}
 
 export function createNodeMetrics(labels: {
   node: string;
@@ -45,5 +109,5 @@ export function createNodeMetrics(labels: {
     help: METRICS.nodeStartupSeconds.help,
     registers: [registry],
   });
-  return { registry, startupSeconds };
+  return { registry, startupSeconds, actors: createActorMetrics(registry) };
 }

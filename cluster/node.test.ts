@@ -121,4 +121,10 @@ test('an embedded node hosts the contact-center actors: a visitor reaches a read
     await new Promise((r) => setTimeout(r, 20));
   }
   expect(await send('conversation', 'nope', { type: 'close', by: { kind: 'visitor' }, summary: null })).toMatchObject({ ok: false, rejected: 'CONVERSATION_UNKNOWN' });
+
+  // The runtime reports itself on /metrics.
+  const metrics = await (await fetch(`http://127.0.0.1:${node.port}/metrics`)).text();
+  expect(metrics).toMatch(/^kefu_actors_active\{(?=[^}]*kind="conversation")[^}]*\} [1-9]/m);
+  expect(metrics).toMatch(/^kefu_actor_activation_seconds_count\{(?=[^}]*kind="queue")[^}]*\} [1-9]/m);
+  expect(metrics).toMatch(/^kefu_actor_shard_moves_total\{(?=[^}]*kind="agent")(?=[^}]*direction="gained")[^}]*\} 256$/m);
 });

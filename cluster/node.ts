@@ -117,7 +117,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
       backends = await connectBackends(config.cluster, { clientId: `kefu-${config.nodeId}`, timeoutMs: BACKEND_START_TIMEOUT_MS });
     }
 
-    const actors = installContactCenter({ broker, config, database, backends });
+    const actors = installContactCenter({ broker, config, database, backends, metrics: metrics.actors });
     await broker.start();
     if (config.cluster) stopChecking = checkHeartbeatsEverySecond(broker);
 
