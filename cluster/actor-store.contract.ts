@@ -40,6 +40,18 @@ export function actorStoreContract(open: () => Promise<Database>): void {
     expect(await store.load('agent', 'x')).toMatchObject({ state: { a: 1 }, epoch: 1 });
   });
 
+  test('saves requested together are committed together, each with its own fencing decision', async () => {
+    await save('g0', 5, { status: 'queued', lastSeq: 0, text: '' });
+    const results = await Promise.all([
+      save('g0', 4, { status: 'stale', lastSeq: 0, text: '' }),
+      ...Array.from({ length: 50 }, (_, i) => save(`g${i + 1}`, 1, { status: 'queued', lastSeq: i, text: '' })),
+    ]);
+    expect(results[0]).toBe('fenced');
+    expect(results.slice(1).every((r) => r === 'saved')).toBe(true);
+    expect(await store.load('conversation', 'g50')).toMatchObject({ state: { lastSeq: 49 } });
+    expect(await store.load('conversation', 'g0')).toMatchObject({ state: { status: 'queued' }, epoch: 5 });
+  });
+
   test('a new owner finds the pending timers of its shards', async () => {
     await save('t1', 1, { status: 'assigned', lastSeq: 0, text: '' }, 1_795_000_000_000, 3);
     await save('t2', 1, { status: 'closed', lastSeq: 0, text: '' }, null, 3);
@@ -51,11 +63,12 @@ export function actorStoreContract(open: () => Promise<Database>): void {
     expect(await store.pendingTimers('conversation', [3])).toEqual([]);
   });
 
-  test('racing first writes of two owners: the higher epoch wins, whatever the order', async () => {
+  test('racing first writes of two owners (two nodes, separate transactions): the higher epoch wins, whatever the order', async () => {
+    const otherNode = new ActorStore(db.orm.em.fork());
     for (let i = 0; i < 30; i++) {
       const id = `race-${i}`;
       const older = save(id, 20, { status: 'a', lastSeq: 0, text: '' });
-      const newer = save(id, 21, { status: 'b', lastSeq: 0, text: '' });
+      const newer = otherNode.save({ kind: 'conversation', actorId: id, tenantId: 't1', shard: 7, epoch: 21, state: { status: 'b', lastSeq: 0, text: '' }, nextTimerAt: null, now });
       const [a, b] = i % 2 === 0 ? await Promise.all([older, newer]) : (await Promise.all([newer, older])).reverse();
       expect(b).toBe('saved');
       expect(['saved', 'fenced']).toContain(a);

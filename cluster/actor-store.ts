@@ -6,15 +6,38 @@
  *
  * One implementation for both run modes: plain SQL through MikroORM's connection, valid on SQLite
  * and MySQL/MariaDB alike.
+ *
+ * Group commit: saves requested while a batch is being written wait for the next one, and each
+ * batch is one transaction (one fsync on SQLite with synchronous=FULL, one redo-log flush on
+ * InnoDB) — a save resolves only after its batch committed. Each actor has at most one save in
+ * flight (its mailbox runs one command at a time), so a batch never holds two writes of one actor.
  */
-import type { EntityManager } from '@mikro-orm/core';
+import { IsolationLevel, type EntityManager, type Transaction } from '@mikro-orm/core';
 
 export type Snapshot<S> = { readonly state: S; readonly epoch: number; readonly version: number };
 
 export type SaveResult = 'saved' | 'fenced';
 
+export type SaveInput<S> = {
+  kind: string;
+  actorId: string;
+  tenantId: string;
+  shard: number;
+  epoch: number;
+  state: S;
+  /** The actor's earliest pending timer (epoch ms), so a new owner can re-arm it. */
+  nextTimerAt: number | null;
+  now: Date;
+};
+
+type Pending = { input: SaveInput<unknown>; resolve: (r: SaveResult) => void; reject: (e: unknown) => void };
+
+const MAX_BATCH = 500;
+
 export class ActorStore {
   readonly #em: EntityManager;
+  #pending: Pending[] = [];
+  #writing = false;
 
   constructor(em: EntityManager) {
     this.#em = em;
@@ -33,18 +56,42 @@ export class ActorStore {
     return { state: JSON.parse(row.state) as S, epoch: Number(row.epoch), version: row.version };
   }
 
-  /** Stores the snapshot unless a newer owner (higher epoch) has written since. */
-  async save<S>(input: {
-    kind: string;
-    actorId: string;
-    tenantId: string;
-    shard: number;
-    epoch: number;
-    state: S;
-    /** The actor's earliest pending timer (epoch ms), so a new owner can re-arm it. */
-    nextTimerAt: number | null;
-    now: Date;
-  }): Promise<SaveResult> {
+  /** Stores the snapshot unless a newer owner (higher epoch) has written since; resolves after commit. */
+  save<S>(input: SaveInput<S>): Promise<SaveResult> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ input: input as SaveInput<unknown>, resolve, reject });
+      if (!this.#writing) void this.#writeBatches();
+    });
+  }
+
+  async #writeBatches(): Promise<void> {
+    this.#writing = true;
+    try {
+      while (this.#pending.length > 0) {
+        const batch = this.#pending.splice(0, MAX_BATCH);
+        try {
+          // READ COMMITTED: a row another node inserted meanwhile must be visible to the re-read in
+          // #saveOne (InnoDB's default REPEATABLE READ would show the transaction's old snapshot).
+          const results = await this.#em.fork().transactional(
+            async (tx) => {
+              const ctx = tx.getTransactionContext<Transaction>();
+              const out: SaveResult[] = [];
+              for (const item of batch) out.push(await this.#saveOne(item.input, ctx));
+              return out;
+            },
+            { isolationLevel: IsolationLevel.READ_COMMITTED },
+          );
+          batch.forEach((item, i) => item.resolve(results[i]!));
+        } catch (error) {
+          for (const item of batch) item.reject(error);
+        }
+      }
+    } finally {
+      this.#writing = false;
+    }
+  }
+
+  async #saveOne(input: SaveInput<unknown>, ctx: Transaction | undefined): Promise<SaveResult> {
     const conn = this.#em.getConnection();
     const state = JSON.stringify(input.state);
     // Update-or-insert without a dialect-specific upsert. Each round either decides, or saw the row
@@ -55,9 +102,10 @@ export class ActorStore {
         'update kefu_actor_state set state = ?, epoch = ?, next_timer_at = ?, version = version + 1, updated_at = ? where kind = ? and actor_id = ? and epoch <= ?',
         [state, input.epoch, input.nextTimerAt, input.now, input.kind, input.actorId, input.epoch],
         'run',
+        ctx,
       );
       if (updated.affectedRows > 0) return 'saved';
-      const existing = await this.#epochOf(input.kind, input.actorId);
+      const existing = await this.#epochOf(input.kind, input.actorId, ctx);
       if (existing !== null) {
         if (existing > input.epoch) return 'fenced';
         continue; // a lower epoch was inserted between our update and our read: update again
@@ -67,6 +115,7 @@ export class ActorStore {
           'insert into kefu_actor_state (kind, actor_id, tenant_id, shard, next_timer_at, epoch, version, state, updated_at) values (?, ?, ?, ?, ?, ?, 1, ?, ?)',
           [input.kind, input.actorId, input.tenantId, input.shard, input.nextTimerAt, input.epoch, state, input.now],
           'run',
+          ctx,
         );
         return 'saved';
       } catch (error) {
@@ -89,10 +138,10 @@ export class ActorStore {
     return rows.map((r: { actor_id: string; next_timer_at: number | string }) => ({ actorId: r.actor_id, at: Number(r.next_timer_at) }));
   }
 
-  async #epochOf(kind: string, actorId: string): Promise<number | null> {
+  async #epochOf(kind: string, actorId: string, ctx: Transaction | undefined): Promise<number | null> {
     const rows = await this.#em
       .getConnection()
-      .execute<{ epoch: number | string }[]>('select epoch from kefu_actor_state where kind = ? and actor_id = ?', [kind, actorId], 'all');
+      .execute<{ epoch: number | string }[]>('select epoch from kefu_actor_state where kind = ? and actor_id = ?', [kind, actorId], 'all', ctx);
     return rows[0] ? Number(rows[0].epoch) : null;
   }
 }
