@@ -37,7 +37,20 @@ export type ActorKind<S, C, E> = {
    * from actors that may in turn message this one (send without awaiting instead).
    */
   runEffects(actorId: string, effects: readonly E[], state: S): Promise<void>;
+  /**
+   * Optional: the part of the state written to the snapshot (default: all of it), and how to
+   * rebuild the whole state from it — for actors whose state is mostly derivable from other actors
+   * (a queue's waiting list from its queued conversations) and would be costly to rewrite on every
+   * command.
+   */
+  persisted?(state: S): unknown;
+  restore?(stored: unknown, actorId: string, find: FindByIndex): Promise<S>;
+  /** Optional: a key under which other actors' `restore` can find this actor (e.g. `queued:<group>`). */
+  indexKey?(state: S): string | null;
 };
+
+/** Committed states of the actors of a kind filed under an index key. */
+export type FindByIndex = (kind: string, indexKey: string) => Promise<{ actorId: string; state: unknown }[]>;
 
 export type Delivered<E> = { readonly ok: true; readonly effects: readonly E[] } | (Rejection & { readonly ok: false });
 
@@ -142,8 +155,9 @@ export class ActorHost<S, C, E> {
         tenantId: this.definition.tenantOf(decision.state),
         shard,
         epoch: current.epoch,
-        state: decision.state,
+        state: this.definition.persisted ? this.definition.persisted(decision.state) : decision.state,
         nextTimerAt: timers.length > 0 ? Math.min(...timers.map((t) => t.at)) : null,
+        indexKey: this.definition.indexKey ? this.definition.indexKey(decision.state) : null,
         now: new Date(now),
       });
       if (saved === 'fenced') {
@@ -170,14 +184,14 @@ export class ActorHost<S, C, E> {
     const cached = this.#active.get(actorId);
     if (cached && cached.epoch === lease.epoch) return cached;
     const stopTimer = this.#metrics?.activationSeconds.startTimer({ kind: this.definition.kind });
-    const snapshot = await this.#store.load<S>(this.definition.kind, actorId);
+    const snapshot = await this.#store.load<unknown>(this.definition.kind, actorId);
     if (snapshot && snapshot.epoch > lease.epoch) {
       // Someone with a newer epoch wrote this actor: our lease is stale even if its deadline is not.
       this.#ownership.fenced(shard);
       throw ActorError.fenced(this.definition.kind, actorId);
     }
     let state: S;
-    if (snapshot) state = snapshot.state;
+    if (snapshot) state = await this.#restore(actorId, snapshot.state);
     else {
       const initial = this.definition.initial(actorId, command, now);
       if (typeof initial === 'object' && initial !== null && 'rejected' in initial) return initial as Rejection;
@@ -188,6 +202,11 @@ export class ActorHost<S, C, E> {
     stopTimer?.();
     this.#armTimers(actorId, this.definition.timers(state, now));
     return active;
+  }
+
+  #restore(actorId: string, stored: unknown): Promise<S> {
+    const { restore } = this.definition;
+    return restore ? restore(stored, actorId, (kind, key) => this.#store.findByIndex(kind, key)) : Promise.resolve(stored as S);
   }
 
   #forget(actorId: string): void {
@@ -219,10 +238,11 @@ export class ActorHost<S, C, E> {
     if (!lease) return;
     await this.#mailboxes
       .post(actorId, async () => {
-        const snapshot = await this.#store.load<S>(this.definition.kind, actorId);
+        const snapshot = await this.#store.load<unknown>(this.definition.kind, actorId);
         if (!snapshot || snapshot.epoch > lease.epoch) return;
+        const state = await this.#restore(actorId, snapshot.state);
         // Firing goes through deliver so each due timer is one ordinary command.
-        for (const { at, command } of this.definition.timers(snapshot.state, this.#clock())) {
+        for (const { at, command } of this.definition.timers(state, this.#clock())) {
           if (at <= this.#clock()) void this.#fire(actorId, command);
           else this.#armActivation(actorId, at);
         }

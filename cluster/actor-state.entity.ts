@@ -8,7 +8,7 @@ import { defineEntity, p } from '@mikro-orm/core';
 export const ActorState = defineEntity({
   name: 'ActorState',
   tableName: 'kefu_actor_state',
-  indexes: [{ properties: ['kind', 'shard', 'nextTimerAt'] }],
+  indexes: [{ properties: ['kind', 'shard', 'nextTimerAt'] }, { properties: ['kind', 'indexKey'] }],
   properties: {
     kind: p.string().length(32).primary(),
     actorId: p.string().length(191).primary(),
@@ -23,5 +23,12 @@ export const ActorState = defineEntity({
     /** JSON; up to 16 MiB on MySQL (mediumtext), unbounded on SQLite. */
     state: p.text().columnType('mediumtext'),
     updatedAt: p.datetime(),
+    // Added after the first release of the table: declared last, where ALTER TABLE put it.
+    /**
+     * A key other actors look this one up by when they rebuild (e.g. `queued:<skill group>`); ''
+     * for none. (Not nullable and without a default: MikroORM's MariaDB comparator misreads the
+     * default of such a column and would report a schema change forever.)
+     */
+    indexKey: p.string().length(191),
   },
 });

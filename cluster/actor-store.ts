@@ -27,6 +27,8 @@ export type SaveInput<S> = {
   state: S;
   /** The actor's earliest pending timer (epoch ms), so a new owner can re-arm it. */
   nextTimerAt: number | null;
+  /** A key other actors find this one by (see ActorKind.indexKey), or null. */
+  indexKey?: string | null;
   now: Date;
 };
 
@@ -99,8 +101,8 @@ export class ActorStore {
     // this ends within a few rounds.
     for (let round = 0; round < 5; round++) {
       const updated = await conn.execute<{ affectedRows: number }>(
-        'update kefu_actor_state set state = ?, epoch = ?, next_timer_at = ?, version = version + 1, updated_at = ? where kind = ? and actor_id = ? and epoch <= ?',
-        [state, input.epoch, input.nextTimerAt, input.now, input.kind, input.actorId, input.epoch],
+        'update kefu_actor_state set state = ?, epoch = ?, next_timer_at = ?, index_key = ?, version = version + 1, updated_at = ? where kind = ? and actor_id = ? and epoch <= ?',
+        [state, input.epoch, input.nextTimerAt, input.indexKey ?? '', input.now, input.kind, input.actorId, input.epoch],
         'run',
         ctx,
       );
@@ -112,8 +114,8 @@ export class ActorStore {
       }
       try {
         await conn.execute(
-          'insert into kefu_actor_state (kind, actor_id, tenant_id, shard, next_timer_at, epoch, version, state, updated_at) values (?, ?, ?, ?, ?, ?, 1, ?, ?)',
-          [input.kind, input.actorId, input.tenantId, input.shard, input.nextTimerAt, input.epoch, state, input.now],
+          'insert into kefu_actor_state (kind, actor_id, tenant_id, shard, next_timer_at, index_key, epoch, version, state, updated_at) values (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)',
+          [input.kind, input.actorId, input.tenantId, input.shard, input.nextTimerAt, input.indexKey ?? '', input.epoch, state, input.now],
           'run',
           ctx,
         );
@@ -123,6 +125,14 @@ export class ActorStore {
       }
     }
     throw new Error(`could not store ${input.kind} ${input.actorId}: the row kept changing`);
+  }
+
+  /** The stored states of the actors of a kind with this index key (committed writes only). */
+  async findByIndex<S>(kind: string, indexKey: string): Promise<{ actorId: string; state: S }[]> {
+    const rows = await this.#em
+      .getConnection()
+      .execute<{ actor_id: string; state: string }[]>('select actor_id, state from kefu_actor_state where kind = ? and index_key = ?', [kind, indexKey], 'all');
+    return rows.map((r: { actor_id: string; state: string }) => ({ actorId: r.actor_id, state: JSON.parse(r.state) as S }));
   }
 
   /** Actors of these shards with a pending timer: what a new owner must re-arm. */

@@ -8,7 +8,8 @@
  * each a separate `kefu start` process with its output prefixed by its node id. Every node is
  * registered with the local Prometheus. Waits until all nodes are ready and prints where they are.
  * Ctrl-C (SIGINT) or SIGTERM stops every node it started and waits for them; the infrastructure
- * stays up (`cluster/infra down` stops it).
+ * stays up (`cluster/infra down` stops it). Backend variables set in the environment
+ * (e.g. KEFU_MYSQL_URL for another database) override the local infrastructure's.
  */
 import { parseArgs } from 'node:util';
 import { LocalCluster, type NodeSpec } from './local-cluster.ts';
@@ -44,7 +45,10 @@ async function main(): Promise<void> {
     ...Array.from({ length: options.gateways }, (_, i) => ({ id: `gateway-${i + 1}`, roles: 'gateway', port: options.port + i })),
     ...Array.from({ length: options.nodes }, (_, i) => ({ id: `actors-${i + 1}`, roles: 'actors,workers', port: options.port + options.gateways + i })),
   ];
-  const cluster = new LocalCluster({ name: options.name, infra });
+  const backendOverrides = Object.fromEntries(
+    ['KEFU_MYSQL_URL', 'KEFU_REDIS_URL', 'KEFU_KAFKA_BROKERS', 'KEFU_ELASTICSEARCH_URL', 'KEFU_TRANSPORTER'].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])),
+  );
+  const cluster = new LocalCluster({ name: options.name, infra, env: backendOverrides });
   cluster.onExit = (node, code, signal) => console.error(`[launcher] node ${node.id} exited (${signal ?? `code ${code}`})`);
 
   let shuttingDown = false;

@@ -128,3 +128,31 @@ test('an embedded node hosts the contact-center actors: a visitor reaches a read
   expect(metrics).toMatch(/^kefu_actor_activation_seconds_count\{(?=[^}]*kind="queue")[^}]*\} [1-9]/m);
   expect(metrics).toMatch(/^kefu_actor_shard_moves_total\{(?=[^}]*kind="agent")(?=[^}]*direction="gained")[^}]*\} 256$/m);
 });
+
+test('visitors waiting in a queue survive a restart of the embedded node (the queue rebuilds its waiting list)', async () => {
+  const first = await start();
+  const send = (node: KefuNode, kind: 'conversation' | 'agent' | 'queue', id: string, command: unknown) => node.actors.send(kind, id, command);
+  await send(first, 'queue', 'support', { type: 'create', tenantId: 't1' });
+  await send(first, 'agent', 'a1', { type: 'create', tenantId: 't1', skillGroups: ['support'], maxConversations: 5 });
+  const open = { skillGroupId: 'support', requestedAgentId: null, preChat: {}, bot: false, withinWorkingHours: true };
+  for (const id of ['w1', 'w2', 'w3']) {
+    const visitor = { visitorId: `v-${id}`, displayName: null, identified: false, vip: false, lastAgentId: null };
+    expect(await send(first, 'conversation', id, { type: 'start', tenantId: 't1', channelId: 'web', visitor, open })).toMatchObject({ ok: true });
+  }
+  // The conversations are durably queued when `start` answers; the queue's snapshot holds no list.
+  const store = new ActorStore(first.database.orm.em.fork());
+  expect((await store.load<{ waiting: unknown[] }>('queue', 'support'))!.state.waiting).toEqual([]);
+  await first.stop(); // enqueue messages still in flight may be lost here: the rebuild does not need them
+
+  const deadline = Date.now() + 10_000;
+
+  const second = await start();
+  expect(await send(second, 'agent', 'a1', { type: 'connect', connectionId: 'tab' })).toMatchObject({ ok: true });
+  const store2 = new ActorStore(second.database.orm.em.fork());
+  for (const id of ['w1', 'w2']) {
+    while ((await store2.load<ConversationState>('conversation', id))!.state.status !== 'assigned') {
+      if (Date.now() > deadline) throw new Error(`${id} was not assigned after the restart`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+});

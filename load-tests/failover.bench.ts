@@ -14,7 +14,7 @@ import { ServiceBroker } from 'moleculer';
 import { ActorClient } from '../cluster/actor-runtime.ts';
 import { checkHeartbeatsEverySecond } from '../cluster/failure-detection.ts';
 import { LocalCluster } from '../cluster/local-cluster.ts';
-import { localInfraEnv, localInfraUp } from '../cluster/local-infra.ts';
+import { localInfraEnv, localInfraUp, scratchMysqlDatabase } from '../cluster/local-infra.ts';
 import { ownerOfActor } from '../cluster/placement.ts';
 
 const { values } = parseArgs({ options: { kills: { type: 'string', default: '5' }, conversations: { type: 'string', default: '12' } } });
@@ -35,7 +35,8 @@ async function main(): Promise<void> {
   const infra = localInfraEnv();
   const heartbeatTimeout = Number(process.env.KEFU_HEARTBEAT_TIMEOUT ?? 3);
   const run = `bench-${Date.now().toString(36)}`;
-  const cluster = new LocalCluster({ name: run, infra, output: null, env: { KEFU_LOG_LEVEL: 'warn', KEFU_HEARTBEAT_TIMEOUT: String(heartbeatTimeout) } });
+  const scratch = await scratchMysqlDatabase('kefu_bench');
+  const cluster = new LocalCluster({ name: run, infra, output: null, env: { KEFU_LOG_LEVEL: 'warn', KEFU_HEARTBEAT_TIMEOUT: String(heartbeatTimeout), KEFU_MYSQL_URL: scratch.url } });
   process.on('exit', () => cluster.killAllNow());
   const base = 21_000 + Math.floor(Math.random() * 20_000);
   const ids = ['actors-1', 'actors-2', 'actors-3'];
@@ -100,6 +101,7 @@ async function main(): Promise<void> {
   } finally {
     await observer.stop();
     await cluster.stop();
+    await scratch.drop();
   }
 }
 

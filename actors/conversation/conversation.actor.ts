@@ -21,6 +21,9 @@ export type StartConversation = {
 };
 export type ConversationActorCommand = ConversationCommand | StartConversation;
 
+/** The index key of the conversations waiting in a skill group's queue. */
+export const queuedIn = (skillGroupId: string): string => `queued:${skillGroupId}`;
+
 export function conversationKind(ports: ActorPorts): ActorKind<ConversationState, ConversationActorCommand, ConversationEffect> {
   return {
     kind: 'conversation',
@@ -34,6 +37,8 @@ export function conversationKind(ports: ActorPorts): ActorKind<ConversationState
       return state.status === 'new' ? decideConversation(state, { type: 'open', ...command.open }, now) : accept(state);
     },
     tenantOf: (state) => state.tenantId,
+    // A waiting conversation is filed under its queue, so the queue can rebuild its waiting list.
+    indexKey: (state) => (state.status === 'queued' && state.skillGroupId ? queuedIn(state.skillGroupId) : null),
     timers: (state) =>
       Object.entries(state.timers).map(([timer, at]) => ({ at: at!, command: { type: 'timer', timer: timer as TimerName, at: at! } as const })),
     runEffects: async (conversationId, effects) => {

@@ -1,6 +1,6 @@
 import type { AgentSnapshot } from '../agent/state.ts';
 import { isRejection } from '../kernel/decision.ts';
-import { decideQueue, type QueueDecision } from './machine.ts';
+import { decideQueue, rebuildWaiting, type QueueDecision } from './machine.ts';
 import type { QueueCommand, QueueEffect } from './protocol.ts';
 import { POSITION_PUBLISH_INTERVAL_MS, newQueue, type QueueSettings, type QueueState } from './state.ts';
 
@@ -171,5 +171,34 @@ describe('timers', () => {
     const { effects } = ok(decideQueue(s, enqueue('c1', 0, { preferredAgentId: 'b' }), T));
     expect(effects).toContainEqual({ type: 'schedule-tick', at: T + 30_000 });
     expect(ok(decideQueue(queue({ queueTimeoutMs: null }), { type: 'tick' }, T)).effects).toContainEqual({ type: 'schedule-tick', at: null });
+  });
+});
+
+describe('rebuilding the waiting list from the waiting conversations (after a move)', () => {
+  const waitingConversation = (conversationId: string, priority: number, waitingSince: number, over: Record<string, unknown> = {}) => ({
+    conversationId,
+    priority,
+    waitingSince,
+    requestedAgentId: null,
+    visitor: { lastAgentId: null },
+    unansweredBy: [],
+    ...over,
+  });
+
+  test('service order by priority then waiting time; preferences and avoided agents kept; positions republished', () => {
+    const rebuilt = rebuildWaiting(queue({ stickyWaitMs: 30_000 }), [
+      waitingConversation('late', 0, T + 20),
+      waitingConversation('vip', 10, T + 30),
+      waitingConversation('early', 0, T + 10, { visitor: { lastAgentId: 'a' }, unansweredBy: ['b'] }),
+    ]);
+    expect(rebuilt.waiting.map((e) => e.conversationId)).toEqual(['vip', 'early', 'late']);
+    expect(rebuilt.waiting[1]).toMatchObject({ preferredAgentId: 'a', preferredUntil: T + 10 + 30_000, avoidAgentIds: ['b'], offeredTo: null, shownPosition: null });
+    expect(rebuilt.positionsDueAt).toBe(0);
+    const { effects } = ok(decideQueue(rebuilt, { type: 'tick' }, T + 100));
+    expect(effects.filter((e) => e.type === 'position')).toHaveLength(3);
+  });
+
+  test('nothing waiting, nothing to publish', () => {
+    expect(rebuildWaiting(queue(), [])).toMatchObject({ waiting: [], positionsDueAt: null });
   });
 });

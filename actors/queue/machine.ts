@@ -180,3 +180,44 @@ export function nextDeadline(state: QueueState, now: number): number | null {
   }
   return at === Infinity ? null : Math.max(at, now);
 }
+
+/**
+ * The waiting list rebuilt from the conversations waiting in this skill group (after the queue
+ * actor moved or restarted): service order by priority then waiting time; preferred agents from
+ * the conversations; offers that were in flight are forgotten (a second offer of a conversation
+ * that was assigned meanwhile is refused by the conversation and dropped). Shown positions start
+ * over, so a visitor may see their position once more after such a move.
+ */
+export function rebuildWaiting(
+  state: QueueState,
+  conversations: readonly {
+    conversationId: string;
+    priority: number;
+    waitingSince: number | null;
+    requestedAgentId: string | null;
+    visitor: { lastAgentId: string | null };
+    unansweredBy: readonly string[];
+  }[],
+): QueueState {
+  const sorted = [...conversations].sort(
+    (a, b) => b.priority - a.priority || (a.waitingSince ?? 0) - (b.waitingSince ?? 0) || (a.conversationId < b.conversationId ? -1 : 1),
+  );
+  const waiting: QueueEntry[] = sorted.map((c, i) => {
+    const since = c.waitingSince ?? 0;
+    const preferred = c.requestedAgentId ?? c.visitor.lastAgentId;
+    const wait = c.requestedAgentId !== null ? state.settings.requestedWaitMs : state.settings.stickyWaitMs;
+    return {
+      conversationId: c.conversationId,
+      priority: c.priority,
+      arrival: i,
+      enqueuedAt: since,
+      waitingSince: since,
+      preferredAgentId: preferred,
+      preferredUntil: preferred ? since + wait : since,
+      avoidAgentIds: c.unansweredBy,
+      offeredTo: null,
+      shownPosition: null,
+    };
+  });
+  return { ...state, waiting, nextArrival: waiting.length, positionsDueAt: waiting.length > 0 ? 0 : null };
+}

@@ -5,7 +5,9 @@
 import type { ActorKind } from '../../cluster/actor-host.ts';
 import { fireAndForget, type ActorPorts } from '../kernel/actor-ports.ts';
 import { reject } from '../kernel/decision.ts';
-import { decideQueue, nextDeadline } from './machine.ts';
+import { queuedIn } from '../conversation/conversation.actor.ts';
+import type { ConversationState } from '../conversation/state.ts';
+import { decideQueue, nextDeadline, rebuildWaiting } from './machine.ts';
 import type { QueueCommand, QueueEffect } from './protocol.ts';
 import { newQueue, type QueueSettings, type QueueState } from './state.ts';
 
@@ -41,6 +43,14 @@ export function queueKind(ports: ActorPorts): ActorKind<QueueState, QueueActorCo
     decide: (state, command, now) =>
       command.type === 'create' ? decideQueue(state, { type: 'update-settings', settings: command.settings ?? {} }, now) : decideQueue(state, command, now),
     tenantOf: (state) => state.tenantId,
+    // The waiting list is not rewritten on every command: each waiting conversation is durable
+    // itself (filed under `queued:<group>`), and a queue activating rebuilds the list from them.
+    persisted: (state) => ({ ...state, waiting: [] }),
+    restore: async (stored, skillGroupId, find) => {
+      const state = stored as QueueState;
+      const waiting = (await find('conversation', queuedIn(skillGroupId))).map(({ state: c }) => c as ConversationState);
+      return rebuildWaiting(state, waiting);
+    },
     timers: (state, now) => {
       const at = nextDeadline(state, now);
       return at === null ? [] : [{ at, command: { type: 'tick' } }];

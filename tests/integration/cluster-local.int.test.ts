@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ServiceBroker } from 'moleculer';
 import { ActorClient } from '../../cluster/actor-runtime.ts';
-import { localInfraEnv } from '../../cluster/local-infra.ts';
+import { localInfraEnv, scratchMysqlDatabase } from '../../cluster/local-infra.ts';
 import { ownerOfActor } from '../../cluster/placement.ts';
 import { freePorts, uniqueName, waitFor } from '../support.ts';
 
@@ -18,6 +18,7 @@ const NODE_IDS = ['gateway-1', 'actors-1', 'actors-2', 'actors-3'];
 let launcher: ChildProcess | undefined;
 let output = '';
 let observer: ServiceBroker | undefined;
+let scratch: { url: string; drop(): Promise<void> } | undefined;
 
 afterAll(async () => {
   await observer?.stop();
@@ -25,13 +26,16 @@ afterAll(async () => {
     launcher.kill('SIGTERM');
     await new Promise((resolve) => launcher!.once('exit', resolve));
   }
+  await scratch?.drop();
 });
 
 test('3 actor nodes + 1 gateway start, join one cluster over NATS, serve a conversation through a kill -9, and stop on SIGTERM', async () => {
   const name = uniqueName('kefu-test');
   const port = await freePorts(4);
+  scratch = await scratchMysqlDatabase('kefu_test');
   launcher = spawn(process.execPath, [LAUNCHER, '--nodes', '3', '--gateways', '1', '--port', String(port), '--name', name], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, KEFU_MYSQL_URL: scratch.url }, // a database of its own
   });
   launcher.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   launcher.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));

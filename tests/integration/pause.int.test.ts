@@ -8,19 +8,26 @@ import { ServiceBroker } from 'moleculer';
 import { ActorClient } from '../../cluster/actor-runtime.ts';
 import { checkHeartbeatsEverySecond } from '../../cluster/failure-detection.ts';
 import { LocalCluster } from '../../cluster/local-cluster.ts';
-import { localInfraEnv } from '../../cluster/local-infra.ts';
+import { localInfraEnv, scratchMysqlDatabase } from '../../cluster/local-infra.ts';
 import { ownerOfActor } from '../../cluster/placement.ts';
 import { freePorts, uniqueName, waitFor } from '../support.ts';
 
 const infra = localInfraEnv();
 const name = uniqueName('kefu-test-pause');
-const cluster = new LocalCluster({ name, infra, output: null, env: { KEFU_LOG_LEVEL: 'warn' } });
+let cluster: LocalCluster;
 let observer: ServiceBroker;
+let scratch: { url: string; drop(): Promise<void> };
+
+beforeAll(async () => {
+  scratch = await scratchMysqlDatabase('kefu_test'); // a database of its own
+  cluster = new LocalCluster({ name, infra, output: null, env: { KEFU_LOG_LEVEL: 'warn', KEFU_MYSQL_URL: scratch.url } });
+});
 
 afterAll(async () => {
   await observer?.stop();
   for (const node of cluster.nodes.values()) if (!node.exited) process.kill(node.child.pid!, 'SIGCONT');
   await cluster.stop();
+  await scratch.drop();
 });
 
 test('a paused owner loses its shards; resumed, it rejoins without acting on stale state', async () => {

@@ -5,19 +5,22 @@
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../cluster/config.ts';
-import { localInfraEnv } from '../../cluster/local-infra.ts';
+import { localInfraEnv, scratchMysqlDatabase } from '../../cluster/local-infra.ts';
 import { startNode, type KefuNode } from '../../cluster/node.ts';
 import { uniqueName, waitFor } from '../support.ts';
 
 const infra = localInfraEnv();
 let node: KefuNode;
 let targets: string;
+let scratch: { url: string; drop(): Promise<void> };
 
 beforeAll(async () => {
   const name = uniqueName('kefu-test');
+  scratch = await scratchMysqlDatabase('kefu_test'); // a database of its own
   node = await startNode(
     loadConfig({
       ...infra,
+      KEFU_MYSQL_URL: scratch.url,
       KEFU_MODE: 'cluster',
       KEFU_CLUSTER_NAME: name,
       KEFU_NODE_ID: `${name}-node`,
@@ -32,6 +35,7 @@ beforeAll(async () => {
 afterAll(async () => {
   rmSync(targets, { force: true });
   await node?.stop();
+  await scratch?.drop();
 });
 
 type Sample = { metric: Record<string, string>; value: [number, string] };
