@@ -47,6 +47,12 @@ export type ActorKind<S, C, E> = {
   restore?(stored: unknown, actorId: string, find: FindByIndex): Promise<S>;
   /** Optional: a key under which other actors' `restore` can find this actor (e.g. `queued:<group>`). */
   indexKey?(state: S): string | null;
+  /**
+   * Optional: called after an actor was activated from its snapshot (a move, a failover, a
+   * restart), to refresh what `persisted` left out (e.g. ask agents to report again). It must only
+   * send, never wait for answers.
+   */
+  activated?(actorId: string, state: S): void;
 };
 
 /** Committed states of the actors of a kind filed under an index key. */
@@ -54,7 +60,14 @@ export type FindByIndex = (kind: string, indexKey: string) => Promise<{ actorId:
 
 export type Delivered<E> = { readonly ok: true; readonly effects: readonly E[] } | (Rejection & { readonly ok: false });
 
-type Active<S> = { state: S; epoch: number; shard: number; lastUsed: number };
+type Active<S> = {
+  state: S;
+  epoch: number;
+  shard: number;
+  lastUsed: number;
+  /** What was last written (kinds with `persisted`): a command that leaves it unchanged writes nothing. */
+  persistedJson?: string;
+};
 
 export class ActorHost<S, C, E> {
   readonly definition: ActorKind<S, C, E>;
@@ -149,29 +162,35 @@ export class ActorHost<S, C, E> {
     if (isRejection(decision)) return { ok: false, ...decision };
     if (decision.state !== actor.state) {
       const timers = this.definition.timers(decision.state, now);
-      const saved = await this.#store.save({
-        kind: this.definition.kind,
-        actorId,
-        tenantId: this.definition.tenantOf(decision.state),
-        shard,
-        epoch: current.epoch,
-        state: this.definition.persisted ? this.definition.persisted(decision.state) : decision.state,
-        nextTimerAt: timers.length > 0 ? Math.min(...timers.map((t) => t.at)) : null,
-        indexKey: this.definition.indexKey ? this.definition.indexKey(decision.state) : null,
-        now: new Date(now),
-      });
-      if (saved === 'fenced') {
-        this.#metrics?.fencedWrites.inc({ kind: this.definition.kind });
-        this.#forget(actorId);
-        this.#ownership.fenced(shard);
-        throw ActorError.fenced(this.definition.kind, actorId);
+      const persisted = this.definition.persisted ? this.definition.persisted(decision.state) : decision.state;
+      const persistedJson = this.definition.persisted ? JSON.stringify(persisted) : undefined;
+      // Kinds with `persisted` write only when the durable part changed; a queue's waiting list and
+      // its agents' loads are not durable (rebuilt on activation), so most of its commands write nothing.
+      if (persistedJson === undefined || persistedJson !== actor.persistedJson) {
+        const saved = await this.#store.save({
+          kind: this.definition.kind,
+          actorId,
+          tenantId: this.definition.tenantOf(decision.state),
+          shard,
+          epoch: current.epoch,
+          state: persisted,
+          nextTimerAt: timers.length > 0 ? Math.min(...timers.map((t) => t.at)) : null,
+          indexKey: this.definition.indexKey ? this.definition.indexKey(decision.state) : null,
+          now: new Date(now),
+        });
+        if (saved === 'fenced') {
+          this.#metrics?.fencedWrites.inc({ kind: this.definition.kind });
+          this.#forget(actorId);
+          this.#ownership.fenced(shard);
+          throw ActorError.fenced(this.definition.kind, actorId);
+        }
       }
-      // Committed — but acknowledge only within the lease: a paused owner must not answer late.
+      // Acknowledge only within the lease: a paused owner must not answer late.
       if (!isLive(current)) {
         this.#forget(actorId);
         throw ActorError.leaseExpired(this.definition.kind, actorId);
       }
-      this.#active.set(actorId, { state: decision.state, epoch: current.epoch, shard, lastUsed: performance.now() });
+      this.#active.set(actorId, { state: decision.state, epoch: current.epoch, shard, lastUsed: performance.now(), ...(persistedJson !== undefined ? { persistedJson } : {}) });
       this.#armTimers(actorId, timers);
     } else {
       actor.lastUsed = performance.now();
@@ -197,9 +216,16 @@ export class ActorHost<S, C, E> {
       if (typeof initial === 'object' && initial !== null && 'rejected' in initial) return initial as Rejection;
       state = initial as S;
     }
-    const active = { state, epoch: lease.epoch, shard, lastUsed: performance.now() };
+    const active: Active<S> = {
+      state,
+      epoch: lease.epoch,
+      shard,
+      lastUsed: performance.now(),
+      ...(snapshot && this.definition.persisted ? { persistedJson: JSON.stringify(snapshot.state) } : {}),
+    };
     this.#active.set(actorId, active);
     stopTimer?.();
+    if (snapshot) this.definition.activated?.(actorId, state);
     this.#armTimers(actorId, this.definition.timers(state, now));
     return active;
   }

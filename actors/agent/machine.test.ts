@@ -163,6 +163,11 @@ describe('capacity: reservations are decided here and only here', () => {
     expect(decideAgent(online(), { type: 'configure', maxConversations: -1 }, T)).toMatchObject({ rejected: 'INVALID_TRANSITION' });
   });
 
+  test('asked by a queue, the agent reports its availability to that queue only (if it serves it)', () => {
+    expect(ok(decideAgent(online(), { type: 'report-availability', skillGroupId: 'sales' }, T)).effects).toEqual([{ type: 'availability-changed', skillGroupIds: ['sales'] }]);
+    expect(ok(decideAgent(online(), { type: 'report-availability', skillGroupId: 'vip' }, T)).effects).toEqual([]);
+  });
+
   test('a new profile is announced to the old and the new skill groups', () => {
     const { state, effects } = ok(decideAgent(online(), { type: 'configure', skillGroups: ['support', 'vip'], maxConversations: 4 }, T));
     expect(state).toMatchObject({ skillGroups: ['support', 'vip'], maxConversations: 4 });

@@ -103,6 +103,10 @@ export function decideAgent(state: AgentState, command: AgentCommand, now: numbe
       const next = { ...state, conversations: state.conversations.filter((c) => c !== held) };
       return accept(next, [capacityEvent(next, now), availabilityChanged(next)]);
     }
+    case 'report-availability':
+      return state.skillGroups.includes(command.skillGroupId)
+        ? accept(state, [{ type: 'availability-changed', skillGroupIds: [command.skillGroupId] }])
+        : accept(state);
     case 'configure': {
       const max = command.maxConversations ?? state.maxConversations;
       if (!Number.isInteger(max) || max < 0) return reject('INVALID_TRANSITION', 'maxConversations must be a non-negative integer');

@@ -24,6 +24,8 @@ export type AgentCommand =
   | { readonly type: 'take'; readonly conversationId: string; readonly skillGroupId: string; readonly overCapacity?: boolean }
   /** The conversation closed or moved to someone else. */
   | { readonly type: 'release'; readonly conversationId: string }
+  /** A queue that just activated asks its agents to report their availability again. */
+  | { readonly type: 'report-availability'; readonly skillGroupId: string }
   /** The agent's profile changed (from the directory): skill groups and capacity. */
   | {
       readonly type: 'configure';

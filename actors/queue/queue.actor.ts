@@ -3,6 +3,7 @@
  * hand-over exchange with agents and conversations — offer → reserve → assign → commit.
  */
 import type { ActorKind } from '../../cluster/actor-host.ts';
+import type { AgentSnapshot } from '../agent/state.ts';
 import { fireAndForget, type ActorPorts } from '../kernel/actor-ports.ts';
 import { reject } from '../kernel/decision.ts';
 import { queuedIn } from '../conversation/conversation.actor.ts';
@@ -10,6 +11,17 @@ import type { ConversationState } from '../conversation/state.ts';
 import { decideQueue, nextDeadline, rebuildWaiting } from './machine.ts';
 import type { QueueCommand, QueueEffect } from './protocol.ts';
 import { newQueue, type QueueSettings, type QueueState } from './state.ts';
+
+/** An agent the queue knows of, until it reports: offered nothing, waited for by no one. */
+const unknownAvailability = (a: AgentSnapshot): AgentSnapshot => ({
+  agentId: a.agentId,
+  status: 'offline',
+  load: 0,
+  maxConversations: 0,
+  freeSlots: 0,
+  lastAssignedAt: null,
+  skillGroupCount: a.skillGroupCount,
+});
 
 /** The runtime-level command that creates (or re-configures) a skill group's queue. */
 export type CreateQueue = { readonly type: 'create'; readonly tenantId: string; readonly settings?: Partial<QueueSettings> };
@@ -43,16 +55,30 @@ export function queueKind(ports: ActorPorts): ActorKind<QueueState, QueueActorCo
     decide: (state, command, now) =>
       command.type === 'create' ? decideQueue(state, { type: 'update-settings', settings: command.settings ?? {} }, now) : decideQueue(state, command, now),
     tenantOf: (state) => state.tenantId,
-    // The waiting list is not rewritten on every command: each waiting conversation is durable
-    // itself (filed under `queued:<group>`), and a queue activating rebuilds the list from them.
-    persisted: (state) => ({ ...state, waiting: [] }),
+    activated: (skillGroupId, state) => {
+      for (const agentId of Object.keys(state.agents)) {
+        fireAndForget(ports, `ask ${agentId} to report to ${skillGroupId}`, ports.send('agent', agentId, { type: 'report-availability', skillGroupId }));
+      }
+    },
+    // Durable: settings, which agents belong, whether anyone waits. Not durable (rebuilt when the
+    // queue activates): the waiting list — each waiting conversation is durable itself, filed
+    // under `queued:<group>` — and the agents' loads, which they report again when asked.
+    persisted: (state): QueueState & { hasWaiting: boolean } => ({
+      ...state,
+      waiting: [],
+      recentAssignments: [],
+      positionsDueAt: null,
+      agents: Object.fromEntries(Object.values(state.agents).map((a) => [a.agentId, unknownAvailability(a)])),
+      hasWaiting: state.waiting.length > 0,
+    }),
     restore: async (stored, skillGroupId, find) => {
       const state = stored as QueueState;
       const waiting = (await find('conversation', queuedIn(skillGroupId))).map(({ state: c }) => c as ConversationState);
       return rebuildWaiting(state, waiting);
     },
     timers: (state, now) => {
-      const at = nextDeadline(state, now);
+      // While visitors wait there is always a timer, so a new owner always wakes the queue.
+      const at = nextDeadline(state, now) ?? (state.waiting.length > 0 ? now + 60_000 : null);
       return at === null ? [] : [{ at, command: { type: 'tick' } }];
     },
     runEffects: async (skillGroupId, effects) => {
