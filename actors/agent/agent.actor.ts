@@ -59,6 +59,8 @@ export function agentKind(ports: ActorPorts): ActorKind<AgentState, AgentActorCo
           case 'cancel-presence-grace':
           case 'schedule-reservation-expiry':
             break; // derived from the state by `timers`
+          case 'reservations-granted':
+            break; // the answer to the sender, returned with the delivery
           case 'reroute':
             fireAndForget(ports, `reroute ${e.conversationId}`, ports.send('conversation', e.conversationId, { type: 'agent-lost', agentId }));
             break;

@@ -131,6 +131,22 @@ describe('capacity: reservations are decided here and only here', () => {
     expect(d).toMatchObject({ rejected: code });
   });
 
+  test('a batch of reservations is granted in order while slots last, with one availability report', () => {
+    const { state, effects } = ok(decideAgent(online({ maxConversations: 2 }), { type: 'reserve-batch', skillGroupId: 'sales', conversationIds: ['c1', 'c2', 'c3'], ttlMs: 5_000 }, T));
+    expect(state.reservations.map((r) => r.conversationId)).toEqual(['c1', 'c2']);
+    expect(effects).toContainEqual({ type: 'reservations-granted', conversationIds: ['c1', 'c2'] });
+    expect(effects.filter((e) => e.type === 'availability-changed')).toHaveLength(1);
+    const committed = ok(decideAgent(state, { type: 'commit-batch', conversationIds: ['c2', 'c9', 'c1'] }, T + 1)).state;
+    expect(committed.conversations.map((c) => c.conversationId)).toEqual(['c2', 'c1']);
+    expect(committed.reservations).toEqual([]);
+  });
+
+  test('a batch for an agent that is not ready grants nothing', () => {
+    expect(ok(decideAgent(online({ status: 'busy' }), { type: 'reserve-batch', skillGroupId: 'sales', conversationIds: ['c1'], ttlMs: 1 }, T)).effects).toEqual([
+      { type: 'reservations-granted', conversationIds: [] },
+    ]);
+  });
+
   test('a retried reservation for the same conversation is granted once', () => {
     const once = run(online(), { type: 'reserve', conversationId: 'c1', skillGroupId: 'sales', ttlMs: 5_000 });
     const twice = run(once, { type: 'reserve', conversationId: 'c1', skillGroupId: 'sales', ttlMs: 5_000 });

@@ -8,7 +8,7 @@
  * - Only a `ready`, connected agent in the skill group, below its overall and per-group limits,
  *   gets a reservation. Reservations count against capacity until committed, released or expired.
  */
-import { accept, reject, unreachable, type Decision } from '../kernel/decision.ts';
+import { accept, isRejection, reject, unreachable, type Decision } from '../kernel/decision.ts';
 import type { AgentCommand, AgentEffect } from './protocol.ts';
 import { freeSlots, load, type AgentState, type AgentStatus, type Assignment } from './state.ts';
 
@@ -72,6 +72,28 @@ export function decideAgent(state: AgentState, command: AgentCommand, now: numbe
         lastAssignedAt: now,
       };
       return accept(next, [availabilityChanged(next)]); // the last-assignment time orders routing
+    }
+    case 'reserve-batch':
+    case 'commit-batch': {
+      let next = state;
+      const effects: AgentEffect[] = [];
+      const granted: string[] = [];
+      for (const conversationId of command.conversationIds) {
+        const single: AgentCommand =
+          command.type === 'reserve-batch'
+            ? { type: 'reserve', conversationId, skillGroupId: command.skillGroupId, ttlMs: command.ttlMs }
+            : { type: 'commit-reservation', conversationId };
+        const d = decideAgent(next, single, now);
+        if (isRejection(d)) continue; // no slot left, or no such reservation: that one is not granted
+        next = d.state;
+        effects.push(...d.effects);
+        granted.push(conversationId);
+      }
+      // One capacity event and one availability report for the whole batch, not one per item.
+      const batched = effects.filter((e) => !(e.type === 'emit' && e.event.name === 'agent.capacity-changed') && e.type !== 'availability-changed');
+      if (next !== state) batched.push(capacityEvent(next, now), availabilityChanged(next));
+      if (command.type === 'reserve-batch') batched.push({ type: 'reservations-granted', conversationIds: granted });
+      return accept(next, batched);
     }
     case 'release-reservation':
     case 'reservation-expired': {

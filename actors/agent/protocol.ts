@@ -17,6 +17,13 @@ export type AgentCommand =
   /** A queue asks for one slot; it expires unless committed within `ttlMs`. */
   | { readonly type: 'reserve'; readonly conversationId: string; readonly skillGroupId: string; readonly ttlMs: number }
   | { readonly type: 'commit-reservation'; readonly conversationId: string }
+  /**
+   * Several reservations in one command (a queue's routing pass offers one agent several
+   * conversations): granted in order while slots last; answered with `reservations-granted`.
+   */
+  | { readonly type: 'reserve-batch'; readonly skillGroupId: string; readonly conversationIds: readonly string[]; readonly ttlMs: number }
+  /** Commits several reservations; ids without a reservation are skipped. */
+  | { readonly type: 'commit-batch'; readonly conversationIds: readonly string[] }
   | { readonly type: 'release-reservation'; readonly conversationId: string }
   /** Timer: a reservation was not committed in time. */
   | { readonly type: 'reservation-expired'; readonly conversationId: string }
@@ -41,6 +48,8 @@ export type AgentEvent =
 
 export type AgentEffect =
   | { readonly type: 'emit'; readonly event: AgentEvent }
+  /** The answer to `reserve-batch`: which conversations got a slot. */
+  | { readonly type: 'reservations-granted'; readonly conversationIds: readonly string[] }
   | { readonly type: 'schedule-presence-grace'; readonly at: number }
   | { readonly type: 'cancel-presence-grace' }
   | { readonly type: 'schedule-reservation-expiry'; readonly conversationId: string; readonly at: number }

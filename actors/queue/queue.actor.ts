@@ -28,22 +28,34 @@ export type CreateQueue = { readonly type: 'create'; readonly tenantId: string; 
 export type QueueActorCommand = QueueCommand | CreateQueue;
 
 export function queueKind(ports: ActorPorts): ActorKind<QueueState, QueueActorCommand, QueueEffect> {
-  /** The hand-over exchange for one offer; each step's refusal undoes the steps before it. */
-  const handOver = async (skillGroupId: string, conversationId: string, agentId: string, ttlMs: number): Promise<void> => {
-    const reserved = await ports.send('agent', agentId, { type: 'reserve', conversationId, skillGroupId, ttlMs });
-    if (!reserved.ok) {
-      await ports.send('queue', skillGroupId, { type: 'offer-refused', conversationId, agentId });
-      return;
-    }
-    const assigned = await ports.send('conversation', conversationId, { type: 'assign', agentId, skillGroupId });
-    if (!assigned.ok) {
-      // The conversation moved on (closed, taken over): give the slot back, drop the entry.
-      await ports.send('agent', agentId, { type: 'release-reservation', conversationId });
-      await ports.send('queue', skillGroupId, { type: 'dequeue', conversationId });
-      return;
-    }
-    await ports.send('agent', agentId, { type: 'commit-reservation', conversationId });
-    await ports.send('queue', skillGroupId, { type: 'offer-accepted', conversationId, agentId });
+  /**
+   * The hand-over exchange for the offers one routing pass made to one agent; each step's refusal
+   * undoes the steps before it. The agent reserves (and later commits) all of them in one command
+   * each, so an agent taking many conversations is not a serial point of two commands per offer.
+   */
+  const handOver = async (skillGroupId: string, agentId: string, conversationIds: readonly string[], ttlMs: number): Promise<void> => {
+    const reserved = await ports.send('agent', agentId, { type: 'reserve-batch', skillGroupId, conversationIds, ttlMs });
+    const granted = reserved.ok
+      ? ((reserved.effects as { type: string; conversationIds?: readonly string[] }[]).find((e) => e.type === 'reservations-granted')?.conversationIds ?? [])
+      : [];
+    const refused = conversationIds.filter((id) => !granted.includes(id));
+    const assigned: string[] = [];
+    await Promise.all([
+      ...refused.map((conversationId) => ports.send('queue', skillGroupId, { type: 'offer-refused', conversationId, agentId })),
+      ...granted.map(async (conversationId) => {
+        const r = await ports.send('conversation', conversationId, { type: 'assign', agentId, skillGroupId });
+        if (r.ok) {
+          assigned.push(conversationId);
+          return;
+        }
+        // The conversation moved on (closed, taken over): give the slot back, drop the entry.
+        await ports.send('agent', agentId, { type: 'release-reservation', conversationId });
+        await ports.send('queue', skillGroupId, { type: 'dequeue', conversationId });
+      }),
+    ]);
+    if (assigned.length === 0) return;
+    await ports.send('agent', agentId, { type: 'commit-batch', conversationIds: assigned });
+    await Promise.all(assigned.map((conversationId) => ports.send('queue', skillGroupId, { type: 'offer-accepted', conversationId, agentId })));
   };
 
   return {
@@ -82,11 +94,21 @@ export function queueKind(ports: ActorPorts): ActorKind<QueueState, QueueActorCo
       return at === null ? [] : [{ at, command: { type: 'tick' } }];
     },
     runEffects: async (skillGroupId, effects) => {
+      // Offers are handed over per agent, all of one agent's in one exchange.
+      const offers = new Map<string, { ids: string[]; ttlMs: number }>();
+      for (const e of effects) {
+        if (e.type !== 'offer') continue;
+        const batch = offers.get(e.agentId) ?? { ids: [], ttlMs: e.ttlMs };
+        batch.ids.push(e.conversationId);
+        offers.set(e.agentId, batch);
+      }
+      for (const [agentId, { ids, ttlMs }] of offers) {
+        fireAndForget(ports, `offer ${ids.length} conversations to ${agentId}`, handOver(skillGroupId, agentId, ids, ttlMs));
+      }
       for (const e of effects) {
         switch (e.type) {
           case 'offer':
-            fireAndForget(ports, `offer ${e.conversationId} to ${e.agentId}`, handOver(skillGroupId, e.conversationId, e.agentId, e.ttlMs));
-            break;
+            break; // handed over above
           case 'position':
             fireAndForget(ports, `position of ${e.conversationId}`, ports.send('conversation', e.conversationId, { type: 'queue-position', position: e.position, estimatedWaitMs: e.estimatedWaitMs }));
             break;

@@ -258,6 +258,8 @@ export class World {
         return this.#observe({ type: 'agent-event', event: e.event });
       case 'schedule-presence-grace':
         return this.#schedule(`agent:${agentId}:grace`, e.at, self, { type: 'presence-grace-expired' });
+      case 'reservations-granted':
+        return; // the world's exchange uses single reservations
       case 'cancel-presence-grace':
         this.#timers.delete(`agent:${agentId}:grace`);
         return;
