@@ -5,7 +5,7 @@
 import type { ActorKind } from '../../cluster/actor-host.ts';
 import { fireAndForget, type ActorPorts } from '../kernel/actor-ports.ts';
 import { accept, reject } from '../kernel/decision.ts';
-import type { QueueCommand } from '../queue/protocol.ts';
+import { enqueueCommand } from '../queue/protocol.ts';
 import { decideConversation } from './machine.ts';
 import type { ConversationCommand, ConversationEffect } from './protocol.ts';
 import { newConversation, type ConversationSettings, type ConversationState, type TimerName, type Visitor } from './state.ts';
@@ -56,19 +56,10 @@ export function conversationKind(ports: ActorPorts): ActorKind<ConversationState
             ports.publish(e.event);
             break;
           case 'enqueue': {
-            const enqueue: QueueCommand = {
-              type: 'enqueue',
-              conversationId,
-              priority: e.priority,
-              preferredAgentId: e.preferredAgentId,
-              ...(e.preference ? { preference: e.preference } : {}),
-              waitingSince: e.waitingSince,
-              avoidAgentIds: e.avoidAgentIds,
-            };
             fireAndForget(
               ports,
               `enqueue ${conversationId} in ${e.skillGroupId}`,
-              ports.send('queue', e.skillGroupId, enqueue).then((r) => {
+              ports.send('queue', e.skillGroupId, enqueueCommand(conversationId, e)).then((r) => {
                 if (!r.ok) return ports.send('conversation', conversationId, { type: 'queue-refused' });
                 return r;
               }),

@@ -4,6 +4,7 @@
  * proposal until `offer-accepted` comes back.
  */
 import type { AgentSnapshot } from '../agent/state.ts';
+import type { ConversationEffect } from '../conversation/protocol.ts';
 import type { QueueSettings } from './state.ts';
 
 export type QueueCommand =
@@ -44,3 +45,14 @@ export type QueueEffect =
   | { readonly type: 'schedule-tick'; readonly at: number | null }
   /** Something changed that may allow assignments: send `route` (coalescing several requests is fine). */
   | { readonly type: 'route-requested' };
+
+/** The queue command a conversation's `enqueue` effect becomes. */
+export const enqueueCommand = (conversationId: string, e: Extract<ConversationEffect, { type: 'enqueue' }>): QueueCommand => ({
+  type: 'enqueue',
+  conversationId,
+  priority: e.priority,
+  preferredAgentId: e.preferredAgentId,
+  ...(e.preference ? { preference: e.preference } : {}),
+  waitingSince: e.waitingSince,
+  avoidAgentIds: e.avoidAgentIds,
+});

@@ -19,7 +19,7 @@ import type { ConversationCommand, ConversationEffect, ConversationEvent, Push }
 import { newConversation, type ConversationSettings, type ConversationState, type TimerName, type Visitor } from '../conversation/state.ts';
 import { isRejection, type Rejection } from '../kernel/decision.ts';
 import { decideQueue } from '../queue/machine.ts';
-import type { QueueCommand, QueueEffect } from '../queue/protocol.ts';
+import { enqueueCommand, type QueueCommand, type QueueEffect } from '../queue/protocol.ts';
 import { newQueue, type QueueSettings, type QueueState } from '../queue/state.ts';
 
 type Address =
@@ -224,18 +224,7 @@ export class World {
       case 'emit':
         return this.#observe({ type: 'conversation-event', event: e.event });
       case 'enqueue': {
-        const rejection = this.#step(
-          { kind: 'queue', id: e.skillGroupId },
-          {
-            type: 'enqueue',
-            conversationId,
-            priority: e.priority,
-            preferredAgentId: e.preferredAgentId,
-            ...(e.preference ? { preference: e.preference } : {}),
-            waitingSince: e.waitingSince,
-            avoidAgentIds: e.avoidAgentIds,
-          },
-        );
+        const rejection = this.#step({ kind: 'queue', id: e.skillGroupId }, enqueueCommand(conversationId, e));
         if (rejection) this.#send(self, { type: 'queue-refused' });
         return;
       }
