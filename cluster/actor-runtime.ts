@@ -18,7 +18,7 @@ import { ActorHost, type ActorKind, type Delivered } from './actor-host.ts';
 import type { ActorMetrics } from './metrics.ts';
 import type { ActorStore } from './actor-store.ts';
 import { DEFAULT_SHARD_COUNT, ownerOfActor } from './placement.ts';
-import type { ShardLeases } from './shard-leases.ts';
+import { DEFAULT_RENEW_EVERY_MS, type ShardLeases } from './shard-leases.ts';
 import { ShardOwnership } from './shard-ownership.ts';
 
 export const actorServiceName = (kind: string): string => `actors.${kind}`;
@@ -99,7 +99,7 @@ export class ActorRuntime {
       nodeId: this.#broker.nodeID,
       shardCount: options.shardCount ?? DEFAULT_SHARD_COUNT,
       leases: options.leases,
-      renewEveryMs: options.renewEveryMs ?? 2_000,
+      renewEveryMs: options.renewEveryMs ?? DEFAULT_RENEW_EVERY_MS,
       hooks: {
         gained: (shards) => hooks!.gained(shards),
         handingOver: (shards) => hooks!.handingOver(shards),

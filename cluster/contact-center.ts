@@ -18,14 +18,6 @@ import { MemoryLeaseTable, MemoryShardLeases } from './shard-leases.memory.ts';
 import { RedisShardLeases } from './shard-leases.redis.ts';
 import type { ShardLeases } from './shard-leases.ts';
 
-/**
- * Shard leases: a 3 s TTL renewed every second, so a dead node's shards are free about 2–3 s after
- * its last renewal — before its death is even detected (failure-detection.ts). The 0.5 s margin
- * absorbs clock-rate differences and Redis latency.
- */
-const LEASES = { ttlMs: 3_000, safetyMarginMs: 500 } as const;
-const RENEW_EVERY_MS = 1_000;
-
 /** Moleculer event carrying what a conversation pushes to its connections (gateways subscribe). */
 export const CONVERSATION_PUSH_EVENT = 'conversation.push';
 
@@ -50,11 +42,11 @@ export function installContactCenter(input: {
   // Each kind has its own shards, so its own lease namespace (Redis prefix, or in-memory table).
   const leasesFor = (kind: string): ShardLeases =>
     backends
-      ? new RedisShardLeases(backends.redis, { prefix: `${config.clusterName}:leases:${kind}`, nodeId: config.nodeId, ...LEASES })
-      : new MemoryShardLeases(new MemoryLeaseTable(), { nodeId: config.nodeId, ...LEASES });
+      ? new RedisShardLeases(backends.redis, { prefix: `${config.clusterName}:leases:${kind}`, nodeId: config.nodeId })
+      : new MemoryShardLeases(new MemoryLeaseTable(), { nodeId: config.nodeId });
   const runtime = new ActorRuntime(broker, client);
   const store = new ActorStore(database.orm.em.fork());
-  const hosting = { store, renewEveryMs: RENEW_EVERY_MS, metrics };
+  const hosting = { store, metrics };
   runtime.host(conversationKind(ports), { ...hosting, leases: leasesFor('conversation') });
   runtime.host(agentKind(ports), { ...hosting, leases: leasesFor('agent') });
   runtime.host(queueKind(ports), { ...hosting, leases: leasesFor('queue') });

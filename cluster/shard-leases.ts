@@ -25,7 +25,13 @@ export type LeaseOptions = {
   readonly safetyMarginMs: number;
 };
 
-export const DEFAULT_LEASE_OPTIONS: LeaseOptions = { ttlMs: 6_000, safetyMarginMs: 1_000 };
+/**
+ * A 3 s TTL renewed every second: a dead node's shards are free 2–3 s after its last renewal —
+ * before its death is even detected (failure-detection.ts). The 0.5 s margin absorbs clock-rate
+ * differences and store latency.
+ */
+export const DEFAULT_LEASE_OPTIONS: LeaseOptions = { ttlMs: 3_000, safetyMarginMs: 500 };
+export const DEFAULT_RENEW_EVERY_MS = 1_000;
 
 export interface ShardLeases {
   /** This holder's identity: node id plus a random incarnation, so a restarted node is a new holder. */
