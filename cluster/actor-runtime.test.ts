@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ServiceBroker } from 'moleculer';
+import { waitFor } from '../tests/support.ts';
 import { counterKind, type Counter, type CounterCommand, type CounterEffect } from '../tests/counter-kind.ts';
 import { ActorClient, ActorRuntime } from './actor-runtime.ts';
 import { ActorStore } from './actor-store.ts';
@@ -52,13 +53,9 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** Every node sees every other one (the membership the owners are computed from). */
 async function settled(nodes: { runtime: ActorRuntime }[], count: number): Promise<void> {
-  // Every node sees every other one (the membership the owners are computed from).
-  const deadline = Date.now() + 10_000;
-  while (nodes.some((n) => n.runtime.client.members('counter').length !== count)) {
-    if (Date.now() > deadline) throw new Error(`membership did not reach ${count} nodes: ${nodes.map((n) => n.runtime.client.members('counter').join(',')).join(' | ')}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitFor(`every node to see ${count} nodes`, async () => (nodes.every((n) => n.runtime.client.members('counter').length === count) ? true : undefined), 10_000);
 }
 
 test('commands reach each actor’s single owner from any node, in order, with state kept', async () => {

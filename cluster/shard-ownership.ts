@@ -32,6 +32,7 @@ export class ShardOwnership {
   readonly #waiters = new Map<number, (() => void)[]>();
   #members: readonly string[] = [];
   #timer: NodeJS.Timeout | null = null;
+  #retry: NodeJS.Timeout | null = null;
   #running: Promise<void> | null = null;
   #again = false;
   #stopped = false;
@@ -142,7 +143,12 @@ export class ShardOwnership {
       if (acquired.length > 0) await this.#hooks.gained(acquired.map((l) => l.shard));
       for (const lease of acquired) this.#wake(lease.shard);
       // Shards still held by their former owner: try again soon rather than at the next renewal.
-      if (acquired.length < wanted.length && !this.#stopped) setTimeout(() => void this.rebalance(), Math.min(250, this.#renewEveryMs));
+      if (acquired.length < wanted.length && !this.#stopped && !this.#retry) {
+        this.#retry = setTimeout(() => {
+          this.#retry = null;
+          void this.rebalance();
+        }, Math.min(250, this.#renewEveryMs));
+      }
     }
   }
 
@@ -156,6 +162,7 @@ export class ShardOwnership {
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#retry) clearTimeout(this.#retry);
     await this.#running;
     const held = [...this.#held.values()];
     this.#held.clear();

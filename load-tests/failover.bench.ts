@@ -16,19 +16,13 @@ import { checkHeartbeatsEverySecond } from '../cluster/failure-detection.ts';
 import { LocalCluster } from '../cluster/local-cluster.ts';
 import { localInfraEnv, localInfraUp, scratchMysqlDatabase } from '../cluster/local-infra.ts';
 import { ownerOfActor } from '../cluster/placement.ts';
+import { waitFor } from '../tests/support.ts';
+import { percentile } from './stats.ts';
 
 const { values } = parseArgs({ options: { kills: { type: 'string', default: '5' }, conversations: { type: 'string', default: '12' } } });
 const kills = Number(values.kills);
 const conversationCount = Number(values.conversations);
 
-const percentile = (xs: readonly number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
-const until = async (what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 async function main(): Promise<void> {
   localInfraUp();
@@ -55,7 +49,7 @@ async function main(): Promise<void> {
   checkHeartbeatsEverySecond(observer);
   const actors = new ActorClient(observer, { attempts: 200, backoffMs: 25 });
   try {
-    await until('3 nodes hosting conversations', () => actors.members('conversation').length === 3 && actors.members('queue').length === 3 && actors.members('agent').length === 3);
+    await waitFor('3 nodes hosting every kind', async () => (['conversation', 'queue', 'agent'].every((k) => actors.members(k).length === 3) ? true : undefined), 60_000);
     const [group, agent] = [`sales-${run}`, `agent-${run}`];
     await actors.send('queue', group, { type: 'create', tenantId: 'bench' });
     await actors.send('agent', agent, { type: 'create', tenantId: 'bench', skillGroups: [group], maxConversations: conversationCount });
@@ -65,7 +59,7 @@ async function main(): Promise<void> {
     for (const id of conversations) {
       const visitor = { visitorId: `v-${id}`, displayName: null, identified: false, vip: false, lastAgentId: null };
       await actors.send('conversation', id, { type: 'start', tenantId: 'bench', channelId: 'web', visitor, open: { skillGroupId: group, requestedAgentId: null, preChat: {}, bot: false, withinWorkingHours: true } });
-      await until(`${id} assigned`, async () => (await actors.send('conversation', id, { type: 'accept', agentId: agent })).ok);
+      await waitFor(`${id} assigned`, async () => ((await actors.send('conversation', id, { type: 'accept', agentId: agent })).ok ? true : undefined), 60_000);
       seq.set(id, 0);
     }
     const post = async (id: string, clientMsgId: string): Promise<number> => {
@@ -93,7 +87,7 @@ async function main(): Promise<void> {
       await cluster.exited(victim);
       const node = start(victim, ids.indexOf(victim));
       await cluster.waitReady(node);
-      await until(`${victim} back in the cluster`, () => actors.members('conversation').length === 3);
+      await waitFor(`${victim} back in the cluster`, async () => (actors.members('conversation').length === 3 ? true : undefined), 60_000);
     }
     console.log(`Failover after kill -9 of an actor node (${kills} kills, 3 nodes, heartbeat timeout ${heartbeatTimeout} s checked every second, lease TTL 3 s renewed every second):`);
     console.log(`  p50 ${(percentile(times, 50) / 1000).toFixed(2)} s   p99 ${(percentile(times, 99) / 1000).toFixed(2)} s   (detection floor: heartbeat timeout ${heartbeatTimeout} s)`);

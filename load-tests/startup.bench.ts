@@ -9,26 +9,17 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { freePorts } from '../tests/support.ts';
 
 const KEFU_BIN = fileURLToPath(new URL('../bin/kefu.ts', import.meta.url));
 const IDLE_SECONDS = 10;
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
 const runs = Number(values.runs);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const rssMiB = (pid: number): number => {
   const kb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
@@ -76,17 +67,17 @@ async function main(): Promise<void> {
   try {
     const base: number[] = [], first: number[] = [], warm: number[] = [];
     for (let i = 0; i < runs; i++) {
-      let port = await freePort();
+      let port = await freePorts(1);
       base.push((await measure([baselineFile], { PORT: String(port) }, port, false)).readyMs);
       const dataDir = join(work, `run-${i}`);
-      port = await freePort();
+      port = await freePorts(1);
       const kefuEnv = { KEFU_DATA_DIR: dataDir, KEFU_PORT: String(port), KEFU_LOG_LEVEL: 'warn' };
       first.push((await measure([KEFU_BIN, 'start'], kefuEnv, port, false)).readyMs);
       warm.push((await measure([KEFU_BIN, 'start'], kefuEnv, port, false)).readyMs);
     }
-    let port = await freePort();
+    let port = await freePorts(1);
     const baseIdle = await measure([baselineFile], { PORT: String(port) }, port, true);
-    port = await freePort();
+    port = await freePorts(1);
     const kefuIdle = await measure([KEFU_BIN, 'start'], { KEFU_DATA_DIR: join(work, 'idle'), KEFU_PORT: String(port), KEFU_LOG_LEVEL: 'warn' }, port, true);
 
     console.log(`Embedded start-up, ${runs} runs each, median (Node ${process.version}, ${process.arch})`);

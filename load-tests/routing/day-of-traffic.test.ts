@@ -1,4 +1,5 @@
-import { DEFAULT_DAY, percentile, prng, runDay } from './day-of-traffic.ts';
+import { percentile } from '../stats.ts';
+import { DEFAULT_DAY, prng, runDay } from './day-of-traffic.ts';
 
 const small = { ...DEFAULT_DAY, arrivalsPerDay: 600, agentsEarly: 4, agentsLate: 3 };
 

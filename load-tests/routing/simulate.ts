@@ -8,7 +8,8 @@
  * (Kefu's drain-rate estimate vs the Rocket.Chat formula, computed in the same run).
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_DAY, PLAIN_SWEEP_MS, percentile, runDay, type DayResult, type SimulatedPolicy } from './day-of-traffic.ts';
+import { percentile } from '../stats.ts';
+import { DEFAULT_DAY, PLAIN_SWEEP_MS, runDay, type DayResult, type SimulatedPolicy } from './day-of-traffic.ts';
 
 const { values } = parseArgs({ options: { seeds: { type: 'string', default: '12' }, arrivals: { type: 'string' } } });
 const seeds = Number(values.seeds);

@@ -1,5 +1,12 @@
 import type { AgentSnapshot } from '../../agent/state.ts';
-import { chooseAgent } from './agent-choice.policy.ts';
+import type { QueueEntry, RoutingPolicy } from '../state.ts';
+import { planOffers } from './plan.ts';
+
+/** The agent the policy gives a single waiting conversation to (through the planner, as routing does). */
+const chosen = (policy: RoutingPolicy, candidates: readonly AgentSnapshot[]): string | undefined => {
+  const entry: QueueEntry = { conversationId: 'c', priority: 0, arrival: 0, enqueuedAt: 0, waitingSince: 0, preferredAgentId: null, preferredUntil: 0, avoidAgentIds: [], offeredTo: null, shownPosition: null };
+  return planOffers([entry], candidates, policy, 1)[0]?.agentId;
+};
 
 const agent = (agentId: string, load: number, maxConversations: number, lastAssignedAt: number | null, skillGroupCount = 1): AgentSnapshot => ({
   agentId,
@@ -24,11 +31,11 @@ describe.each([
   ['round-robin', [agent('b', 1, 5, null), agent('a', 1, 5, null)], 'a', 'never assigned: by id'],
 ] as const)('%s', (policy, candidates, expected, why) => {
   test(`${why} → ${expected}`, () => {
-    expect(chooseAgent(policy, candidates)?.agentId).toBe(expected);
+    expect(chosen(policy, candidates)).toBe(expected);
   });
 });
 
 test('manual routing never chooses, and nobody is chosen from an empty list', () => {
-  expect(chooseAgent('manual', [agent('a', 0, 5, null)])).toBeNull();
-  expect(chooseAgent('idle-first', [])).toBeNull();
+  expect(chosen('manual', [agent('a', 0, 5, null)])).toBeUndefined();
+  expect(chosen('idle-first', [])).toBeUndefined();
 });

@@ -1,6 +1,6 @@
 /**
  * Which agent gets the next conversation, per routing policy. Each is a pure ordering over agent
- * snapshots; only agents with a free slot are passed in. Ties always break the same way (longest
+ * snapshots, applied by the planner (plan.ts) to the agents with a free slot. Ties always break the same way (longest
  * idle, then agent id), so routing is deterministic and testable.
  */
 import type { AgentSnapshot } from '../../agent/state.ts';
@@ -25,12 +25,3 @@ export const POLICY_ORDER: Readonly<Record<Exclude<RoutingPolicy, 'manual'>, Com
   /** Round-robin / longest idle: whoever was given a conversation least recently, load ignored. */
   'round-robin': longestIdle,
 };
-
-/** The single best candidate by the policy (a linear scan; `plan.ts` keeps a heap for many picks). */
-export function chooseAgent(policy: RoutingPolicy, candidates: readonly AgentSnapshot[]): AgentSnapshot | null {
-  if (policy === 'manual' || candidates.length === 0) return null;
-  const order = POLICY_ORDER[policy];
-  let best = candidates[0]!;
-  for (const c of candidates) if (order(c, best) < 0) best = c;
-  return best;
-}
