@@ -11,6 +11,12 @@
  * Timers live in the actor's state; after every commit the host re-arms them, and stores the
  * earliest one with the snapshot so that a new owner of the shard re-arms it too — a
  * conversation's auto-close still fires after its owner died.
+ *
+ * Effects other actors rely on (`outboxKey`) go through the actor's outbox: they are written
+ * with the snapshot that decided them, stay in the outbox until sent, are retried while this node
+ * owns the actor, and are sent again by whichever node activates the actor from a snapshot whose
+ * outbox is not empty. A commit is therefore never followed by a lost message, even if the node
+ * dies (or its lease lapses) between the commit and the send.
  */
 import type { Decision, Rejection } from '../actors/kernel/decision.ts';
 import { isRejection } from '../actors/kernel/decision.ts';
@@ -19,7 +25,7 @@ import type { ActorMetrics } from './metrics.ts';
 import type { ActorStore } from './actor-store.ts';
 import { Mailboxes } from './mailbox.ts';
 import { ownerOf, shardOf } from './placement.ts';
-import { isLive, type Lease } from './shard-leases.ts';
+import type { Lease } from './shard-leases.ts';
 import type { ShardOwnership } from './shard-ownership.ts';
 
 /** What the runtime needs to know about an actor kind; the pure machine does the rest. */
@@ -37,6 +43,15 @@ export type ActorKind<S, C, E> = {
    * from actors that may in turn message this one (send without awaiting instead).
    */
   runEffects(actorId: string, effects: readonly E[], state: S): Promise<void>;
+  /**
+   * Optional: which effects must be carried out even if this node dies right after the commit
+   * (messages other actors rely on) — those get an outbox key; the others null. For these,
+   * `runEffects` is called one effect at a time and must settle when the effect was carried out —
+   * reject if it could not be — so the host keeps it in the outbox until then. A newer effect with
+   * the key of one still in the outbox replaces it (only the latest availability report matters).
+   * Receivers must be idempotent: an effect may be carried out twice.
+   */
+  outboxKey?(effect: E): string | null;
   /**
    * Optional: the part of the state written to the snapshot (default: all of it), and how to
    * rebuild the whole state from it — for actors whose state is mostly derivable from other actors
@@ -60,21 +75,26 @@ export type FindByIndex = (kind: string, indexKey: string) => Promise<{ actorId:
 
 export type Delivered<E> = { readonly ok: true; readonly effects: readonly E[] } | (Rejection & { readonly ok: false });
 
-type Active<S> = {
+type Active<S, E> = {
   state: S;
   epoch: number;
   shard: number;
   lastUsed: number;
   /** What was last written (kinds with `persisted`): a command that leaves it unchanged writes nothing. */
   persistedJson?: string;
+  /** Effects decided and committed but not carried out yet (see the module comment). */
+  outbox: readonly E[];
 };
+
+/** Retries of an outbox effect while the actor stays here: 1 s, 2 s, 4 s … at most 30 s apart. */
+const outboxRetryMs = (attempt: number): number => Math.min(1_000 * 2 ** attempt, 30_000);
 
 export class ActorHost<S, C, E> {
   readonly definition: ActorKind<S, C, E>;
   readonly #store: ActorStore;
   readonly #ownership: ShardOwnership;
   readonly #mailboxes = new Mailboxes();
-  readonly #active = new Map<string, Active<S>>();
+  readonly #active = new Map<string, Active<S, E>>();
   readonly #timers = new Map<string, NodeJS.Timeout[]>();
   readonly #clock: () => number;
   readonly #leaseWaitMs: number;
@@ -152,21 +172,27 @@ export class ActorHost<S, C, E> {
   }
 
   async #handle(actorId: string, shard: number, lease: Lease, command: C): Promise<Delivered<E>> {
-    // The lease may have been replaced (renewed: same epoch) or lost while this command waited.
-    const current = this.#ownership.leaseFor(shard);
+    // The lease may have been renewed (same epoch), be waiting for a renewal running late (under
+    // load), or be lost, while this command waited.
+    const current = this.#ownership.leaseFor(shard) ?? (await this.#ownership.awaitLease(shard, this.#leaseWaitMs));
     if (!current || current.epoch !== lease.epoch) throw ActorError.notReady(this.definition.kind, actorId);
     const now = this.#clock();
     const actor = await this.#activate(actorId, shard, current, command, now);
     if ('rejected' in actor) return { ok: false, ...actor };
     const decision = this.definition.decide(actor.state, command, now);
     if (isRejection(decision)) return { ok: false, ...decision };
-    if (decision.state !== actor.state) {
+    const { outboxKey } = this.definition;
+    const durable = outboxKey ? decision.effects.filter((e) => outboxKey(e) !== null) : [];
+    const others = outboxKey ? decision.effects.filter((e) => outboxKey(e) === null) : decision.effects;
+    if (decision.state !== actor.state || durable.length > 0) {
       const timers = this.definition.timers(decision.state, now);
       const persisted = this.definition.persisted ? this.definition.persisted(decision.state) : decision.state;
       const persistedJson = this.definition.persisted ? JSON.stringify(persisted) : undefined;
+      const replaced = new Set(durable.map((e) => outboxKey!(e)));
+      const outbox = [...actor.outbox.filter((e) => !replaced.has(outboxKey!(e))), ...durable];
       // Kinds with `persisted` write only when the durable part changed; a queue's waiting list and
       // its agents' loads are not durable (rebuilt on activation), so most of its commands write nothing.
-      if (persistedJson === undefined || persistedJson !== actor.persistedJson) {
+      if (persistedJson === undefined || persistedJson !== actor.persistedJson || durable.length > 0) {
         const saved = await this.#store.save({
           kind: this.definition.kind,
           actorId,
@@ -176,6 +202,7 @@ export class ActorHost<S, C, E> {
           state: persisted,
           nextTimerAt: timers.length > 0 ? Math.min(...timers.map((t) => t.at)) : null,
           indexKey: this.definition.indexKey ? this.definition.indexKey(decision.state) : null,
+          outbox,
           now: new Date(now),
         });
         if (saved === 'fenced') {
@@ -185,21 +212,56 @@ export class ActorHost<S, C, E> {
           throw ActorError.fenced(this.definition.kind, actorId);
         }
       }
-      // Acknowledge only within the lease: a paused owner must not answer late.
-      if (!isLive(current)) {
+      // Acknowledge only within the lease (as renewed meanwhile, same epoch): a paused owner must
+      // not answer late. (What it committed is not lost: the next activation reads the snapshot,
+      // outbox included.)
+      if (this.#ownership.leaseFor(shard)?.epoch !== current.epoch) {
         this.#forget(actorId);
         throw ActorError.leaseExpired(this.definition.kind, actorId);
       }
-      this.#active.set(actorId, { state: decision.state, epoch: current.epoch, shard, lastUsed: performance.now(), ...(persistedJson !== undefined ? { persistedJson } : {}) });
+      this.#active.set(actorId, {
+        state: decision.state,
+        epoch: current.epoch,
+        shard,
+        lastUsed: performance.now(),
+        outbox,
+        ...(persistedJson !== undefined ? { persistedJson } : {}),
+      });
       this.#armTimers(actorId, timers);
     } else {
       actor.lastUsed = performance.now();
     }
-    await this.definition.runEffects(actorId, decision.effects, decision.state);
+    for (const effect of durable) this.#carryOut(actorId, effect, decision.state, 0);
+    await this.definition.runEffects(actorId, others, decision.state);
     return { ok: true, effects: decision.effects };
   }
 
-  async #activate(actorId: string, shard: number, lease: Lease, command: C, now: number): Promise<Active<S> | Rejection> {
+  /**
+   * Sends one outbox effect; drops it from the outbox once done, retries it if it failed — as long
+   * as the actor is still here under the same epoch and the effect was not replaced by a newer one.
+   */
+  #carryOut(actorId: string, effect: E, state: S, attempt: number): void {
+    const epoch = this.#active.get(actorId)?.epoch;
+    const stillOurs = () => {
+      const a = this.#active.get(actorId);
+      return a && a.epoch === epoch && a.outbox.includes(effect) ? a : null;
+    };
+    this.definition.runEffects(actorId, [effect], state).then(
+      () => {
+        const a = stillOurs();
+        if (a) a.outbox = a.outbox.filter((e) => e !== effect);
+      },
+      () => {
+        const t = setTimeout(() => {
+          const a = stillOurs();
+          if (a) this.#carryOut(actorId, effect, a.state, attempt + 1);
+        }, outboxRetryMs(attempt));
+        t.unref();
+      },
+    );
+  }
+
+  async #activate(actorId: string, shard: number, lease: Lease, command: C, now: number): Promise<Active<S, E> | Rejection> {
     const cached = this.#active.get(actorId);
     if (cached && cached.epoch === lease.epoch) return cached;
     const stopTimer = this.#metrics?.activationSeconds.startTimer({ kind: this.definition.kind });
@@ -216,15 +278,18 @@ export class ActorHost<S, C, E> {
       if (typeof initial === 'object' && initial !== null && 'rejected' in initial) return initial as Rejection;
       state = initial as S;
     }
-    const active: Active<S> = {
+    const active: Active<S, E> = {
       state,
       epoch: lease.epoch,
       shard,
       lastUsed: performance.now(),
+      outbox: this.definition.outboxKey && snapshot ? (snapshot.outbox as E[]) : [],
       ...(snapshot && this.definition.persisted ? { persistedJson: JSON.stringify(snapshot.state) } : {}),
     };
     this.#active.set(actorId, active);
     stopTimer?.();
+    // What the previous writer committed but may not have sent: send it (again).
+    for (const effect of active.outbox) this.#carryOut(actorId, effect, state, 0);
     if (snapshot) this.definition.activated?.(actorId, state);
     this.#armTimers(actorId, this.definition.timers(state, now));
     return active;
@@ -292,7 +357,7 @@ export class ActorHost<S, C, E> {
   #passivateIdle(): void {
     const cutoff = performance.now() - this.#passivateAfterMs;
     for (const [id, a] of [...this.#active]) {
-      if (a.lastUsed < cutoff && this.#mailboxes.depth(id) === 0) this.#active.delete(id);
+      if (a.lastUsed < cutoff && this.#mailboxes.depth(id) === 0 && a.outbox.length === 0) this.#active.delete(id);
     }
   }
 }

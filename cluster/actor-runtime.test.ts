@@ -12,7 +12,8 @@ import { counterKind, type Counter, type CounterCommand, type CounterEffect } fr
 import { ActorClient, ActorRuntime } from './actor-runtime.ts';
 import { ActorStore } from './actor-store.ts';
 import { migrateDatabase, openDatabase, type Database } from './database.ts';
-import { ActorHost } from './actor-host.ts';
+import { ActorHost, type ActorKind } from './actor-host.ts';
+import { accept } from '../actors/kernel/decision.ts';
 import { ownerOfActor, shardOf } from './placement.ts';
 import { ShardOwnership } from './shard-ownership.ts';
 import { MemoryLeaseTable, MemoryShardLeases } from './shard-leases.memory.ts';
@@ -29,7 +30,7 @@ async function startNode(nodeID: string, rung: string[] = []): Promise<{ broker:
   const client = new ActorClient(broker, { shardCount: SHARDS, attempts: 20, backoffMs: 20 });
   const runtime = new ActorRuntime(broker, client);
   runtime.host(counterKind(nodeID, rung), {
-    store: new ActorStore(db.orm.em.fork()),
+    store: new ActorStore(db),
     leases: new MemoryShardLeases(table, { nodeId: nodeID, ttlMs: 3_000, safetyMarginMs: 500 }),
     shardCount: SHARDS,
     renewEveryMs: 200,
@@ -77,7 +78,7 @@ test('commands reach each actor’s single owner from any node, in order, with s
   }
   const members = ['n1', 'n2', 'n3'];
   for (const id of ids) expect([...served.get(id)!]).toEqual([ownerOfActor(id, members, SHARDS)]);
-  const store = new ActorStore(db.orm.em.fork());
+  const store = new ActorStore(db);
   expect(await store.load('counter', 'c7')).toMatchObject({ state: { count: 15, log: [1, 2, 3, 4, 5] } });
 });
 
@@ -86,7 +87,7 @@ test('a rejection is an answer, not an error, and changes nothing', async () => 
   await settled([node], 1);
   expect(await node.runtime.client.send('counter', 'missing-1', { type: 'add', n: 1 })).toMatchObject({ ok: false, rejected: 'CONVERSATION_UNKNOWN' });
   expect(await node.runtime.client.send('counter', 'c1', { type: 'bad' })).toMatchObject({ ok: false, rejected: 'INVALID_TRANSITION' });
-  expect(await new ActorStore(db.orm.em.fork()).load('counter', 'c1')).toBeNull();
+  expect(await new ActorStore(db).load('counter', 'c1')).toBeNull();
 });
 
 test('when a node leaves, its actors continue on the others with their state', async () => {
@@ -118,7 +119,7 @@ test('a node joining takes over ≈ 1/N of the actors; commands sent meanwhile a
   await Promise.all(sends);
   const third = await joiner;
   await settled([...nodes, third], 3);
-  const store = new ActorStore(db.orm.em.fork());
+  const store = new ActorStore(db);
   for (const id of ids) {
     const snapshot = await store.load<Counter>('counter', id);
     expect(snapshot!.state.count).toBe(21);
@@ -149,7 +150,7 @@ test('timers survive a move: an alarm set on one node rings on the new owner', a
   await nodes[1]!.broker.stop(); // the owner leaves before the alarm is due
   brokers.splice(brokers.indexOf(nodes[1]!.broker), 1);
   await settled([nodes[0]!], 1);
-  const store = new ActorStore(db.orm.em.fork());
+  const store = new ActorStore(db);
   const deadline = Date.now() + 10_000;
   let snapshot = await store.load<Counter>('counter', id);
   while (snapshot!.state.count !== 1000 && Date.now() < deadline) {
@@ -162,7 +163,7 @@ test('timers survive a move: an alarm set on one node rings on the new owner', a
 test('a paused former owner cannot commit: its late write is fenced and it drops the actor', async () => {
   // Two hosts of the same kind over the same store; placement is bypassed by giving each the
   // whole membership as itself, as a partitioned node would believe.
-  const store = () => new ActorStore(db.orm.em.fork());
+  const store = () => new ActorStore(db);
   let offset = 0;
   table.now = () => performance.now() + offset;
   const make = (nodeId: string) => {
@@ -193,4 +194,81 @@ test('a paused former owner cannot commit: its late write is fenced and it drops
   expect(a.host.activeCount).toBe(0);
   expect(await store().load('counter', 'x')).toMatchObject({ state: { count: 11, log: [1, 10] } });
   await Promise.all([a.ownership.stop(), b.ownership.stop()]);
+});
+
+describe('the outbox: effects other actors rely on are carried out even if the owner dies after the commit', () => {
+  type Tally = { readonly tenantId: string; readonly count: number };
+  type Notice = { readonly type: 'notice'; readonly count: number };
+  type Key = (e: Notice) => string;
+  const tallyKind = (notify: (e: Notice) => Promise<void>, key: Key): ActorKind<Tally, { type: 'add'; n: number }, Notice> => ({
+    kind: 'tally',
+    initial: () => ({ tenantId: 't1', count: 0 }),
+    decide: (s, c) => accept({ ...s, count: s.count + c.n }, [{ type: 'notice', count: s.count + c.n }]),
+    tenantOf: (s) => s.tenantId,
+    timers: () => [],
+    outboxKey: key,
+    runEffects: async (_id, effects) => {
+      for (const e of effects) await notify(e);
+    },
+  });
+  let offset = 0;
+  const hostOn = async (nodeId: string, notify: (e: Notice) => Promise<void>, key: Key = (e) => `notice:${e.count}`) => {
+    const ownership: ShardOwnership = new ShardOwnership({
+      nodeId,
+      shardCount: SHARDS,
+      leases: new MemoryShardLeases(table, { nodeId, ttlMs: 60_000, safetyMarginMs: 1_000 }),
+      renewEveryMs: 3_600_000,
+      hooks: { gained: (s) => host.hooks.gained(s), handingOver: (s) => host.hooks.handingOver(s), lost: (s) => host.hooks.lost(s) },
+    });
+    const host: ActorHost<Tally, { type: 'add'; n: number }, Notice> = new ActorHost({ definition: tallyKind(notify, key), store: new ActorStore(db), ownership });
+    await ownership.start([nodeId]);
+    return { host, ownership };
+  };
+  beforeEach(() => {
+    offset = 0;
+    table.now = () => performance.now() + offset;
+  });
+
+  test('a send that fails is retried while the actor stays here, until it is carried out', async () => {
+    const delivered: number[] = [];
+    let failures = 2;
+    const a = await hostOn('a', async (e) => {
+      if (failures-- > 0) throw new Error('queue unreachable');
+      delivered.push(e.count);
+    });
+    expect(await a.host.deliver('x', { type: 'add', n: 1 })).toMatchObject({ ok: true });
+    await waitFor('the notice to get through on the third try', async () => (delivered.length > 0 ? true : undefined), 10_000);
+    expect(delivered).toEqual([1]);
+    await a.ownership.stop();
+  });
+
+  test('a new owner carries out what the previous owner committed but never sent', async () => {
+    // "a" commits, then dies before its send gets anywhere.
+    const a = await hostOn('a', () => new Promise<void>(() => undefined));
+    expect(await a.host.deliver('x', { type: 'add', n: 1 })).toMatchObject({ ok: true });
+    expect(await new ActorStore(db).load('tally', 'x')).toMatchObject({ outbox: [{ type: 'notice', count: 1 }] });
+
+    offset += 61_000; // a's lease lapses; b takes the shard over
+    const delivered: number[] = [];
+    const b = await hostOn('b', async (e) => {
+      delivered.push(e.count);
+    });
+    expect(await b.host.deliver('x', { type: 'add', n: 10 })).toMatchObject({ ok: true });
+    await waitFor('both notices to arrive from b', async () => (delivered.length === 2 ? true : undefined), 5_000);
+    expect(delivered.sort((x, y) => x - y)).toEqual([1, 11]);
+    await Promise.all([a.ownership.stop(), b.ownership.stop()]);
+  });
+
+  test('a newer effect with the same outbox key replaces the one still waiting', async () => {
+    const stuck = () => new Promise<void>(() => undefined); // nothing gets through
+    const distinct = await hostOn('a', stuck);
+    for (const n of [1, 2, 4]) await distinct.host.deliver('y', { type: 'add', n });
+    expect((await new ActorStore(db).load('tally', 'y'))!.outbox).toEqual([1, 3, 7].map((count) => ({ type: 'notice', count })));
+    await distinct.ownership.stop();
+
+    const latestOnly = await hostOn('a', stuck, () => 'notice');
+    for (const n of [1, 2, 4]) await latestOnly.host.deliver('z', { type: 'add', n });
+    expect((await new ActorStore(db).load('tally', 'z'))!.outbox).toEqual([{ type: 'notice', count: 7 }]);
+    await latestOnly.ownership.stop();
+  });
 });

@@ -40,7 +40,7 @@ export class ActorClient {
     this.#shardCount = options.shardCount ?? DEFAULT_SHARD_COUNT;
     this.#attempts = options.attempts ?? 12;
     this.#backoffMs = options.backoffMs ?? 50;
-    this.#timeoutMs = options.requestTimeoutMs ?? 5_000;
+    this.#timeoutMs = options.requestTimeoutMs ?? 30_000;
   }
 
   /** The live nodes hosting an actor kind, from this node's registry. */

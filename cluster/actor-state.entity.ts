@@ -30,5 +30,11 @@ export const ActorState = defineEntity({
      * default of such a column and would report a schema change forever.)
      */
     indexKey: p.string().length(191),
+    /**
+     * JSON list of the effects the actor's owner had not yet carried out when it wrote this
+     * snapshot (sends other actors must get even if the owner dies); null for none. The next owner
+     * carries them out again on activation (see actor-host.ts).
+     */
+    outbox: p.text().columnType('mediumtext').nullable(),
   },
 });

@@ -13,7 +13,7 @@ export function actorStoreContract(open: () => Promise<Database>): void {
 
   beforeEach(async () => {
     db = await open();
-    store = new ActorStore(db.orm.em.fork());
+    store = new ActorStore(db);
   });
   afterEach(async () => {
     await db.close();
@@ -22,9 +22,17 @@ export function actorStoreContract(open: () => Promise<Database>): void {
   test('a snapshot round-trips with its epoch and version, CJK and emoji intact', async () => {
     expect(await store.load('conversation', 'c1')).toBeNull();
     expect(await save('c1', 1_795_000_000_123, { status: 'queued', lastSeq: 0, text: '你好 👋' })).toBe('saved');
-    expect(await store.load<ConversationLike>('conversation', 'c1')).toEqual({ state: { status: 'queued', lastSeq: 0, text: '你好 👋' }, epoch: 1_795_000_000_123, version: 1 });
+    expect(await store.load<ConversationLike>('conversation', 'c1')).toEqual({ state: { status: 'queued', lastSeq: 0, text: '你好 👋' }, epoch: 1_795_000_000_123, version: 1, outbox: [] });
     expect(await save('c1', 1_795_000_000_123, { status: 'assigned', lastSeq: 3, text: '' })).toBe('saved');
     expect(await store.load('conversation', 'c1')).toMatchObject({ state: { status: 'assigned', lastSeq: 3 }, version: 2 });
+  });
+
+  test('the effects not yet carried out are stored with the snapshot, and cleared by a later write', async () => {
+    const outbox = [{ type: 'enqueue', skillGroupId: '售前', priority: 0 }];
+    await store.save({ kind: 'conversation', actorId: 'o1', tenantId: 't1', shard: 1, epoch: 3, state: { status: 'queued', lastSeq: 0, text: '' }, nextTimerAt: null, outbox, now });
+    expect(await store.load('conversation', 'o1')).toMatchObject({ outbox });
+    await save('o1', 3, { status: 'assigned', lastSeq: 1, text: '' });
+    expect(await store.load('conversation', 'o1')).toMatchObject({ state: { status: 'assigned' }, outbox: [] });
   });
 
   test('a newer owner may write; a former owner’s late write is fenced and changes nothing', async () => {
@@ -52,6 +60,13 @@ export function actorStoreContract(open: () => Promise<Database>): void {
     expect(await store.load('conversation', 'g0')).toMatchObject({ state: { status: 'queued' }, epoch: 5 });
   });
 
+  test('a burst larger than one batch is split over several, none lost', async () => {
+    const big = 'x'.repeat(20_000); // 1,200 × 20 kB: more than one batch by rows and by size
+    const results = await Promise.all(Array.from({ length: 1_200 }, (_, i) => save(`b${i}`, 2, { status: 'queued', lastSeq: i, text: big })));
+    expect(results.filter((r) => r === 'saved')).toHaveLength(1_200);
+    expect(await store.load('conversation', 'b1199')).toMatchObject({ state: { lastSeq: 1_199 }, epoch: 2, version: 1 });
+  });
+
   test('a new owner finds the pending timers of its shards', async () => {
     await save('t1', 1, { status: 'assigned', lastSeq: 0, text: '' }, 1_795_000_000_000, 3);
     await save('t2', 1, { status: 'closed', lastSeq: 0, text: '' }, null, 3);
@@ -64,7 +79,7 @@ export function actorStoreContract(open: () => Promise<Database>): void {
   });
 
   test('racing first writes of two owners (two nodes, separate transactions): the higher epoch wins, whatever the order', async () => {
-    const otherNode = new ActorStore(db.orm.em.fork());
+    const otherNode = new ActorStore(db);
     for (let i = 0; i < 30; i++) {
       const id = `race-${i}`;
       const older = save(id, 20, { status: 'a', lastSeq: 0, text: '' });

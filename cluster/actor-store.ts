@@ -4,17 +4,25 @@
  * lost its lease (paused, partitioned) has a lower epoch than the new owner's first write, so its
  * late write is refused and it learns it must deactivate.
  *
- * One implementation for both run modes: plain SQL through MikroORM's connection, valid on SQLite
- * and MySQL/MariaDB alike.
+ * One implementation for both run modes, through MikroORM's connection; the only dialect-specific
+ * SQL is the conditional upsert (MySQL/MariaDB `on duplicate key update`, SQLite `on conflict`).
  *
- * Group commit: saves requested while a batch is being written wait for the next one, and each
- * batch is one transaction (one fsync on SQLite with synchronous=FULL, one redo-log flush on
- * InnoDB) — a save resolves only after its batch committed. Each actor has at most one save in
- * flight (its mailbox runs one command at a time), so a batch never holds two writes of one actor.
+ * Group commit: saves requested while a batch is being written wait for the next one. A batch is
+ * one multi-row upsert statement — each row written only if its epoch is at least the stored one —
+ * then one read of the stored epochs tells each save whether it was written or fenced. A save
+ * resolves only after its batch committed. Each actor has at most one save in flight (its mailbox
+ * runs one command at a time), so a batch never holds two writes of one actor.
  */
-import { IsolationLevel, type EntityManager, type Transaction } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/core';
+import type { Database } from './database.ts';
 
-export type Snapshot<S> = { readonly state: S; readonly epoch: number; readonly version: number };
+export type Snapshot<S> = {
+  readonly state: S;
+  readonly epoch: number;
+  readonly version: number;
+  /** Effects the writer had not carried out yet (see SaveInput.outbox). */
+  readonly outbox: readonly unknown[];
+};
 
 export type SaveResult = 'saved' | 'fenced';
 
@@ -29,39 +37,50 @@ export type SaveInput<S> = {
   nextTimerAt: number | null;
   /** A key other actors find this one by (see ActorKind.indexKey), or null. */
   indexKey?: string | null;
+  /** Effects that must still be carried out if the writer dies now (the next owner does them). */
+  outbox?: readonly unknown[];
   now: Date;
 };
 
-type Pending = { input: SaveInput<unknown>; resolve: (r: SaveResult) => void; reject: (e: unknown) => void };
+type Pending = { input: SaveInput<unknown>; json: string; resolve: (r: SaveResult) => void; reject: (e: unknown) => void };
 
-const MAX_BATCH = 500;
+/** A batch ends at this many rows or this much state text, whichever comes first (MySQL's default max_allowed_packet is 16 MiB). */
+const MAX_BATCH_ROWS = 500;
+const MAX_BATCH_CHARS = 4 * 1024 * 1024;
+
+const COLUMNS = 'kind, actor_id, tenant_id, shard, next_timer_at, index_key, epoch, version, state, outbox, updated_at';
+
+/** Columns a newer-or-equal epoch overwrites; `epoch` itself is assigned last (see #upsertSql). */
+const OVERWRITTEN = ['state', 'outbox', 'next_timer_at', 'index_key', 'updated_at'] as const;
 
 export class ActorStore {
   readonly #em: EntityManager;
+  readonly #dialect: Database['dialect'];
   #pending: Pending[] = [];
   #writing = false;
 
-  constructor(em: EntityManager) {
-    this.#em = em;
+  constructor(database: Database) {
+    this.#em = database.orm.em.fork();
+    this.#dialect = database.dialect;
   }
 
   async load<S>(kind: string, actorId: string): Promise<Snapshot<S> | null> {
     const rows = await this.#em
       .getConnection()
-      .execute<{ epoch: number | string; version: number; state: string }[]>(
-        'select epoch, version, state from kefu_actor_state where kind = ? and actor_id = ?',
+      .execute<{ epoch: number | string; version: number; state: string; outbox: string | null }[]>(
+        'select epoch, version, state, outbox from kefu_actor_state where kind = ? and actor_id = ?',
         [kind, actorId],
         'all',
       );
     const row = rows[0];
     if (!row) return null;
-    return { state: JSON.parse(row.state) as S, epoch: Number(row.epoch), version: row.version };
+    return { state: JSON.parse(row.state) as S, epoch: Number(row.epoch), version: row.version, outbox: row.outbox ? (JSON.parse(row.outbox) as unknown[]) : [] };
   }
 
   /** Stores the snapshot unless a newer owner (higher epoch) has written since; resolves after commit. */
   save<S>(input: SaveInput<S>): Promise<SaveResult> {
     return new Promise((resolve, reject) => {
-      this.#pending.push({ input: input as SaveInput<unknown>, resolve, reject });
+      this.#pending.push({ input: input as SaveInput<unknown>, json: JSON.stringify(input.state), resolve, reject });
       if (!this.#writing) void this.#writeBatches();
     });
   }
@@ -70,19 +89,9 @@ export class ActorStore {
     this.#writing = true;
     try {
       while (this.#pending.length > 0) {
-        const batch = this.#pending.splice(0, MAX_BATCH);
+        const batch = this.#takeBatch();
         try {
-          // READ COMMITTED: a row another node inserted meanwhile must be visible to the re-read in
-          // #saveOne (InnoDB's default REPEATABLE READ would show the transaction's old snapshot).
-          const results = await this.#em.fork().transactional(
-            async (tx) => {
-              const ctx = tx.getTransactionContext<Transaction>();
-              const out: SaveResult[] = [];
-              for (const item of batch) out.push(await this.#saveOne(item.input, ctx));
-              return out;
-            },
-            { isolationLevel: IsolationLevel.READ_COMMITTED },
-          );
+          const results = await this.#write(batch);
           batch.forEach((item, i) => item.resolve(results[i]!));
         } catch (error) {
           for (const item of batch) item.reject(error);
@@ -93,38 +102,59 @@ export class ActorStore {
     }
   }
 
-  async #saveOne(input: SaveInput<unknown>, ctx: Transaction | undefined): Promise<SaveResult> {
-    const conn = this.#em.getConnection();
-    const state = JSON.stringify(input.state);
-    // Update-or-insert without a dialect-specific upsert. Each round either decides, or saw the row
-    // change under it (a concurrent first write) and looks again; rows only ever gain epochs, so
-    // this ends within a few rounds.
-    for (let round = 0; round < 5; round++) {
-      const updated = await conn.execute<{ affectedRows: number }>(
-        'update kefu_actor_state set state = ?, epoch = ?, next_timer_at = ?, index_key = ?, version = version + 1, updated_at = ? where kind = ? and actor_id = ? and epoch <= ?',
-        [state, input.epoch, input.nextTimerAt, input.indexKey ?? '', input.now, input.kind, input.actorId, input.epoch],
-        'run',
-        ctx,
-      );
-      if (updated.affectedRows > 0) return 'saved';
-      const existing = await this.#epochOf(input.kind, input.actorId, ctx);
-      if (existing !== null) {
-        if (existing > input.epoch) return 'fenced';
-        continue; // a lower epoch was inserted between our update and our read: update again
-      }
-      try {
-        await conn.execute(
-          'insert into kefu_actor_state (kind, actor_id, tenant_id, shard, next_timer_at, index_key, epoch, version, state, updated_at) values (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)',
-          [input.kind, input.actorId, input.tenantId, input.shard, input.nextTimerAt, input.indexKey ?? '', input.epoch, state, input.now],
-          'run',
-          ctx,
-        );
-        return 'saved';
-      } catch (error) {
-        if (!isDuplicate(error)) throw error; // someone inserted first: decide again against their row
-      }
+  #takeBatch(): Pending[] {
+    let chars = 0;
+    let n = 0;
+    while (n < this.#pending.length && n < MAX_BATCH_ROWS && (n === 0 || chars < MAX_BATCH_CHARS)) {
+      chars += this.#pending[n]!.json.length;
+      n++;
     }
-    throw new Error(`could not store ${input.kind} ${input.actorId}: the row kept changing`);
+    return this.#pending.splice(0, n);
+  }
+
+  /** One conditional upsert for the whole batch, then the stored epochs decide written or fenced. */
+  async #write(batch: readonly Pending[]): Promise<SaveResult[]> {
+    const conn = this.#em.getConnection();
+    const params = batch.flatMap(({ input: i, json }) => [
+      i.kind,
+      i.actorId,
+      i.tenantId,
+      i.shard,
+      i.nextTimerAt,
+      i.indexKey ?? '',
+      i.epoch,
+      json,
+      i.outbox && i.outbox.length > 0 ? JSON.stringify(i.outbox) : null,
+      i.now,
+    ]);
+    await conn.execute(this.#upsertSql(batch.length), params, 'run');
+    const inputs = batch.map((p) => p.input);
+    const stored = new Map<string, number>();
+    const byKind = Map.groupBy(inputs, (i) => i.kind);
+    for (const [kind, ofKind] of byKind) {
+      const rows = await conn.execute<{ actor_id: string; epoch: number | string }[]>(
+        `select actor_id, epoch from kefu_actor_state where kind = ? and actor_id in (${ofKind.map(() => '?').join(', ')})`,
+        [kind, ...ofKind.map((i) => i.actorId)],
+        'all',
+      );
+      for (const r of rows) stored.set(`${kind}\0${r.actor_id}`, Number(r.epoch));
+    }
+    // The row now holds our epoch (written) or a newer one (a newer owner wrote first: fenced).
+    return inputs.map((i) => ((stored.get(`${i.kind}\0${i.actorId}`) ?? Infinity) > i.epoch ? 'fenced' : 'saved'));
+  }
+
+  #upsertSql(rows: number): string {
+    const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)').join(', ');
+    const insert = `insert into kefu_actor_state (${COLUMNS}) values ${values}`;
+    if (this.#dialect === 'sqlite') {
+      const set = OVERWRITTEN.map((c) => `${c} = excluded.${c}`).join(', ');
+      return `${insert} on conflict (kind, actor_id) do update set ${set}, version = kefu_actor_state.version + 1, epoch = excluded.epoch where excluded.epoch >= kefu_actor_state.epoch`;
+    }
+    // MySQL evaluates these assignments left to right, each seeing the columns already assigned:
+    // every condition reads the old epoch because `epoch` is assigned last.
+    const newer = 'values(epoch) >= epoch';
+    const set = OVERWRITTEN.map((c) => `${c} = if(${newer}, values(${c}), ${c})`).join(', ');
+    return `${insert} on duplicate key update ${set}, version = if(${newer}, version + 1, version), epoch = if(${newer}, values(epoch), epoch)`;
   }
 
   /** The stored states of the actors of a kind with this index key (committed writes only). */
@@ -147,16 +177,4 @@ export class ActorStore {
       );
     return rows.map((r: { actor_id: string; next_timer_at: number | string }) => ({ actorId: r.actor_id, at: Number(r.next_timer_at) }));
   }
-
-  async #epochOf(kind: string, actorId: string, ctx: Transaction | undefined): Promise<number | null> {
-    const rows = await this.#em
-      .getConnection()
-      .execute<{ epoch: number | string }[]>('select epoch from kefu_actor_state where kind = ? and actor_id = ?', [kind, actorId], 'all', ctx);
-    return rows[0] ? Number(rows[0].epoch) : null;
-  }
-}
-
-function isDuplicate(error: unknown): boolean {
-  const e = error as { name?: string; code?: string; message?: string };
-  return e?.name === 'UniqueConstraintViolationException' || e?.code === 'ER_DUP_ENTRY' || /UNIQUE constraint failed|Duplicate entry/i.test(e?.message ?? '');
 }

@@ -45,7 +45,7 @@ export function installContactCenter(input: {
       ? new RedisShardLeases(backends.redis, { prefix: `${config.clusterName}:leases:${kind}`, nodeId: config.nodeId })
       : new MemoryShardLeases(new MemoryLeaseTable(), { nodeId: config.nodeId });
   const runtime = new ActorRuntime(broker, client);
-  const store = new ActorStore(database.orm.em.fork());
+  const store = new ActorStore(database);
   const hosting = { store, metrics };
   runtime.host(conversationKind(ports), { ...hosting, leases: leasesFor('conversation') });
   runtime.host(agentKind(ports), { ...hosting, leases: leasesFor('agent') });

@@ -89,7 +89,7 @@ test('a port that is taken fails the start with an error naming KEFU_PORT, and c
 test('an embedded node hosts the contact-center actors: a visitor reaches a ready agent, chats, and the agent closes', async () => {
   const node = await start();
   const send = (kind: 'conversation' | 'agent' | 'queue', id: string, command: unknown) => node.actors.send(kind, id, command);
-  const store = new ActorStore(node.database.orm.em.fork());
+  const store = new ActorStore(node.database);
   const conversation = async () => (await store.load<ConversationState>('conversation', 'c1'))?.state;
 
   expect(await send('queue', 'sales', { type: 'create', tenantId: 't1', settings: { policy: 'idle-first' } })).toMatchObject({ ok: true });
@@ -140,7 +140,7 @@ test('visitors waiting in a queue survive a restart of the embedded node (the qu
     expect(await send(first, 'conversation', id, { type: 'start', tenantId: 't1', channelId: 'web', visitor, open })).toMatchObject({ ok: true });
   }
   // The conversations are durably queued when `start` answers; the queue's snapshot holds no list.
-  const store = new ActorStore(first.database.orm.em.fork());
+  const store = new ActorStore(first.database);
   expect((await store.load<{ waiting: unknown[] }>('queue', 'support'))!.state.waiting).toEqual([]);
   await first.stop(); // enqueue messages still in flight may be lost here: the rebuild does not need them
 
@@ -148,7 +148,7 @@ test('visitors waiting in a queue survive a restart of the embedded node (the qu
 
   const second = await start();
   expect(await send(second, 'agent', 'a1', { type: 'connect', connectionId: 'tab' })).toMatchObject({ ok: true });
-  const store2 = new ActorStore(second.database.orm.em.fork());
+  const store2 = new ActorStore(second.database);
   for (const id of ['w1', 'w2']) {
     while ((await store2.load<ConversationState>('conversation', id))!.state.status !== 'assigned') {
       if (Date.now() > deadline) throw new Error(`${id} was not assigned after the restart`);

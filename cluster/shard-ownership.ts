@@ -73,7 +73,7 @@ export class ShardOwnership {
     return [...this.#held.keys()].filter((s) => this.leaseFor(s) !== null);
   }
 
-  /** Resolves with the lease once held, or null after `timeoutMs` (or when the node stops). */
+  /** Resolves with the lease once held (acquired, or renewed in time), or null after `timeoutMs` (or when the node stops). */
   async awaitLease(shard: number, timeoutMs: number): Promise<Lease | null> {
     const now = this.leaseFor(shard);
     if (now || this.#stopped) return now;
@@ -124,6 +124,8 @@ export class ShardOwnership {
     const lost = held.filter((l) => !renewedShards.has(l.shard)).map((l) => l.shard);
     for (const shard of lost) this.#held.delete(shard);
     for (const lease of renewed) this.#held.set(lease.shard, lease);
+    // Commands that found a held lease past its local deadline (a renewal running late) go on.
+    for (const lease of renewed) this.#wake(lease.shard);
     if (lost.length > 0) this.#hooks.lost(lost);
 
     // Hand over shards that now belong elsewhere.

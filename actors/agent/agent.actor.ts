@@ -3,7 +3,7 @@
  * reservation timers, and availability reports to the queues of the agent's skill groups.
  */
 import type { ActorKind } from '../../cluster/actor-host.ts';
-import { fireAndForget, type ActorPorts } from '../kernel/actor-ports.ts';
+import { reported, type ActorPorts } from '../kernel/actor-ports.ts';
 import { reject } from '../kernel/decision.ts';
 import { decideAgent } from './machine.ts';
 import type { AgentCommand, AgentEffect } from './protocol.ts';
@@ -49,7 +49,20 @@ export function agentKind(ports: ActorPorts): ActorKind<AgentState, AgentActorCo
         : []),
       ...state.reservations.map((r) => ({ at: r.expiresAt, command: { type: 'reservation-expired', conversationId: r.conversationId } as const })),
     ],
+    // Conversations losing their agent, and queues learning what the agent can take, must hear of
+    // it even if this node dies right after the commit (a queue that missed it would stop offering).
+    outboxKey: (e) => {
+      switch (e.type) {
+        case 'reroute':
+          return `reroute:${e.conversationId}`;
+        case 'availability-changed':
+          return `availability:${e.skillGroupIds.join(',')}`; // the latest report replaces older ones
+        default:
+          return null;
+      }
+    },
     runEffects: async (agentId, effects, state) => {
+      const sends: Promise<unknown>[] = [];
       for (const e of effects) {
         switch (e.type) {
           case 'emit':
@@ -62,15 +75,17 @@ export function agentKind(ports: ActorPorts): ActorKind<AgentState, AgentActorCo
           case 'reservations-granted':
             break; // the answer to the sender, returned with the delivery
           case 'reroute':
-            fireAndForget(ports, `reroute ${e.conversationId}`, ports.send('conversation', e.conversationId, { type: 'agent-lost', agentId }));
+            sends.push(reported(ports, `reroute ${e.conversationId}`, ports.send('conversation', e.conversationId, { type: 'agent-lost', agentId })));
             break;
           case 'availability-changed':
             for (const group of e.skillGroupIds) {
-              fireAndForget(ports, `availability of ${agentId} to ${group}`, ports.send('queue', group, { type: 'agent-availability', agent: snapshot(state, group) }));
+              const report = ports.send('queue', group, { type: 'agent-availability', agent: snapshot(state, group) });
+              sends.push(reported(ports, `availability of ${agentId} to ${group}`, report));
             }
             break;
         }
       }
+      await Promise.all(sends);
     },
   };
 }

@@ -135,10 +135,23 @@ describe('capacity: reservations are decided here and only here', () => {
     const { state, effects } = ok(decideAgent(online({ maxConversations: 2 }), { type: 'reserve-batch', skillGroupId: 'sales', conversationIds: ['c1', 'c2', 'c3'], ttlMs: 5_000 }, T));
     expect(state.reservations.map((r) => r.conversationId)).toEqual(['c1', 'c2']);
     expect(effects).toContainEqual({ type: 'reservations-granted', conversationIds: ['c1', 'c2'] });
-    expect(effects.filter((e) => e.type === 'availability-changed')).toHaveLength(1);
+    expect(effects.filter((e) => e.type === 'availability-changed')).toEqual([{ type: 'availability-changed', skillGroupIds: ['support'] }]);
     const committed = ok(decideAgent(state, { type: 'commit-batch', conversationIds: ['c2', 'c9', 'c1'] }, T + 1)).state;
     expect(committed.conversations.map((c) => c.conversationId)).toEqual(['c2', 'c1']);
     expect(committed.reservations).toEqual([]);
+  });
+
+  test('a reservation and its commit are news to the agent’s other queues only: the reserving queue counted the slot already', () => {
+    const reserve: AgentCommand = { type: 'reserve', conversationId: 'c1', skillGroupId: 'sales', ttlMs: 5_000 };
+    const reports = (d: AgentDecision) => ok(d).effects.filter((e) => e.type === 'availability-changed');
+    expect(reports(decideAgent(online(), reserve, T))).toEqual([{ type: 'availability-changed', skillGroupIds: ['support'] }]);
+    const reserved = run(online(), reserve);
+    expect(reports(decideAgent(reserved, { type: 'commit-reservation', conversationId: 'c1' }, T + 1))).toEqual([{ type: 'availability-changed', skillGroupIds: ['support'] }]);
+    const salesOnly = online({ skillGroups: ['sales'] });
+    expect(reports(decideAgent(salesOnly, reserve, T))).toEqual([]);
+    expect(reports(decideAgent(run(salesOnly, reserve), { type: 'commit-reservation', conversationId: 'c1' }, T + 1))).toEqual([]);
+    // Freeing the slot again is news to every queue.
+    expect(reports(decideAgent(reserved, { type: 'release-reservation', conversationId: 'c1' }, T + 2))).toEqual([{ type: 'availability-changed', skillGroupIds: ['sales', 'support'] }]);
   });
 
   test('a batch for an agent that is not ready grants nothing', () => {

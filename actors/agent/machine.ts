@@ -7,6 +7,9 @@
  *   conversation it held is handed back for routing (`reroute`) — none is stranded.
  * - Only a `ready`, connected agent in the skill group, below its overall and per-group limits,
  *   gets a reservation. Reservations count against capacity until committed, released or expired.
+ * - The agent tells its queues its availability whenever it changes in a way they cannot know:
+ *   status, presence, limits, slots freed. A reservation and its commit are not reported to the
+ *   queue that made them (it already counted the slot as taken), only to the agent's other queues.
  */
 import { accept, isRejection, reject, unreachable, type Decision } from '../kernel/decision.ts';
 import type { AgentCommand, AgentEffect } from './protocol.ts';
@@ -59,7 +62,11 @@ export function decideAgent(state: AgentState, command: AgentCommand, now: numbe
         ...state,
         reservations: [...state.reservations, { conversationId: command.conversationId, skillGroupId: command.skillGroupId, expiresAt: at }],
       };
-      return accept(next, [{ type: 'schedule-reservation-expiry', conversationId: command.conversationId, at }, capacityEvent(next, now), availabilityChanged(next)]);
+      return accept(next, [
+        { type: 'schedule-reservation-expiry', conversationId: command.conversationId, at },
+        capacityEvent(next, now),
+        ...availabilityChangedExcept(next, command.skillGroupId),
+      ]);
     }
     case 'commit-reservation': {
       if (state.conversations.some((c) => c.conversationId === command.conversationId)) return accept(state);
@@ -71,7 +78,8 @@ export function decideAgent(state: AgentState, command: AgentCommand, now: numbe
         conversations: [...state.conversations, { conversationId: reservation.conversationId, skillGroupId: reservation.skillGroupId }],
         lastAssignedAt: now,
       };
-      return accept(next, [availabilityChanged(next)]); // the last-assignment time orders routing
+      // The last-assignment time orders routing in the agent's other queues.
+      return accept(next, availabilityChangedExcept(next, reservation.skillGroupId));
     }
     case 'reserve-batch':
     case 'commit-batch': {
@@ -91,7 +99,9 @@ export function decideAgent(state: AgentState, command: AgentCommand, now: numbe
       }
       // One capacity event and one availability report for the whole batch, not one per item.
       const batched = effects.filter((e) => !(e.type === 'emit' && e.event.name === 'agent.capacity-changed') && e.type !== 'availability-changed');
-      if (next !== state) batched.push(capacityEvent(next, now), availabilityChanged(next));
+      const reported = new Set(effects.flatMap((e) => (e.type === 'availability-changed' ? e.skillGroupIds : [])));
+      if (next !== state) batched.push(capacityEvent(next, now));
+      if (reported.size > 0) batched.push({ type: 'availability-changed', skillGroupIds: [...reported] });
       if (command.type === 'reserve-batch') batched.push({ type: 'reservations-granted', conversationIds: granted });
       return accept(next, batched);
     }
@@ -159,6 +169,12 @@ function refuseNew(state: AgentState, skillGroupId: string): AgentDecision | nul
 }
 
 const availabilityChanged = (state: AgentState): AgentEffect => ({ type: 'availability-changed', skillGroupIds: state.skillGroups });
+
+/** The agent's queues other than the one that caused the change (none: no effect). */
+const availabilityChangedExcept = (state: AgentState, skillGroupId: string): AgentEffect[] => {
+  const others = state.skillGroups.filter((g) => g !== skillGroupId);
+  return others.length > 0 ? [{ type: 'availability-changed', skillGroupIds: others }] : [];
+};
 
 const capacityEvent = (state: AgentState, now: number): AgentEffect => ({
   type: 'emit',

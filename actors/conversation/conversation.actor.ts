@@ -3,7 +3,7 @@
  * effects to queues, agents, pushes and events.
  */
 import type { ActorKind } from '../../cluster/actor-host.ts';
-import { fireAndForget, type ActorPorts } from '../kernel/actor-ports.ts';
+import { reported, type ActorPorts } from '../kernel/actor-ports.ts';
 import { accept, reject } from '../kernel/decision.ts';
 import { enqueueCommand } from '../queue/protocol.ts';
 import { decideConversation } from './machine.ts';
@@ -41,7 +41,20 @@ export function conversationKind(ports: ActorPorts): ActorKind<ConversationState
     indexKey: (state) => (state.status === 'queued' && state.skillGroupId ? queuedIn(state.skillGroupId) : null),
     timers: (state) =>
       Object.entries(state.timers).map(([timer, at]) => ({ at: at!, command: { type: 'timer', timer: timer as TimerName, at: at! } as const })),
+    // Queues and agents must hear of these even if this node dies right after the commit.
+    outboxKey: (e) => {
+      switch (e.type) {
+        case 'enqueue':
+        case 'dequeue':
+          return `${e.type}:${e.skillGroupId}`;
+        case 'release-agent':
+          return `${e.type}:${e.agentId}`;
+        default:
+          return null;
+      }
+    },
     runEffects: async (conversationId, effects) => {
+      const sends: Promise<unknown>[] = [];
       for (const e of effects) {
         switch (e.type) {
           case 'append':
@@ -56,24 +69,22 @@ export function conversationKind(ports: ActorPorts): ActorKind<ConversationState
             ports.publish(e.event);
             break;
           case 'enqueue': {
-            fireAndForget(
-              ports,
-              `enqueue ${conversationId} in ${e.skillGroupId}`,
-              ports.send('queue', e.skillGroupId, enqueueCommand(conversationId, e)).then((r) => {
-                if (!r.ok) return ports.send('conversation', conversationId, { type: 'queue-refused' });
-                return r;
-              }),
-            );
+            const enqueued = ports.send('queue', e.skillGroupId, enqueueCommand(conversationId, e)).then((r) => {
+              if (!r.ok) return ports.send('conversation', conversationId, { type: 'queue-refused' });
+              return r;
+            });
+            sends.push(reported(ports, `enqueue ${conversationId} in ${e.skillGroupId}`, enqueued));
             break;
           }
           case 'dequeue':
-            fireAndForget(ports, `dequeue ${conversationId}`, ports.send('queue', e.skillGroupId, { type: 'dequeue', conversationId }));
+            sends.push(reported(ports, `dequeue ${conversationId}`, ports.send('queue', e.skillGroupId, { type: 'dequeue', conversationId })));
             break;
           case 'release-agent':
-            fireAndForget(ports, `release ${conversationId} from ${e.agentId}`, ports.send('agent', e.agentId, { type: 'release', conversationId }));
+            sends.push(reported(ports, `release ${conversationId} from ${e.agentId}`, ports.send('agent', e.agentId, { type: 'release', conversationId })));
             break;
         }
       }
+      await Promise.all(sends);
     },
   };
 }

@@ -159,6 +159,13 @@ describe('assignment, acceptance, transfer', () => {
     expect(decideConversation(assigned(), { type: 'assign', agentId: 'b', skillGroupId: 'sales' }, T)).toMatchObject({ rejected: 'INVALID_TRANSITION' });
   });
 
+  test('a repeated assignment to the same agent (its first answer was lost) is accepted and changes nothing', () => {
+    const s = assigned();
+    const again = ok(decideConversation(s, { type: 'assign', agentId: 'a', skillGroupId: 'sales' }, T + 5));
+    expect(again.state).toBe(s);
+    expect(again.effects).toEqual([]);
+  });
+
   test('only the assigned agent can accept', () => {
     expect(decideConversation(assigned(), { type: 'accept', agentId: 'b' }, T)).toMatchObject({ rejected: 'NOT_ASSIGNED_AGENT' });
   });

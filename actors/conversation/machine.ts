@@ -144,6 +144,8 @@ export function decideConversation(state: ConversationState, command: Conversati
     }
 
     case 'assign': {
+      // A repeated assignment (the first answer was lost) is already done: say so, change nothing.
+      if (state.status === 'assigned' && state.agentId === command.agentId && state.skillGroupId === command.skillGroupId) return accept(state);
       if (state.status !== 'queued') return reject('INVALID_TRANSITION', `only a queued conversation can be assigned (it is ${state.status})`);
       const waitedMs = now - (state.waitingSince ?? now);
       return step

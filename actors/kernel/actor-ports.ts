@@ -21,3 +21,14 @@ export type ActorPorts = {
 export function fireAndForget(ports: ActorPorts, what: string, sending: Promise<unknown>): void {
   sending.catch((error: unknown) => ports.failed(what, error));
 }
+
+/**
+ * A send the runtime carries out through the actor's outbox (ActorKind.outboxKey): logged if it
+ * fails, and still rejected so that the host keeps the effect and tries again.
+ */
+export function reported<T>(ports: ActorPorts, what: string, sending: Promise<T>): Promise<T> {
+  return sending.catch((error: unknown) => {
+    ports.failed(what, error);
+    throw error;
+  });
+}

@@ -2,7 +2,7 @@ import type { AgentSnapshot } from '../agent/state.ts';
 import { isRejection } from '../kernel/decision.ts';
 import { decideQueue, rebuildWaiting, type QueueDecision } from './machine.ts';
 import type { QueueCommand, QueueEffect } from './protocol.ts';
-import { POSITION_PUBLISH_INTERVAL_MS, newQueue, type QueueSettings, type QueueState } from './state.ts';
+import { POSITION_MESSAGES_PER_SECOND, POSITION_PUBLISH_INTERVAL_MS, newQueue, type QueueSettings, type QueueState } from './state.ts';
 
 const T = 1_000_000;
 const queue = (settings: Partial<QueueSettings> = {}): QueueState => newQueue({ skillGroupId: 'sales', tenantId: 't', settings });
@@ -47,14 +47,21 @@ describe('waiting list', () => {
     expect(decideQueue(s, enqueue('c2'), T)).toMatchObject({ rejected: 'QUEUE_FULL' });
   });
 
-  test('each visitor is told their position and an estimated wait', () => {
-    const { effects } = ok(decideQueue(run(queue(), [enqueue('c1')]), enqueue('c2'), T));
-    expect(effects).toContainEqual({ type: 'position', conversationId: 'c2', position: 2, estimatedWaitMs: 600_000 });
+  test('newcomers are told their position and an estimated wait with the next round, not one message each', () => {
+    const arrived = ok(decideQueue(run(queue(), [enqueue('c1')]), enqueue('c2'), T));
+    expect(arrived.effects.filter((e) => e.type === 'position')).toEqual([]);
+    expect(arrived.state.positionsDueAt).toBe(T + POSITION_PUBLISH_INTERVAL_MS);
+    const { effects } = ok(decideQueue(arrived.state, { type: 'tick' }, T + POSITION_PUBLISH_INTERVAL_MS));
+    expect(effects.filter((e) => e.type === 'position')).toEqual([
+      { type: 'position', conversationId: 'c1', position: 1, estimatedWaitMs: 300_000 },
+      { type: 'position', conversationId: 'c2', position: 2, estimatedWaitMs: 600_000 },
+    ]);
   });
 
   test('a VIP overtaking a visitor does not move the visitor’s shown position back', () => {
-    const s = run(queue(), [enqueue('c1'), enqueue('c2')]);
-    const { state, effects } = ok(decideQueue(s, enqueue('vip', 9), T));
+    const told = ok(decideQueue(run(queue(), [enqueue('c1'), enqueue('c2')]), { type: 'tick' }, T + POSITION_PUBLISH_INTERVAL_MS)).state;
+    const s = run(told, [enqueue('vip', 9)], T + 2 * POSITION_PUBLISH_INTERVAL_MS);
+    const { state, effects } = ok(decideQueue(s, { type: 'tick' }, T + 3 * POSITION_PUBLISH_INTERVAL_MS));
     expect(state.waiting.map((e) => [e.conversationId, e.shownPosition])).toEqual([
       ['vip', 1],
       ['c1', 1],
@@ -78,6 +85,16 @@ describe('waiting list', () => {
       ['c3', 2],
     ]);
   });
+
+  test('rounds of positions are paced by how many visitors the last round told', () => {
+    const line = 1_200;
+    let s = run(queue(), [...Array.from({ length: line }, (_, i) => enqueue(`c${i}`)), { type: 'dequeue', conversationId: 'c0' }]);
+    const round = ok(decideQueue(s, { type: 'tick' }, T + POSITION_PUBLISH_INTERVAL_MS));
+    expect(round.effects.filter((e) => e.type === 'position')).toHaveLength(line - 1);
+    const quiet = ((line - 1) * 1_000) / POSITION_MESSAGES_PER_SECOND; // 2.4 s for 1,199 messages
+    s = ok(decideQueue(round.state, { type: 'dequeue', conversationId: 'c1' }, T + POSITION_PUBLISH_INTERVAL_MS + 10)).state;
+    expect(s.positionsDueAt).toBe(T + POSITION_PUBLISH_INTERVAL_MS + Math.ceil(quiet));
+  });
 });
 
 describe('routing', () => {
@@ -91,12 +108,19 @@ describe('routing', () => {
     expect(state.waiting.map((e) => e.offeredTo)).toEqual(['a', 'b', null]);
   });
 
-  test('an accepted offer leaves the queue and teaches the wait estimate', () => {
-    const s = run(queue(), [enqueue('c1'), enqueue('c2'), { type: 'agent-availability', agent: agent('a', 1) }, { type: 'route' }]);
-    const { state } = ok(decideQueue(s, { type: 'offer-accepted', conversationId: 'c1', agentId: 'a' }, T + 5));
-    expect(state.waiting.map((e) => e.conversationId)).toEqual(['c2']);
-    expect(state.positionsDueAt).toBe(T + 5 + POSITION_PUBLISH_INTERVAL_MS);
-    expect(state.recentAssignments).toEqual([T + 5]);
+  test('accepted offers leave the queue and teach the wait estimate', () => {
+    const s = run(queue(), [enqueue('c1'), enqueue('c2'), enqueue('c3'), { type: 'agent-availability', agent: agent('a', 2) }, { type: 'route' }]);
+    const at = T + POSITION_PUBLISH_INTERVAL_MS;
+    const told = ok(decideQueue(s, { type: 'tick' }, at)).state;
+    const { state } = ok(decideQueue(told, { type: 'offers-accepted', agentId: 'a', conversationIds: ['c1', 'c2'] }, at + 5));
+    expect(state.waiting.map((e) => e.conversationId)).toEqual(['c3']);
+    expect(state.positionsDueAt).toBe(at + 5 + POSITION_PUBLISH_INTERVAL_MS);
+    expect(state.recentAssignments).toEqual([at + 5, at + 5]);
+  });
+
+  test('accepting conversations no longer waiting changes nothing (a repeated message)', () => {
+    const s = run(queue(), [enqueue('c1'), { type: 'agent-availability', agent: agent('a', 1) }, { type: 'route' }, { type: 'offers-accepted', agentId: 'a', conversationIds: ['c1'] }]);
+    expect(ok(decideQueue(s, { type: 'offers-accepted', agentId: 'a', conversationIds: ['c1'] }, T + 9)).state).toBe(s);
   });
 
   test('an agent reporting availability updates what the queue knows and asks to route', () => {
@@ -168,8 +192,10 @@ describe('timers', () => {
 
   test('the single timer is set to the earliest deadline', () => {
     const s = queue({ queueTimeoutMs: 600_000, overflow: { afterMs: 60_000, toSkillGroupId: 'x' }, stickyWaitMs: 30_000 });
-    const { effects } = ok(decideQueue(s, enqueue('c1', 0, { preferredAgentId: 'b' }), T));
-    expect(effects).toContainEqual({ type: 'schedule-tick', at: T + 30_000 });
+    const { state, effects } = ok(decideQueue(s, enqueue('c1', 0, { preferredAgentId: 'b' }), T));
+    expect(effects).toContainEqual({ type: 'schedule-tick', at: T + POSITION_PUBLISH_INTERVAL_MS }); // the newcomer's position
+    const told = ok(decideQueue(state, { type: 'tick' }, T + POSITION_PUBLISH_INTERVAL_MS));
+    expect(told.effects).toContainEqual({ type: 'schedule-tick', at: T + 30_000 }); // then the end of the wait for agent b
     expect(ok(decideQueue(queue({ queueTimeoutMs: null }), { type: 'tick' }, T)).effects).toContainEqual({ type: 'schedule-tick', at: null });
   });
 });

@@ -15,7 +15,7 @@ import { accept, reject, unreachable, type Decision } from '../kernel/decision.t
 import { planOffers } from './policies/plan.ts';
 import { WINDOW, estimateWaitMs } from './policies/wait-estimate.ts';
 import type { QueueCommand, QueueEffect } from './protocol.ts';
-import { POSITION_PUBLISH_INTERVAL_MS, onlineCapacity, serviceOrder, type QueueEntry, type QueueState } from './state.ts';
+import { POSITION_MESSAGES_PER_SECOND, POSITION_PUBLISH_INTERVAL_MS, onlineCapacity, serviceOrder, type QueueEntry, type QueueState } from './state.ts';
 
 export type QueueDecision = Decision<QueueState, QueueEffect>;
 
@@ -40,12 +40,11 @@ export function decideQueue(state: QueueState, command: QueueCommand, now: numbe
         offeredTo: null,
         shownPosition: null,
       };
-      // Insert in service order; nobody else's shown position changes (it never goes up).
+      // Insert in service order; nobody else's shown position changes (it never goes up). The
+      // newcomer learns their position with the next round, unless an agent takes them first.
       const at = state.waiting.findIndex((e) => serviceOrder(entry, e) < 0);
-      const index = at === -1 ? state.waiting.length : at;
-      const shown = { ...entry, shownPosition: index + 1 };
-      const waiting = [...state.waiting.slice(0, index), shown, ...state.waiting.slice(index)];
-      return settle({ ...state, waiting, nextArrival: state.nextArrival + 1 }, now, [positionOf(state, shown, index + 1), { type: 'route-requested' }]);
+      const waiting = state.waiting.toSpliced(at === -1 ? state.waiting.length : at, 0, entry);
+      return settle(positionsChanged({ ...state, waiting, nextArrival: state.nextArrival + 1 }, now), now, [{ type: 'route-requested' }]);
     }
     case 'dequeue': {
       if (!state.waiting.some((e) => e.conversationId === command.conversationId)) return accept(state);
@@ -74,11 +73,12 @@ export function decideQueue(state: QueueState, command: QueueCommand, now: numbe
         offers.map((o) => ({ type: 'offer', conversationId: o.conversationId, agentId: o.agentId, ttlMs: state.settings.offerTtlMs })),
       );
     }
-    case 'offer-accepted': {
-      const entry = state.waiting.find((e) => e.conversationId === command.conversationId);
-      if (!entry) return accept(state);
-      const recentAssignments = [...state.recentAssignments, now].slice(-WINDOW);
-      const waiting = state.waiting.filter((e) => e !== entry);
+    case 'offers-accepted': {
+      const accepted = new Set(command.conversationIds);
+      const waiting = state.waiting.filter((e) => !accepted.has(e.conversationId));
+      const taken = state.waiting.length - waiting.length;
+      if (taken === 0) return accept(state);
+      const recentAssignments = [...state.recentAssignments, ...Array<number>(taken).fill(now)].slice(-WINDOW);
       return settle(positionsChanged({ ...state, waiting, recentAssignments }, now), now, []);
     }
     case 'offer-refused': {
@@ -117,7 +117,8 @@ export function decideQueue(state: QueueState, command: QueueCommand, now: numbe
       let next: QueueState = staying.length < state.waiting.length ? positionsChanged({ ...state, waiting: staying }, now) : state;
       if (next.positionsDueAt !== null && next.positionsDueAt <= now) {
         const published = publishPositions(next);
-        next = { ...published.state, positionsDueAt: null };
+        const quietMs = Math.ceil((published.effects.length * 1_000) / POSITION_MESSAGES_PER_SECOND);
+        next = { ...published.state, positionsDueAt: null, positionsQuietUntil: now + quietMs };
         effects.push(...published.effects);
       }
       // A preferred-agent wait may have ended: everyone else becomes eligible for that entry.
@@ -138,9 +139,10 @@ function settle(state: QueueState, now: number, effects: QueueEffect[]): QueueDe
   return accept(state, [...effects, { type: 'schedule-tick', at: nextDeadline(state, now) }]);
 }
 
-/** Someone left the line: the visitors behind them will be told their new positions, coalesced. */
+/** Someone left the line: the visitors behind them will be told their new positions, coalesced and paced. */
 function positionsChanged(state: QueueState, now: number): QueueState {
-  return state.positionsDueAt !== null ? state : { ...state, positionsDueAt: now + POSITION_PUBLISH_INTERVAL_MS };
+  if (state.positionsDueAt !== null) return state;
+  return { ...state, positionsDueAt: Math.max(now + POSITION_PUBLISH_INTERVAL_MS, state.positionsQuietUntil) };
 }
 
 function positionOf(state: QueueState, entry: QueueEntry, position: number): QueueEffect {
@@ -219,5 +221,5 @@ export function rebuildWaiting(
       shownPosition: null,
     };
   });
-  return { ...state, waiting, nextArrival: waiting.length, positionsDueAt: waiting.length > 0 ? 0 : null };
+  return { ...state, waiting, nextArrival: waiting.length, positionsDueAt: waiting.length > 0 ? 0 : null, positionsQuietUntil: 0 };
 }

@@ -1,7 +1,7 @@
 /**
  * Messages of the queue actor (one per skill group). The queue decides *who should* get a
  * conversation; the agent actor decides whether it *can* (reservation), so an offer is only a
- * proposal until `offer-accepted` comes back.
+ * proposal until `offers-accepted` comes back.
  */
 import type { AgentSnapshot } from '../agent/state.ts';
 import type { ConversationEffect } from '../conversation/protocol.ts';
@@ -24,7 +24,8 @@ export type QueueCommand =
   | { readonly type: 'agent-availability'; readonly agent: AgentSnapshot }
   /** Run the router over the agents as last reported. */
   | { readonly type: 'route' }
-  | { readonly type: 'offer-accepted'; readonly conversationId: string; readonly agentId: string }
+  /** The agent took these offered conversations (one message for all of one hand-over). */
+  | { readonly type: 'offers-accepted'; readonly agentId: string; readonly conversationIds: readonly string[] }
   | { readonly type: 'offer-refused'; readonly conversationId: string; readonly agentId: string }
   /** Manual pick: an agent takes a given waiting conversation, or the next one. */
   | { readonly type: 'pick'; readonly agentId: string; readonly conversationId: string | null }
@@ -33,7 +34,7 @@ export type QueueCommand =
   | { readonly type: 'update-settings'; readonly settings: Partial<QueueSettings> };
 
 export type QueueEffect =
-  /** Reserve a slot with this agent, then assign; answer with offer-accepted / offer-refused. */
+  /** Reserve a slot with this agent, then assign; answer with offers-accepted / offer-refused. */
   | { readonly type: 'offer'; readonly conversationId: string; readonly agentId: string; readonly ttlMs: number }
   /** Tell the waiting visitor where they stand. */
   | { readonly type: 'position'; readonly conversationId: string; readonly position: number; readonly estimatedWaitMs: number }

@@ -13,15 +13,18 @@ import type { QueueCommand, QueueEffect } from './protocol.ts';
 import { newQueue, type QueueSettings, type QueueState } from './state.ts';
 
 /** An agent the queue knows of, until it reports: offered nothing, waited for by no one. */
-const unknownAvailability = (a: AgentSnapshot): AgentSnapshot => ({
-  agentId: a.agentId,
+const unknownAvailability = (agentId: string): AgentSnapshot => ({
+  agentId,
   status: 'offline',
   load: 0,
   maxConversations: 0,
   freeSlots: 0,
   lastAssignedAt: null,
-  skillGroupCount: a.skillGroupCount,
+  skillGroupCount: 1,
 });
+
+/** What a queue writes: its settings, its agents' ids (compact: a join storm rewrites this row), whether anyone waits. */
+type StoredQueue = Omit<QueueState, 'agents'> & { agents: Record<string, never>; agentIds: readonly string[]; hasWaiting: boolean };
 
 /** The runtime-level command that creates (or re-configures) a skill group's queue. */
 export type CreateQueue = { readonly type: 'create'; readonly tenantId: string; readonly settings?: Partial<QueueSettings> };
@@ -55,7 +58,27 @@ export function queueKind(ports: ActorPorts): ActorKind<QueueState, QueueActorCo
     ]);
     if (assigned.length === 0) return;
     await ports.send('agent', agentId, { type: 'commit-batch', conversationIds: assigned });
-    await Promise.all(assigned.map((conversationId) => ports.send('queue', skillGroupId, { type: 'offer-accepted', conversationId, agentId })));
+    await ports.send('queue', skillGroupId, { type: 'offers-accepted', agentId, conversationIds: assigned });
+  };
+
+  /**
+   * Route requests coalesced per queue: one `route` in flight at a time, and any requests made
+   * meanwhile ask for exactly one more after it — a burst of arrivals costs two routing passes,
+   * not one per arrival. (The `route` queued behind a command always sees that command's state.)
+   */
+  const routing = new Map<string, 'in-flight' | 'again'>();
+  const requestRoute = (skillGroupId: string): void => {
+    if (routing.has(skillGroupId)) {
+      routing.set(skillGroupId, 'again');
+      return;
+    }
+    routing.set(skillGroupId, 'in-flight');
+    const sent = ports.send('queue', skillGroupId, { type: 'route' }).finally(() => {
+      const again = routing.get(skillGroupId) === 'again';
+      routing.delete(skillGroupId);
+      if (again) requestRoute(skillGroupId);
+    });
+    fireAndForget(ports, `route ${skillGroupId}`, sent);
   };
 
   return {
@@ -74,19 +97,23 @@ export function queueKind(ports: ActorPorts): ActorKind<QueueState, QueueActorCo
     },
     // Durable: settings, which agents belong, whether anyone waits. Not durable (rebuilt when the
     // queue activates): the waiting list — each waiting conversation is durable itself, filed
-    // under `queued:<group>` — and the agents' loads, which they report again when asked.
-    persisted: (state): QueueState & { hasWaiting: boolean } => ({
+    // under `queued:<group>` — and the agents' availability, which they report again when asked.
+    persisted: (state): StoredQueue => ({
       ...state,
       waiting: [],
+      nextArrival: 0,
       recentAssignments: [],
       positionsDueAt: null,
-      agents: Object.fromEntries(Object.values(state.agents).map((a) => [a.agentId, unknownAvailability(a)])),
+      positionsQuietUntil: 0,
+      agents: {},
+      agentIds: Object.keys(state.agents).sort(),
       hasWaiting: state.waiting.length > 0,
     }),
     restore: async (stored, skillGroupId, find) => {
-      const state = stored as QueueState;
+      const { agentIds, hasWaiting: _, ...state } = stored as StoredQueue;
+      const agents = Object.fromEntries(agentIds.map((id) => [id, unknownAvailability(id)]));
       const waiting = (await find('conversation', queuedIn(skillGroupId))).map(({ state: c }) => c as ConversationState);
-      return rebuildWaiting(state, waiting);
+      return rebuildWaiting({ ...state, agents }, waiting);
     },
     timers: (state, now) => {
       // While visitors wait there is always a timer, so a new owner always wakes the queue.
@@ -121,7 +148,7 @@ export function queueKind(ports: ActorPorts): ActorKind<QueueState, QueueActorCo
           case 'schedule-tick':
             break; // derived from the state by `timers`
           case 'route-requested':
-            fireAndForget(ports, `route ${skillGroupId}`, ports.send('queue', skillGroupId, { type: 'route' }));
+            requestRoute(skillGroupId);
             break;
         }
       }

@@ -78,9 +78,16 @@ export type QueueState = {
    * visitors does not recompute and push every position on every single assignment.
    */
   readonly positionsDueAt: number | null;
+  /**
+   * No round of positions starts before this time: a round that told m visitors is followed by a
+   * quiet m / POSITION_MESSAGES_PER_SECOND seconds, so a line of 10,000 moving fast costs the
+   * cluster a bounded stream of messages instead of 10,000 every second.
+   */
+  readonly positionsQuietUntil: number;
 };
 
 export const POSITION_PUBLISH_INTERVAL_MS = 1_000;
+export const POSITION_MESSAGES_PER_SECOND = 500;
 
 export const newQueue = (input: { skillGroupId: string; tenantId: string; settings?: Partial<QueueSettings> }): QueueState => ({
   skillGroupId: input.skillGroupId,
@@ -91,6 +98,7 @@ export const newQueue = (input: { skillGroupId: string; tenantId: string; settin
   recentAssignments: [],
   agents: {},
   positionsDueAt: null,
+  positionsQuietUntil: 0,
 });
 
 /** Service order: higher priority first, then earlier arrival. */

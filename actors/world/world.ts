@@ -302,6 +302,6 @@ export class World {
       return;
     }
     this.#step({ kind: 'agent', id: agentId }, { type: 'commit-reservation', conversationId });
-    this.#send(queue, { type: 'offer-accepted', conversationId, agentId });
+    this.#send(queue, { type: 'offers-accepted', agentId, conversationIds: [conversationId] });
   }
 }

@@ -6,7 +6,7 @@
  * 2,000 conversations. Two measures, each next to a baseline measured in the same run:
  *
  * - planner: `planOffers` alone (policy choice for every offer);
- * - queue actor: the full queue step per assignment — `route`, then `offer-accepted` for each
+ * - queue actor: the full queue step per assignment — `route`, then `offers-accepted` for each
  *   offer (which also recomputes the positions shown to everyone still waiting).
  *
  * Baseline: plain round-robin as most peers implement it — a pointer rotating over the agent list,
@@ -87,7 +87,7 @@ function queueActor(queue: QueueState): number {
   let n = 0;
   for (const e of routed.effects) {
     if (e.type !== 'offer') continue;
-    const d = decideQueue(state, { type: 'offer-accepted', conversationId: e.conversationId, agentId: e.agentId }, 2);
+    const d = decideQueue(state, { type: 'offers-accepted', agentId: e.agentId, conversationIds: [e.conversationId] }, 2);
     if (isRejection(d)) throw new Error(d.message);
     state = d.state;
     n++;
@@ -107,4 +107,4 @@ for (const policy of ['idle-first', 'least-busy', 'round-robin'] as const) {
   console.log(`  planner ${policy.padEnd(12)}                ${fmt(planner)}   ${(planner / base).toFixed(3)}× baseline`);
 }
 const actor = rate(3_000, () => queueActor(q));
-console.log(`  queue actor: route + offer-accepted each  ${fmt(actor)}   (removal from a 10k list per assignment)`);
+console.log(`  queue actor: route + offers-accepted each ${fmt(actor)}   (removal from a 10k list per assignment)`);

@@ -36,7 +36,7 @@ async function startNode(nodeID: string, options: { crashLike?: boolean } = {}) 
   const leases = new RedisShardLeases(redis, { prefix: `${namespace}:leases`, nodeId: nodeID, ttlMs: 3_000, safetyMarginMs: 500 });
   // A crashed process never releases anything: its leases stay until they expire in Redis.
   if (options.crashLike) leases.release = async (_leases: readonly Lease[]) => undefined;
-  runtime.host(counterKind(nodeID, []), { store: new ActorStore(db.orm.em.fork()), leases, renewEveryMs: 1_000, leaseWaitMs: 8_000 });
+  runtime.host(counterKind(nodeID, []), { store: new ActorStore(db), leases, renewEveryMs: 1_000, leaseWaitMs: 8_000 });
   brokers.push(broker);
   await broker.start();
   return { broker, runtime };
@@ -76,6 +76,6 @@ test('actors survive the loss of their owner node: leases expire, survivors take
   }
   // (The survivors had to wait for the dead node's leases to expire in Redis first; how long that
   // takes is measured by the failover benchmark, not asserted here.)
-  const store = new ActorStore(db.orm.em.fork());
+  const store = new ActorStore(db);
   for (const id of onN3) expect(await store.load('counter', id)).toMatchObject({ state: { count: 2, log: [1, 1] } });
 });
