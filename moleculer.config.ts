@@ -20,7 +20,11 @@ export function brokerOptions(config: KefuConfig): BrokerOptions {
       options: { level: config.logLevel, formatter: 'short', colors: process.stdout.isTTY === true },
     },
     // Served through the node's /metrics (cluster/moleculer-metrics.ts), not a reporter of its own.
-    metrics: { enabled: true, collectProcessMetrics: false, reporter: null },
+    // No quantiles: Moleculer keeps every sample of a 60 s window and sorts them all on each scrape,
+    // which blocked a busy node's event loop for seconds; Prometheus derives quantiles from the
+    // histogram buckets instead (histogram_quantile).
+    // (null, not []: the typings say number[], but an empty list would still collect the samples.)
+    metrics: { enabled: true, collectProcessMetrics: false, reporter: null, defaultQuantiles: null as unknown as number[] },
     // Kefu's actors are placed by the actor runtime (cluster/), which calls owners by nodeID;
     // these are the defaults for every other (stateless) service call.
     requestTimeout: 10_000,
