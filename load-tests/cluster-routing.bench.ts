@@ -25,6 +25,7 @@ import { openDatabase } from '../cluster/database.ts';
 import { checkHeartbeatsEverySecond } from '../cluster/failure-detection.ts';
 import { LocalCluster } from '../cluster/local-cluster.ts';
 import { localInfraEnv, localInfraUp, scratchMysqlDatabase } from '../cluster/local-infra.ts';
+import { freePorts } from '../tests/support.ts';
 import { percentile } from './stats.ts';
 
 const { values } = parseArgs({
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
   const profile: Record<string, string> = process.env.PROFILE_DIR ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.PROFILE_DIR}` } : {};
   const cluster = new LocalCluster({ name: run, infra, output: process.env.NODE_OUTPUT ? undefined : null, env: { KEFU_LOG_LEVEL: 'warn', KEFU_MYSQL_URL: scratch.url, ...profile } });
   process.on('exit', () => cluster.killAllNow());
-  const base = 21_000 + Math.floor(Math.random() * 20_000);
+  const base = await freePorts(3);
   await Promise.all(['actors-1', 'actors-2', 'actors-3'].map((id, i) => cluster.waitReady(cluster.start({ id, roles: 'actors,workers', port: base + i }))));
 
   // The observer hears every assignment (conversation events are broadcast to listening nodes).

@@ -16,7 +16,7 @@ import { checkHeartbeatsEverySecond } from '../cluster/failure-detection.ts';
 import { LocalCluster } from '../cluster/local-cluster.ts';
 import { localInfraEnv, localInfraUp, scratchMysqlDatabase } from '../cluster/local-infra.ts';
 import { ownerOfActor } from '../cluster/placement.ts';
-import { waitFor } from '../tests/support.ts';
+import { freePorts, waitFor } from '../tests/support.ts';
 import { percentile } from './stats.ts';
 
 const { values } = parseArgs({ options: { kills: { type: 'string', default: '5' }, conversations: { type: 'string', default: '12' } } });
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const scratch = await scratchMysqlDatabase('kefu_bench');
   const cluster = new LocalCluster({ name: run, infra, output: null, env: { KEFU_LOG_LEVEL: 'warn', KEFU_HEARTBEAT_TIMEOUT: String(heartbeatTimeout), KEFU_MYSQL_URL: scratch.url } });
   process.on('exit', () => cluster.killAllNow());
-  const base = 21_000 + Math.floor(Math.random() * 20_000);
+  const base = await freePorts(3);
   const ids = ['actors-1', 'actors-2', 'actors-3'];
   const start = (id: string, i: number) => cluster.start({ id, roles: 'actors,workers', port: base + i });
   await Promise.all(ids.map((id, i) => cluster.waitReady(start(id, i))));
