@@ -1,21 +1,12 @@
 import type { AgentSnapshot } from '../agent/state.ts';
 import { isRejection } from '../kernel/decision.ts';
 import { decideQueue, rebuildWaiting, type QueueDecision } from './machine.ts';
+import { readyAgent as agent } from './queue.fixtures.ts';
 import type { QueueCommand, QueueEffect } from './protocol.ts';
 import { POSITION_MESSAGES_PER_SECOND, POSITION_PUBLISH_INTERVAL_MS, newQueue, type QueueSettings, type QueueState } from './state.ts';
 
 const T = 1_000_000;
 const queue = (settings: Partial<QueueSettings> = {}): QueueState => newQueue({ skillGroupId: 'sales', tenantId: 't', settings });
-const agent = (agentId: string, freeSlots: number, over: Partial<AgentSnapshot> = {}): AgentSnapshot => ({
-  agentId,
-  status: 'ready',
-  load: 0,
-  maxConversations: freeSlots,
-  freeSlots,
-  lastAssignedAt: null,
-  skillGroupCount: 1,
-  ...over,
-});
 
 function ok(d: QueueDecision): { state: QueueState; effects: readonly QueueEffect[] } {
   if (isRejection(d)) throw new Error(`unexpected rejection ${d.rejected}: ${d.message}`);

@@ -1,8 +1,8 @@
 import { jest } from '@jest/globals';
-import type { AgentSnapshot } from '../agent/state.ts';
 import type { ActorPorts } from '../kernel/actor-ports.ts';
 import { isRejection } from '../kernel/decision.ts';
 import { queueKind, type QueueActorCommand } from './queue.actor.ts';
+import { readyAgent as agent } from './queue.fixtures.ts';
 import type { QueueState } from './state.ts';
 
 const T = 1_000_000;
@@ -37,15 +37,6 @@ function drive(ports: ActorPorts, commands: QueueActorCommand[]): QueueState[] {
   return states;
 }
 
-const agent = (agentId: string, freeSlots: number): AgentSnapshot => ({
-  agentId,
-  status: 'ready',
-  load: 0,
-  maxConversations: freeSlots,
-  freeSlots,
-  lastAssignedAt: null,
-  skillGroupCount: 1,
-});
 const enqueue = (conversationId: string): QueueActorCommand => ({ type: 'enqueue', conversationId, priority: 0 });
 
 test('arrivals, routing passes and loads are not durable: the stored snapshot changes only with settings, membership or an empty line', () => {
