@@ -21,6 +21,7 @@
 import type { Decision, Rejection } from '../actors/kernel/decision.ts';
 import { isRejection } from '../actors/kernel/decision.ts';
 import { ActorError } from './actor-errors.ts';
+import type { LoggedMessage } from './message-log.ts';
 import type { ActorMetrics } from './metrics.ts';
 import type { ActorStore } from './actor-store.ts';
 import { Mailboxes } from './mailbox.ts';
@@ -52,6 +53,12 @@ export type ActorKind<S, C, E> = {
    * Receivers must be idempotent: an effect may be carried out twice.
    */
   outboxKey?(effect: E): string | null;
+  /**
+   * Optional: the messages a decision appends to the message log (cluster/message-log.ts). They are
+   * written in the same transaction as the snapshot, so they are durable exactly when the decision
+   * is committed — before any effect (an ack, a push) tells anyone about them.
+   */
+  journal?(effects: readonly E[], state: S): readonly LoggedMessage[];
   /**
    * Optional: the part of the state written to the snapshot (default: all of it), and how to
    * rebuild the whole state from it — for actors whose state is mostly derivable from other actors
@@ -184,7 +191,8 @@ export class ActorHost<S, C, E> {
     const { outboxKey } = this.definition;
     const durable = outboxKey ? decision.effects.filter((e) => outboxKey(e) !== null) : [];
     const others = outboxKey ? decision.effects.filter((e) => outboxKey(e) === null) : decision.effects;
-    if (decision.state !== actor.state || durable.length > 0) {
+    const journal = this.definition.journal?.(decision.effects, decision.state) ?? [];
+    if (decision.state !== actor.state || durable.length > 0 || journal.length > 0) {
       const timers = this.definition.timers(decision.state, now);
       const persisted = this.definition.persisted ? this.definition.persisted(decision.state) : decision.state;
       const persistedJson = this.definition.persisted ? JSON.stringify(persisted) : undefined;
@@ -192,8 +200,8 @@ export class ActorHost<S, C, E> {
       const outbox = [...actor.outbox.filter((e) => !replaced.has(outboxKey!(e))), ...durable];
       // Kinds with `persisted` write only when the durable part changed; a queue's waiting list and
       // its agents' loads are not durable (rebuilt on activation), so most of its commands write nothing.
-      if (persistedJson === undefined || persistedJson !== actor.persistedJson || durable.length > 0) {
-        const saved = await this.#store.save({
+      if (persistedJson === undefined || persistedJson !== actor.persistedJson || durable.length > 0 || journal.length > 0) {
+        const saving = this.#store.save({
           kind: this.definition.kind,
           actorId,
           tenantId: this.definition.tenantOf(decision.state),
@@ -203,7 +211,14 @@ export class ActorHost<S, C, E> {
           nextTimerAt: timers.length > 0 ? Math.min(...timers.map((t) => t.at)) : null,
           indexKey: this.definition.indexKey ? this.definition.indexKey(decision.state) : null,
           outbox,
+          journal,
           now: new Date(now),
+        });
+        // Whether a failed write landed is unknown (e.g. a connection lost during the commit): the
+        // next command reads the actor's state back from the store instead of trusting memory.
+        const saved = await saving.catch((error: unknown) => {
+          this.#forget(actorId);
+          throw error;
         });
         if (saved === 'fenced') {
           this.#metrics?.fencedWrites.inc({ kind: this.definition.kind });

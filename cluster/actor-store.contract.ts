@@ -1,6 +1,8 @@
 /** What ActorStore must do on every database it runs on (SQLite in unit tests, MariaDB in integration). */
 import type { Database } from './database.ts';
 import { ActorStore } from './actor-store.ts';
+import type { LoggedMessage } from './message-log.ts';
+import { SqlMessageLog } from './message-log.sql.ts';
 
 type ConversationLike = { status: string; lastSeq: number; text: string };
 
@@ -89,5 +91,52 @@ export function actorStoreContract(open: () => Promise<Database>): void {
       expect(['saved', 'fenced']).toContain(a);
       expect(await store.load('conversation', id)).toMatchObject({ state: { status: 'b' }, epoch: 21 });
     }
+  });
+
+  describe('the journal (message log rows written with the snapshot)', () => {
+    const message = (conversationId: string, seq: number, text: string, from: LoggedMessage['from'] = { kind: 'visitor' }): LoggedMessage => ({
+      tenantId: 't1',
+      conversationId,
+      seq,
+      clientMsgId: `m${seq}`,
+      from,
+      text,
+      visibility: from.kind === 'supervisor' ? 'internal' : 'public',
+      at: 1_795_000_000_000 + seq,
+    });
+    const saveWith = (actorId: string, epoch: number, lastSeq: number, journal: LoggedMessage[]) =>
+      store.save({ kind: 'conversation', actorId, tenantId: 't1', shard: 1, epoch, state: { status: 'assigned', lastSeq, text: '' }, nextTimerAt: null, journal, now });
+
+    test('messages are readable in seq order after their save, senders and CJK intact; whispers only for the agents’ side', async () => {
+      const log = new SqlMessageLog(db);
+      await saveWith('j1', 1, 2, [message('j1', 1, '你好'), message('j1', 2, 'hi 👋', { kind: 'agent', agentId: 'a7' })]);
+      await saveWith('j1', 1, 3, [message('j1', 3, 'psst', { kind: 'supervisor', supervisorId: 's1' })]);
+      expect((await log.read('j1', 0, { limit: 10, publicOnly: false })).map((m) => [m.seq, m.from, m.text])).toEqual([
+        [1, { kind: 'visitor' }, '你好'],
+        [2, { kind: 'agent', agentId: 'a7' }, 'hi 👋'],
+        [3, { kind: 'supervisor', supervisorId: 's1' }, 'psst'],
+      ]);
+      expect((await log.read('j1', 1, { limit: 10, publicOnly: true })).map((m) => m.seq)).toEqual([2]);
+      expect((await log.read('j1', 0, { limit: 1, publicOnly: false })).map((m) => m.seq)).toEqual([1]);
+      expect(await log.read('other', 0, { limit: 10, publicOnly: false })).toEqual([]);
+    });
+
+    test('a fenced save writes none of its messages; a repeated write of the same seq does not fail', async () => {
+      const log = new SqlMessageLog(db);
+      await saveWith('j2', 5, 1, [message('j2', 1, 'from the new owner')]);
+      expect(await saveWith('j2', 4, 2, [message('j2', 2, 'late write of a paused owner')])).toBe('fenced');
+      expect((await log.read('j2', 0, { limit: 10, publicOnly: false })).map((m) => m.text)).toEqual(['from the new owner']);
+      expect(await saveWith('j2', 5, 1, [message('j2', 1, 'from the new owner')])).toBe('saved');
+      expect(await log.read('j2', 0, { limit: 10, publicOnly: false })).toHaveLength(1);
+    });
+
+    test('in one batch, the fenced save’s messages are left out and the others’ written', async () => {
+      const log = new SqlMessageLog(db);
+      await saveWith('j3', 9, 0, []);
+      const [fenced, saved] = await Promise.all([saveWith('j3', 8, 1, [message('j3', 1, 'stale')]), saveWith('j4', 1, 1, [message('j4', 1, 'fresh')])]);
+      expect([fenced, saved]).toEqual(['fenced', 'saved']);
+      expect(await log.read('j3', 0, { limit: 10, publicOnly: false })).toEqual([]);
+      expect((await log.read('j4', 0, { limit: 10, publicOnly: false })).map((m) => m.text)).toEqual(['fresh']);
+    });
   });
 }

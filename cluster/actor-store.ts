@@ -8,13 +8,16 @@
  * SQL is the conditional upsert (MySQL/MariaDB `on duplicate key update`, SQLite `on conflict`).
  *
  * Group commit: saves requested while a batch is being written wait for the next one. A batch is
- * one multi-row upsert statement — each row written only if its epoch is at least the stored one —
- * then one read of the stored epochs tells each save whether it was written or fenced. A save
- * resolves only after its batch committed. Each actor has at most one save in flight (its mailbox
+ * one transaction: one multi-row upsert statement — each row written only if its epoch is at least
+ * the stored one — then one read of the stored epochs tells each save whether it was written or
+ * fenced, then the journal (message log rows) of the written ones. A save resolves only after its
+ * batch committed. Each actor has at most one save in flight (its mailbox
  * runs one command at a time), so a batch never holds two writes of one actor.
  */
 import type { EntityManager } from '@mikro-orm/core';
 import type { Database } from './database.ts';
+import type { LoggedMessage } from './message-log.ts';
+import { appendStatement } from './message-log.sql.ts';
 
 export type Snapshot<S> = {
   readonly state: S;
@@ -39,6 +42,8 @@ export type SaveInput<S> = {
   indexKey?: string | null;
   /** Effects that must still be carried out if the writer dies now (the next owner does them). */
   outbox?: readonly unknown[];
+  /** Messages this decision appended to the message log: written in the snapshot's transaction, and only if it is. */
+  journal?: readonly LoggedMessage[];
   now: Date;
 };
 
@@ -52,6 +57,9 @@ const COLUMNS = 'kind, actor_id, tenant_id, shard, next_timer_at, index_key, epo
 
 /** Columns a newer-or-equal epoch overwrites; `epoch` itself is assigned last (see #upsertSql). */
 const OVERWRITTEN = ['state', 'outbox', 'next_timer_at', 'index_key', 'updated_at'] as const;
+
+const compareKeys = (a: SaveInput<unknown>, b: SaveInput<unknown>): number =>
+  a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.actorId < b.actorId ? -1 : a.actorId > b.actorId ? 1 : 0;
 
 export class ActorStore {
   readonly #em: EntityManager;
@@ -89,7 +97,8 @@ export class ActorStore {
     this.#writing = true;
     try {
       while (this.#pending.length > 0) {
-        const batch = this.#takeBatch();
+        // Rows in one order on every node: two batches locking the same rows cannot deadlock.
+        const batch = this.#takeBatch().sort((a, b) => compareKeys(a.input, b.input));
         try {
           const results = await this.#write(batch);
           batch.forEach((item, i) => item.resolve(results[i]!));
@@ -106,13 +115,14 @@ export class ActorStore {
     let chars = 0;
     let n = 0;
     while (n < this.#pending.length && n < MAX_BATCH_ROWS && (n === 0 || chars < MAX_BATCH_CHARS)) {
-      chars += this.#pending[n]!.json.length;
+      const { json, input } = this.#pending[n]!;
+      chars += json.length + (input.journal ?? []).reduce((sum, m) => sum + m.text.length, 0);
       n++;
     }
     return this.#pending.splice(0, n);
   }
 
-  /** One conditional upsert for the whole batch, then the stored epochs decide written or fenced. */
+  /** One transaction: the conditional upsert, the stored epochs (written or fenced), the journal of the written saves. */
   async #write(batch: readonly Pending[]): Promise<SaveResult[]> {
     const conn = this.#em.getConnection();
     const params = batch.flatMap(({ input: i, json }) => [
@@ -127,20 +137,28 @@ export class ActorStore {
       i.outbox && i.outbox.length > 0 ? JSON.stringify(i.outbox) : null,
       i.now,
     ]);
-    await conn.execute(this.#upsertSql(batch.length), params, 'run');
     const inputs = batch.map((p) => p.input);
-    const stored = new Map<string, number>();
-    const byKind = Map.groupBy(inputs, (i) => i.kind);
-    for (const [kind, ofKind] of byKind) {
-      const rows = await conn.execute<{ actor_id: string; epoch: number | string }[]>(
-        `select actor_id, epoch from kefu_actor_state where kind = ? and actor_id in (${ofKind.map(() => '?').join(', ')})`,
-        [kind, ...ofKind.map((i) => i.actorId)],
-        'all',
-      );
-      for (const r of rows) stored.set(`${kind}\0${r.actor_id}`, Number(r.epoch));
-    }
-    // The row now holds our epoch (written) or a newer one (a newer owner wrote first: fenced).
-    return inputs.map((i) => ((stored.get(`${i.kind}\0${i.actorId}`) ?? Infinity) > i.epoch ? 'fenced' : 'saved'));
+    return conn.transactional(async (trx) => {
+      await conn.execute(this.#upsertSql(batch.length), params, 'run', trx);
+      const stored = new Map<string, number>();
+      for (const [kind, ofKind] of Map.groupBy(inputs, (i) => i.kind)) {
+        const rows = await conn.execute<{ actor_id: string; epoch: number | string }[]>(
+          `select actor_id, epoch from kefu_actor_state where kind = ? and actor_id in (${ofKind.map(() => '?').join(', ')})`,
+          [kind, ...ofKind.map((i) => i.actorId)],
+          'all',
+          trx,
+        );
+        for (const r of rows) stored.set(`${kind}\0${r.actor_id}`, Number(r.epoch));
+      }
+      // The row now holds our epoch (written) or a newer one (a newer owner wrote first: fenced).
+      const results = inputs.map((i): SaveResult => ((stored.get(`${i.kind}\0${i.actorId}`) ?? Infinity) > i.epoch ? 'fenced' : 'saved'));
+      const journal = inputs.flatMap((i, n) => (results[n] === 'saved' ? (i.journal ?? []).map((m) => ({ ...m, epoch: i.epoch })) : []));
+      for (let from = 0; from < journal.length; from += MAX_BATCH_ROWS) {
+        const { sql, params: values } = appendStatement(this.#dialect, journal.slice(from, from + MAX_BATCH_ROWS));
+        await conn.execute(sql, values, 'run', trx);
+      }
+      return results;
+    });
   }
 
   #upsertSql(rows: number): string {

@@ -53,6 +53,9 @@ export function conversationKind(ports: ActorPorts): ActorKind<ConversationState
           return null;
       }
     },
+    // The commit point: a message is in the log (in the snapshot's transaction) before its ack or push.
+    journal: (effects, state) =>
+      effects.flatMap((e) => (e.type === 'append' ? [{ ...e.message, tenantId: state.tenantId, conversationId: state.conversationId }] : [])),
     runEffects: async (conversationId, effects) => {
       const sends: Promise<unknown>[] = [];
       for (const e of effects) {
@@ -61,7 +64,7 @@ export function conversationKind(ports: ActorPorts): ActorKind<ConversationState
           case 'ack':
           case 'schedule':
           case 'cancel':
-            break; // the message log (gateway) and the host's timers take care of these
+            break; // written with the snapshot (journal), answered to the caller, and armed by the host
           case 'push':
             ports.push(conversationId, e.to, e.push);
             break;

@@ -4,10 +4,12 @@ import { Migration20261121104804_initial } from './Migration20261121104804_initi
 import { Migration20261121113337_actor_state } from './Migration20261121113337_actor_state.ts';
 import { Migration20261121121331_actor_index_key } from './Migration20261121121331_actor_index_key.ts';
 import { Migration20261121131354_actor_outbox } from './Migration20261121131354_actor_outbox.ts';
+import { Migration20261121141514_message_log } from './Migration20261121141514_message_log.ts';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261121104804_initial', class: Migration20261121104804_initial },
   { name: 'Migration20261121113337_actor_state', class: Migration20261121113337_actor_state },
   { name: 'Migration20261121121331_actor_index_key', class: Migration20261121121331_actor_index_key },
   { name: 'Migration20261121131354_actor_outbox', class: Migration20261121131354_actor_outbox },
+  { name: 'Migration20261121141514_message_log', class: Migration20261121141514_message_log },
 ];

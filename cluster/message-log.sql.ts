@@ -1,0 +1,87 @@
+/**
+ * The message log in the node's database (table `kefu_message`, entity in
+ * actors/conversation/message.entity.ts). Writes happen in ActorStore's snapshot transaction
+ * (`appendStatement`), so a message exists exactly when the conversation snapshot that assigned its
+ * `seq` was committed under a current epoch; a fenced write rolls back with its snapshot.
+ */
+import type { EntityManager } from '@mikro-orm/core';
+import type { Actor } from '../actors/conversation/state.ts';
+import type { Database } from './database.ts';
+import type { LoggedMessage, MessageLog } from './message-log.ts';
+
+type Row = {
+  tenant_id: string;
+  conversation_id: string;
+  seq: number;
+  client_msg_id: string;
+  sender_kind: string;
+  sender_id: string;
+  visibility: string;
+  text: string;
+  at: number | string;
+};
+
+const COLUMNS = ['conversation_id', 'seq', 'tenant_id', 'client_msg_id', 'sender_kind', 'sender_id', 'visibility', 'text', 'at', 'epoch'] as const;
+
+const senderId = (from: Actor): string => (from.kind === 'agent' ? from.agentId : from.kind === 'supervisor' ? from.supervisorId : '');
+
+function sender(kind: string, id: string): Actor {
+  switch (kind) {
+    case 'agent':
+      return { kind, agentId: id };
+    case 'supervisor':
+      return { kind, supervisorId: id };
+    case 'visitor':
+    case 'bot':
+    case 'system':
+      return { kind };
+    default:
+      throw new Error(`kefu_message: unknown sender kind ${JSON.stringify(kind)}`);
+  }
+}
+
+/**
+ * The insert of a batch of messages (one statement). A row already there for the same `seq` can
+ * only be this writer's own earlier attempt whose commit outcome it never learnt (a dropped
+ * connection): it is overwritten, so a retry never fails on its own duplicate.
+ */
+export function appendStatement(dialect: Database['dialect'], messages: readonly (LoggedMessage & { epoch: number })[]): { sql: string; params: unknown[] } {
+  const values = messages.map(() => `(${COLUMNS.map(() => '?').join(', ')})`).join(', ');
+  const insert = `insert into kefu_message (${COLUMNS.join(', ')}) values ${values}`;
+  const updated = COLUMNS.slice(2);
+  const sql =
+    dialect === 'sqlite'
+      ? `${insert} on conflict (conversation_id, seq) do update set ${updated.map((c) => `${c} = excluded.${c}`).join(', ')}`
+      : `${insert} on duplicate key update ${updated.map((c) => `${c} = values(${c})`).join(', ')}`;
+  const params = messages.flatMap((m) => [m.conversationId, m.seq, m.tenantId, m.clientMsgId, m.from.kind, senderId(m.from), m.visibility, m.text, m.at, m.epoch]);
+  return { sql, params };
+}
+
+export class SqlMessageLog implements MessageLog {
+  readonly #em: EntityManager;
+
+  constructor(database: Database) {
+    this.#em = database.orm.em.fork();
+  }
+
+  async read(conversationId: string, afterSeq: number, options: { limit: number; publicOnly: boolean }): Promise<LoggedMessage[]> {
+    const rows = await this.#em
+      .getConnection()
+      .execute<Row[]>(
+        `select tenant_id, conversation_id, seq, client_msg_id, sender_kind, sender_id, visibility, text, at from kefu_message
+         where conversation_id = ? and seq > ?${options.publicOnly ? " and visibility = 'public'" : ''} order by seq limit ?`,
+        [conversationId, afterSeq, options.limit],
+        'all',
+      );
+    return rows.map((r) => ({
+      tenantId: r.tenant_id,
+      conversationId: r.conversation_id,
+      seq: Number(r.seq),
+      clientMsgId: r.client_msg_id,
+      from: sender(r.sender_kind, r.sender_id),
+      visibility: r.visibility === 'internal' ? 'internal' : 'public',
+      text: r.text,
+      at: Number(r.at),
+    }));
+  }
+}
