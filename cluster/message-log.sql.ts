@@ -73,7 +73,7 @@ export class SqlMessageLog implements MessageLog {
         [conversationId, afterSeq, options.limit],
         'all',
       );
-    return rows.map((r) => ({
+    return rows.map((r: Row) => ({
       tenantId: r.tenant_id,
       conversationId: r.conversation_id,
       seq: Number(r.seq),
