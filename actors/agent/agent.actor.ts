@@ -13,6 +13,7 @@ import { newAgent, snapshot, type AgentState } from './state.ts';
 export type CreateAgent = {
   readonly type: 'create';
   readonly tenantId: string;
+  readonly displayName?: string;
   readonly skillGroups: readonly string[];
   readonly maxConversations: number;
   readonly maxPerSkillGroup?: Readonly<Record<string, number>>;
@@ -28,6 +29,7 @@ export function agentKind(ports: ActorPorts): ActorKind<AgentState, AgentActorCo
         ? newAgent({
             agentId,
             tenantId: command.tenantId,
+            ...(command.displayName !== undefined ? { displayName: command.displayName } : {}),
             skillGroups: [],
             maxConversations: command.maxConversations,
             now,
@@ -38,7 +40,13 @@ export function agentKind(ports: ActorPorts): ActorKind<AgentState, AgentActorCo
       command.type === 'create'
         ? decideAgent(
             state,
-            { type: 'configure', skillGroups: command.skillGroups, maxConversations: command.maxConversations, ...(command.maxPerSkillGroup ? { maxPerSkillGroup: command.maxPerSkillGroup } : {}) },
+            {
+              type: 'configure',
+              skillGroups: command.skillGroups,
+              maxConversations: command.maxConversations,
+              ...(command.displayName !== undefined ? { displayName: command.displayName } : {}),
+              ...(command.maxPerSkillGroup ? { maxPerSkillGroup: command.maxPerSkillGroup } : {}),
+            },
             now,
           )
         : decideAgent(state, command, now),
@@ -73,7 +81,8 @@ export function agentKind(ports: ActorPorts): ActorKind<AgentState, AgentActorCo
           case 'schedule-reservation-expiry':
             break; // derived from the state by `timers`
           case 'reservations-granted':
-            break; // the answer to the sender, returned with the delivery
+          case 'profile':
+            break; // answers to the sender, returned with the delivery
           case 'reroute':
             sends.push(reported(ports, `reroute ${e.conversationId}`, ports.send('conversation', e.conversationId, { type: 'agent-lost', agentId })));
             break;

@@ -202,4 +202,12 @@ describe('capacity: reservations are decided here and only here', () => {
     expect(state).toMatchObject({ skillGroups: ['support', 'vip'], maxConversations: 4 });
     expect(effects).toContainEqual({ type: 'availability-changed', skillGroupIds: ['sales', 'support', 'vip'] });
   });
+
+  test('the display name comes with the profile (the agent id until the directory gives one), and describe answers it without a change', () => {
+    expect(ok(decideAgent(online(), { type: 'describe' }, T)).effects).toEqual([{ type: 'profile', displayName: 'a1', status: 'ready' }]);
+    const renamed = run(online(), { type: 'configure', displayName: '李娜' });
+    const described = ok(decideAgent(renamed, { type: 'describe' }, T));
+    expect(described.state).toBe(renamed);
+    expect(described.effects).toEqual([{ type: 'profile', displayName: '李娜', status: 'ready' }]);
+  });
 });

@@ -139,12 +139,15 @@ export function decideAgent(state: AgentState, command: AgentCommand, now: numbe
       return state.skillGroups.includes(command.skillGroupId)
         ? accept(state, [{ type: 'availability-changed', skillGroupIds: [command.skillGroupId] }])
         : accept(state);
+    case 'describe':
+      return accept(state, [{ type: 'profile', displayName: state.displayName ?? state.agentId, status: state.status }]);
     case 'configure': {
       const max = command.maxConversations ?? state.maxConversations;
       if (!Number.isInteger(max) || max < 0) return reject('INVALID_TRANSITION', 'maxConversations must be a non-negative integer');
       const next = {
         ...state,
         maxConversations: max,
+        displayName: command.displayName ?? state.displayName,
         maxPerSkillGroup: command.maxPerSkillGroup ?? state.maxPerSkillGroup,
         skillGroups: command.skillGroups ?? state.skillGroups,
       };

@@ -33,9 +33,12 @@ export type AgentCommand =
   | { readonly type: 'release'; readonly conversationId: string }
   /** A queue that just activated asks its agents to report their availability again. */
   | { readonly type: 'report-availability'; readonly skillGroupId: string }
-  /** The agent's profile changed (from the directory): skill groups and capacity. */
+  /** What visitors and colleagues see of the agent (answered with `profile`; changes nothing). */
+  | { readonly type: 'describe' }
+  /** The agent's profile changed (from the directory): display name, skill groups and capacity. */
   | {
       readonly type: 'configure';
+      readonly displayName?: string;
       readonly skillGroups?: readonly string[];
       readonly maxConversations?: number;
       readonly maxPerSkillGroup?: Readonly<Record<string, number>>;
@@ -48,6 +51,8 @@ export type AgentEvent =
 
 export type AgentEffect =
   | { readonly type: 'emit'; readonly event: AgentEvent }
+  /** The answer to `describe`. */
+  | { readonly type: 'profile'; readonly displayName: string; readonly status: AgentStatus }
   /** The answer to `reserve-batch`: which conversations got a slot. */
   | { readonly type: 'reservations-granted'; readonly conversationIds: readonly string[] }
   | { readonly type: 'schedule-presence-grace'; readonly at: number }

@@ -15,6 +15,8 @@ export type Reservation = Assignment & { readonly expiresAt: number };
 export type AgentState = {
   readonly agentId: string;
   readonly tenantId: string;
+  /** The name visitors see (from the directory's account). */
+  readonly displayName: string;
   readonly status: AgentStatus;
   readonly statusSince: number;
   /** Open connections (tabs, devices). Presence is the union of them. */
@@ -38,6 +40,7 @@ export const DEFAULT_PRESENCE_GRACE_MS = 20_000;
 export function newAgent(input: {
   agentId: string;
   tenantId: string;
+  displayName?: string;
   skillGroups: readonly string[];
   maxConversations: number;
   maxPerSkillGroup?: Readonly<Record<string, number>>;
@@ -47,6 +50,7 @@ export function newAgent(input: {
   return {
     agentId: input.agentId,
     tenantId: input.tenantId,
+    displayName: input.displayName ?? input.agentId,
     status: 'offline',
     statusSince: input.now,
     connections: [],

@@ -5,6 +5,7 @@ import { Migration20261121113337_actor_state } from './Migration20261121113337_a
 import { Migration20261121121331_actor_index_key } from './Migration20261121121331_actor_index_key.ts';
 import { Migration20261121131354_actor_outbox } from './Migration20261121131354_actor_outbox.ts';
 import { Migration20261121141514_message_log } from './Migration20261121141514_message_log.ts';
+import { Migration20261121141636_channels_and_visitors } from './Migration20261121141636_channels_and_visitors.ts';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261121104804_initial', class: Migration20261121104804_initial },
@@ -12,4 +13,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261121121331_actor_index_key', class: Migration20261121121331_actor_index_key },
   { name: 'Migration20261121131354_actor_outbox', class: Migration20261121131354_actor_outbox },
   { name: 'Migration20261121141514_message_log', class: Migration20261121141514_message_log },
+  { name: 'Migration20261121141636_channels_and_visitors', class: Migration20261121141636_channels_and_visitors },
 ];
