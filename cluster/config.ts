@@ -44,6 +44,10 @@ export type KefuConfig = {
   /** Seconds between Moleculer heartbeats, and without one before a node is declared dead. */
   readonly heartbeatIntervalSeconds: number;
   readonly heartbeatTimeoutSeconds: number;
+  /** Open visitor WebSockets allowed from one IP address (offices and mobile carriers share addresses). */
+  readonly visitorConnectionsPerIp: number;
+  /** Seconds between a visitor client's pings; a connection silent for twice this is closed (4001). */
+  readonly visitorHeartbeatSeconds: number;
   readonly cluster: ClusterBackends | null;
 };
 
@@ -216,6 +220,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logLevel: r.oneOf('KEFU_LOG_LEVEL', LOG_LEVELS, 'info'),
     heartbeatIntervalSeconds,
     heartbeatTimeoutSeconds,
+    visitorConnectionsPerIp: r.integer('KEFU_VISITOR_CONNECTIONS_PER_IP', 200, 1, 1_000_000),
+    visitorHeartbeatSeconds: r.integer('KEFU_VISITOR_HEARTBEAT', 25, 1, 300),
     cluster,
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
@@ -235,6 +241,8 @@ export const CONFIG_VARIABLES = [
   'KEFU_LOG_LEVEL',
   'KEFU_HEARTBEAT_INTERVAL',
   'KEFU_HEARTBEAT_TIMEOUT',
+  'KEFU_VISITOR_CONNECTIONS_PER_IP',
+  'KEFU_VISITOR_HEARTBEAT',
   'KEFU_MYSQL_URL',
   'KEFU_REDIS_URL',
   'KEFU_KAFKA_BROKERS',

@@ -62,6 +62,7 @@ export function conversationKind(ports: ActorPorts): ActorKind<ConversationState
         switch (e.type) {
           case 'append':
           case 'ack':
+          case 'described':
           case 'schedule':
           case 'cancel':
             break; // written with the snapshot (journal), answered to the caller, and armed by the host

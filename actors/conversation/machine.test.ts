@@ -328,3 +328,12 @@ describe('every command refused in the wrong state, changing nothing', () => {
     expect(decideConversation(state, command, T + 10_000)).toMatchObject({ rejected: code });
   });
 });
+
+describe('describe', () => {
+  test('answers status, agent and last seq, and changes nothing', () => {
+    const state = run(chatting(), post(fromVisitor, 'm1'), post(agentA, 'm2'));
+    const d = ok(decideConversation(state, { type: 'describe' }, T + 50));
+    expect(d.state).toBe(state);
+    expect(d.effects).toEqual([{ type: 'described', status: 'assigned', agentId: 'a', lastSeq: 2 }]);
+  });
+});

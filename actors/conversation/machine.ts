@@ -116,6 +116,9 @@ export function decideConversation(state: ConversationState, command: Conversati
     case 'post-message':
       return postMessage(step, command.from, command.clientMsgId, command.text);
 
+    case 'describe':
+      return accept(state, [{ type: 'described', status: state.status, agentId: state.agentId, lastSeq: state.lastSeq }]);
+
     case 'typing': {
       if (!isOpen(state)) return closedRejection(state);
       const to = command.from.kind === 'visitor' ? 'agents' : 'visitor';

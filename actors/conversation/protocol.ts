@@ -19,6 +19,8 @@ export type ConversationCommand =
   | { readonly type: 'post-message'; readonly from: Actor; readonly clientMsgId: string; readonly text: string }
   | { readonly type: 'typing'; readonly from: Actor; readonly typing: boolean }
   | { readonly type: 'read'; readonly by: Actor; readonly seq: number }
+  /** Where the conversation stands (answered with `described`; changes nothing). */
+  | { readonly type: 'describe' }
   | { readonly type: 'request-human' }
   /** From routing: the agent's slot is reserved; make them responsible. */
   | { readonly type: 'assign'; readonly agentId: string; readonly skillGroupId: string }
@@ -82,6 +84,8 @@ export type ConversationEvent = { readonly conversationId: string; readonly at: 
 export type ConversationEffect =
   | { readonly type: 'append'; readonly message: MessageRecord }
   | { readonly type: 'ack'; readonly clientMsgId: string; readonly seq: number; readonly duplicate: boolean }
+  /** The answer to `describe`. */
+  | { readonly type: 'described'; readonly status: ConversationStatus; readonly agentId: string | null; readonly lastSeq: number }
   | { readonly type: 'push'; readonly to: Audience; readonly push: Push }
   | { readonly type: 'emit'; readonly event: ConversationEvent }
   | {
