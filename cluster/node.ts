@@ -8,7 +8,12 @@
  */
 import { join } from 'node:path';
 import { ServiceBroker, type Logger } from 'moleculer';
+import { ChannelDirectory, DEFAULT_SKILL_GROUP_ID, ensureDefaultChannel } from '../actors/directory/channel.repository.ts';
 import { ensureSetupToken, type SetupState } from '../actors/directory/setup.ts';
+import { VisitorDirectory } from '../actors/directory/visitor.repository.ts';
+import { announceConversation, visitorGatewayService } from '../gateways/visitor/gateway.service.ts';
+import { cachedAgentNames } from '../gateways/visitor/pushes.ts';
+import { visitorGateway, type VisitorGateway } from '../gateways/visitor/server.ts';
 import { opsRoutes, type Readiness } from '../gateways/ops.routes.ts';
 import { startHttpServer, type HttpServer, type RouteModule } from '../gateways/server.ts';
 import { webRoutes } from '../gateways/web.routes.ts';
@@ -19,6 +24,7 @@ import { installContactCenter } from './contact-center.ts';
 import { checkHeartbeatsEverySecond } from './failure-detection.ts';
 import type { KefuConfig } from './config.ts';
 import { migrateDatabase, openDatabase, type Database, type DatabaseTarget } from './database.ts';
+import { SqlMessageLog } from './message-log.sql.ts';
 import { createNodeMetrics } from './metrics.ts';
 import { moleculerMetricsRenderer } from './moleculer-metrics.ts';
 import { KEFU_VERSION } from './version.ts';
@@ -37,6 +43,8 @@ export type KefuNode = {
   readonly port: number;
   readonly url: string;
   readonly setup: SetupState;
+  /** Visitor WebSockets open on this node (0 without the gateway role). */
+  visitorConnections(): number;
   stop(): Promise<void>;
 };
 
@@ -86,6 +94,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
   let database: Database | null = null;
   let backends: Backends | null = null;
   let http: HttpServer | null = null;
+  let visitors: VisitorGateway | null = null;
   let ready = false;
   let stopping: Promise<void> | null = null;
   let stopChecking: (() => void) | null = null;
@@ -94,6 +103,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
     (stopping ??= (async () => {
       ready = false;
       stopChecking?.();
+      await visitors?.shutdown(1_000);
       http?.close();
       await broker.stop().catch((e: unknown) => logger.warn('broker stop failed', e));
       await backends?.close();
@@ -117,9 +127,15 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
       backends = await connectBackends(config.cluster, { clientId: `kefu-${config.nodeId}`, timeoutMs: BACKEND_START_TIMEOUT_MS });
     }
 
+    // The single-company channel (key `web`), so a fresh installation can chat at once.
+    const defaultChannel = await ensureDefaultChannel(database.orm.em.fork(), new Date());
+
     const actors = installContactCenter({ broker, config, database, backends, metrics: metrics.actors });
+    if (config.roles.has('gateway')) broker.createService(visitorGatewayService(() => visitors));
     await broker.start();
     if (config.cluster) stopChecking = checkHeartbeatsEverySecond(broker);
+    // Embedded mode serves the default channel's skill group from the start (cluster mode: admins create skill groups).
+    if (!config.cluster) await actors.send('queue', DEFAULT_SKILL_GROUP_ID, { type: 'create', tenantId: defaultChannel.tenantId });
 
     const db = database;
     const cluster = backends;
@@ -149,15 +165,34 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
         onError: (error) => logger.error('HTTP handler failed', error),
       }),
     ];
-    if (config.roles.has('gateway')) routes.push(webRoutes());
+    let url = config.publicUrl;
+    if (config.roles.has('gateway')) {
+      visitors = visitorGateway({
+        channels: new ChannelDirectory(db.orm.em.fork()),
+        visitors: new VisitorDirectory(db.orm.em.fork()),
+        log: new SqlMessageLog(db),
+        names: cachedAgentNames(async (agentId) => {
+          const r = await actors.send<unknown, { type: string; displayName?: string }>('agent', agentId, { type: 'describe' });
+          return r.ok ? (r.effects.find((e) => e.type === 'profile')?.displayName ?? null) : null;
+        }),
+        send: (conversationId, command) => actors.send('conversation', conversationId, command),
+        announce: announceConversation(broker),
+        ownOrigin: () => new URL(url).origin,
+        connectionsPerAddress: config.visitorConnectionsPerIp,
+        heartbeatMs: config.visitorHeartbeatSeconds * 1_000,
+        onError: (what, error) => logger.warn(`visitor gateway: ${what} failed:`, error instanceof Error ? error.message : error),
+      });
+      routes.push(webRoutes(), visitors.routes);
+    }
     http = await startHttpServer({ host: config.host, port: config.port, routes });
 
-    const url = config.port === 0 ? config.publicUrl.replace(/:0$/, `:${http.port}`) : config.publicUrl;
+    if (config.port === 0) url = config.publicUrl.replace(/:0$/, `:${http.port}`);
     ready = true;
     metrics.startupSeconds.set(process.uptime());
     logger.info(`Kefu ${KEFU_VERSION} ${config.mode} node ${config.nodeId} [${[...config.roles].join(',')}] ready at ${url}`);
     announceSetup(logger, setup, url);
-    return { config, broker, database, backends, actors, port: http.port, url, setup, stop };
+    const gateway = visitors;
+    return { config, broker, database, backends, actors, port: http.port, url, setup, visitorConnections: () => gateway?.connectionCount ?? 0, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -3,7 +3,7 @@
  * kept in a short-lived per-node cache (an admin's change is seen within CHANNEL_CACHE_MS).
  */
 import { randomBytes } from 'node:crypto';
-import type { EntityManager, InferEntity } from '@mikro-orm/core';
+import { UniqueConstraintViolationException, type EntityManager, type InferEntity } from '@mikro-orm/core';
 import { Channel } from './channel.entity.ts';
 
 /** The tenant of a single-company installation (embedded mode starts with it). */
@@ -56,6 +56,16 @@ export async function createChannel(em: EntityManager, input: NewChannel, now: D
  * origins (the node's own pages, such as /test/widget, are always allowed).
  */
 export async function ensureDefaultChannel(em: EntityManager, now: Date): Promise<ChannelConfig> {
+  try {
+    return await findOrCreateDefault(em, now);
+  } catch (error) {
+    // Cluster nodes starting together: another one created it first.
+    if (!(error instanceof UniqueConstraintViolationException)) throw error;
+    return findOrCreateDefault(em.fork(), now);
+  }
+}
+
+async function findOrCreateDefault(em: EntityManager, now: Date): Promise<ChannelConfig> {
   const existing = await em.findOne(Channel, { key: DEFAULT_CHANNEL_KEY });
   if (existing) return toConfig(existing);
   if ((await em.count(Channel, {})) > 0) {
@@ -63,7 +73,7 @@ export async function ensureDefaultChannel(em: EntityManager, now: Date): Promis
     return toConfig(first);
   }
   return createChannel(
-    em,
+    em.fork(),
     {
       tenantId: DEFAULT_TENANT_ID,
       key: DEFAULT_CHANNEL_KEY,

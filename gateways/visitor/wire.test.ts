@@ -27,9 +27,9 @@ const refused = (data: ArrayBuffer | string) => {
 
 describe('client frames of protocol v1 decode', () => {
   test.each([
-    { type: 'hello', v: 1, channel: 'web-main' },
-    { type: 'hello', v: 1, channel: 'web-main', token: 'Zm9vYmFyYmF6cXV4cXV1eDEy', lastSeq: 41, locale: 'zh-CN', page: { url: 'https://shop.example/cart', title: '购物车' } },
-    { type: 'hello', v: 1, channel: 'web', identity: { userId: 'u-1', hash: 'a'.repeat(64), name: '王小明' } },
+    { type: 'hello', v: 1 },
+    { type: 'hello', v: 1, token: 'Zm9vYmFyYmF6cXV4cXV1eDEy', lastSeq: 41, locale: 'zh-CN', page: { url: 'https://shop.example/cart', title: '购物车' } },
+    { type: 'hello', v: 1, identity: { userId: 'u-1', hash: 'a'.repeat(64), name: '王小明' } },
     { type: 'start', preChat: { name: '王小明', 'order.id': 'A-1001' } },
     { type: 'start' },
     { type: 'message', clientMsgId: 'm-01HXYZ_1', text: '你好，我的订单还没到 📦' },
@@ -71,8 +71,8 @@ describe('hostile and malformed frames get a typed error and nothing else', () =
     ['a fractional seq', '{"type":"read","seq":1.5}', 'INVALID_FIELD'],
     ['a negative seq', '{"type":"read","seq":-1}', 'INVALID_FIELD'],
     ['a score of 6', '{"type":"rate","score":6}', 'INVALID_FIELD'],
-    ['protocol v2', '{"type":"hello","v":2,"channel":"web"}', 'INVALID_FIELD'],
-    ['a malformed identity hash', '{"type":"hello","v":1,"channel":"web","identity":{"userId":"u","hash":"zz"}}', 'INVALID_FIELD'],
+    ['a version that is not a positive integer', '{"type":"hello","v":"1"}', 'INVALID_FIELD'],
+    ['a malformed identity hash', '{"type":"hello","v":1,"identity":{"userId":"u","hash":"zz"}}', 'INVALID_FIELD'],
     ['10,000-deep nesting (larger than a frame)', `{"type":"start","preChat":${'['.repeat(10_000)}${']'.repeat(10_000)}}`, 'FRAME_TOO_LARGE'],
     ['5,000-deep nesting', `{"type":"start","preChat":${'['.repeat(5_000)}${']'.repeat(5_000)}}`, 'BAD_FRAME'],
     ['9-deep nesting', `{"type":"start","preChat":${'['.repeat(8)}${']'.repeat(8)}}`, 'BAD_FRAME'],

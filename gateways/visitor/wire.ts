@@ -37,11 +37,13 @@ const seq = z.number().int().min(0);
 // ---- client → gateway ----------------------------------------------------------------------
 
 export const clientFrames = {
-  /** First frame on every connection: which channel, and who (a token from an earlier welcome resumes). */
+  /**
+   * First frame on every connection: who (a token from an earlier welcome resumes). The channel is
+   * in the URL (checked before the upgrade). A `v` this gateway does not speak closes with 4503.
+   */
   hello: z.strictObject({
     type: z.literal('hello'),
-    v: z.literal(VISITOR_PROTOCOL_VERSION),
-    channel: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+    v: z.number().int().positive(),
     token: z.string().regex(/^[A-Za-z0-9_-]{22,128}$/).optional(),
     /** The highest `seq` this client has seen: messages after it are replayed in order. */
     lastSeq: seq.optional(),

@@ -1,0 +1,510 @@
+/**
+ * The visitor gateway: the WebSocket of visitor protocol v1 (docs/protocol/visitor.md) at
+ * `/ws/visitor/<channel key>` on the node's one uWS app.
+ *
+ * Before the upgrade: the Origin must be on the channel's allow-list (or be this node's own pages),
+ * and the client address under its connection ceiling — refused with HTTP 403 / 429, no socket made.
+ * After it: `hello` first (token, identity), then frames handled one at a time per connection, in
+ * the order sent. Every frame is decoded and validated (`decodeVisitorFrame`) and rate-limited
+ * before anything else happens; a refused frame changes nothing.
+ *
+ * A chat message is acknowledged only after the conversation actor committed it to the message log
+ * (its answer carries the `ack`). Pushes of a conversation reach every tab showing it on this node
+ * (`deliver`); on resume, the missed messages are read from the log and sent before any push that
+ * arrived meanwhile, with nothing sent twice on one connection (a message is sent once per `seq`).
+ *
+ * A slow reader is closed (4002) when its send buffer passes MAX_BUFFERED_BYTES: the gateway never
+ * buffers without bound for one client.
+ */
+import { randomBytes } from 'node:crypto';
+import type { HttpResponse, TemplatedApp, WebSocket } from 'uWebSockets.js';
+import type { ConversationActorCommand } from '../../actors/conversation/conversation.actor.ts';
+import type { ConversationEffect, Push } from '../../actors/conversation/protocol.ts';
+import type { ConversationStatus } from '../../actors/conversation/state.ts';
+import type { ChannelConfig, ChannelDirectory } from '../../actors/directory/channel.repository.ts';
+import type { KnownVisitor, VisitorDirectory } from '../../actors/directory/visitor.repository.ts';
+import type { Delivered } from '../../cluster/actor-host.ts';
+import type { MessageLog } from '../../cluster/message-log.ts';
+import { json, send as sendHttp } from '../http.ts';
+import { ConnectionsPerAddress, TokenBucket } from '../rate-limit.ts';
+import type { RouteModule } from '../server.ts';
+import { Connections } from './connections.ts';
+import { agentOf, visitorFrameOf, type AgentNames } from './pushes.ts';
+import {
+  CLOSE_CODES,
+  RATE_LIMITED,
+  VISITOR_LIMITS,
+  VISITOR_PROTOCOL_VERSION,
+  decodeVisitorFrame,
+  type VisitorClientFrame,
+  type VisitorServerFrame,
+  type WireError,
+} from './wire.ts';
+
+export const VISITOR_WS_PATH = '/ws/visitor/:channel';
+
+/** A connection whose unsent data passes this is a slow consumer: closed with 4002. */
+export const MAX_BUFFERED_BYTES = 256 * 1024;
+/** Frames per connection: a burst of 30, then 10 per second. */
+const FRAME_BURST = 30;
+const FRAMES_PER_SECOND = 10;
+/** A connection that keeps sending refused frames is closed (4500), or flooding (4003). */
+const MAX_REFUSED_IN_A_ROW = 20;
+/** `hello` must arrive this soon after the upgrade. */
+const HELLO_TIMEOUT_MS = 10_000;
+/** Missed messages are replayed from the log in pages of this many. */
+const REPLAY_PAGE = 200;
+
+type Send = (conversationId: string, command: ConversationActorCommand) => Promise<Delivered<ConversationEffect>>;
+
+export type VisitorGatewayDeps = {
+  readonly channels: ChannelDirectory;
+  readonly visitors: VisitorDirectory;
+  readonly log: MessageLog;
+  readonly names: AgentNames;
+  /** Sends a command to a conversation actor, wherever it lives. */
+  readonly send: Send;
+  /** Tells the other gateway nodes that a visitor is in a new conversation (their tabs of that visitor follow). */
+  readonly announce: (visitorId: string, conversationId: string) => void;
+  /** This node's own origin (its pages, e.g. /test/widget, may open any channel); known once it listens. */
+  readonly ownOrigin: () => string;
+  readonly connectionsPerAddress: number;
+  readonly heartbeatMs: number;
+  readonly onError: (what: string, error: unknown) => void;
+  /** Time source for heartbeats and rate limits (monotonic ms). */
+  readonly clock?: () => number;
+};
+
+type SocketData = {
+  readonly address: string;
+  readonly channel: ChannelConfig | null;
+  readonly openedAt: number;
+  readonly bucket: TokenBucket;
+  visitor: KnownVisitor | null;
+  conversationId: string | null;
+  /** The highest message `seq` sent on this connection. */
+  lastSentSeq: number;
+  /** Pushes held back while missed messages are being replayed (null: not replaying). */
+  held: VisitorServerFrame[] | null;
+  lastFrameAt: number;
+  refusedInARow: number;
+  /** Frames of one connection are handled one after another. */
+  work: Promise<void>;
+  closed: boolean;
+};
+
+type Socket = WebSocket<SocketData>;
+
+export type VisitorGateway = {
+  readonly routes: RouteModule;
+  /** A conversation's push, from its actor (any node). */
+  deliver(conversationId: string, to: 'visitor' | 'agents' | 'everyone', push: Push): void;
+  /** Another gateway's tab of this visitor started a conversation: tabs here follow it. */
+  follow(visitorId: string, conversationId: string): void;
+  readonly connectionCount: number;
+  /**
+   * Graceful shutdown: tells every client to reconnect (4000: to another node, or to this one when
+   * it is back) and waits up to `ms` for them to go, so the close frames are not cut off.
+   */
+  shutdown(ms: number): Promise<void>;
+};
+
+const OPEN_STATUSES: ReadonlySet<ConversationStatus> = new Set(['new', 'bot', 'queued', 'assigned', 'transferred']);
+
+const wireError = (code: string, message: string, temporary: boolean, clientMsgId?: string): Extract<VisitorServerFrame, { type: 'error' }> => ({
+  type: 'error',
+  code,
+  message,
+  temporary,
+  ...(clientMsgId !== undefined ? { clientMsgId } : {}),
+});
+
+/** The one mapping of failures to error frames: rejections are final; a runtime that could not reach the actor is temporary. */
+function errorFrame(failure: unknown, clientMsgId?: string): Extract<VisitorServerFrame, { type: 'error' }> {
+  if (typeof failure === 'object' && failure !== null && 'rejected' in failure) {
+    const r = failure as { rejected: string; message: string };
+    return wireError(r.rejected, r.message, false, clientMsgId);
+  }
+  return wireError('UNAVAILABLE', 'the conversation cannot be reached right now; try again', true, clientMsgId);
+}
+
+function allowedOrigin(channel: ChannelConfig, origin: string, ownOrigin: string): boolean {
+  // Browsers always send Origin on a WebSocket upgrade; a client without one is not a browser, and
+  // the allow-list protects browsers' users, not the server.
+  if (origin === '' || origin === ownOrigin) return true;
+  return channel.allowedOrigins.includes('*') || channel.allowedOrigins.includes(origin);
+}
+
+export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
+  const clock = deps.clock ?? (() => performance.now());
+  const connections = new Connections<Socket>();
+  const perAddress = new ConnectionsPerAddress(deps.connectionsPerAddress);
+  /** Pushes of one conversation are turned into frames one after another, so they keep their order. */
+  const pushChains = new Map<string, Promise<void>>();
+
+  // ---- sending ------------------------------------------------------------------------------
+
+  function close(ws: Socket, code: number, reason: string): void {
+    const data = ws.getUserData();
+    if (data.closed) return;
+    data.closed = true;
+    ws.end(code, reason);
+  }
+
+  function sendFrame(ws: Socket, frame: VisitorServerFrame): void {
+    const data = ws.getUserData();
+    if (data.closed) return;
+    if (frame.type === 'message') {
+      if (frame.seq <= data.lastSentSeq) return; // already sent on this connection (replay and push overlap)
+      data.lastSentSeq = frame.seq;
+    }
+    ws.send(JSON.stringify(frame), false);
+    if (ws.getBufferedAmount() > MAX_BUFFERED_BYTES) close(ws, CLOSE_CODES.SLOW_CONSUMER, 'slow consumer');
+  }
+
+  /** A push for one connection: held while it replays, sent otherwise. */
+  function pushFrame(ws: Socket, frame: VisitorServerFrame): void {
+    const data = ws.getUserData();
+    if (data.held) data.held.push(frame);
+    else sendFrame(ws, frame);
+  }
+
+  // ---- conversations --------------------------------------------------------------------------
+
+  async function describe(conversationId: string): Promise<{ status: ConversationStatus; agentId: string | null; lastSeq: number } | null> {
+    const r = await deps.send(conversationId, { type: 'describe' });
+    if (!r.ok) return null;
+    const d = r.effects.find((e) => e.type === 'described');
+    return d ? { status: d.status, agentId: d.agentId, lastSeq: d.lastSeq } : null;
+  }
+
+  function attach(ws: Socket, conversationId: string): void {
+    ws.getUserData().conversationId = conversationId;
+    connections.attach(ws, conversationId);
+  }
+
+  /** The visitor's open conversation, started (or re-opened) if there is none. */
+  async function ensureConversation(ws: Socket, start: { preChat?: Record<string, string>; requestedAgentId?: string }): Promise<string> {
+    const data = ws.getUserData();
+    const visitor = data.visitor!;
+    const channel = data.channel!;
+    const current = data.conversationId ?? (await deps.visitors.conversationOf(visitor.visitorId));
+    if (current) {
+      const described = await describe(current);
+      if (described && OPEN_STATUSES.has(described.status)) {
+        attach(ws, current);
+        return current;
+      }
+      if (described?.status === 'closed' && (await deps.send(current, { type: 'reopen' })).ok) {
+        attach(ws, current);
+        return current;
+      }
+    }
+    const conversationId = randomBytes(16).toString('base64url');
+    // Every tab of the visitor shows the new conversation before it exists, so none misses its first pushes.
+    for (const tab of connections.ofVisitor(visitor.visitorId)) attach(tab, conversationId);
+    const started = await deps.send(conversationId, {
+      type: 'start',
+      tenantId: channel.tenantId,
+      channelId: channel.id,
+      visitor: { visitorId: visitor.visitorId, displayName: visitor.displayName, identified: visitor.identified, vip: false, lastAgentId: null },
+      open: {
+        skillGroupId: channel.skillGroupId,
+        requestedAgentId: start.requestedAgentId ?? null,
+        preChat: start.preChat ?? {},
+        bot: false,
+        withinWorkingHours: true,
+      },
+    });
+    if (!started.ok) throw started;
+    await deps.visitors.setConversation(visitor.visitorId, conversationId);
+    deps.announce(visitor.visitorId, conversationId);
+    return conversationId;
+  }
+
+  /** Sends what the log holds after `afterSeq`, then the pushes that arrived meanwhile. */
+  async function replay(ws: Socket, conversationId: string, afterSeq: number): Promise<void> {
+    const data = ws.getUserData();
+    data.held ??= [];
+    try {
+      let from = afterSeq;
+      for (;;) {
+        const page = await deps.log.read(conversationId, from, { limit: REPLAY_PAGE, publicOnly: true });
+        for (const m of page) {
+          const frame = await visitorFrameOf({ kind: 'message', message: m }, deps.names);
+          if (frame) sendFrame(ws, frame);
+        }
+        if (page.length < REPLAY_PAGE) break;
+        from = page[page.length - 1]!.seq;
+      }
+    } finally {
+      const held = data.held;
+      data.held = null;
+      for (const frame of held) sendFrame(ws, frame);
+    }
+  }
+
+  // ---- frames ---------------------------------------------------------------------------------
+
+  async function hello(ws: Socket, frame: Extract<VisitorClientFrame, { type: 'hello' }>): Promise<void> {
+    const data = ws.getUserData();
+    if (data.visitor) {
+      sendFrame(ws, wireError('INVALID_FIELD', 'hello was already said on this connection', false));
+      return;
+    }
+    if (frame.v !== VISITOR_PROTOCOL_VERSION) {
+      sendFrame(ws, wireError('UNSUPPORTED_VERSION', `this gateway speaks visitor protocol v${VISITOR_PROTOCOL_VERSION}`, false));
+      close(ws, CLOSE_CODES.UNSUPPORTED_VERSION, 'unsupported version');
+      return;
+    }
+    const result = await deps.visitors.hello(
+      data.channel!,
+      { ...(frame.token !== undefined ? { token: frame.token } : {}), ...(frame.identity !== undefined ? { identity: frame.identity } : {}) },
+      new Date(),
+    );
+    if (data.closed) return;
+    if (!result.ok) {
+      const messages = {
+        IDENTITY_INVALID: 'the identity hash does not match this user id',
+        IDENTITY_REQUIRED: 'this channel only serves signed-in visitors',
+        TOKEN_INVALID: 'the token is unknown, expired or of another channel: start over without it',
+      } as const;
+      sendFrame(ws, wireError(result.reason, messages[result.reason], false));
+      close(ws, CLOSE_CODES.UNAUTHORIZED, 'unauthorized');
+      return;
+    }
+    const visitor = result.visitor;
+    connections.identify(ws, visitor.visitorId);
+    const described = visitor.conversationId ? await describe(visitor.conversationId) : null;
+    if (data.closed) return;
+    data.visitor = visitor;
+    if (described) attach(ws, visitor.conversationId!);
+    data.held = described ? [] : null; // pushes wait until the missed messages are out
+    sendFrame(ws, {
+      type: 'welcome',
+      v: VISITOR_PROTOCOL_VERSION,
+      token: result.token,
+      conversationId: described ? visitor.conversationId : null,
+      status: described?.status ?? null,
+      lastSeq: described?.lastSeq ?? 0,
+      agent: described ? await agentOf(described.agentId, deps.names) : null,
+      heartbeatMs: deps.heartbeatMs,
+    });
+    if (described) await replay(ws, visitor.conversationId!, frame.lastSeq ?? 0);
+  }
+
+  async function handle(ws: Socket, frame: VisitorClientFrame): Promise<void> {
+    const data = ws.getUserData();
+    if (frame.type === 'ping') return sendFrame(ws, { type: 'pong' });
+    if (!data.visitor && frame.type !== 'hello') {
+      sendFrame(ws, wireError('INVALID_FIELD', 'the first frame must be hello', false));
+      close(ws, CLOSE_CODES.PROTOCOL_VIOLATION, 'hello first');
+      return;
+    }
+    const clientMsgId = frame.type === 'message' ? frame.clientMsgId : undefined;
+    try {
+      switch (frame.type) {
+        case 'hello':
+          // A temporary failure here (database down) leaves the connection without a visitor: the client may say hello again.
+          return await hello(ws, frame);
+        case 'start': {
+          const conversationId = await ensureConversation(ws, {
+            ...(frame.preChat ? { preChat: frame.preChat } : {}),
+            ...(frame.requestedAgentId ? { requestedAgentId: frame.requestedAgentId } : {}),
+          });
+          const described = await describe(conversationId);
+          if (described) sendFrame(ws, { type: 'status', status: described.status, agent: await agentOf(described.agentId, deps.names) });
+          return;
+        }
+        case 'message': {
+          const conversationId = await ensureConversation(ws, {});
+          const r = await deps.send(conversationId, { type: 'post-message', from: { kind: 'visitor' }, clientMsgId: frame.clientMsgId, text: frame.text });
+          if (!r.ok) return sendFrame(ws, errorFrame(r, clientMsgId));
+          const ack = r.effects.find((e) => e.type === 'ack');
+          if (ack) sendFrame(ws, { type: 'ack', clientMsgId: ack.clientMsgId, seq: ack.seq });
+          return;
+        }
+        case 'leave-message': {
+          const conversationId = await ensureConversation(ws, {});
+          const r = await deps.send(conversationId, { type: 'leave-message', text: frame.text, contact: frame.contact ?? null });
+          if (!r.ok) sendFrame(ws, errorFrame(r));
+          return;
+        }
+        case 'typing':
+        case 'read':
+        case 'rate':
+        case 'close': {
+          if (!data.conversationId) return sendFrame(ws, wireError('CONVERSATION_NONE', 'there is no conversation yet: send start or a message first', false));
+          const command: ConversationActorCommand =
+            frame.type === 'typing'
+              ? { type: 'typing', from: { kind: 'visitor' }, typing: frame.typing }
+              : frame.type === 'read'
+                ? { type: 'read', by: { kind: 'visitor' }, seq: frame.seq }
+                : frame.type === 'rate'
+                  ? { type: 'rate', score: frame.score, comment: frame.comment ?? null }
+                  : { type: 'close', by: { kind: 'visitor' }, summary: null };
+          const r = await deps.send(data.conversationId, command);
+          // Typing and read receipts are best effort: a closed conversation just ignores them.
+          if (!r.ok && frame.type !== 'typing' && frame.type !== 'read') sendFrame(ws, errorFrame(r));
+          return;
+        }
+      }
+    } catch (failure) {
+      if (!(typeof failure === 'object' && failure !== null && 'rejected' in failure)) deps.onError(`visitor ${frame.type}`, failure);
+      sendFrame(ws, errorFrame(failure, clientMsgId));
+    }
+  }
+
+  function refuse(ws: Socket, error: WireError): void {
+    const data = ws.getUserData();
+    sendFrame(ws, error);
+    if (++data.refusedInARow > MAX_REFUSED_IN_A_ROW) {
+      close(ws, error.code === 'RATE_LIMITED' ? CLOSE_CODES.RATE_LIMITED : CLOSE_CODES.PROTOCOL_VIOLATION, 'too many refused frames');
+    }
+  }
+
+  // ---- the WebSocket route --------------------------------------------------------------------
+
+  function upgrade(res: HttpResponse, req: { getHeader(h: string): string; getParameter(i: number): string | undefined }, context: unknown): void {
+    // Everything needed from `req` is copied now: it is gone after the first await.
+    const key = req.getHeader('sec-websocket-key');
+    const protocol = req.getHeader('sec-websocket-protocol');
+    const extensions = req.getHeader('sec-websocket-extensions');
+    const origin = req.getHeader('origin');
+    const channelKey = req.getParameter(0) ?? '';
+    const address = Buffer.from(res.getRemoteAddressAsText()).toString();
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+    });
+    if (perAddress.count(address) >= deps.connectionsPerAddress) {
+      sendHttp(res, json(429, { code: 'TOO_MANY_CONNECTIONS', message: 'too many connections from this address', temporary: true }));
+      return;
+    }
+    const lookup = /^[A-Za-z0-9_-]{1,64}$/.test(channelKey) ? deps.channels.byKey(channelKey) : Promise.resolve(null);
+    lookup.then(
+      (channel) => {
+        if (aborted) return;
+        // An unknown channel is told over the socket (close 4502, final): a browser cannot read an upgrade's HTTP status.
+        if (channel && !allowedOrigin(channel, origin, deps.ownOrigin())) {
+          sendHttp(res, json(403, { code: 'ORIGIN_NOT_ALLOWED', message: 'this site may not open this channel', temporary: false }));
+          return;
+        }
+        const now = clock();
+        const data: SocketData = {
+          address,
+          channel,
+          openedAt: now,
+          bucket: new TokenBucket({ capacity: FRAME_BURST, perSecond: FRAMES_PER_SECOND, now }),
+          visitor: null,
+          conversationId: null,
+          lastSentSeq: 0,
+          held: null,
+          lastFrameAt: now,
+          refusedInARow: 0,
+          work: Promise.resolve(),
+          closed: false,
+        };
+        res.cork(() => res.upgrade(data, key, protocol, extensions, context as Parameters<HttpResponse['upgrade']>[4]));
+      },
+      (error: unknown) => {
+        deps.onError('channel lookup', error);
+        if (!aborted) sendHttp(res, json(503, { code: 'UNAVAILABLE', message: 'try again', temporary: true }));
+      },
+    );
+  }
+
+  const routes: RouteModule = (app: TemplatedApp) => {
+    app.ws<SocketData>(VISITOR_WS_PATH, {
+      // Frames a little over the protocol's limit get a FRAME_TOO_LARGE error from the decoder;
+      // uWS itself closes (1009) a connection that sends more than this.
+      maxPayloadLength: 4 * VISITOR_LIMITS.maxFrameBytes,
+      // The backstop behind MAX_BUFFERED_BYTES: uWS drops the connection itself past this.
+      maxBackpressure: 4 * MAX_BUFFERED_BYTES,
+      closeOnBackpressureLimit: true,
+      // Protocol heartbeats (ping/pong frames) decide liveness; this only reaps dead TCP connections.
+      idleTimeout: Math.min(960, Math.max(8, Math.ceil((deps.heartbeatMs * 4) / 1000 / 4) * 4)),
+      sendPingsAutomatically: true,
+      upgrade: (res, req, context) => upgrade(res, req, context),
+      open: (ws) => {
+        const data = ws.getUserData();
+        perAddress.tryOpen(data.address);
+        connections.add(ws);
+        if (!data.channel) {
+          sendFrame(ws, wireError('CHANNEL_UNKNOWN', 'no such channel', false));
+          close(ws, CLOSE_CODES.CHANNEL_UNKNOWN, 'unknown channel');
+        }
+      },
+      message: (ws, message) => {
+        const data = ws.getUserData();
+        if (data.closed) return;
+        const now = clock();
+        data.lastFrameAt = now;
+        // Decoded now: the ArrayBuffer is only valid during this call.
+        const decoded = decodeVisitorFrame(message);
+        if (!data.bucket.take(now)) return refuse(ws, RATE_LIMITED);
+        if (!decoded.ok) return refuse(ws, decoded.error);
+        data.refusedInARow = 0;
+        data.work = data.work.then(() => handle(ws, decoded.frame)).catch((error: unknown) => deps.onError('visitor frame', error));
+      },
+      close: (ws) => {
+        const data = ws.getUserData();
+        data.closed = true;
+        perAddress.closed(data.address);
+        connections.remove(ws);
+      },
+    });
+  };
+
+  // Liveness: a connection without hello, or silent for two heartbeats, is closed.
+  const sweeper = setInterval(() => {
+    const now = clock();
+    for (const ws of connections.all()) {
+      const data = ws.getUserData();
+      if (!data.visitor && now - data.openedAt > HELLO_TIMEOUT_MS) close(ws, CLOSE_CODES.PROTOCOL_VIOLATION, 'no hello');
+      else if (now - data.lastFrameAt > 2 * deps.heartbeatMs) close(ws, CLOSE_CODES.HEARTBEAT_TIMEOUT, 'heartbeat timeout');
+    }
+  }, Math.max(250, Math.min(5_000, deps.heartbeatMs / 2)));
+  sweeper.unref();
+
+  return {
+    routes,
+    deliver(conversationId, to, push) {
+      if (to === 'agents') return;
+      if (connections.ofConversation(conversationId).length === 0) return;
+      const previous = pushChains.get(conversationId) ?? Promise.resolve();
+      const next = previous
+        .then(async () => {
+          const frame = await visitorFrameOf(push, deps.names);
+          if (frame) for (const ws of connections.ofConversation(conversationId)) pushFrame(ws, frame);
+        })
+        .catch((error: unknown) => deps.onError(`push to ${conversationId}`, error));
+      pushChains.set(conversationId, next);
+      void next.then(() => {
+        if (pushChains.get(conversationId) === next) pushChains.delete(conversationId);
+      });
+    },
+    follow(visitorId, conversationId) {
+      const tabs = connections.ofVisitor(visitorId).filter((ws) => ws.getUserData().conversationId !== conversationId);
+      if (tabs.length === 0) return;
+      for (const ws of tabs) attach(ws, conversationId);
+      void describe(conversationId).then(
+        async (described) => {
+          if (!described) return;
+          const frame: VisitorServerFrame = { type: 'status', status: described.status, agent: await agentOf(described.agentId, deps.names) };
+          for (const ws of tabs) pushFrame(ws, frame);
+        },
+        (error: unknown) => deps.onError(`follow ${conversationId}`, error),
+      );
+    },
+    get connectionCount() {
+      return connections.size;
+    },
+    async shutdown(ms) {
+      clearInterval(sweeper);
+      for (const ws of connections.all()) close(ws, CLOSE_CODES.SERVER_SHUTDOWN, 'server shutting down');
+      const deadline = clock() + ms;
+      while (connections.size > 0 && clock() < deadline) await new Promise((r) => setTimeout(r, 20));
+    },
+  };
+}
