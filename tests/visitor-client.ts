@@ -47,18 +47,25 @@ export class VisitorClient {
     this.ws.send(data);
   }
 
-  /** The first frame (after `from`) that matches; waits up to `ms` for it. */
-  async next<T extends VisitorServerFrame['type']>(type: T, match: (f: FrameOf<T>) => boolean = () => true, options: { from?: number; ms?: number } = {}): Promise<FrameOf<T>> {
-    const deadline = Date.now() + (options.ms ?? 10_000);
+  /** The first frame of this type (after index `from`) that matches; waits up to `ms` for it. */
+  next<T extends VisitorServerFrame['type']>(type: T, match: (f: FrameOf<T>) => boolean = () => true, options: { from?: number; ms?: number } = {}): Promise<FrameOf<T>> {
+    return this.nextWhere((f): f is FrameOf<T> => f.type === type && match(f as FrameOf<T>), { ...options, what: type });
+  }
+
+  /** The first frame (after index `from`) that matches; waits up to `ms` for it. */
+  async nextWhere<F extends VisitorServerFrame>(match: (f: VisitorServerFrame) => f is F, options: { from?: number; ms?: number; what?: string } = {}): Promise<F> {
+    const ms = options.ms ?? 10_000;
+    const what = options.what ?? 'matching';
+    const deadline = Date.now() + ms;
     let from = options.from ?? 0;
     for (;;) {
       for (; from < this.frames.length; from++) {
         const f = this.frames[from]!;
-        if (f.type === type && match(f as FrameOf<T>)) return f as FrameOf<T>;
+        if (match(f)) return f;
       }
-      if (this.ws.readyState === WebSocket.CLOSED) throw new Error(`connection closed while waiting for ${type}; got ${JSON.stringify(this.frames.map((f) => f.type))}`);
+      if (this.ws.readyState === WebSocket.CLOSED) throw new Error(`connection closed while waiting for a ${what} frame; got ${JSON.stringify(this.frames.map((f) => f.type))}`);
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no ${type} frame within ${options.ms ?? 10_000} ms; got ${JSON.stringify(this.frames)}`);
+      if (left <= 0) throw new Error(`no ${what} frame within ${ms} ms; got ${JSON.stringify(this.frames)}`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
         this.#waiters.push(() => {

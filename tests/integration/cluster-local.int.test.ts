@@ -1,8 +1,9 @@
 /**
  * `npm run cluster:local`: 3 actor nodes and a gateway as separate processes, in cluster mode over
  * the real NATS, MariaDB, Redis, Kafka and Elasticsearch; they form one Moleculer cluster, route a
- * visitor to an agent through the sharded actors, survive `kill -9` of the node owning the
- * conversation with its state intact, and a SIGTERM to the launcher stops every one of them.
+ * visitor connected to the gateway (visitor protocol) to an agent through the sharded actors,
+ * survive `kill -9` of the node owning the conversation with no acknowledged message lost, and a
+ * SIGTERM to the launcher stops every one of them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +12,10 @@ import { ActorClient } from '../../cluster/actor-runtime.ts';
 import { localInfraEnv, scratchMysqlDatabase } from '../../cluster/local-infra.ts';
 import { ownerOfActor } from '../../cluster/placement.ts';
 import { freePorts, uniqueName, waitFor } from '../support.ts';
+import type { VisitorServerFrame } from '../../gateways/visitor/wire.ts';
+import { VisitorClient } from '../visitor-client.ts';
+
+type AckOrError = Extract<VisitorServerFrame, { type: 'ack' | 'error' }>;
 
 const LAUNCHER = fileURLToPath(new URL('../../cluster/launch-local.ts', import.meta.url));
 const NODE_IDS = ['gateway-1', 'actors-1', 'actors-2', 'actors-3'];
@@ -19,8 +24,10 @@ let launcher: ChildProcess | undefined;
 let output = '';
 let observer: ServiceBroker | undefined;
 let scratch: { url: string; drop(): Promise<void> } | undefined;
+let visitor: VisitorClient | undefined;
 
 afterAll(async () => {
+  visitor?.close();
   await observer?.stop();
   if (launcher && launcher.exitCode === null && launcher.signalCode === null) {
     launcher.kill('SIGTERM');
@@ -78,33 +85,55 @@ test('3 actor nodes + 1 gateway start, join one cluster over NATS, serve a conve
   await waitFor('every actor kind hosted on the 3 actor nodes', async () =>
     ['conversation', 'agent', 'queue'].every((k) => actors.members(k).length === 3) ? true : undefined,
   );
-  const run = name.replace(/[^a-z0-9]/g, '');
-  const [group, agent, conversation] = [`sales-${run}`, `agent-${run}`, `conversation-${run}`];
-  expect(await actors.send('queue', group, { type: 'create', tenantId: 't1' })).toMatchObject({ ok: true });
-  expect(await actors.send('agent', agent, { type: 'create', tenantId: 't1', skillGroups: [group], maxConversations: 3 })).toMatchObject({ ok: true });
-  expect(await actors.send('agent', agent, { type: 'connect', connectionId: 'tab-1' })).toMatchObject({ ok: true });
-  const visitor = { visitorId: `v-${run}`, displayName: null, identified: false, vip: false, lastAgentId: null };
-  const open = { skillGroupId: group, requestedAgentId: null, preChat: {}, bot: false, withinWorkingHours: true };
-  expect(await actors.send('conversation', conversation, { type: 'start', tenantId: 't1', channelId: 'web', visitor, open })).toMatchObject({ ok: true });
-  // Accepting succeeds once routing has assigned the conversation to the agent.
-  await waitFor('the conversation to be assigned to the agent', async () => {
-    const r = await actors.send('conversation', conversation, { type: 'accept', agentId: agent });
-    return r.ok ? true : undefined;
-  });
-  const first = await actors.send('conversation', conversation, { type: 'post-message', from: { kind: 'visitor' }, clientMsgId: 'm1', text: 'hello' });
-  expect(first).toMatchObject({ ok: true, effects: expect.arrayContaining([{ type: 'ack', clientMsgId: 'm1', seq: 1, duplicate: false }]) });
+  // A visitor on the gateway node chats with an agent whose conversation lives on an actor node.
+  expect(await actors.send('queue', 'default', { type: 'create', tenantId: 'default' })).toMatchObject({ ok: true });
+  const agent = 'agent-li-na';
+  expect(await actors.send('agent', agent, { type: 'create', tenantId: 'default', displayName: '李娜', skillGroups: ['default'], maxConversations: 3 })).toMatchObject({ ok: true });
+  expect(await actors.send('agent', agent, { type: 'connect', connectionId: 'tab-1', status: 'ready' })).toMatchObject({ ok: true });
+  const visitorUrl = `ws://127.0.0.1:${port}/ws/visitor/web`; // the gateway node, the default channel
+  visitor = await VisitorClient.connect(visitorUrl);
+  const welcome = await visitor.hello();
+  visitor.send({ type: 'start', preChat: { name: '王小明' } });
+  expect(await visitor.next('status', (f) => f.status === 'assigned', { ms: 30_000 })).toMatchObject({ agent: { name: '李娜' } });
+  const probe = await VisitorClient.connect(visitorUrl);
+  const conversation = (await probe.hello({ token: welcome.token })).conversationId!;
+  probe.close();
+  expect(await actors.send('conversation', conversation, { type: 'accept', agentId: agent })).toMatchObject({ ok: true });
+  visitor.send({ type: 'message', clientMsgId: 'm1', text: '你好' });
+  expect(await visitor.next('ack')).toEqual({ type: 'ack', clientMsgId: 'm1', seq: 1 });
+  await actors.send('conversation', conversation, { type: 'post-message', from: { kind: 'agent', agentId: agent }, clientMsgId: 'a1', text: '您好' });
+  expect(await visitor.next('message', (m) => m.seq === 2)).toMatchObject({ from: { kind: 'agent', name: '李娜' }, text: '您好' });
 
   // kill -9 the node that owns the conversation: it continues on a survivor with its state.
   const owner = ownerOfActor(conversation, actors.members('conversation'))!;
   const pid = Number(new RegExp(`\\[launcher\\]\\s+${owner}\\s.*pid (\\d+)`).exec(output)?.[1]);
   expect(pid).toBeGreaterThan(0);
   process.kill(pid, 'SIGKILL');
-  await waitFor(`${owner} to leave the cluster`, async () => (actors.members('conversation').includes(owner) ? undefined : true), 30_000);
-  const second = await actors.send('conversation', conversation, { type: 'post-message', from: { kind: 'visitor' }, clientMsgId: 'm2', text: 'still there?' });
-  expect(second).toMatchObject({ ok: true, effects: expect.arrayContaining([{ type: 'ack', clientMsgId: 'm2', seq: 2, duplicate: false }]) });
+  // The visitor keeps sending m2 (same clientMsgId) until it is acknowledged, as the widget does.
+  const acked = await waitFor(
+    'the message after the kill to be acknowledged',
+    async () => {
+      const from = visitor!.frames.length;
+      visitor!.send({ type: 'message', clientMsgId: 'm2', text: 'still there?' });
+      const answer = await visitor!.nextWhere((f): f is AckOrError => (f.type === 'ack' && f.clientMsgId === 'm2') || f.type === 'error', { from, ms: 20_000 });
+      if (answer.type === 'error') expect(answer).toMatchObject({ code: 'UNAVAILABLE', temporary: true, clientMsgId: 'm2' });
+      return answer.type === 'ack' ? answer : undefined;
+    },
+    60_000,
+  );
+  expect(acked).toEqual({ type: 'ack', clientMsgId: 'm2', seq: 3 });
   // The message acknowledged before the kill was not lost: resending it returns the original ack.
-  const again = await actors.send('conversation', conversation, { type: 'post-message', from: { kind: 'visitor' }, clientMsgId: 'm1', text: 'hello' });
-  expect(again).toMatchObject({ ok: true, effects: [{ type: 'ack', clientMsgId: 'm1', seq: 1, duplicate: true }] });
+  visitor.send({ type: 'message', clientMsgId: 'm1', text: '你好' });
+  expect(await visitor.next('ack', (a) => a.clientMsgId === 'm1', { from: visitor.frames.length - 1 })).toEqual({ type: 'ack', clientMsgId: 'm1', seq: 1 });
+  // A new tab resuming after seq 1 gets exactly what followed, from the log.
+  const tab = await VisitorClient.connect(visitorUrl);
+  expect(await tab.hello({ token: welcome.token, lastSeq: 1 })).toMatchObject({ conversationId: conversation, lastSeq: 3 });
+  await tab.next('message', (m) => m.seq === 3);
+  expect(tab.messages().map((m) => [m.seq, m.text])).toEqual([
+    [2, '您好'],
+    [3, 'still there?'],
+  ]);
+  tab.close();
 
   const exit = new Promise<number | null>((resolve) => launcher!.once('exit', (code) => resolve(code)));
   launcher.kill('SIGTERM');
