@@ -7,6 +7,7 @@ import type { ConversationState } from '../actors/conversation/state.ts';
 import { ActorStore } from './actor-store.ts';
 import { loadConfig } from './config.ts';
 import { startNode, type KefuNode } from './node.ts';
+import { freePorts } from '../tests/support.ts';
 
 let dir: string;
 const nodes: KefuNode[] = [];
@@ -84,6 +85,14 @@ test('a port that is taken fails the start with an error naming KEFU_PORT, and c
   const first = await start();
   const config = loadConfig({ KEFU_PORT: String(first.port), KEFU_HOST: '127.0.0.1', KEFU_DATA_DIR: join(dir, 'other'), KEFU_LOG_LEVEL: 'fatal' });
   await expect(startNode(config)).rejects.toThrow(/^KEFU_PORT: cannot listen on 127\.0\.0\.1:\d+/);
+});
+
+test('a second node on the same configured port fails to start instead of sharing the port', async () => {
+  const port = String(await freePorts(1));
+  const first = await startNode(loadConfig({ KEFU_PORT: port, KEFU_HOST: '127.0.0.1', KEFU_DATA_DIR: join(dir, 'a'), KEFU_LOG_LEVEL: 'fatal' }));
+  nodes.push(first);
+  // (uSockets would otherwise set SO_REUSEPORT and let both listen, each getting some connections.)
+  await expect(startNode(loadConfig({ KEFU_PORT: port, KEFU_HOST: '127.0.0.1', KEFU_DATA_DIR: join(dir, 'b'), KEFU_LOG_LEVEL: 'fatal' }))).rejects.toThrow(/^KEFU_PORT: cannot listen/);
 });
 
 test('an embedded node hosts the contact-center actors: a visitor reaches a ready agent, chats, and the agent closes', async () => {
