@@ -1,5 +1,14 @@
 # Kefu node image: one image for every role (KEFU_ROLES picks them at run time).
-# Node 22 runs the TypeScript sources directly (type stripping); there is no build step.
+# Node 22 runs the server's TypeScript sources directly (type stripping); only the browser files
+# are built, in a stage of their own (web/build.ts: the visitor widget).
+FROM node:22-bookworm-slim AS web
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts
+COPY gateways/visitor/wire.ts ./gateways/visitor/wire.ts
+COPY web ./web
+RUN node web/build.ts
+
 FROM node:22-bookworm-slim
 
 ENV NODE_ENV=production \
@@ -16,7 +25,7 @@ COPY actors ./actors
 COPY bin ./bin
 COPY cluster ./cluster
 COPY gateways ./gateways
-COPY web/public ./web/public
+COPY --from=web /build/web/public ./web/public
 COPY moleculer.config.ts tsconfig.json ./
 
 RUN mkdir -p /var/lib/kefu && chown node:node /var/lib/kefu

@@ -14,6 +14,7 @@ import { VisitorDirectory } from '../actors/directory/visitor.repository.ts';
 import { announceConversation, visitorGatewayService } from '../gateways/visitor/gateway.service.ts';
 import { cachedAgentNames } from '../gateways/visitor/pushes.ts';
 import { visitorGateway, type VisitorGateway } from '../gateways/visitor/server.ts';
+import { widgetRoutes } from '../gateways/visitor/widget.routes.ts';
 import { opsRoutes, type Readiness } from '../gateways/ops.routes.ts';
 import { startHttpServer, type HttpServer, type RouteModule } from '../gateways/server.ts';
 import { webRoutes } from '../gateways/web.routes.ts';
@@ -167,8 +168,10 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
     ];
     let url = config.publicUrl;
     if (config.roles.has('gateway')) {
+      const channels = new ChannelDirectory(db.orm.em.fork());
+      const ownOrigin = () => new URL(url).origin;
       visitors = visitorGateway({
-        channels: new ChannelDirectory(db.orm.em.fork()),
+        channels,
         visitors: new VisitorDirectory(db.orm.em.fork()),
         log: new SqlMessageLog(db),
         names: cachedAgentNames(async (agentId) => {
@@ -177,12 +180,12 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
         }),
         send: (conversationId, command) => actors.send('conversation', conversationId, command),
         announce: announceConversation(broker),
-        ownOrigin: () => new URL(url).origin,
+        ownOrigin,
         connectionsPerAddress: config.visitorConnectionsPerIp,
         heartbeatMs: config.visitorHeartbeatSeconds * 1_000,
         onError: (what, error) => logger.warn(`visitor gateway: ${what} failed:`, error instanceof Error ? error.message : error),
       });
-      routes.push(webRoutes(), visitors.routes);
+      routes.push(webRoutes(), visitors.routes, widgetRoutes({ channels, ownOrigin, onError: (error) => logger.error('widget route failed', error) }));
     }
     http = await startHttpServer({ host: config.host, port: config.port, routes });
 

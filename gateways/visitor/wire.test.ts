@@ -5,14 +5,13 @@ import {
   FRAME_ERRORS,
   RATE_LIMITED,
   VISITOR_LIMITS,
-  VISITOR_SCHEMA_FILE,
   clientFrames,
   decodeVisitorFrame,
   serverFrames,
   shouldReconnect,
-  visitorProtocolJsonSchema,
   visitorServerFrame,
 } from './wire.ts';
+import { VISITOR_SCHEMA_FILE, visitorProtocolJsonSchema } from './wire-schema.ts';
 
 const ok = (frame: unknown) => {
   const decoded = decodeVisitorFrame(JSON.stringify(frame));

@@ -2,14 +2,14 @@
  * Visitor protocol v1: every frame a widget and the visitor gateway exchange, as zod schemas — the
  * single source of the protocol's shape. `docs/protocol/visitor.md` explains the rules (hello,
  * ack/seq/resume, close codes); `docs/protocol/visitor.schema.json` is generated from these schemas
- * (`npm run protocol:schema`) and a test keeps it in step.
+ * (`npm run protocol:schema`, wire-schema.ts) and a test keeps it in step. This module runs in
+ * browsers too (the widget imports its types), so it imports nothing but zod.
  *
  * Frames are JSON text, one object per WebSocket message, discriminated by `type`. The gateway
  * decodes each client frame with `decodeVisitorFrame`, which never throws: a frame that is too
  * large, not UTF-8, not JSON, nested too deep, of an unknown type or with a wrong field is answered
  * with a typed `error` frame and changes nothing.
  */
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 export const VISITOR_PROTOCOL_VERSION = 1;
@@ -174,6 +174,7 @@ export const shouldReconnect = (closeCode: number): boolean => closeCode >= 4000
 // ---- decoding ------------------------------------------------------------------------------
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8Length = (text: string): number => new TextEncoder().encode(text).byteLength;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 const frameError = (code: FrameErrorCode, detail?: string): WireError => ({
@@ -202,7 +203,7 @@ function nestingDepth(json: string): number {
 
 /** Decodes one client frame; never throws. */
 export function decodeVisitorFrame(data: ArrayBuffer | string): { ok: true; frame: VisitorClientFrame } | { ok: false; error: WireError } {
-  const bytes = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+  const bytes = typeof data === 'string' ? utf8Length(data) : data.byteLength;
   if (bytes > VISITOR_LIMITS.maxFrameBytes) return { ok: false, error: frameError('FRAME_TOO_LARGE', `got ${bytes}`) };
   let json: string;
   try {
@@ -235,19 +236,4 @@ export function decodeVisitorFrame(data: ArrayBuffer | string): { ok: true; fram
     return { ok: false, error: frameError('INVALID_FIELD', `${where}: ${issue.message}`) };
   }
   return { ok: true, frame: parsed.data };
-}
-
-export const VISITOR_SCHEMA_FILE = fileURLToPath(new URL('../../docs/protocol/visitor.schema.json', import.meta.url));
-
-/** The machine-readable schema of protocol v1 (JSON Schema 2020-12), for docs/protocol/visitor.schema.json. */
-export function visitorProtocolJsonSchema(): object {
-  return {
-    $schema: 'https://json-schema.org/draft/2020-12/schema',
-    title: `Kefu visitor protocol v${VISITOR_PROTOCOL_VERSION}`,
-    description: 'Frames of the visitor WebSocket (docs/protocol/visitor.md). Generated from gateways/visitor/wire.ts.',
-    $defs: {
-      clientFrame: z.toJSONSchema(visitorClientFrame, { target: 'draft-2020-12' }),
-      serverFrame: z.toJSONSchema(visitorServerFrame, { target: 'draft-2020-12' }),
-    },
-  };
 }
