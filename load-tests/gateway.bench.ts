@@ -18,6 +18,8 @@
  * (utime+stime from /proc) divided by the messages is its CPU per message; also messages/s and
  * round-trip p50/p99. Each connection stays under Kefu's per-connection rate limit (burst 30).
  *
+ * `KEFU_BENCH_PROFILE_DIR=<dir>` makes the Kefu node write a CPU profile (.cpuprofile) into <dir>.
+ *
  * Bounded: every phase has a deadline; servers are stopped by pid at the end, also on failure.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -45,6 +47,8 @@ const PHASE_DEADLINE_MS = 300_000;
 const OPEN_IN_PARALLEL = 200;
 const CLK_TCK = 100;
 
+/** With KEFU_BENCH_PROFILE_DIR set, the Kefu node writes a V8 CPU profile there when it stops. */
+const PROFILE_DIR = process.env['KEFU_BENCH_PROFILE_DIR'];
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const KEFU_BIN = fileURLToPath(new URL('../bin/kefu.ts', import.meta.url));
 
@@ -248,7 +252,7 @@ async function main(): Promise<void> {
     },
     {
       name: 'kefu (visitor protocol)',
-      args: [KEFU_BIN, 'start'],
+      args: [...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), KEFU_BIN, 'start'],
       // One client address holds every connection; heartbeats far apart so none are needed.
       env: { KEFU_HOST: '127.0.0.1', KEFU_LOG_LEVEL: 'warn', KEFU_VISITOR_CONNECTIONS_PER_IP: String(CONNECTIONS + 10), KEFU_VISITOR_HEARTBEAT: '300' },
       readyPath: '/ready',
