@@ -176,5 +176,6 @@ test('a signed-in user of the site is one visitor in two browsers; a forged hash
   await asSignedIn(onForger, { ...user, hash: identityHash('not-the-secret', user.id) });
   await onForger.locator('#kefu-widget .banner.error', { hasText: 'not available' }).waitFor();
   expect(await onForger.locator('#kefu-widget .msg .bubble').count()).toBe(0);
+  expect(await onForger.locator('#kefu-widget .composer textarea').isDisabled()).toBe(true);
   await Promise.all([laptop.close(), phone.close(), forger.close()]);
 });

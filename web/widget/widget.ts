@@ -152,6 +152,15 @@ const randomId = (): string => {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 };
 
+/** Whether the panel was open on the previous page of this tab (it stays open across navigation). */
+function wasOpen(): boolean {
+  try {
+    return sessionStorage.getItem(storageKey('open')) === '1';
+  } catch {
+    return false;
+  }
+}
+
 // ---- the view ----------------------------------------------------------------------------------
 
 const STYLE = `
@@ -326,7 +335,7 @@ class Widget {
     view.mount();
     // Returning visitors (a token) reconnect at once; new ones when they open the chat.
     if (this.token) this.connect();
-    if (sessionStorage.getItem(storageKey('open')) === '1') this.toggle(true);
+    if (wasOpen()) this.toggle(true);
   }
 
   toggle(open: boolean): void {
@@ -398,6 +407,8 @@ class Widget {
     }
     if (code >= 4500 && code <= 4999) {
       this.final = true;
+      this.view.input.disabled = true;
+      this.view.send.disabled = true;
       this.view.setBanner(t.unavailable, true);
       this.view.subtitle.textContent = t.unavailable;
       return;
@@ -576,7 +587,7 @@ class Widget {
 
   submit(): void {
     const text = this.view.input.value.trim();
-    if (!text) return;
+    if (!text || this.final) return;
     this.view.input.value = '';
     const m: Outgoing = { clientMsgId: randomId(), text: text.slice(0, 5_000), at: Date.now() };
     this.outbox.push(m);
