@@ -5,7 +5,6 @@ FROM node:22-bookworm-slim AS web
 WORKDIR /build
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
-COPY gateways/visitor/wire.ts ./gateways/visitor/wire.ts
 COPY web ./web
 RUN node web/build.ts
 

@@ -169,7 +169,7 @@ type Server = {
   readonly env: Record<string, string>;
   readonly readyPath: string;
   connect(port: number, i: number): Promise<Client>;
-  /** The i-th message of a connection, and the frame that answers it. */
+  /** The n-th message of connection i. */
   message(i: number, n: number): string;
 };
 

@@ -31,6 +31,7 @@ import type { RouteModule } from '../server.ts';
 import { Connections } from './connections.ts';
 import { agentOf, visitorFrameOf, type AgentNames } from './pushes.ts';
 import {
+  CHANNEL_KEY_PATTERN,
   CLOSE_CODES,
   RATE_LIMITED,
   VISITOR_LIMITS,
@@ -381,7 +382,7 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
       sendHttp(res, json(429, { code: 'TOO_MANY_CONNECTIONS', message: 'too many connections from this address', temporary: true }));
       return;
     }
-    const lookup = /^[A-Za-z0-9_-]{1,64}$/.test(channelKey) ? deps.channels.byKey(channelKey) : Promise.resolve(null);
+    const lookup = CHANNEL_KEY_PATTERN.test(channelKey) ? deps.channels.byKey(channelKey) : Promise.resolve(null);
     lookup.then(
       (channel) => {
         if (aborted) return;

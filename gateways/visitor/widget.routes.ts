@@ -12,8 +12,7 @@ import type { ChannelDirectory } from '../../actors/directory/channel.repository
 import { DEFAULT_CHANNEL_KEY } from '../../actors/directory/channel.repository.ts';
 import { json, respondAsync, send, text, type Reply } from '../http.ts';
 import type { RouteModule } from '../server.ts';
-
-const CHANNEL_KEY = /^[A-Za-z0-9_-]{1,64}$/;
+import { CHANNEL_KEY_PATTERN } from './wire.ts';
 
 export function widgetRoutes(deps: { channels: ChannelDirectory; ownOrigin: () => string; onError: (error: unknown) => void }): RouteModule {
   return (app) => {
@@ -22,7 +21,7 @@ export function widgetRoutes(deps: { channels: ChannelDirectory; ownOrigin: () =
       respondAsync(
         res,
         async (): Promise<Reply> => {
-          const channel = CHANNEL_KEY.test(key) ? await deps.channels.byKey(key) : null;
+          const channel = CHANNEL_KEY_PATTERN.test(key) ? await deps.channels.byKey(key) : null;
           if (!channel) return withCors(json(404, { code: 'CHANNEL_UNKNOWN', message: 'no such channel', temporary: false }));
           return withCors(json(200, { key: channel.key, name: channel.name, appearance: channel.appearance }), 'public, max-age=60');
         },
@@ -33,7 +32,7 @@ export function widgetRoutes(deps: { channels: ChannelDirectory; ownOrigin: () =
     app.get('/test/widget', (res, req) => {
       const query = new URLSearchParams(req.getQuery() ?? '');
       const key = query.get('channel') ?? DEFAULT_CHANNEL_KEY;
-      if (!CHANNEL_KEY.test(key)) {
+      if (!CHANNEL_KEY_PATTERN.test(key)) {
         send(res, text(400, 'channel: letters, digits, _ or -, at most 64'));
         return;
       }

@@ -27,6 +27,9 @@ export const VISITOR_LIMITS = {
 
 // ---- shared pieces ---------------------------------------------------------------------------
 
+/** A channel's public key, the last segment of the WebSocket URL (`/ws/visitor/<key>`). */
+export const CHANNEL_KEY_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
 /** An id chosen by the client for a message: its idempotency key (resending it returns the first ack). */
 const clientMsgId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -, at most 64');
 /** Keys of client-supplied maps; never a name that would reach an object's prototype. */
@@ -174,7 +177,8 @@ export const shouldReconnect = (closeCode: number): boolean => closeCode >= 4000
 // ---- decoding ------------------------------------------------------------------------------
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-const utf8Length = (text: string): number => new TextEncoder().encode(text).byteLength;
+const utf8Encoder = new TextEncoder();
+const utf8Length = (text: string): number => utf8Encoder.encode(text).byteLength;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 const frameError = (code: FrameErrorCode, detail?: string): WireError => ({

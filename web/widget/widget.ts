@@ -331,7 +331,7 @@ class Widget {
     window.addEventListener('online', () => this.reconnectNow());
     window.addEventListener('offline', () => view.setBanner(t.offline));
     document.addEventListener('visibilitychange', () => this.markRead());
-    for (const m of this.outbox) this.renderMine(m, 'sending');
+    for (const m of this.outbox) this.renderMine(m);
     view.mount();
     // Returning visitors (a token) reconnect at once; new ones when they open the chat.
     if (this.token) this.connect();
@@ -592,16 +592,17 @@ class Widget {
     const m: Outgoing = { clientMsgId: randomId(), text: text.slice(0, 5_000), at: Date.now() };
     this.outbox.push(m);
     store.set('outbox', JSON.stringify(this.outbox));
-    this.renderMine(m, 'sending');
+    this.renderMine(m);
     if (!this.socket) this.connect();
     else this.sendFrame({ type: 'message', clientMsgId: m.clientMsgId, text: m.text });
     this.stopTyping();
   }
 
-  renderMine(m: Outgoing, state: 'sending'): void {
+  /** A message of mine not yet acknowledged. */
+  renderMine(m: Outgoing): void {
     if (this.mine.has(m.clientMsgId)) return;
     const li = el('li', { class: 'msg mine' });
-    li.append(el('div', { class: 'bubble' }, m.text), el('div', { class: 'meta' }, `${clock(m.at)} · ${state === 'sending' ? t.sending : ''}`));
+    li.append(el('div', { class: 'bubble' }, m.text), el('div', { class: 'meta' }, `${clock(m.at)} · ${t.sending}`));
     this.mine.set(m.clientMsgId, li);
     this.view.list.append(li);
     this.view.scroll();
