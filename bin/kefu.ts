@@ -6,6 +6,7 @@
  *
  * Configuration comes from KEFU_* environment variables (README.md, "Configuration").
  */
+import { DEFAULT_TENANT_ID } from '../actors/directory/channel.repository.ts';
 import { ensureSetupToken } from '../actors/directory/setup.ts';
 import { ConfigError, loadConfig, type KefuConfig } from '../cluster/config.ts';
 import { migrateDatabase, openDatabase } from '../cluster/database.ts';
@@ -39,7 +40,7 @@ async function setupToken(config: KefuConfig): Promise<void> {
   );
   try {
     await migrateDatabase(db);
-    const state = await ensureSetupToken(db.orm.em.fork(), { now: new Date(), nodeId: `cli@${config.nodeId}`, rotate: true });
+    const state = await ensureSetupToken(db.orm.em.fork(), { tenantId: DEFAULT_TENANT_ID, now: new Date(), nodeId: `cli@${config.nodeId}`, rotate: true });
     if (state.status === 'issued') {
       console.log(`${state.token}\n(valid until ${state.expiresAt.toISOString()}; earlier tokens no longer work)`);
     } else {

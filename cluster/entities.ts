@@ -3,9 +3,32 @@
  * both dialects (cluster/migrations/) are generated from it.
  */
 import { Message } from '../actors/conversation/message.entity.ts';
+import { Account } from '../actors/directory/account.entity.ts';
+import { ApiToken } from '../actors/directory/api-token.entity.ts';
+import { AuditEntry } from '../actors/directory/audit-entry.entity.ts';
 import { Channel } from '../actors/directory/channel.entity.ts';
+import { Department } from '../actors/directory/department.entity.ts';
+import { LoginSession } from '../actors/directory/login-session.entity.ts';
+import { Role } from '../actors/directory/role.entity.ts';
 import { SetupToken } from '../actors/directory/setup-token.entity.ts';
+import { Tenant } from '../actors/directory/tenant.entity.ts';
+import { VisitorBan } from '../actors/directory/visitor-ban.entity.ts';
 import { Visitor, VisitorToken } from '../actors/directory/visitor.entity.ts';
 import { ActorState } from './actor-state.entity.ts';
 
-export const ENTITIES = [SetupToken, ActorState, Message, Channel, Visitor, VisitorToken];
+export const ENTITIES = [
+  SetupToken,
+  ActorState,
+  Message,
+  Channel,
+  Visitor,
+  VisitorToken,
+  Tenant,
+  Department,
+  Role,
+  Account,
+  LoginSession,
+  ApiToken,
+  AuditEntry,
+  VisitorBan,
+];

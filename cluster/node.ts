@@ -8,7 +8,15 @@
  */
 import { join } from 'node:path';
 import { ServiceBroker, type Logger } from 'moleculer';
-import { ChannelDirectory, DEFAULT_SKILL_GROUP_ID, ensureDefaultChannel } from '../actors/directory/channel.repository.ts';
+import { availableParallelism } from 'node:os';
+import { ChannelDirectory, DEFAULT_SKILL_GROUP_ID, DEFAULT_TENANT_ID, ensureDefaultChannel } from '../actors/directory/channel.repository.ts';
+import { Directory } from '../actors/directory/directory.ts';
+import { PasswordHasher } from '../actors/directory/passwords.ts';
+import { ensureTenant } from '../actors/directory/tenant.repository.ts';
+import { directoryService, DIRECTORY_CHANGED_EVENT } from '../actors/directory/directory.service.ts';
+import { apiDocsRoutes } from '../gateways/api/docs.routes.ts';
+import { apiRouteTable } from '../gateways/api/routes.ts';
+import { apiRoutes } from '../gateways/api/server.ts';
 import { ensureSetupToken, type SetupState } from '../actors/directory/setup.ts';
 import { VisitorDirectory } from '../actors/directory/visitor.repository.ts';
 import { announceConversation, visitorGatewayService } from '../gateways/visitor/gateway.service.ts';
@@ -115,7 +123,10 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
     database = await openDatabase(databaseTarget(config));
     const applied = await migrateDatabase(database);
     if (applied.length > 0) logger.info(`database migrated: ${applied.join(', ')}`);
+    // The single-company tenant with its root department, the `default` skill group and the built-in roles.
+    await ensureTenant(database.orm.em.fork(), { id: DEFAULT_TENANT_ID, name: 'Kefu' }, new Date());
     const setup = await ensureSetupToken(database.orm.em.fork(), {
+      tenantId: DEFAULT_TENANT_ID,
       now: new Date(),
       nodeId: config.nodeId,
       rotate: config.mode === 'embedded',
@@ -132,13 +143,26 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
     const defaultChannel = await ensureDefaultChannel(database.orm.em.fork(), new Date());
 
     const actors = installContactCenter({ broker, config, database, backends, metrics: metrics.actors });
+    const db = database;
+    const directory = config.roles.has('gateway')
+      ? new Directory({
+          em: () => db.orm.em.fork(),
+          now: () => new Date(),
+          // Hashing takes ≈0.5 s of a core: half the cores at most, so chat traffic keeps the rest.
+          hasher: new PasswordHasher({ concurrency: Math.max(1, Math.floor(availableParallelism() / 2)), queue: 16 }),
+          changed: (tenantId) => void broker.broadcast(DIRECTORY_CHANGED_EVENT, { tenantId }),
+          skillGroupCreated: async (tenantId, skillGroupId) => {
+            await actors.send('queue', skillGroupId, { type: 'create', tenantId });
+          },
+        })
+      : null;
+    if (directory) broker.createService(directoryService(directory));
     if (config.roles.has('gateway')) broker.createService(visitorGatewayService(() => visitors));
     await broker.start();
     if (config.cluster) stopChecking = checkHeartbeatsEverySecond(broker);
     // Embedded mode serves the default channel's skill group from the start (cluster mode: admins create skill groups).
     if (!config.cluster) await actors.send('queue', DEFAULT_SKILL_GROUP_ID, { type: 'create', tenantId: defaultChannel.tenantId });
 
-    const db = database;
     const cluster = backends;
     const readiness = async (): Promise<Readiness> => {
       if (!ready) return { ready: false, checks: { node: stopping ? 'stopping' : 'starting' } };
@@ -185,7 +209,14 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
         heartbeatMs: config.visitorHeartbeatSeconds * 1_000,
         onError: (what, error) => logger.warn(`visitor gateway: ${what} failed:`, error instanceof Error ? error.message : error),
       });
-      routes.push(webRoutes(), visitors.routes, widgetRoutes({ channels, ownOrigin, onError: (error) => logger.error('widget route failed', error) }));
+      const apiTable = apiRouteTable({ directory: directory!, secureCookies: url.startsWith('https:') });
+      routes.push(
+        webRoutes(),
+        visitors.routes,
+        widgetRoutes({ channels, ownOrigin, onError: (error) => logger.error('widget route failed', error) }),
+        apiRoutes({ routes: apiTable, authenticator: directory!.authenticator, ownOrigin, onError: (error) => logger.error('API route failed', error) }),
+        apiDocsRoutes(apiTable, ownOrigin),
+      );
     }
     http = await startHttpServer({ host: config.host, port: config.port, routes });
 

@@ -1,6 +1,6 @@
 /**
  * The one-time token that lets the first super admin be created (there is no default password).
- * One row per tenant-less installation step; only the token's SHA-256 is stored.
+ * One row per tenant's first-admin step; only the token's SHA-256 is stored.
  */
 import { defineEntity, p } from '@mikro-orm/core';
 
@@ -8,7 +8,7 @@ export const SetupToken = defineEntity({
   name: 'SetupToken',
   tableName: 'kefu_setup_token',
   properties: {
-    /** The installation step this token unlocks; today only `first-admin`. */
+    /** The step this token unlocks: `first-admin` (the default tenant) or `first-admin:<tenant id>`. */
     step: p.string().length(32).primary(),
     tokenHash: p.string().length(64),
     issuedAt: p.datetime(),

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrateDatabase, openDatabase, type Database } from '../../cluster/database.ts';
+import { DEFAULT_TENANT_ID } from './channel.repository.ts';
 import { SetupToken } from './setup-token.entity.ts';
 import { FIRST_ADMIN_STEP, SETUP_TOKEN_TTL_MS, ensureSetupToken, redeemSetupToken } from './setup.ts';
 
@@ -20,8 +21,8 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const ensure = (now: Date, rotate: boolean) => ensureSetupToken(db.orm.em.fork(), { now, nodeId: 'node-a', rotate });
-const redeem = (token: string, now: Date) => db.orm.em.fork().transactional((em) => redeemSetupToken(em, token, now));
+const ensure = (now: Date, rotate: boolean) => ensureSetupToken(db.orm.em.fork(), { tenantId: DEFAULT_TENANT_ID, now, nodeId: 'node-a', rotate });
+const redeem = (token: string, now: Date) => db.orm.em.fork().transactional((em) => redeemSetupToken(em, DEFAULT_TENANT_ID, token, now));
 
 test('the first start issues a random token and stores only its hash', async () => {
   const state = await ensure(T0, false);

@@ -1,5 +1,5 @@
 /**
- * First-run setup without a default password: while no super admin exists, Kefu holds a random
+ * First-run setup without a default password: while a tenant has no super admin, Kefu holds a random
  * one-time setup token (256 bits; only its SHA-256 is stored) that the setup page or
  * `kefu admin create` must present to create the first admin.
  *
@@ -15,9 +15,13 @@ import {
   UniqueConstraintViolationException,
   type EntityManager,
 } from '@mikro-orm/core';
+import { DEFAULT_TENANT_ID } from './channel.repository.ts';
 import { SetupToken } from './setup-token.entity.ts';
 
+/** The step of the default tenant's first admin; other tenants' steps carry their id (`first-admin:<tenant>`). */
 export const FIRST_ADMIN_STEP = 'first-admin';
+
+export const firstAdminStep = (tenantId: string): string => (tenantId === DEFAULT_TENANT_ID ? FIRST_ADMIN_STEP : `${FIRST_ADMIN_STEP}:${tenantId}`);
 export const SETUP_TOKEN_TTL_MS = 24 * 60 * 60 * 1000;
 
 export type SetupState =
@@ -33,7 +37,7 @@ const hashToken = (token: string): string => createHash('sha256').update(token, 
  */
 export async function ensureSetupToken(
   em: EntityManager,
-  options: { now: Date; nodeId: string; rotate: boolean },
+  options: { tenantId: string; now: Date; nodeId: string; rotate: boolean },
 ): Promise<SetupState> {
   try {
     return await issueOrKeep(em, options);
@@ -47,10 +51,11 @@ export async function ensureSetupToken(
 
 async function issueOrKeep(
   em: EntityManager,
-  { now, nodeId, rotate }: { now: Date; nodeId: string; rotate: boolean },
+  { tenantId, now, nodeId, rotate }: { tenantId: string; now: Date; nodeId: string; rotate: boolean },
 ): Promise<SetupState> {
   return em.transactional(async (tx) => {
-    const row = await tx.findOne(SetupToken, { step: FIRST_ADMIN_STEP }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    const step = firstAdminStep(tenantId);
+    const row = await tx.findOne(SetupToken, { step }, { lockMode: LockMode.PESSIMISTIC_WRITE });
     if (row?.redeemedAt) return { status: 'complete' } as const;
     if (row && !rotate && row.expiresAt > now) {
       return { status: 'pending', issuedByNode: row.issuedByNode, expiresAt: row.expiresAt } as const;
@@ -59,7 +64,7 @@ async function issueOrKeep(
     const expiresAt = new Date(now.getTime() + SETUP_TOKEN_TTL_MS);
     const values = { tokenHash: hashToken(token), issuedAt: now, expiresAt, issuedByNode: nodeId, redeemedAt: null };
     if (row) tx.assign(row, values);
-    else tx.create(SetupToken, { step: FIRST_ADMIN_STEP, ...values });
+    else tx.create(SetupToken, { step, ...values });
     return { status: 'issued', token, expiresAt } as const;
   });
 }
@@ -70,8 +75,8 @@ async function issueOrKeep(
  * nodes cannot both redeem it; SQLite serialises writers itself), in which the caller also creates
  * the first admin.
  */
-export async function redeemSetupToken(em: EntityManager, token: string, now: Date): Promise<boolean> {
-  const row = await em.findOne(SetupToken, { step: FIRST_ADMIN_STEP }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+export async function redeemSetupToken(em: EntityManager, tenantId: string, token: string, now: Date): Promise<boolean> {
+  const row = await em.findOne(SetupToken, { step: firstAdminStep(tenantId) }, { lockMode: LockMode.PESSIMISTIC_WRITE });
   if (!row || row.redeemedAt || row.expiresAt <= now) return false;
   const given = Buffer.from(hashToken(token), 'hex');
   const stored = Buffer.from(row.tokenHash, 'hex');
@@ -79,4 +84,10 @@ export async function redeemSetupToken(em: EntityManager, token: string, now: Da
   row.redeemedAt = now;
   await em.flush();
   return true;
+}
+
+/** Whether the tenant's first admin exists (its setup token was redeemed). */
+export async function setupComplete(em: EntityManager, tenantId: string): Promise<boolean> {
+  const row = await em.findOne(SetupToken, { step: firstAdminStep(tenantId) });
+  return Boolean(row?.redeemedAt);
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SetupToken } from '../../actors/directory/setup-token.entity.ts';
+import { DEFAULT_TENANT_ID } from '../../actors/directory/channel.repository.ts';
 import { FIRST_ADMIN_STEP, ensureSetupToken } from '../../actors/directory/setup.ts';
 import { MIGRATIONS_TABLE, migrateDatabase, openDatabase, type Database } from '../../cluster/database.ts';
 import { scratchMysqlDatabase } from '../../cluster/local-infra.ts';
@@ -36,7 +37,7 @@ test('a write through MikroORM reads back, with utf8mb4 text intact', async () =
   const db = await open();
   await migrateDatabase(db);
   const nodeId = '客服节点-🚀';
-  const state = await ensureSetupToken(db.orm.em.fork(), { now: new Date('2026-11-21T00:00:00Z'), nodeId, rotate: true });
+  const state = await ensureSetupToken(db.orm.em.fork(), { tenantId: DEFAULT_TENANT_ID, now: new Date('2026-11-21T00:00:00Z'), nodeId, rotate: true });
   expect(state.status).toBe('issued');
   const row = await db.orm.em.fork().findOneOrFail(SetupToken, { step: FIRST_ADMIN_STEP });
   expect(row.issuedByNode).toBe(nodeId);

@@ -22,7 +22,7 @@ export type ChannelRouting = { readonly kind: 'skill-group'; readonly skillGroup
 /** What the router knows of each skill group's load when it picks one for a new visitor. */
 export type SkillGroupLoad = { readonly waiting: number; readonly freeSlots: number; readonly agentsOnline: number };
 
-export const pathOf = (parent: Department | null, id: string): string => `${parent ? parent.path : '/'}${id}/`;
+export const pathOf = (parent: { readonly path: string } | null, id: string): string => `${parent ? parent.path : '/'}${id}/`;
 
 /** `department` is `ancestor` itself or lies below it. */
 export const isWithin = (department: Department, ancestor: Department): boolean => department.path.startsWith(ancestor.path);
@@ -78,3 +78,68 @@ export function chooseSkillGroup(candidates: readonly Department[], load: Readon
   }
   return best?.id ?? null;
 }
+
+/** The deepest org tree Kefu stores (the materialised path must fit its indexed column). */
+export const MAX_DEPARTMENT_DEPTH = 40;
+
+/**
+ * What a skill group does with its conversations (会话设置). A department sets any of these or
+ * none; each one is inherited from the nearest ancestor that sets it, then from the defaults.
+ */
+export type DepartmentSettings = {
+  readonly routingPolicy: 'idle-first' | 'least-busy' | 'round-robin' | 'manual';
+  readonly welcomeMessage: string;
+  readonly noAgentMessage: string;
+  readonly queueFullMessage: string;
+  /** Beyond this many waiting visitors, new ones get the queue-full message; null: no limit. */
+  readonly maxWaiting: number | null;
+  /** Remind an idle visitor after this many minutes, close after that many; null: never. */
+  readonly visitorIdleReminderMinutes: number | null;
+  readonly visitorIdleCloseMinutes: number | null;
+  /** Remind the agent when a visitor waits this long for an answer; null: never. */
+  readonly agentNoReplyReminderMinutes: number | null;
+  readonly maxConversationsPerAgent: number;
+  /** Weekly opening hours per day in `09:00-12:00,13:00-18:00` form, in `timeZone`; null: always open. */
+  readonly workingHours: {
+    readonly timeZone: string;
+    readonly weekly: Readonly<Partial<Record<'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun', string>>>;
+    readonly holidays: readonly string[];
+    readonly closedMessage: string;
+  } | null;
+};
+
+export const DEFAULT_DEPARTMENT_SETTINGS: DepartmentSettings = {
+  routingPolicy: 'idle-first',
+  welcomeMessage: '',
+  noAgentMessage: 'All our agents are busy right now. Please leave a message and we will get back to you.',
+  queueFullMessage: 'Many visitors are waiting right now. Please leave a message and we will get back to you.',
+  maxWaiting: null,
+  visitorIdleReminderMinutes: 5,
+  visitorIdleCloseMinutes: 10,
+  agentNoReplyReminderMinutes: 3,
+  maxConversationsPerAgent: 5,
+  workingHours: null,
+};
+
+/**
+ * The settings in force at a department: `chain` is the department and its ancestors, nearest
+ * first, each with the settings it sets itself. Also says where each value came from (null: the
+ * default), which the admin console shows next to the value.
+ */
+export function effectiveSettings(
+  chain: readonly { readonly id: string; readonly settings: Partial<DepartmentSettings> }[],
+): { readonly settings: DepartmentSettings; readonly from: Readonly<Record<keyof DepartmentSettings, string | null>> } {
+  const settings: Record<string, unknown> = { ...DEFAULT_DEPARTMENT_SETTINGS };
+  const from: Record<string, string | null> = Object.fromEntries(Object.keys(DEFAULT_DEPARTMENT_SETTINGS).map((k) => [k, null]));
+  for (const key of Object.keys(DEFAULT_DEPARTMENT_SETTINGS) as (keyof DepartmentSettings)[]) {
+    const owner = chain.find((d) => Object.hasOwn(d.settings, key) && d.settings[key] !== undefined);
+    if (owner) {
+      settings[key] = owner.settings[key];
+      from[key] = owner.id;
+    }
+  }
+  return { settings: settings as DepartmentSettings, from: from as Record<keyof DepartmentSettings, string | null> };
+}
+
+/** The ids on a materialised path, root first. */
+export const pathIds = (path: string): string[] => path.split('/').filter(Boolean);

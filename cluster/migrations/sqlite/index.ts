@@ -6,6 +6,7 @@ import { Migration20261121121331_actor_index_key } from './Migration202611211213
 import { Migration20261121131354_actor_outbox } from './Migration20261121131354_actor_outbox.ts';
 import { Migration20261121141514_message_log } from './Migration20261121141514_message_log.ts';
 import { Migration20261121141636_channels_and_visitors } from './Migration20261121141636_channels_and_visitors.ts';
+import { Migration20261202050836_identity } from './Migration20261202050836_identity.ts';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261121104804_initial', class: Migration20261121104804_initial },
@@ -14,4 +15,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261121131354_actor_outbox', class: Migration20261121131354_actor_outbox },
   { name: 'Migration20261121141514_message_log', class: Migration20261121141514_message_log },
   { name: 'Migration20261121141636_channels_and_visitors', class: Migration20261121141636_channels_and_visitors },
+  { name: 'Migration20261202050836_identity', class: Migration20261202050836_identity },
 ];

@@ -1,0 +1,82 @@
+/**
+ * The directory (通讯录/组织): the stateless service behind identity and administration — tenants,
+ * the org tree, roles, accounts, sign-in, API tokens, channels, the visitor blacklist and the audit
+ * log. Any gateway node serves it straight from the database (there is no per-entity actor: every
+ * operation is one short transaction); the only per-node state is the principal cache, kept in
+ * step across nodes by the `directory.changed` event (directory.service.ts).
+ */
+import { AccountRepository } from './account.repository.ts';
+import { ApiTokenRepository } from './api-token.repository.ts';
+import { audit, auditCsv, listAudit, type AuditView } from './audit.repository.ts';
+import { Authenticator } from './authenticator.ts';
+import { ChannelAdminRepository } from './channel-admin.repository.ts';
+import { authorize, type Caller, type DirectoryContext } from './context.ts';
+import { DepartmentRepository } from './department.repository.ts';
+import { mayUse, visibleSubtree } from './policies/access.ts';
+import { RoleRepository } from './role.repository.ts';
+import { VisitorBanRepository } from './visitor-ban.repository.ts';
+
+export const AUDIT_EXPORT_LIMIT = 10_000;
+
+export type AuditFilter = { readonly action?: string; readonly actorId?: string; readonly from?: Date; readonly to?: Date; readonly before?: { at: Date; id: string }; readonly limit: number };
+
+export class Directory {
+  readonly ctx: DirectoryContext;
+  readonly authenticator: Authenticator;
+  readonly departments: DepartmentRepository;
+  readonly roles: RoleRepository;
+  readonly accounts: AccountRepository;
+  readonly channels: ChannelAdminRepository;
+  readonly bans: VisitorBanRepository;
+  readonly tokens: ApiTokenRepository;
+
+  constructor(ctx: Omit<DirectoryContext, 'changed'> & { readonly changed?: (tenantId: string) => void }) {
+    // The local cache is dropped at once; `changed` tells the other nodes.
+    const full: DirectoryContext = {
+      ...ctx,
+      changed: (tenantId) => {
+        this.authenticator.invalidate(tenantId);
+        ctx.changed?.(tenantId);
+      },
+    };
+    this.ctx = full;
+    this.authenticator = new Authenticator(full);
+    this.departments = new DepartmentRepository(full);
+    this.roles = new RoleRepository(full);
+    this.accounts = new AccountRepository(full);
+    this.channels = new ChannelAdminRepository(full);
+    this.bans = new VisitorBanRepository(full);
+    this.tokens = new ApiTokenRepository(full);
+  }
+
+  /** Audit entries of the caller's subtree, newest first. */
+  async auditLog(caller: Caller, filter: AuditFilter): Promise<AuditView[]> {
+    await authorize(this.ctx, caller, mayUse(caller.principal, 'audit.read'), { action: 'audit.read', type: 'audit', id: '' });
+    return listAudit(this.ctx.em(), { ...filter, tenantId: caller.principal.tenantId, subtree: visibleSubtree(caller.principal) });
+  }
+
+  /** The same entries as CSV (at most AUDIT_EXPORT_LIMIT); the export itself is audited. */
+  async exportAuditLog(caller: Caller, filter: Omit<AuditFilter, 'limit' | 'before'>): Promise<string> {
+    await authorize(this.ctx, caller, mayUse(caller.principal, 'audit.export'), { action: 'audit.export', type: 'audit', id: '' });
+    const entries = await listAudit(this.ctx.em(), { ...filter, limit: AUDIT_EXPORT_LIMIT, tenantId: caller.principal.tenantId, subtree: visibleSubtree(caller.principal) });
+    const em = this.ctx.em();
+    audit(
+      em,
+      {
+        tenantId: caller.principal.tenantId,
+        actorId: caller.principal.accountId,
+        actorName: caller.name,
+        departmentPath: caller.principal.departmentPath,
+        action: 'audit.export',
+        outcome: 'success',
+        targetType: 'audit',
+        targetId: '',
+        ip: caller.ip,
+        details: { ...filter, rows: entries.length },
+      },
+      this.ctx.now(),
+    );
+    await em.flush();
+    return auditCsv(entries);
+  }
+}

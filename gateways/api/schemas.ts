@@ -1,0 +1,247 @@
+/**
+ * The zod schemas of the REST API's bodies and answers: the OpenAPI document is rendered from
+ * them, requests are validated against them, and answers are checked against them.
+ */
+import { z } from 'zod';
+import { ALL_PERMISSIONS, type Permission } from '../../actors/directory/policies/permissions.ts';
+
+export const id = z.string().regex(/^[a-z0-9-]{1,32}$/, 'an id: lowercase letters, digits or -');
+const isoDate = z.string().describe('ISO 8601 date-time');
+const name = z.string().trim().min(1).max(100);
+export const permission = z.enum(ALL_PERMISSIONS as [Permission, ...Permission[]]);
+export const permissions = z.array(permission).max(ALL_PERMISSIONS.length * 2);
+
+export const error = z.object({
+  code: z.string().describe('INVALID, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT, LOCKED, RATE_LIMITED, BUSY, CSRF_INVALID, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE or INTERNAL'),
+  message: z.string(),
+  temporary: z.boolean().describe('true: the same request may succeed later'),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+
+// ---- accounts ----------------------------------------------------------------------------------
+
+export const email = z.email().max(200);
+export const password = z.string().min(1).max(1_000).describe('at least 10 characters; not your email name or display name');
+const mobile = z.string().regex(/^\+?[0-9 -]{5,31}$/, 'digits, spaces, - and an optional leading +');
+
+export const account = z.object({
+  id,
+  email: z.string(),
+  mobile: z.string().nullable(),
+  displayName: z.string(),
+  departmentId: id,
+  roleIds: z.array(id),
+  isSuperAdmin: z.boolean(),
+  isAgent: z.boolean(),
+  maxConversations: z.number().int(),
+  disabled: z.boolean(),
+  lockedUntil: isoDate.nullable(),
+  lastLoginAt: isoDate.nullable(),
+  createdAt: isoDate,
+  updatedAt: isoDate,
+});
+
+export const me = account.extend({ permissions: z.array(permission) });
+
+export const newAccount = z.strictObject({
+  email,
+  mobile: mobile.nullable().optional(),
+  displayName: name,
+  password,
+  departmentId: id,
+  roleIds: z.array(id).max(50).default([]),
+  isSuperAdmin: z.boolean().default(false),
+  isAgent: z.boolean().default(true),
+  maxConversations: z.number().int().min(0).max(100).default(5),
+});
+
+export const accountPatch = z.strictObject({
+  email: email.optional(),
+  mobile: mobile.nullable().optional(),
+  displayName: name.optional(),
+  departmentId: id.optional(),
+  roleIds: z.array(id).max(50).optional(),
+  isSuperAdmin: z.boolean().optional(),
+  isAgent: z.boolean().optional(),
+  maxConversations: z.number().int().min(0).max(100).optional(),
+  disabled: z.boolean().optional(),
+});
+
+// ---- sessions ----------------------------------------------------------------------------------
+
+export const tenantId = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?$/, 'a tenant id');
+
+export const login = z.strictObject({ tenant: tenantId.optional().describe('default: `default`'), email: z.string().max(200), password: z.string().max(1_000) });
+
+export const signedIn = z.object({ account: account, csrfToken: z.string().describe(`send it as X-CSRF-Token with every state-changing request`), expiresAt: isoDate });
+
+export const session = z.object({ id, createdAt: isoDate, lastSeenAt: isoDate, expiresAt: isoDate, ip: z.string(), userAgent: z.string(), current: z.boolean() });
+
+export const passwordChange = z.strictObject({ currentPassword: z.string().max(1_000), newPassword: password });
+
+export const setupStatus = z.object({ tenant: z.string(), status: z.enum(['pending', 'complete']) });
+
+export const setup = z.strictObject({ tenant: tenantId.optional(), token: z.string().min(1).max(200), email, displayName: name, password });
+
+// ---- org tree ----------------------------------------------------------------------------------
+
+const minutes = z.number().int().min(1).max(7 * 24 * 60);
+const dayHours = z.string().regex(/^(\s*\d{2}:\d{2}-\d{2}:\d{2}\s*)(,\s*\d{2}:\d{2}-\d{2}:\d{2}\s*)*$|^$/, 'like 09:00-12:00,13:00-18:00 (empty: closed)');
+
+/** Every setting optional; null removes a department's own value (it inherits again). */
+export const settingsPatch = z.strictObject({
+  routingPolicy: z.enum(['idle-first', 'least-busy', 'round-robin', 'manual']).nullable().optional(),
+  welcomeMessage: z.string().max(1_000).nullable().optional(),
+  noAgentMessage: z.string().max(1_000).nullable().optional(),
+  queueFullMessage: z.string().max(1_000).nullable().optional(),
+  maxWaiting: z.number().int().min(1).max(100_000).nullable().optional(),
+  visitorIdleReminderMinutes: minutes.nullable().optional(),
+  visitorIdleCloseMinutes: minutes.nullable().optional(),
+  agentNoReplyReminderMinutes: minutes.nullable().optional(),
+  maxConversationsPerAgent: z.number().int().min(1).max(100).nullable().optional(),
+  workingHours: z
+    .strictObject({
+      timeZone: z.string().min(1).max(64).refine((tz) => {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: tz });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'an IANA time zone such as Asia/Shanghai'),
+      weekly: z.strictObject({ mon: dayHours, tue: dayHours, wed: dayHours, thu: dayHours, fri: dayHours, sat: dayHours, sun: dayHours }).partial(),
+      holidays: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/)).max(366),
+      closedMessage: z.string().max(1_000),
+    })
+    .nullable()
+    .optional(),
+});
+
+const settingsValues = z.object({
+  routingPolicy: z.enum(['idle-first', 'least-busy', 'round-robin', 'manual']),
+  welcomeMessage: z.string(),
+  noAgentMessage: z.string(),
+  queueFullMessage: z.string(),
+  maxWaiting: z.number().nullable(),
+  visitorIdleReminderMinutes: z.number().nullable(),
+  visitorIdleCloseMinutes: z.number().nullable(),
+  agentNoReplyReminderMinutes: z.number().nullable(),
+  maxConversationsPerAgent: z.number(),
+  workingHours: z.object({ timeZone: z.string(), weekly: z.record(z.string(), z.string()), holidays: z.array(z.string()), closedMessage: z.string() }).nullable(),
+});
+
+export const department = z.object({
+  id,
+  parentId: id.nullable(),
+  path: z.string(),
+  name: z.string(),
+  isSkillGroup: z.boolean(),
+  settings: settingsValues.partial().describe('only what this department sets itself'),
+  createdAt: isoDate,
+  updatedAt: isoDate,
+});
+
+export const effectiveSettings = z.object({
+  settings: settingsValues,
+  from: z.record(z.string(), id.nullable()).describe('per setting, the department it is inherited from (null: the built-in default)'),
+});
+
+export const newDepartment = z.strictObject({ parentId: id, name, isSkillGroup: z.boolean().default(false), settings: settingsPatch.default({}) });
+
+export const departmentPatch = z.strictObject({ name: name.optional(), parentId: id.optional(), isSkillGroup: z.boolean().optional(), settings: settingsPatch.optional() });
+
+export const role = z.object({ id, name: z.string(), description: z.string(), permissions: z.array(permission), createdAt: isoDate, updatedAt: isoDate });
+
+export const newRole = z.strictObject({ name, description: z.string().max(500).default(''), permissions });
+
+export const rolePatch = z.strictObject({ name: name.optional(), description: z.string().max(500).optional(), permissions: permissions.optional() });
+
+export const permissionEntry = z.object({ name: permission, description: z.string() });
+
+// ---- channels and the blacklist ------------------------------------------------------------------
+
+const origin = z.string().regex(/^(\*|https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?)$/, 'an origin like https://shop.example.com, or *');
+const color = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a colour like #1677ff');
+
+export const appearance = z.strictObject({
+  color: color.optional(),
+  position: z.enum(['right', 'left']).optional(),
+  greeting: z.string().max(500).optional(),
+  avatarUrl: z.url({ protocol: /^https?$/ }).max(500).optional(),
+  preChatFields: z
+    .array(z.strictObject({ name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), label: z.string().min(1).max(100), required: z.boolean() }))
+    .max(20)
+    .optional(),
+});
+
+export const channel = z.object({
+  id: z.string(),
+  key: z.string(),
+  name: z.string(),
+  skillGroupId: id,
+  allowedOrigins: z.array(z.string()),
+  identityEnforced: z.boolean(),
+  identitySecret: z.string().optional().describe('only for callers who may change the channel'),
+  appearance: z.object({}).catchall(z.unknown()),
+  createdAt: isoDate,
+});
+
+const channelKey = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -, at most 64');
+
+export const newChannel = z.strictObject({
+  key: channelKey.optional().describe('default: random'),
+  name,
+  skillGroupId: id,
+  allowedOrigins: z.array(origin).max(50).default([]),
+  identityEnforced: z.boolean().default(false),
+  appearance: appearance.default({}),
+});
+
+export const channelPatch = z.strictObject({
+  key: channelKey.optional(),
+  name: name.optional(),
+  skillGroupId: id.optional(),
+  allowedOrigins: z.array(origin).max(50).optional(),
+  identityEnforced: z.boolean().optional(),
+  appearance: appearance.optional(),
+});
+
+export const ban = z.object({ id, visitorId: z.string(), reason: z.string(), createdBy: id, createdAt: isoDate, expiresAt: isoDate.nullable() });
+
+export const newBan = z.strictObject({ visitorId: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/), reason: z.string().max(500).default(''), expiresAt: z.iso.datetime().nullable().default(null) });
+
+// ---- API tokens and the audit log --------------------------------------------------------------------
+
+export const apiToken = z.object({ id, name: z.string(), accountId: id, permissions: z.array(permission), createdAt: isoDate, expiresAt: isoDate.nullable(), lastUsedAt: isoDate.nullable() });
+
+export const newApiToken = z.strictObject({ name, permissions: permissions.min(1), expiresAt: z.iso.datetime().nullable().default(null) });
+
+export const createdApiToken = apiToken.extend({ token: z.string().describe('shown once: store it now') });
+
+export const auditEntry = z.object({
+  id,
+  at: isoDate,
+  tenantId: z.string(),
+  actorId: id.nullable(),
+  actorName: z.string(),
+  action: z.string(),
+  outcome: z.enum(['success', 'failure', 'denied']),
+  targetType: z.string(),
+  targetId: z.string(),
+  ip: z.string(),
+  details: z.record(z.string(), z.unknown()),
+});
+
+export const auditQuery = z.strictObject({
+  action: z.string().max(64).optional(),
+  actorId: id.optional(),
+  from: z.iso.datetime().optional(),
+  to: z.iso.datetime().optional(),
+  before: z.string().regex(/^[^,]{1,40},[a-z0-9]{1,32}$/).optional().describe('`<at>,<id>` of the last entry of the previous page'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+export const page = z.strictObject({
+  after: id.optional().describe('the id of the last item of the previous page'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
