@@ -48,6 +48,8 @@ export type KefuConfig = {
   readonly visitorConnectionsPerIp: number;
   /** Seconds between a visitor client's pings; a connection silent for twice this is closed (4001). */
   readonly visitorHeartbeatSeconds: number;
+  /** Sign-in and setup attempts allowed per client address per minute (each costs a password hash). */
+  readonly signInsPerMinute: number;
   readonly cluster: ClusterBackends | null;
 };
 
@@ -222,6 +224,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     heartbeatTimeoutSeconds,
     visitorConnectionsPerIp: r.integer('KEFU_VISITOR_CONNECTIONS_PER_IP', 200, 1, 1_000_000),
     visitorHeartbeatSeconds: r.integer('KEFU_VISITOR_HEARTBEAT', 25, 1, 300),
+    signInsPerMinute: r.integer('KEFU_SIGN_INS_PER_MINUTE', 30, 1, 100_000),
     cluster,
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
@@ -243,6 +246,7 @@ export const CONFIG_VARIABLES = [
   'KEFU_HEARTBEAT_TIMEOUT',
   'KEFU_VISITOR_CONNECTIONS_PER_IP',
   'KEFU_VISITOR_HEARTBEAT',
+  'KEFU_SIGN_INS_PER_MINUTE',
   'KEFU_MYSQL_URL',
   'KEFU_REDIS_URL',
   'KEFU_KAFKA_BROKERS',

@@ -214,7 +214,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
         webRoutes(),
         visitors.routes,
         widgetRoutes({ channels, ownOrigin, onError: (error) => logger.error('widget route failed', error) }),
-        apiRoutes({ routes: apiTable, authenticator: directory!.authenticator, ownOrigin, onError: (error) => logger.error('API route failed', error) }),
+        apiRoutes({ routes: apiTable, authenticator: directory!.authenticator, ownOrigin, signInsPerMinute: config.signInsPerMinute, onError: (error) => logger.error('API route failed', error) }),
         apiDocsRoutes(apiTable, ownOrigin),
       );
     }

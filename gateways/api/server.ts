@@ -26,9 +26,6 @@ import type { Access, Route } from './route.ts';
 export const SESSION_COOKIE = 'kefu_session';
 export const CSRF_HEADER = 'x-csrf-token';
 export const MAX_BODY_BYTES = 64 * 1024;
-/** Sign-in and setup attempts per client address: a burst, then one every few seconds. */
-const SIGN_IN_BURST = 10;
-const SIGN_IN_PER_SECOND = 0.2;
 
 const STATUS: Readonly<Record<DomainErrorType, number>> = {
   INVALID: 400,
@@ -69,6 +66,8 @@ export type ApiDeps = {
   readonly routes: readonly Route[];
   readonly authenticator: Authenticator;
   readonly ownOrigin: () => string;
+  /** Sign-in and setup attempts per client address and minute (a burst of as many, then spread out). */
+  readonly signInsPerMinute: number;
   readonly onError: (error: unknown) => void;
 };
 
@@ -79,7 +78,7 @@ export function apiRoutes(deps: ApiDeps): RouteModule {
     let bucket = signIns.get(ip);
     if (!bucket) {
       if (signIns.size > 100_000) signIns.clear();
-      bucket = new TokenBucket({ capacity: SIGN_IN_BURST, perSecond: SIGN_IN_PER_SECOND, now });
+      bucket = new TokenBucket({ capacity: deps.signInsPerMinute, perSecond: deps.signInsPerMinute / 60, now });
       signIns.set(ip, bucket);
     }
     return bucket.take(now);
