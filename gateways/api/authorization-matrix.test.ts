@@ -1,0 +1,276 @@
+/**
+ * The authorization matrix: every route of the API × every kind of caller → allowed or refused
+ * exactly as the rules say (policies/access.ts, restated here independently as the oracle):
+ *   - no valid credentials (anonymous, a visitor's token) → 401;
+ *   - nothing of another tenant is reachable → 404;
+ *   - a permission route needs the permission (403 without it) over the department of the
+ *     resource, which must be the caller's own or below it (404 otherwise — no probing of ids);
+ *   - super-admin routes need a super admin (403).
+ * The resources all live in department A1 (below A; B is A's sibling). Every route must have a case
+ * here: a new route without one fails the test. Refused deletes must leave their target in place,
+ * and lists must never show what lies outside the caller's subtree or tenant.
+ */
+import { jest } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Visitor } from '../../actors/directory/visitor.entity.ts';
+import { ensureSetupToken } from '../../actors/directory/setup.ts';
+import { ensureTenant } from '../../actors/directory/tenant.repository.ts';
+import { BUILT_IN_ROLES, type Permission } from '../../actors/directory/policies/permissions.ts';
+import { loadConfig } from '../../cluster/config.ts';
+import { startNode, type KefuNode } from '../../cluster/node.ts';
+import { ApiClient, expectStatus } from '../../tests/api-client.ts';
+import { apiRouteTable } from './routes.ts';
+import type { Route } from './route.ts';
+
+const PASSWORD = 'matrix password 1';
+let dir: string;
+let node: KefuNode;
+let base: string;
+let boss: ApiClient;
+
+type Persona = {
+  readonly name: string;
+  readonly client: () => ApiClient;
+  /** null: not signed in. */
+  readonly tenant: 't1' | 't2' | null;
+  readonly superAdmin: boolean;
+  readonly permissions: ReadonlySet<Permission>;
+  /** Is department A1 (where every resource lives) the persona's own department or below it? */
+  readonly reachesA1: boolean;
+  readonly email?: string;
+};
+
+const perms = (key: string): Set<Permission> => new Set(BUILT_IN_ROLES.find((r) => r.key === key)!.permissions);
+const org: Record<string, string> = {};
+const ids: Record<string, string> = {};
+const personas: Persona[] = [];
+let visitorSeq = 0;
+let emailSeq = 0;
+
+async function makeVisitor(): Promise<string> {
+  const em = node.database.orm.em.fork();
+  const id = `v${++visitorSeq}x${Date.now().toString(36)}`;
+  em.create(Visitor, { id, tenantId: 'default', channelId: ids.channelA1!, identityKey: `anon:${id}`, displayName: '', email: '', conversationId: '', createdAt: new Date(), lastSeenAt: new Date() });
+  await em.flush();
+  return id;
+}
+
+const newAccountBody = () => ({ email: `made${++emailSeq}@example.com`, displayName: `Made ${emailSeq}`, password: PASSWORD, departmentId: org.A1, roleIds: [ids.agentRole] });
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'kefu-matrix-'));
+  jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  node = await startNode(loadConfig({ KEFU_PORT: '0', KEFU_HOST: '127.0.0.1', KEFU_DATA_DIR: dir, KEFU_LOG_LEVEL: 'error', KEFU_NODE_ID: 'matrix', KEFU_SIGN_INS_PER_MINUTE: '100000' }));
+  base = `http://127.0.0.1:${node.port}`;
+  if (node.setup.status !== 'issued') throw new Error('expected a setup token');
+  const client = () => new ApiClient(base);
+  expectStatus(await client().post('/api/v1/setup', { token: node.setup.token, email: 'boss@t1.example', displayName: 'Boss', password: PASSWORD }), 201);
+  // The fixtures are made by a super admin of their own, so personas ending their sessions (sign-out,
+  // password change) never sign the fixture maker out.
+  const first = await client().login('boss@t1.example', PASSWORD);
+  expectStatus(await first.post('/api/v1/accounts', { email: 'fixtures@t1.example', displayName: 'Fixtures', password: PASSWORD, departmentId: 'root', isSuperAdmin: true }), 201);
+  boss = await client().login('fixtures@t1.example', PASSWORD);
+
+  const dept = async (name: string, parentId: string, isSkillGroup: boolean) => expectStatus(await boss.post('/api/v1/departments', { parentId, name, isSkillGroup }), 201).id as string;
+  org.A = await dept('A', 'root', false);
+  org.A1 = await dept('A1', org.A, true);
+  org.B = await dept('B', 'root', true);
+  const roles = expectStatus(await boss.get('/api/v1/roles'), 200) as { id: string; name: string }[];
+  ids.agentRole = roles.find((r) => r.name.startsWith('Agent'))!.id;
+  ids.adminRole = roles.find((r) => r.name.startsWith('Department admin'))!.id;
+  const account = async (email: string, departmentId: string, roleId: string) =>
+    expectStatus(await boss.post('/api/v1/accounts', { email, displayName: email.split('@')[0], password: PASSWORD, departmentId, roleIds: [roleId] }), 201).id as string;
+  ids.agentB = await account('agent.b@t1.example', org.B, ids.agentRole);
+  await account('agent.a@t1.example', org.A, ids.agentRole);
+  await account('agent.a1@t1.example', org.A1, ids.agentRole);
+  await account('admin.a@t1.example', org.A, ids.adminRole);
+  ids.channelA1 = expectStatus(await boss.post('/api/v1/channels', { name: 'A1 site', skillGroupId: org.A1 }), 201).id;
+  ids.channelB = expectStatus(await boss.post('/api/v1/channels', { name: 'B site', skillGroupId: org.B }), 201).id;
+
+  // A second company on the same installation, with its own first admin.
+  await ensureTenant(node.database.orm.em.fork(), { id: 't2', name: 'Other company' }, new Date());
+  const t2Setup = await ensureSetupToken(node.database.orm.em.fork(), { tenantId: 't2', now: new Date(), nodeId: 'matrix', rotate: true });
+  if (t2Setup.status !== 'issued') throw new Error('expected a t2 setup token');
+  expectStatus(await client().post('/api/v1/setup', { tenant: 't2', token: t2Setup.token, email: 'boss@t2.example', displayName: 'Other boss', password: PASSWORD }), 201);
+
+  const none = new Set<Permission>();
+  personas.push(
+    { name: 'anonymous', client, tenant: null, superAdmin: false, permissions: none, reachesA1: false },
+    {
+      name: 'visitor',
+      client: () => Object.assign(client(), { bearer: 'QmFkLXZpc2l0b3ItdG9rZW4tZm9yLXRoZS1tYXRyaXg', cookie: 'kefu_session=QmFkLXZpc2l0b3ItdG9rZW4tZm9yLXRoZS1tYXRyaXg' }),
+      tenant: null,
+      superAdmin: false,
+      permissions: none,
+      reachesA1: false,
+    },
+    { name: 'agent in A', client, email: 'agent.a@t1.example', tenant: 't1', superAdmin: false, permissions: perms('agent'), reachesA1: true },
+    { name: 'agent in A1', client, email: 'agent.a1@t1.example', tenant: 't1', superAdmin: false, permissions: perms('agent'), reachesA1: true },
+    { name: 'agent in B', client, email: 'agent.b@t1.example', tenant: 't1', superAdmin: false, permissions: perms('agent'), reachesA1: false },
+    { name: 'department admin of A', client, email: 'admin.a@t1.example', tenant: 't1', superAdmin: false, permissions: perms('department-admin'), reachesA1: true },
+    { name: 'super admin', client, email: 'boss@t1.example', tenant: 't1', superAdmin: true, permissions: none, reachesA1: true },
+    { name: 'other tenant’s admin', client, email: 'boss@t2.example', tenant: 't2', superAdmin: true, permissions: none, reachesA1: false },
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await node?.stop();
+  jest.restoreAllMocks();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** One route's case: a fresh target and body (made by the super admin), and what the rule checks. */
+type Case = {
+  /** Where the request goes and what it sends (a fresh target for each persona). */
+  readonly prepare: (as: ApiClient) => Promise<{ path: string; body?: unknown }>;
+  /** The resource is tenant t1's, in A1 (false: the route acts only on the caller's own things). */
+  readonly targetsA1: boolean;
+  /** The permission the rule checks when it is finer than the route's declared access. */
+  readonly needs?: Permission;
+  /** After a refused request: the target must still be there (a path the super admin can GET). */
+  readonly stillThere?: string;
+};
+
+const fixed = (path: string, body?: unknown) => async () => ({ path, ...(body === undefined ? {} : { body }) });
+const CASES: Record<string, Case | 'public'> = {
+  'GET /api/v1/setup': 'public',
+  'POST /api/v1/setup': 'public',
+  'POST /api/v1/session': 'public',
+  'GET /api/v1/session': { prepare: fixed('/api/v1/session'), targetsA1: false },
+  'DELETE /api/v1/session': { prepare: fixed('/api/v1/session'), targetsA1: false },
+  'GET /api/v1/me': { prepare: fixed('/api/v1/me'), targetsA1: false },
+  'POST /api/v1/me/password': { prepare: fixed('/api/v1/me/password', { currentPassword: PASSWORD, newPassword: PASSWORD }), targetsA1: false },
+  'GET /api/v1/me/sessions': { prepare: fixed('/api/v1/me/sessions'), targetsA1: false },
+  'DELETE /api/v1/me/sessions/{id}': {
+    prepare: async (as) => {
+      const me = as.cookie ? await as.get('/api/v1/me/sessions') : null;
+      const own = (me?.status === 200 ? (me.body as { id: string }[]) : [])[0];
+      return { path: `/api/v1/me/sessions/${own?.id ?? 'x0'}` };
+    },
+    targetsA1: false,
+  },
+  'GET /api/v1/permissions': { prepare: fixed('/api/v1/permissions'), targetsA1: false },
+  'GET /api/v1/api-tokens': { prepare: fixed('/api/v1/api-tokens'), targetsA1: false },
+  'POST /api/v1/api-tokens': { prepare: fixed('/api/v1/api-tokens', { name: 'token', permissions: ['departments.read'] }), targetsA1: false },
+  'DELETE /api/v1/api-tokens/{id}': {
+    prepare: async (as) => {
+      // A token of one's own when one may make tokens; otherwise the super admin's.
+      const mine = await as.post('/api/v1/api-tokens', { name: 'own', permissions: ['departments.read'] });
+      const id = mine.status === 201 ? mine.body.id : expectStatus(await boss.post('/api/v1/api-tokens', { name: 'boss', permissions: ['departments.read'] }), 201).id;
+      return { path: `/api/v1/api-tokens/${id}` };
+    },
+    targetsA1: false,
+  },
+  'GET /api/v1/departments': { prepare: fixed('/api/v1/departments'), targetsA1: false },
+  'POST /api/v1/departments': { prepare: async () => ({ path: '/api/v1/departments', body: { parentId: org.A1, name: 'New' } }), targetsA1: true },
+  'GET /api/v1/departments/{id}': { prepare: async () => ({ path: `/api/v1/departments/${org.A1}` }), targetsA1: true },
+  'PATCH /api/v1/departments/{id}': { prepare: async () => ({ path: `/api/v1/departments/${org.A1}`, body: { name: 'A1' } }), targetsA1: true, needs: 'departments.write' },
+  'DELETE /api/v1/departments/{id}': {
+    prepare: async () => {
+      const d = expectStatus(await boss.post('/api/v1/departments', { parentId: org.A1, name: 'Doomed' }), 201);
+      return { path: `/api/v1/departments/${d.id}` };
+    },
+    targetsA1: true,
+    stillThere: 'same',
+  },
+  'GET /api/v1/departments/{id}/settings': { prepare: async () => ({ path: `/api/v1/departments/${org.A1}/settings` }), targetsA1: true },
+  'GET /api/v1/roles': { prepare: fixed('/api/v1/roles'), targetsA1: false },
+  'POST /api/v1/roles': { prepare: async () => ({ path: '/api/v1/roles', body: { name: `Role ${++emailSeq}`, permissions: ['contacts.read'] } }), targetsA1: false },
+  'GET /api/v1/roles/{id}': { prepare: async () => ({ path: `/api/v1/roles/${ids.agentRole}` }), targetsA1: true },
+  'PATCH /api/v1/roles/{id}': { prepare: async () => ({ path: `/api/v1/roles/${ids.agentRole}`, body: { description: 'edited' } }), targetsA1: true },
+  'DELETE /api/v1/roles/{id}': {
+    prepare: async () => ({ path: `/api/v1/roles/${expectStatus(await boss.post('/api/v1/roles', { name: `Doomed ${++emailSeq}`, permissions: [] }), 201).id}` }),
+    targetsA1: true,
+    stillThere: 'same',
+  },
+  'GET /api/v1/accounts': { prepare: fixed('/api/v1/accounts'), targetsA1: false },
+  'POST /api/v1/accounts': { prepare: async () => ({ path: '/api/v1/accounts', body: newAccountBody() }), targetsA1: true },
+  'GET /api/v1/accounts/{id}': { prepare: async () => ({ path: `/api/v1/accounts/${expectStatus(await boss.post('/api/v1/accounts', newAccountBody()), 201).id}` }), targetsA1: true },
+  'PATCH /api/v1/accounts/{id}': {
+    prepare: async () => ({ path: `/api/v1/accounts/${expectStatus(await boss.post('/api/v1/accounts', newAccountBody()), 201).id}`, body: { displayName: 'Renamed' } }),
+    targetsA1: true,
+  },
+  'POST /api/v1/accounts/{id}/password': {
+    prepare: async () => ({ path: `/api/v1/accounts/${expectStatus(await boss.post('/api/v1/accounts', newAccountBody()), 201).id}/password`, body: { password: 'a new good password' } }),
+    targetsA1: true,
+  },
+  'DELETE /api/v1/accounts/{id}': {
+    prepare: async () => ({ path: `/api/v1/accounts/${expectStatus(await boss.post('/api/v1/accounts', newAccountBody()), 201).id}` }),
+    targetsA1: true,
+    stillThere: 'same',
+  },
+  'GET /api/v1/channels': { prepare: fixed('/api/v1/channels'), targetsA1: false },
+  'POST /api/v1/channels': { prepare: async () => ({ path: '/api/v1/channels', body: { name: 'New site', skillGroupId: org.A1 } }), targetsA1: true },
+  'GET /api/v1/channels/{id}': { prepare: async () => ({ path: `/api/v1/channels/${ids.channelA1}` }), targetsA1: true },
+  'PATCH /api/v1/channels/{id}': { prepare: async () => ({ path: `/api/v1/channels/${ids.channelA1}`, body: { name: 'A1 site' } }), targetsA1: true },
+  'POST /api/v1/channels/{id}/identity-secret': { prepare: async () => ({ path: `/api/v1/channels/${ids.channelA1}/identity-secret` }), targetsA1: true },
+  'DELETE /api/v1/channels/{id}': {
+    prepare: async () => ({ path: `/api/v1/channels/${expectStatus(await boss.post('/api/v1/channels', { name: 'Doomed site', skillGroupId: org.A1 }), 201).id}` }),
+    targetsA1: true,
+    stillThere: 'same',
+  },
+  'GET /api/v1/blacklist': { prepare: fixed('/api/v1/blacklist'), targetsA1: false },
+  'POST /api/v1/blacklist': { prepare: async () => ({ path: '/api/v1/blacklist', body: { visitorId: await makeVisitor(), reason: 'spam' } }), targetsA1: true },
+  'DELETE /api/v1/blacklist/{id}': {
+    prepare: async () => ({ path: `/api/v1/blacklist/${expectStatus(await boss.post('/api/v1/blacklist', { visitorId: await makeVisitor() }), 201).id}` }),
+    targetsA1: true,
+  },
+  'GET /api/v1/audit': { prepare: fixed('/api/v1/audit'), targetsA1: false },
+  'GET /api/v1/audit/export': { prepare: fixed('/api/v1/audit/export'), targetsA1: false },
+};
+
+const key = (r: Route) => `${r.method.toUpperCase()} ${r.path}`;
+const ROUTES = apiRouteTable({ directory: null as never, secureCookies: false });
+
+test('every route of the API has a case in the matrix', () => {
+  expect(ROUTES.map(key).filter((k) => !(k in CASES))).toEqual([]);
+  expect(Object.keys(CASES).filter((k) => !ROUTES.some((r) => key(r) === k))).toEqual([]);
+});
+
+/** The oracle: the status class the rules give `persona` on `route`. */
+function expected(route: Route, c: Case, p: Persona): 'allowed' | 401 | 403 | 404 {
+  if (p.tenant === null) return 401;
+  const superAdmin = p.superAdmin;
+  switch (route.access.kind) {
+    case 'public':
+    case 'signed-in':
+    case 'session':
+      return 'allowed';
+    case 'super-admin':
+      if (!superAdmin) return 403;
+      return c.targetsA1 && p.tenant !== 't1' ? 404 : 'allowed';
+    case 'permission': {
+      const needed = [route.access.permission, ...(c.needs ? [c.needs] : [])];
+      if (!superAdmin && !needed.every((n) => p.permissions.has(n))) return 403;
+      if (c.targetsA1 && (p.tenant !== 't1' || !p.reachesA1)) return 404;
+      return 'allowed';
+    }
+  }
+}
+
+const matrix = ROUTES.filter((r) => CASES[key(r)] !== 'public');
+
+describe.each(matrix.map((r) => [key(r), r] as const))('%s', (_, route) => {
+  test.each([0, 1, 2, 3, 4, 5, 6, 7])('persona %i', async (i) => {
+    const persona = personas[i]!;
+    const c = CASES[key(route)] as Case;
+    const as = persona.client();
+    if (persona.email) await as.login(persona.email, PASSWORD, persona.tenant === 't2' ? 't2' : undefined);
+    const { path, body } = await c.prepare(as);
+    const answer = await as.request(route.method.toUpperCase(), path, body);
+    const want = expected(route, c, persona);
+    const got = answer.status < 300 ? 'allowed' : answer.status;
+    expect({ persona: persona.name, status: got, body: got === want ? null : answer.body }).toEqual({ persona: persona.name, status: want, body: null });
+
+    if (want !== 'allowed' && c.stillThere) expect((await boss.get(path)).status).toBe(200);
+    // Lists show nothing beyond the caller's subtree (B is outside A) or tenant. (The audit log is
+    // left out: it rightly records the ids a caller itself sent in refused requests.)
+    if (want === 'allowed' && route.method === 'get' && !c.targetsA1 && !path.startsWith('/api/v1/audit')) {
+      const text = JSON.stringify(answer.body);
+      if (persona.tenant === 't2') for (const id of [org.A, org.A1, org.B, ids.channelA1, ids.agentRole]) expect(text).not.toContain(id);
+      if (persona.reachesA1 && !persona.superAdmin) for (const id of [org.B, ids.agentB, ids.channelB]) expect(text).not.toContain(id);
+    }
+  });
+});
