@@ -45,7 +45,12 @@ export function webRoutes(): RouteModule {
       };
       const serve: Parameters<typeof app.get>[1] = (res) => send(res, { status: 200, body: file.body, headers });
       app.get(path, serve);
-      if (path.endsWith('/index.html')) app.get(path.slice(0, -'index.html'.length), serve);
+      if (path.endsWith('/index.html')) {
+        const dir = path.slice(0, -'index.html'.length);
+        app.get(dir, serve);
+        // `/setup` as well as `/setup/` (what the start-up banner prints).
+        if (dir !== '/') app.get(dir.slice(0, -1), serve);
+      }
     }
   };
 }

@@ -1,0 +1,66 @@
+/**
+ * The first-run setup page in a real Chromium: a wrong token is refused on the page, the printed
+ * token creates the first admin, and afterwards the page says setup is complete. Screenshots in
+ * artifacts/screenshots/.
+ */
+import { jest } from '@jest/globals';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { loadConfig } from '../cluster/config.ts';
+import { startNode, type KefuNode } from '../cluster/node.ts';
+import { ApiClient } from '../tests/api-client.ts';
+
+jest.setTimeout(60_000);
+
+const SCREENSHOTS = fileURLToPath(new URL('../artifacts/screenshots/', import.meta.url));
+let dir: string;
+let node: KefuNode;
+let browser: Browser;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'kefu-setup-page-'));
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  node = await startNode(loadConfig({ KEFU_PORT: '0', KEFU_HOST: '127.0.0.1', KEFU_DATA_DIR: dir, KEFU_LOG_LEVEL: 'error', KEFU_NODE_ID: 'setup-page' }));
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+});
+afterAll(async () => {
+  await browser?.close();
+  await node?.stop();
+  jest.restoreAllMocks();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('the setup page creates the first admin with the printed token, and only with it', async () => {
+  if (node.setup.status !== 'issued') throw new Error('expected a setup token');
+  const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => (m.type() === 'error' && !m.text().includes('401') ? errors.push(m.text()) : undefined));
+  await page.goto(`${node.url}/setup`);
+  await page.fill('input[name=token]', 'wrong-token');
+  await page.fill('input[name=displayName]', 'Zhang Wei 张伟');
+  await page.fill('input[name=email]', 'zhang.wei@example.com');
+  await page.fill('input[name=password]', 'a fine long passphrase');
+  await page.click('button[type=submit]');
+  await page.waitForSelector('#error:not([hidden])');
+  expect(await page.textContent('#error')).toMatch(/setup token is wrong/);
+  await page.screenshot({ path: join(SCREENSHOTS, 'setup-wrong-token.png') });
+
+  await page.fill('input[name=token]', node.setup.token);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('#done:not([hidden])');
+  expect(await page.textContent('#who')).toBe('Zhang Wei 张伟 <zhang.wei@example.com>');
+  await page.screenshot({ path: join(SCREENSHOTS, 'setup-done.png') });
+  await new ApiClient(node.url).login('zhang.wei@example.com', 'a fine long passphrase');
+
+  const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
+  await phone.goto(`${node.url}/setup/`);
+  await phone.waitForSelector('#complete:not([hidden])');
+  expect(await phone.isHidden('#setup')).toBe(true);
+  await phone.screenshot({ path: join(SCREENSHOTS, 'setup-complete-phone.png') });
+  expect(errors).toEqual([]);
+});
