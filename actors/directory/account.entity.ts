@@ -19,7 +19,12 @@ export const Account = defineEntity({
     departmentPath: p.string().length(700),
     /** Lowercased. */
     email: p.string().length(200),
-    mobile: p.string().length(32).nullable(),
+    /**
+     * The mobile number, or `none:<account id>` for none (account.repository.ts `NO_MOBILE`), so the
+     * unique index holds for the accounts without one, as it would with NULLs. (Not nullable: MikroORM's MariaDB comparator misreads the default of a nullable varchar and would
+     * report a schema change forever — the same reason as ActorState.indexKey.)
+     */
+    mobile: p.string().length(32),
     displayName: p.string().length(100),
     passwordHash: p.string().length(255),
     isSuperAdmin: p.boolean(),

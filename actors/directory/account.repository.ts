@@ -17,6 +17,9 @@ import { flushUnique, loadRoles, rolePermissions } from './role.repository.ts';
 
 export type AccountRow = InferEntity<typeof Account>;
 
+/** What the mobile column holds for an account without one (`:` never occurs in a mobile number). */
+export const NO_MOBILE = 'none:';
+
 export type AccountView = {
   readonly id: string;
   readonly email: string;
@@ -37,7 +40,7 @@ export type AccountView = {
 export const accountView = (a: AccountRow): AccountView => ({
   id: a.id,
   email: a.email,
-  mobile: a.mobile ?? null,
+  mobile: a.mobile.startsWith(NO_MOBILE) ? null : a.mobile,
   displayName: a.displayName,
   departmentId: a.departmentId,
   roleIds: JSON.parse(a.roleIds) as string[],
@@ -71,13 +74,14 @@ export async function insertAccount(ctx: DirectoryContext, em: EntityManager, te
   const problem = passwordProblem(input.password, { email, displayName: input.displayName });
   if (problem) throw invalid('password', problem);
   const now = ctx.now();
+  const id = newId();
   return em.create(Account, {
-    id: newId(),
+    id,
     tenantId,
     departmentId: input.departmentId,
     departmentPath,
     email,
-    mobile: input.mobile ?? null,
+    mobile: input.mobile || `${NO_MOBILE}${id}`,
     displayName: input.displayName,
     passwordHash: await ctx.hasher.hash(input.password),
     isSuperAdmin: input.isSuperAdmin,
@@ -178,7 +182,7 @@ export class AccountRepository {
       (patch.isSuperAdmin !== undefined && patch.isSuperAdmin !== a.isSuperAdmin) ||
       (patch.disabled === true && !a.disabled);
     if (patch.email !== undefined) a.email = patch.email.toLowerCase();
-    if (patch.mobile !== undefined) a.mobile = patch.mobile;
+    if (patch.mobile !== undefined) a.mobile = patch.mobile || `${NO_MOBILE}${a.id}`;
     if (patch.displayName !== undefined) a.displayName = patch.displayName;
     if (patch.departmentId !== undefined) {
       a.departmentId = patch.departmentId;

@@ -13,8 +13,10 @@ export const AuditEntry = defineEntity({
     id: p.string().length(32).primary(),
     tenantId: p.string().length(20),
     at: p.datetime(),
-    /** The account that acted; null for anonymous requests (a failed login names its email in `details`). */
-    actorId: p.string().length(32).nullable(),
+    /** The account that acted (a failed login of an unknown email names the email in `details`). */
+    /** '' for anonymous requests. (Not nullable: MikroORM's MariaDB comparator misreads the default of a nullable varchar and would
+     * report a schema change forever — the same reason as ActorState.indexKey.) */
+    actorId: p.string().length(32),
     actorName: p.string().length(100),
     /**
      * The department the entry belongs to (the target's, or the actor's for sign-ins): admins read

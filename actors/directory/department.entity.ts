@@ -14,7 +14,9 @@ export const Department = defineEntity({
   properties: {
     id: p.string().length(32).primary(),
     tenantId: p.string().length(20),
-    parentId: p.string().length(32).nullable(),
+    /** '' for a root department. (Not nullable: MikroORM's MariaDB comparator misreads the default of a nullable varchar and would
+     * report a schema change forever — the same reason as ActorState.indexKey.) */
+    parentId: p.string().length(32),
     path: p.string().length(700),
     name: p.string().length(100),
     isSkillGroup: p.boolean(),

@@ -29,7 +29,7 @@ export type DepartmentView = {
 
 export const departmentView = (d: DepartmentRow): DepartmentView => ({
   id: d.id,
-  parentId: d.parentId ?? null,
+  parentId: d.parentId || null,
   path: d.path,
   name: d.name,
   isSkillGroup: d.isSkillGroup,
@@ -158,7 +158,7 @@ export class DepartmentRepository {
     const d = await this.#load(caller, em, id, 'departments.read');
     const tenantId = caller.principal.tenantId;
     await authorize(this.#ctx, caller, mayChangeDepartment(caller.principal, d.path, tenantId), { action: 'department.delete', type: 'department', id });
-    if (d.parentId === null) throw new DomainError('CONFLICT', 'the root department cannot be deleted');
+    if (d.parentId === '') throw new DomainError('CONFLICT', 'the root department cannot be deleted');
     if ((await em.count(Department, { tenantId, parentId: id })) > 0) throw new DomainError('CONFLICT', 'the department has sub-departments; move or delete them first');
     if ((await em.count(Account, { tenantId, departmentId: id })) > 0) throw new DomainError('CONFLICT', 'the department has accounts; move them first');
     if ((await em.count(Channel, { tenantId, skillGroupId: id })) > 0) throw new DomainError('CONFLICT', 'channels route to this skill group; change them first');

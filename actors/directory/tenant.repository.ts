@@ -33,11 +33,11 @@ export async function ensureTenant(em: EntityManager, input: { id: string; name:
 }
 
 async function createTenantRows(em: EntityManager, input: { id: string; name: string }, now: Date): Promise<string> {
-  const existing = await em.findOne(Department, { tenantId: input.id, parentId: null }, { orderBy: { createdAt: 'asc' } });
+  const existing = await em.findOne(Department, { tenantId: input.id, parentId: '' }, { orderBy: { createdAt: 'asc' } });
   if (existing) return existing.id;
   em.create(Tenant, { id: input.id, name: input.name, createdAt: now });
   const rootId = input.id === DEFAULT_TENANT_ID ? 'root' : newId();
-  const root = em.create(Department, { id: rootId, tenantId: input.id, parentId: null, path: pathOf(null, rootId), name: input.name, isSkillGroup: false, settings: '{}', createdAt: now, updatedAt: now });
+  const root = em.create(Department, { id: rootId, tenantId: input.id, parentId: '', path: pathOf(null, rootId), name: input.name, isSkillGroup: false, settings: '{}', createdAt: now, updatedAt: now });
   if (input.id === DEFAULT_TENANT_ID) {
     em.create(Department, {
       id: DEFAULT_SKILL_GROUP_ID,
@@ -68,7 +68,7 @@ export async function createFirstAdmin(
 ): Promise<AccountView> {
   const now = ctx.now();
   return ctx.em().transactional(async (em) => {
-    const root = await em.findOne(Department, { tenantId: input.tenantId, parentId: null }, { orderBy: { createdAt: 'asc' } });
+    const root = await em.findOne(Department, { tenantId: input.tenantId, parentId: '' }, { orderBy: { createdAt: 'asc' } });
     if (!root || !(await redeemSetupToken(em, input.tenantId, input.token, now))) {
       throw new DomainError('UNAUTHENTICATED', 'the setup token is wrong, used or expired; `kefu setup-token` issues a new one');
     }

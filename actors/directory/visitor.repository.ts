@@ -5,12 +5,14 @@
  * - a token: the same visitor again, if the token is known, unexpired and of this channel; with a
  *   valid identity of another user, that user's visitor (someone else signed in on this browser);
  * - an identity's HMAC is checked in constant time; a channel in enforce mode refuses anonymous
- *   visitors.
+ *   visitors;
+ * - a blocked visitor (the blacklist, visitor-ban.repository.ts) is refused until the ban ends.
  * Every accepted hello extends its token's life (sliding expiry) or issues a new token.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import type { ChannelConfig } from './channel.repository.ts';
+import { isBanned } from './visitor-ban.repository.ts';
 import { Visitor, VisitorToken } from './visitor.entity.ts';
 
 export const VISITOR_TOKEN_TTL_MS = 30 * 24 * 60 * 60 * 1000;
@@ -29,7 +31,7 @@ export type KnownVisitor = {
 
 export type HelloResult =
   | { readonly ok: true; readonly visitor: KnownVisitor; readonly token: string }
-  | { readonly ok: false; readonly reason: 'IDENTITY_INVALID' | 'IDENTITY_REQUIRED' | 'TOKEN_INVALID' };
+  | { readonly ok: false; readonly reason: 'IDENTITY_INVALID' | 'IDENTITY_REQUIRED' | 'TOKEN_INVALID' | 'VISITOR_BLOCKED' };
 
 const sha256 = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
 const newVisitorId = (): string => randomBytes(12).toString('base64url');
@@ -76,6 +78,7 @@ export class VisitorDirectory {
     let visitor = fromToken && (identityKey === null || fromToken.identityKey === identityKey) ? fromToken : null;
     if (!visitor && identityKey) visitor = await em.findOne(Visitor, { channelId: channel.id, identityKey });
     if (!visitor) visitor = await this.#create(em, channel, identityKey, input.identity, now);
+    else if (await isBanned(em, visitor.tenantId, visitor.id, now)) return { ok: false, reason: 'VISITOR_BLOCKED' };
     else {
       visitor.lastSeenAt = now;
       if (input.identity?.name) visitor.displayName = input.identity.name.slice(0, 100);

@@ -153,6 +153,21 @@ describe('requests are validated before anything happens', () => {
   });
 });
 
+describe('accounts', () => {
+  test('email and mobile are unique per tenant; many accounts may have no mobile', async () => {
+    const make = (email: string, mobile?: string) => admin.post('/api/v1/accounts', { email, displayName: email, password: PASSWORD, departmentId: 'default', ...(mobile ? { mobile } : {}) });
+    const a = expectStatus(await make('m1@example.com', '+86 138 0000 0001'), 201);
+    expect(a.mobile).toBe('+86 138 0000 0001');
+    expect(expectStatus(await make('m2@example.com'), 201).mobile).toBeNull();
+    expectStatus(await make('m3@example.com'), 201);
+    const taken = await make('m4@example.com', '+86 138 0000 0001');
+    expect(taken.status).toBe(409);
+    expect((await make('M1@EXAMPLE.com')).status).toBe(409);
+    expect(expectStatus(await admin.patch(`/api/v1/accounts/${a.id}`, { mobile: null }), 200).mobile).toBeNull();
+    expectStatus(await make('m4@example.com', '+86 138 0000 0001'), 201);
+  });
+});
+
 describe('the org tree', () => {
   test('settings are inherited from the nearest department that sets them; a move carries the subtree and its accounts', async () => {
     const sales = expectStatus(await admin.post('/api/v1/departments', { parentId: 'root', name: 'Sales', settings: { welcomeMessage: 'Hi from sales', maxConversationsPerAgent: 8 } }), 201);

@@ -269,9 +269,12 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
         IDENTITY_INVALID: 'the identity hash does not match this user id',
         IDENTITY_REQUIRED: 'this channel only serves signed-in visitors',
         TOKEN_INVALID: 'the token is unknown, expired or of another channel: start over without it',
+        VISITOR_BLOCKED: 'this visitor is blocked from the chat',
       } as const;
       sendFrame(ws, wireError(result.reason, messages[result.reason], false));
-      close(ws, CLOSE_CODES.UNAUTHORIZED, 'unauthorized');
+      // Blocked is final and keeps the token: starting over without it must not lift the ban.
+      if (result.reason === 'VISITOR_BLOCKED') close(ws, CLOSE_CODES.BLOCKED, 'blocked');
+      else close(ws, CLOSE_CODES.UNAUTHORIZED, 'unauthorized');
       return;
     }
     const visitor = result.visitor;

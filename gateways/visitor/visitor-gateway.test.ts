@@ -14,6 +14,7 @@ import { identityHash } from '../../actors/directory/visitor.repository.ts';
 import { ActorStore } from '../../cluster/actor-store.ts';
 import { loadConfig } from '../../cluster/config.ts';
 import { startNode, type KefuNode } from '../../cluster/node.ts';
+import { ApiClient, expectStatus } from '../../tests/api-client.ts';
 import { VisitorClient } from '../../tests/visitor-client.ts';
 import { CLOSE_CODES, VISITOR_LIMITS } from './wire.ts';
 
@@ -258,6 +259,30 @@ describe('tokens', () => {
     c.send({ type: 'hello', v: 1, token });
     expect(await c.next('error')).toMatchObject({ code: 'TOKEN_INVALID', temporary: false });
     expect(await c.closed).toBe(CLOSE_CODES.UNAUTHORIZED);
+  });
+});
+
+describe('the blacklist', () => {
+  test('a visitor an admin blocks is refused at hello with 4504 (final, token kept) until the ban is lifted', async () => {
+    if (node.setup.status !== 'issued') throw new Error('expected a setup token');
+    const admin = new ApiClient(`http://127.0.0.1:${node.port}`);
+    expectStatus(await admin.post('/api/v1/setup', { token: node.setup.token, email: 'boss@example.com', displayName: 'Boss', password: 'correct horse battery' }), 201);
+    await admin.login('boss@example.com', 'correct horse battery');
+
+    const c = await connect();
+    const { token } = await c.hello();
+    const tokenHash = createHash('sha256').update(token).digest('hex');
+    const { visitorId } = await node.database.orm.em.fork().findOneOrFail(VisitorToken, { tokenHash });
+    const ban = expectStatus(await admin.post('/api/v1/blacklist', { visitorId, reason: 'abusive language' }), 201);
+
+    const again = await connect();
+    again.send({ type: 'hello', v: 1, token });
+    expect(await again.next('error')).toMatchObject({ code: 'VISITOR_BLOCKED', temporary: false });
+    expect(await again.closed).toBe(CLOSE_CODES.BLOCKED);
+
+    expectStatus(await admin.delete(`/api/v1/blacklist/${ban.id}`), 204);
+    const back = await connect();
+    expect((await back.hello({ token })).token).toBe(token);
   });
 });
 

@@ -170,6 +170,7 @@ export const CLOSE_CODES = {
   UNAUTHORIZED: 4501,
   CHANNEL_UNKNOWN: 4502,
   UNSUPPORTED_VERSION: 4503,
+  BLOCKED: 4504,
 } as const;
 
 export const shouldReconnect = (closeCode: number): boolean => closeCode >= 4000 && closeCode < 4500;

@@ -56,3 +56,53 @@ test.each(['mysql', 'sqlite'] as const)('the %s migrations produce exactly the s
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** Tables → columns (with nullability) and indexes (unique or not, by their columns), as the database reports them. */
+type Shape = Record<string, { columns: Record<string, boolean>; indexes: string[] }>;
+
+async function mysqlShape(db: Database): Promise<Shape> {
+  const conn = db.orm.em.getConnection();
+  const columns = await conn.execute<{ t: string; c: string; n: string }[]>(
+    'select table_name as t, column_name as c, is_nullable as n from information_schema.columns where table_schema = database()',
+  );
+  const indexes = await conn.execute<{ t: string; i: string; u: number; cols: string }[]>(
+    "select table_name as t, index_name as i, min(non_unique) = 0 as u, group_concat(column_name order by seq_in_index) as cols from information_schema.statistics where table_schema = database() and index_name <> 'PRIMARY' group by table_name, index_name",
+  );
+  const shape: Shape = {};
+  for (const r of columns) (shape[r.t] ??= { columns: {}, indexes: [] }).columns[r.c] = r.n === 'YES';
+  for (const r of indexes) shape[r.t]!.indexes.push(`${Number(r.u) ? 'unique' : 'index'}(${r.cols})`);
+  return shape;
+}
+
+async function sqliteShape(db: Database): Promise<Shape> {
+  const conn = db.orm.em.getConnection();
+  const tables = await conn.execute<{ name: string }[]>("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'");
+  const shape: Shape = {};
+  for (const { name } of tables) {
+    const entry = (shape[name] = { columns: {} as Record<string, boolean>, indexes: [] as string[] });
+    for (const c of await conn.execute<{ name: string; notnull: number; pk: number }[]>(`pragma table_info(\`${name}\`)`)) entry.columns[c.name] = !c.notnull && !c.pk;
+    for (const i of await conn.execute<{ name: string; unique: number; origin: string }[]>(`pragma index_list(\`${name}\`)`)) {
+      if (i.origin === 'pk') continue;
+      const cols = await conn.execute<{ name: string }[]>(`pragma index_info(\`${i.name}\`)`);
+      entry.indexes.push(`${i.unique ? "unique" : "index"}(${cols.map((c: { name: string }) => c.name).join(",")})`);
+    }
+  }
+  return shape;
+}
+
+test('MySQL and SQLite migrations produce the same schema shape: tables, columns, nullability, indexes', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kefu-shape-'));
+  try {
+    const mysql = await open();
+    await migrateDatabase(mysql);
+    const sqlite = await openDatabase({ dialect: 'sqlite', file: join(dir, 'kefu.sqlite') });
+    opened.push(sqlite);
+    await migrateDatabase(sqlite);
+    const normalise = (s: Shape) => Object.fromEntries(Object.entries(s).map(([t, v]) => [t, { columns: v.columns, indexes: [...v.indexes].sort() }]));
+    const [m, q] = [normalise(await mysqlShape(mysql)), normalise(await sqliteShape(sqlite))];
+    expect(Object.keys(m).sort()).toContain('kefu_account');
+    expect(q).toEqual(m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
