@@ -68,10 +68,9 @@ export async function ensureDefaultChannel(em: EntityManager, now: Date): Promis
 async function findOrCreateDefault(em: EntityManager, now: Date): Promise<ChannelConfig> {
   const existing = await em.findOne(Channel, { key: DEFAULT_CHANNEL_KEY });
   if (existing) return toConfig(existing);
-  if ((await em.count(Channel, {})) > 0) {
-    const first = await em.findOneOrFail(Channel, {}, { orderBy: { createdAt: 'asc' } });
-    return toConfig(first);
-  }
+  // An installation whose admins replaced the `web` channel: its oldest channel stands in.
+  const first = await em.findOne(Channel, { tenantId: DEFAULT_TENANT_ID }, { orderBy: { createdAt: 'asc' } });
+  if (first) return toConfig(first);
   return createChannel(
     em.fork(),
     {
