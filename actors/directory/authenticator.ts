@@ -56,6 +56,7 @@ export class Authenticator {
    * (policies/login.ts); an unknown email costs as long as a wrong password and gets the same answer.
    */
   async login(input: { tenantId: string; email: string; password: string; ip: string; userAgent: string }): Promise<LoginResult> {
+    this.#ctx.hasher.admit();
     const em = this.#ctx.em();
     const now = this.#ctx.now();
     const email = input.email.toLowerCase();

@@ -56,6 +56,14 @@ export class PasswordHasher {
     return hash !== null && key.length === stored.key.length && timingSafeEqual(key, stored.key);
   }
 
+  /**
+   * Refuses at once (BUSY) when no hash could start or wait now, so a flood is turned away before
+   * it costs anything else (a database lookup for the account).
+   */
+  admit(): void {
+    if (this.#running >= this.#concurrency && this.#waiting.length >= this.#queueLimit) throw new DomainError('BUSY', 'too many sign-ins at once; try again in a moment');
+  }
+
   /** True when a hash was made with weaker parameters than today's (re-hash at the next login). */
   static outdated(hash: string): boolean {
     const stored = decode(hash);
