@@ -106,6 +106,7 @@ async function admin(config: KefuConfig, args: string[]): Promise<void> {
     }
     const ctx = {
       em: () => db.orm.em.fork(),
+      dialect: db.dialect,
       now: () => new Date(),
       hasher: new PasswordHasher({ concurrency: 1, queue: 1 }),
       changed: () => {},

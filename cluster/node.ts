@@ -147,6 +147,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
     const directory = config.roles.has('gateway')
       ? new Directory({
           em: () => db.orm.em.fork(),
+          dialect: db.dialect,
           now: () => new Date(),
           // Hashing takes ≈0.5 s of a core: half the cores at most, so chat traffic keeps the rest.
           hasher: new PasswordHasher({ concurrency: Math.max(1, Math.floor(availableParallelism() / 2)), queue: 16 }),

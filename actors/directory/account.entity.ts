@@ -7,11 +7,14 @@
  */
 import { defineEntity, p } from '@mikro-orm/core';
 
+/** The index subtree lists read (named, so queries can insist on it: see account.repository.ts). */
+export const ACCOUNT_SUBTREE_INDEX = 'kefu_account_tenant_id_department_path_index';
+
 export const Account = defineEntity({
   name: 'Account',
   tableName: 'kefu_account',
   uniques: [{ properties: ['tenantId', 'email'] }, { properties: ['tenantId', 'mobile'] }],
-  indexes: [{ properties: ['tenantId', 'departmentPath'] }],
+  indexes: [{ name: ACCOUNT_SUBTREE_INDEX, properties: ['tenantId', 'departmentPath'] }],
   properties: {
     id: p.string().length(32).primary(),
     tenantId: p.string().length(20),

@@ -13,6 +13,8 @@ import type { PasswordHasher } from './passwords.ts';
 export type DirectoryContext = {
   /** A fresh EntityManager for one operation. */
   readonly em: () => EntityManager;
+  /** Which database: a few queries carry a MySQL index hint. */
+  readonly dialect: 'sqlite' | 'mysql';
   readonly now: () => Date;
   readonly hasher: PasswordHasher;
   /** After a commit that changes rights (roles, accounts, sessions, departments, tokens) in `tenantId`. */

@@ -168,6 +168,21 @@ describe('accounts', () => {
   });
 });
 
+test('account lists page by keyset in tree order, each account exactly once', async () => {
+  const full = expectStatus(await admin.get('/api/v1/accounts?limit=500'), 200) as { id: string; departmentId: string }[];
+  expect(full.length).toBeGreaterThan(5);
+  const paged: string[] = [];
+  let after = '';
+  for (;;) {
+    const page = expectStatus(await admin.get(`/api/v1/accounts?limit=2${after ? `&after=${after}` : ''}`), 200) as { id: string }[];
+    if (page.length === 0) break;
+    paged.push(...page.map((a) => a.id));
+    after = page.at(-1)!.id;
+  }
+  expect(paged).toEqual(full.map((a) => a.id));
+  expect((await admin.get('/api/v1/accounts?after=ffffffffffffffff')).status).toBe(400);
+});
+
 describe('the org tree', () => {
   test('settings are inherited from the nearest department that sets them; a move carries the subtree and its accounts', async () => {
     const sales = expectStatus(await admin.post('/api/v1/departments', { parentId: 'root', name: 'Sales', settings: { welcomeMessage: 'Hi from sales', maxConversationsPerAgent: 8 } }), 201);
