@@ -111,6 +111,7 @@ async function admin(config: KefuConfig, args: string[]): Promise<void> {
       hasher: new PasswordHasher({ concurrency: 1, queue: 1 }),
       changed: () => {},
       skillGroupCreated: async () => {},
+      agentChanged: async () => {},
     };
     try {
       const account = await createFirstAdmin(ctx, { tenantId: values.tenant, token: state.token, email: values.email!, displayName: values.name!, password, ip: 'cli' });

@@ -155,6 +155,17 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
           skillGroupCreated: async (tenantId, skillGroupId) => {
             await actors.send('queue', skillGroupId, { type: 'create', tenantId });
           },
+          // The agent actor mirrors its account: an inactive one serves no skill group and goes offline.
+          agentChanged: async (agent) => {
+            await actors.send('agent', agent.accountId, {
+              type: 'create',
+              tenantId: agent.tenantId,
+              displayName: agent.displayName,
+              skillGroups: agent.active ? agent.skillGroupIds : [],
+              maxConversations: agent.active ? agent.maxConversations : 0,
+            });
+            if (!agent.active) await actors.send('agent', agent.accountId, { type: 'force-status', status: 'offline', by: 'directory' });
+          },
         })
       : null;
     if (directory) broker.createService(directoryService(directory));

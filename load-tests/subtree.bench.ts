@@ -63,10 +63,10 @@ async function fillAccounts(db: Database, org: Org, from: number, total: number)
       const i = start + k;
       const d = i % 10 < 6 ? org.bigSubtree[i % org.bigSubtree.length]! : org.others[i % org.others.length]!;
       const id = i.toString(16).padStart(16, '0');
-      params.push(id, 'default', d.id, d.path, `user${i}@example.com`, `none:${id}`, `User ${i}`, 'x', 0, 1, 5, '[]', 0, 0, 0, now, now);
+      params.push(id, 'default', d.id, d.path, `user${i}@example.com`, `none:${id}`, `User ${i}`, 'x', 0, 1, 5, '[]', '[]', 0, 0, 0, now, now);
     }
     await conn.execute(
-      `insert into kefu_account (id, tenant_id, department_id, department_path, email, mobile, display_name, password_hash, is_super_admin, is_agent, max_conversations, role_ids, disabled, failed_logins, lockouts, created_at, updated_at) values ${Array.from({ length: n }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(',')}`,
+      `insert into kefu_account (id, tenant_id, department_id, department_path, email, mobile, display_name, password_hash, is_super_admin, is_agent, max_conversations, role_ids, skill_group_ids, disabled, failed_logins, lockouts, created_at, updated_at) values ${Array.from({ length: n }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(',')}`,
       params,
     );
   }
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
     await migrateDatabase(db);
     await ensureTenant(db.orm.em.fork(), { id: 'default', name: 'Bench' }, new Date());
     const org = await buildOrg(db);
-    const directory = new Directory({ em: () => db.orm.em.fork(), dialect: db.dialect, now: () => new Date(), hasher: new PasswordHasher({ concurrency: 1, queue: 1 }), skillGroupCreated: async () => {} });
+    const directory = new Directory({ em: () => db.orm.em.fork(), dialect: db.dialect, now: () => new Date(), hasher: new PasswordHasher({ concurrency: 1, queue: 1 }), skillGroupCreated: async () => {}, agentChanged: async () => {} });
     const caller: Caller = { name: 'bench', ip: '', principal: { tenantId: 'default', accountId: 'bench', superAdmin: false, departmentPath: '/root/', permissions: new Set(['accounts.read']), via: 'session' } };
 
     await fillAccounts(db, org, 0, BASELINE_ROWS);

@@ -35,6 +35,8 @@ export const Account = defineEntity({
     maxConversations: p.integer(),
     /** JSON array of role ids. */
     roleIds: p.text(),
+    /** JSON array of the skill groups an agent account serves (its department need not be one of them). */
+    skillGroupIds: p.text(),
     disabled: p.boolean(),
     /** Login abuse bookkeeping (policies/login.ts). */
     failedLogins: p.integer(),

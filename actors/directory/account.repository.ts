@@ -8,7 +8,8 @@ import type { EntityManager, InferEntity } from '@mikro-orm/core';
 import { LoginSession } from './login-session.entity.ts';
 import { ACCOUNT_SUBTREE_INDEX, Account } from './account.entity.ts';
 import { ApiToken } from './api-token.entity.ts';
-import { auditChange, authorize, invalid, notFound, type Caller, type DirectoryContext } from './context.ts';
+import { auditChange, authorize, invalid, notFound, type AgentProfile, type Caller, type DirectoryContext } from './context.ts';
+import { Department } from './department.entity.ts';
 import { findDepartment } from './department.repository.ts';
 import { newId } from './ids.ts';
 import { may, mayChangeAccount, mayGrant, mayUse, superAdminOnly, visibleSubtree } from './policies/access.ts';
@@ -27,6 +28,7 @@ export type AccountView = {
   readonly displayName: string;
   readonly departmentId: string;
   readonly roleIds: readonly string[];
+  readonly skillGroupIds: readonly string[];
   readonly isSuperAdmin: boolean;
   readonly isAgent: boolean;
   readonly maxConversations: number;
@@ -44,6 +46,7 @@ export const accountView = (a: AccountRow): AccountView => ({
   displayName: a.displayName,
   departmentId: a.departmentId,
   roleIds: JSON.parse(a.roleIds) as string[],
+  skillGroupIds: JSON.parse(a.skillGroupIds) as string[],
   isSuperAdmin: a.isSuperAdmin,
   isAgent: a.isAgent,
   maxConversations: a.maxConversations,
@@ -61,6 +64,7 @@ export type NewAccount = {
   readonly password: string;
   readonly departmentId: string;
   readonly roleIds: readonly string[];
+  readonly skillGroupIds: readonly string[];
   readonly isSuperAdmin: boolean;
   readonly isAgent: boolean;
   readonly maxConversations: number;
@@ -88,6 +92,7 @@ export async function insertAccount(ctx: DirectoryContext, em: EntityManager, te
     isAgent: input.isAgent,
     maxConversations: input.maxConversations,
     roleIds: JSON.stringify([...new Set(input.roleIds)]),
+    skillGroupIds: JSON.stringify([...new Set(input.skillGroupIds)]),
     disabled: false,
     failedLogins: 0,
     lockouts: 0,
@@ -97,6 +102,15 @@ export async function insertAccount(ctx: DirectoryContext, em: EntityManager, te
     updatedAt: now,
   });
 }
+
+export const agentProfile = (a: AccountRow): AgentProfile => ({
+  tenantId: a.tenantId,
+  accountId: a.id,
+  displayName: a.displayName,
+  active: a.isAgent && !a.disabled,
+  skillGroupIds: JSON.parse(a.skillGroupIds) as string[],
+  maxConversations: a.maxConversations,
+});
 
 /** Ends every session of the account (all its signed-in browsers), except `keep` if given. */
 export async function endSessions(em: EntityManager, accountId: string, keep?: string): Promise<void> {
@@ -165,10 +179,12 @@ export class AccountRepository {
     if (input.isSuperAdmin) await authorize(this.#ctx, caller, superAdminOnly(caller.principal), target);
     const roles = await loadRoles(em, tenantId, input.roleIds);
     await authorize(this.#ctx, caller, mayGrant(caller.principal, roles.flatMap(rolePermissions)), target);
+    await this.#checkSkillGroups(caller, em, input.skillGroupIds, target);
     const row = await insertAccount(this.#ctx, em, tenantId, d!.path, input);
     const { password: _password, ...details } = input;
     auditChange(this.#ctx, em, caller, { action: 'account.create', type: 'account', id: row.id, departmentPath: row.departmentPath, details });
     await flushUnique(em, 'email', 'an account with this email or mobile exists');
+    if (row.isAgent) await this.#ctx.agentChanged(agentProfile(row));
     return accountView(row);
   }
 
@@ -188,7 +204,9 @@ export class AccountRepository {
       const roles = await loadRoles(em, tenantId, patch.roleIds);
       await authorize(this.#ctx, caller, mayGrant(caller.principal, roles.flatMap(rolePermissions)), target);
     }
+    if (patch.skillGroupIds !== undefined) await this.#checkSkillGroups(caller, em, patch.skillGroupIds, target);
     const before = accountView(a);
+    const wasAgent = a.isAgent && !a.disabled;
     const rightsChange =
       (patch.departmentId !== undefined && patch.departmentId !== a.departmentId) ||
       (patch.roleIds !== undefined && JSON.stringify([...new Set(patch.roleIds)]) !== a.roleIds) ||
@@ -202,6 +220,7 @@ export class AccountRepository {
       a.departmentPath = departmentPath;
     }
     if (patch.roleIds !== undefined) a.roleIds = JSON.stringify([...new Set(patch.roleIds)]);
+    if (patch.skillGroupIds !== undefined) a.skillGroupIds = JSON.stringify([...new Set(patch.skillGroupIds)]);
     if (patch.isSuperAdmin !== undefined) a.isSuperAdmin = patch.isSuperAdmin;
     if (patch.isAgent !== undefined) a.isAgent = patch.isAgent;
     if (patch.maxConversations !== undefined) a.maxConversations = patch.maxConversations;
@@ -223,6 +242,7 @@ export class AccountRepository {
       await endSessions(em, id);
       this.#ctx.changed(tenantId);
     }
+    if (wasAgent || (a.isAgent && !a.disabled)) await this.#ctx.agentChanged(agentProfile(a));
     return accountView(a);
   }
 
@@ -249,6 +269,18 @@ export class AccountRepository {
     await endSessions(em, id);
     await em.nativeDelete(ApiToken, { accountId: id });
     this.#ctx.changed(caller.principal.tenantId);
+    if (a.isAgent) await this.#ctx.agentChanged({ ...agentProfile(a), active: false });
+  }
+
+  /** Skill groups given to an agent must be skill groups the caller manages accounts in. */
+  async #checkSkillGroups(caller: Caller, em: EntityManager, ids: readonly string[], target: { action: string; type: string; id: string }): Promise<void> {
+    const tenantId = caller.principal.tenantId;
+    const groups = ids.length ? await em.find(Department, { tenantId, id: { $in: [...ids] } }) : [];
+    for (const id of ids) {
+      const g = groups.find((d) => d.id === id);
+      await authorize(this.#ctx, caller, g ? may(caller.principal, 'accounts.write', { tenantId, departmentPath: g.path }) : { allowed: false, denial: 'OUT_OF_SCOPE' }, { ...target, type: 'department', id });
+      if (!g!.isSkillGroup) throw invalid('skillGroupIds', `${id} is a department, not a skill group`);
+    }
   }
 
   async #loadForChange(caller: Caller, em: EntityManager, id: string, action: string): Promise<AccountRow> {

@@ -19,8 +19,23 @@ export type DirectoryContext = {
   readonly hasher: PasswordHasher;
   /** After a commit that changes rights (roles, accounts, sessions, departments, tokens) in `tenantId`. */
   readonly changed: (tenantId: string) => void;
+  /**
+   * After an account that is (or was) an agent changed: its agent actor gets the profile, skill
+   * groups and capacity (an account no longer an agent, disabled or deleted: none, and offline).
+   */
+  readonly agentChanged: (agent: AgentProfile) => Promise<void>;
   /** After a skill group was created (its queue actor must exist before visitors arrive). */
   readonly skillGroupCreated: (tenantId: string, skillGroupId: string) => Promise<void>;
+};
+
+export type AgentProfile = {
+  readonly tenantId: string;
+  readonly accountId: string;
+  readonly displayName: string;
+  /** False: the account no longer takes conversations (not an agent, disabled or deleted). */
+  readonly active: boolean;
+  readonly skillGroupIds: readonly string[];
+  readonly maxConversations: number;
 };
 
 export type Caller = {

@@ -78,6 +78,7 @@ export async function createFirstAdmin(
       password: input.password,
       departmentId: root.id,
       roleIds: [],
+      skillGroupIds: [],
       isSuperAdmin: true,
       isAgent: false,
       maxConversations: 0,

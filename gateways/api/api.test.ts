@@ -168,6 +168,23 @@ describe('accounts', () => {
   });
 });
 
+test('an agent account is mirrored to its agent actor: name, skill groups, capacity; disabling takes it offline', async () => {
+  expect((await admin.post('/api/v1/accounts', { email: 'nogroup@example.com', displayName: 'X', password: PASSWORD, departmentId: 'default', skillGroupIds: ['root'] })).status).toBe(400);
+  const a = expectStatus(await admin.post('/api/v1/accounts', { email: 'wang.fang@example.com', displayName: '王芳', password: PASSWORD, departmentId: 'default', skillGroupIds: ['default'], maxConversations: 3 }), 201);
+  expect(a.skillGroupIds).toEqual(['default']);
+  const profile = async () => {
+    const r = await node.actors.send<unknown, { type: string; displayName?: string; status?: string }>('agent', a.id, { type: 'describe' });
+    if (!r.ok) throw new Error(r.message);
+    return r.effects.find((e) => e.type === 'profile')!;
+  };
+  expect(await profile()).toMatchObject({ displayName: '王芳', status: 'offline' });
+  await node.actors.send('agent', a.id, { type: 'connect', connectionId: 'desk', status: 'ready' });
+  expectStatus(await admin.patch(`/api/v1/accounts/${a.id}`, { displayName: '王芳 Fang' }), 200);
+  expect(await profile()).toMatchObject({ displayName: '王芳 Fang', status: 'ready' });
+  expectStatus(await admin.patch(`/api/v1/accounts/${a.id}`, { disabled: true }), 200);
+  expect((await profile()).status).toBe('offline');
+});
+
 test('account lists page by keyset in tree order, each account exactly once', async () => {
   const full = expectStatus(await admin.get('/api/v1/accounts?limit=500'), 200) as { id: string; departmentId: string }[];
   expect(full.length).toBeGreaterThan(5);

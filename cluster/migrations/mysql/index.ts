@@ -6,7 +6,7 @@ import { Migration20261121121331_actor_index_key } from './Migration202611211213
 import { Migration20261121131354_actor_outbox } from './Migration20261121131354_actor_outbox.ts';
 import { Migration20261121141514_message_log } from './Migration20261121141514_message_log.ts';
 import { Migration20261121141636_channels_and_visitors } from './Migration20261121141636_channels_and_visitors.ts';
-import { Migration20261202053132_identity } from './Migration20261202053132_identity.ts';
+import { Migration20261202060611_identity } from './Migration20261202060611_identity.ts';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261121104804_initial', class: Migration20261121104804_initial },
@@ -15,5 +15,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261121131354_actor_outbox', class: Migration20261121131354_actor_outbox },
   { name: 'Migration20261121141514_message_log', class: Migration20261121141514_message_log },
   { name: 'Migration20261121141636_channels_and_visitors', class: Migration20261121141636_channels_and_visitors },
-  { name: 'Migration20261202053132_identity', class: Migration20261202053132_identity },
+  { name: 'Migration20261202060611_identity', class: Migration20261202060611_identity },
 ];

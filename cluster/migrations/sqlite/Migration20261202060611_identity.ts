@@ -1,11 +1,11 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261202053132_identity extends Migration {
+export class Migration20261202060611_identity extends Migration {
 
-  override name = 'Migration20261202053132_identity';
+  override name = 'Migration20261202060611_identity';
 
   override up(): void | Promise<void> {
-    this.addSql(`create table \`kefu_account\` (\`id\` text not null primary key, \`tenant_id\` text not null, \`department_id\` text not null, \`department_path\` text not null, \`email\` text not null, \`mobile\` text not null, \`display_name\` text not null, \`password_hash\` text not null, \`is_super_admin\` integer not null, \`is_agent\` integer not null, \`max_conversations\` integer not null, \`role_ids\` text not null, \`disabled\` integer not null, \`failed_logins\` integer not null, \`lockouts\` integer not null, \`locked_until\` datetime null, \`last_login_at\` datetime null, \`created_at\` datetime not null, \`updated_at\` datetime not null);`);
+    this.addSql(`create table \`kefu_account\` (\`id\` text not null primary key, \`tenant_id\` text not null, \`department_id\` text not null, \`department_path\` text not null, \`email\` text not null, \`mobile\` text not null, \`display_name\` text not null, \`password_hash\` text not null, \`is_super_admin\` integer not null, \`is_agent\` integer not null, \`max_conversations\` integer not null, \`role_ids\` text not null, \`skill_group_ids\` text not null, \`disabled\` integer not null, \`failed_logins\` integer not null, \`lockouts\` integer not null, \`locked_until\` datetime null, \`last_login_at\` datetime null, \`created_at\` datetime not null, \`updated_at\` datetime not null);`);
     this.addSql(`create index \`kefu_account_tenant_id_department_path_index\` on \`kefu_account\` (\`tenant_id\`, \`department_path\`);`);
     this.addSql(`create unique index \`kefu_account_tenant_id_email_unique\` on \`kefu_account\` (\`tenant_id\`, \`email\`);`);
     this.addSql(`create unique index \`kefu_account_tenant_id_mobile_unique\` on \`kefu_account\` (\`tenant_id\`, \`mobile\`);`);

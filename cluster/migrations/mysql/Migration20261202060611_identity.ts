@@ -1,11 +1,11 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261202053132_identity extends Migration {
+export class Migration20261202060611_identity extends Migration {
 
-  override name = 'Migration20261202053132_identity';
+  override name = 'Migration20261202060611_identity';
 
   override up(): void | Promise<void> {
-    this.addSql(`create table \`kefu_account\` (\`id\` varchar(32) not null, \`tenant_id\` varchar(20) not null, \`department_id\` varchar(32) not null, \`department_path\` varchar(700) not null, \`email\` varchar(200) not null, \`mobile\` varchar(32) not null, \`display_name\` varchar(100) not null, \`password_hash\` varchar(255) not null, \`is_super_admin\` tinyint(1) not null, \`is_agent\` tinyint(1) not null, \`max_conversations\` int not null, \`role_ids\` text not null, \`disabled\` tinyint(1) not null, \`failed_logins\` int not null, \`lockouts\` int not null, \`locked_until\` datetime null, \`last_login_at\` datetime null, \`created_at\` datetime not null, \`updated_at\` datetime not null, primary key (\`id\`)) default character set utf8mb4 engine = InnoDB;`);
+    this.addSql(`create table \`kefu_account\` (\`id\` varchar(32) not null, \`tenant_id\` varchar(20) not null, \`department_id\` varchar(32) not null, \`department_path\` varchar(700) not null, \`email\` varchar(200) not null, \`mobile\` varchar(32) not null, \`display_name\` varchar(100) not null, \`password_hash\` varchar(255) not null, \`is_super_admin\` tinyint(1) not null, \`is_agent\` tinyint(1) not null, \`max_conversations\` int not null, \`role_ids\` text not null, \`skill_group_ids\` text not null, \`disabled\` tinyint(1) not null, \`failed_logins\` int not null, \`lockouts\` int not null, \`locked_until\` datetime null, \`last_login_at\` datetime null, \`created_at\` datetime not null, \`updated_at\` datetime not null, primary key (\`id\`)) default character set utf8mb4 engine = InnoDB;`);
     this.addSql(`alter table \`kefu_account\` add index \`kefu_account_tenant_id_department_path_index\` (\`tenant_id\`, \`department_path\`);`);
     this.addSql(`alter table \`kefu_account\` add unique \`kefu_account_tenant_id_email_unique\` (\`tenant_id\`, \`email\`);`);
     this.addSql(`alter table \`kefu_account\` add unique \`kefu_account_tenant_id_mobile_unique\` (\`tenant_id\`, \`mobile\`);`);
