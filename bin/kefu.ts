@@ -110,7 +110,7 @@ async function admin(config: KefuConfig, args: string[]): Promise<void> {
       now: () => new Date(),
       hasher: new PasswordHasher({ concurrency: 1, queue: 1 }),
       changed: () => {},
-      skillGroupCreated: async () => {},
+      skillGroupChanged: async () => {},
       agentChanged: async () => {},
     };
     try {

@@ -152,8 +152,8 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
           // Hashing takes ≈0.5 s of a core: half the cores at most, so chat traffic keeps the rest.
           hasher: new PasswordHasher({ concurrency: Math.max(1, Math.floor(availableParallelism() / 2)), queue: 16 }),
           changed: (tenantId) => void broker.broadcast(DIRECTORY_CHANGED_EVENT, { tenantId }).catch((e: unknown) => logger.warn('directory.changed broadcast failed', e)),
-          skillGroupCreated: async (tenantId, skillGroupId) => {
-            await actors.send('queue', skillGroupId, { type: 'create', tenantId });
+          skillGroupChanged: async (tenantId, skillGroupId, settings) => {
+            await actors.send('queue', skillGroupId, { type: 'create', tenantId, settings: { policy: settings.routingPolicy, maxWaiting: settings.maxWaiting } });
           },
           // The agent actor mirrors its account: an inactive one serves no skill group and goes offline.
           agentChanged: async (agent) => {

@@ -7,6 +7,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { DomainError } from '../kernel/domain-error.ts';
 import type { Decision, Principal } from './policies/access.ts';
+import type { DepartmentSettings } from './policies/org.ts';
 import { audit } from './audit.repository.ts';
 import type { PasswordHasher } from './passwords.ts';
 
@@ -24,8 +25,11 @@ export type DirectoryContext = {
    * groups and capacity (an account no longer an agent, disabled or deleted: none, and offline).
    */
   readonly agentChanged: (agent: AgentProfile) => Promise<void>;
-  /** After a skill group was created (its queue actor must exist before visitors arrive). */
-  readonly skillGroupCreated: (tenantId: string, skillGroupId: string) => Promise<void>;
+  /**
+   * After a skill group was created, or the settings in force at it changed (its own, an
+   * ancestor's, or a move): its queue actor gets them (and must exist before visitors arrive).
+   */
+  readonly skillGroupChanged: (tenantId: string, skillGroupId: string, settings: DepartmentSettings) => Promise<void>;
 };
 
 export type AgentProfile = {

@@ -90,7 +90,7 @@ export class DepartmentRepository {
     });
     auditChange(this.#ctx, em, caller, { action: 'department.create', type: 'department', id, departmentPath: path, details: { name: input.name, parentId: parent!.id, isSkillGroup: input.isSkillGroup, settings: input.settings } });
     await em.flush();
-    if (input.isSkillGroup) await this.#ctx.skillGroupCreated(caller.principal.tenantId, id);
+    if (input.isSkillGroup) await this.#configureSkillGroups(caller.principal.tenantId, path);
     return departmentView(row);
   }
 
@@ -128,7 +128,8 @@ export class DepartmentRepository {
     auditChange(this.#ctx, em, caller, { action: 'department.update', type: 'department', id, departmentPath: d.path, details: { before: { name: before.name, parentId: before.parentId, isSkillGroup: before.isSkillGroup }, patch } });
     await em.flush();
     if (patch.parentId !== undefined) this.#ctx.changed(tenantId);
-    if (d.isSkillGroup && !wasSkillGroup) await this.#ctx.skillGroupCreated(tenantId, id);
+    // Settings are inherited: a change here (or a move under other ancestors) reaches every skill group below.
+    if (patch.settings || patch.parentId !== undefined || (d.isSkillGroup && !wasSkillGroup)) await this.#configureSkillGroups(tenantId, d.path);
     return departmentView(d);
   }
 
@@ -170,16 +171,24 @@ export class DepartmentRepository {
 
   /** The settings in force at the department, and the department each one comes from (null: the default). */
   async settings(caller: Caller, id: string): Promise<ReturnType<typeof effectiveSettings>> {
-    const em = this.#ctx.em();
-    const d = await this.#load(caller, em, id, 'settings.read');
-    const ids = pathIds(d.path);
-    const chain = await em.find(Department, { tenantId: caller.principal.tenantId, id: { $in: ids } });
-    const byId = new Map(chain.map((c) => [c.id, c]));
-    return effectiveSettings(
-      ids
-        .reverse()
-        .flatMap((i) => (byId.has(i) ? [{ id: i, settings: JSON.parse(byId.get(i)!.settings) as Partial<DepartmentSettings> }] : [])),
-    );
+    const d = await this.#load(caller, this.#ctx.em(), id, 'settings.read');
+    return (await this.#settingsAt(caller.principal.tenantId, [d.path]))[0]!;
+  }
+
+  /** Gives every skill group at or below `path` the settings now in force at it. */
+  async #configureSkillGroups(tenantId: string, path: string): Promise<void> {
+    const groups = await this.#ctx.em().find(Department, { tenantId, isSkillGroup: true, path: { $like: `${path}%` } });
+    const settings = await this.#settingsAt(tenantId, groups.map((g) => g.path));
+    for (const [i, g] of groups.entries()) await this.#ctx.skillGroupChanged(tenantId, g.id, settings[i]!.settings);
+  }
+
+  /** The settings in force at each of these paths (one query for all their ancestors). */
+  async #settingsAt(tenantId: string, paths: readonly string[]): Promise<ReturnType<typeof effectiveSettings>[]> {
+    const ids = [...new Set(paths.flatMap(pathIds))];
+    const rows = ids.length ? await this.#ctx.em().find(Department, { tenantId, id: { $in: ids } }) : [];
+    const own = new Map(rows.map((r) => [r.id, JSON.parse(r.settings) as Partial<DepartmentSettings>]));
+    // Nearest first: the department itself, then its parent, up to the root.
+    return paths.map((path) => effectiveSettings(pathIds(path).reverse().flatMap((id) => (own.has(id) ? [{ id, settings: own.get(id)! }] : []))));
   }
 
   /** Loads a department the caller may `permission` (NOT_FOUND otherwise: unknown and out-of-reach look alike). */

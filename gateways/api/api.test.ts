@@ -8,6 +8,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ActorStore } from '../../cluster/actor-store.ts';
 import { loadConfig } from '../../cluster/config.ts';
 import { startNode, type KefuNode } from '../../cluster/node.ts';
 import { ApiClient, expectStatus } from '../../tests/api-client.ts';
@@ -208,6 +209,12 @@ describe('the org tree', () => {
     const eff = expectStatus(await admin.get(`/api/v1/departments/${east.id}/settings`), 200);
     expect(eff.settings).toMatchObject({ welcomeMessage: 'Hi from sales', maxConversationsPerAgent: 3, routingPolicy: 'idle-first' });
     expect(eff.from).toMatchObject({ welcomeMessage: sales.id, maxConversationsPerAgent: east.id, routingPolicy: null });
+
+    // The skill group's queue actor runs with the settings in force, and follows an ancestor's change.
+    const queueSettings = async () => (await new ActorStore(node.database).load<{ settings: { policy: string; maxWaiting: number | null } }>('queue', east.id))?.state.settings;
+    expect(await queueSettings()).toMatchObject({ policy: 'idle-first', maxWaiting: null });
+    expectStatus(await admin.patch(`/api/v1/departments/${sales.id}`, { settings: { routingPolicy: 'least-busy', maxWaiting: 40 } }), 200);
+    expect(await queueSettings()).toMatchObject({ policy: 'least-busy', maxWaiting: 40 });
 
     expectStatus(await admin.patch(`/api/v1/departments/${east.id}`, { settings: { maxConversationsPerAgent: null } }), 200);
     expect(expectStatus(await admin.get(`/api/v1/departments/${east.id}/settings`), 200).settings.maxConversationsPerAgent).toBe(8);
