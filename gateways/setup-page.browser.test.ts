@@ -64,3 +64,22 @@ test('the setup page creates the first admin with the printed token, and only wi
   await phone.screenshot({ path: join(SCREENSHOTS, 'setup-complete-phone.png') });
   expect(errors).toEqual([]);
 });
+
+test('the interactive API docs render the OpenAPI document for a signed-in admin, under their strict CSP', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  // The admin the previous test created signs in; the page then sends their CSRF token with "try it out".
+  const signIn = await context.request.post(`${node.url}/api/v1/session`, { data: { email: 'zhang.wei@example.com', password: 'a fine long passphrase' } });
+  expect(signIn.status()).toBe(200);
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => (m.type() === 'error' ? errors.push(m.text()) : undefined));
+  await page.goto(`${node.url}/api/v1/docs`);
+  await page.waitForSelector('.swagger-ui .info .title');
+  expect(await page.textContent('.swagger-ui .info .title')).toContain('Kefu REST API');
+  await page.waitForSelector('.opblock-tag');
+  const tags = await page.$$eval('.opblock-tag', (els) => els.map((e) => e.getAttribute('data-tag')));
+  expect(tags).toEqual(expect.arrayContaining(['Setup', 'Session', 'Org tree', 'Accounts', 'Channels', 'Audit log']));
+  await page.screenshot({ path: join(SCREENSHOTS, 'api-docs.png') });
+  expect(errors).toEqual([]);
+});
