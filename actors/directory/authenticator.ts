@@ -209,7 +209,8 @@ export class Authenticator {
   #hit(hash: string): Authenticated | null | undefined {
     const entry = this.#cache.get(hash);
     if (!entry) return undefined;
-    if (entry.until > performance.now()) return entry.who;
+    const expired = entry.who.session !== null && entry.who.session.expiresAt <= this.#ctx.now();
+    if (entry.until > performance.now() && !expired) return entry.who;
     this.#cache.delete(hash);
     return undefined;
   }

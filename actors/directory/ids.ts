@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 
 export const newId = (): string => randomBytes(8).toString('hex');
 
+/** What the API accepts as a directory id (`root` and `default` of the default tenant included). */
 export const DIRECTORY_ID_PATTERN = /^[a-z0-9-]{1,32}$/;
 
 /** A random secret for a cookie or a bearer token (256 bits). */

@@ -3,9 +3,11 @@
  * them, requests are validated against them, and answers are checked against them.
  */
 import { z } from 'zod';
+import { DIRECTORY_ID_PATTERN } from '../../actors/directory/ids.ts';
 import { ALL_PERMISSIONS, type Permission } from '../../actors/directory/policies/permissions.ts';
+import { TENANT_ID_PATTERN } from '../../actors/directory/tenant.repository.ts';
 
-export const id = z.string().regex(/^[a-z0-9-]{1,32}$/, 'an id: lowercase letters, digits or -');
+export const id = z.string().regex(DIRECTORY_ID_PATTERN, 'an id: lowercase letters, digits or -');
 const isoDate = z.string().describe('ISO 8601 date-time');
 const name = z.string().trim().min(1).max(100);
 export const permission = z.enum(ALL_PERMISSIONS as [Permission, ...Permission[]]);
@@ -72,7 +74,7 @@ export const accountPatch = z.strictObject({
 
 // ---- sessions ----------------------------------------------------------------------------------
 
-export const tenantId = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?$/, 'a tenant id');
+export const tenantId = z.string().regex(TENANT_ID_PATTERN, 'a tenant id');
 
 export const login = z.strictObject({ tenant: tenantId.optional().describe('default: `default`'), email: z.string().max(200), password: z.string().max(1_000) });
 
