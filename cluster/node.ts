@@ -26,6 +26,8 @@ import { widgetRoutes } from '../gateways/visitor/widget.routes.ts';
 import { opsRoutes, type Readiness } from '../gateways/ops.routes.ts';
 import { startHttpServer, type HttpServer, type RouteModule } from '../gateways/server.ts';
 import { webRoutes } from '../gateways/web.routes.ts';
+import { agentGatewayService } from '../gateways/agent/gateway.service.ts';
+import { agentGateway, type AgentGateway } from '../gateways/agent/server.ts';
 import { brokerOptions } from '../moleculer.config.ts';
 import type { ActorClient } from './actor-runtime.ts';
 import type { Backends } from './backends.ts';
@@ -104,6 +106,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
   let backends: Backends | null = null;
   let http: HttpServer | null = null;
   let visitors: VisitorGateway | null = null;
+  let agents: AgentGateway | null = null;
   let ready = false;
   let stopping: Promise<void> | null = null;
   let stopChecking: (() => void) | null = null;
@@ -112,7 +115,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
     (stopping ??= (async () => {
       ready = false;
       stopChecking?.();
-      await visitors?.shutdown(1_000);
+      await Promise.all([visitors?.shutdown(1_000), agents?.shutdown(1_000)]);
       http?.close();
       await broker.stop().catch((e: unknown) => logger.warn('broker stop failed', e));
       await backends?.close();
@@ -169,7 +172,10 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
         })
       : null;
     if (directory) broker.createService(directoryService(directory));
-    if (config.roles.has('gateway')) broker.createService(visitorGatewayService(() => visitors));
+    if (config.roles.has('gateway')) {
+      broker.createService(visitorGatewayService(() => visitors));
+      broker.createService(agentGatewayService(() => agents));
+    }
     await broker.start();
     if (config.cluster) stopChecking = checkHeartbeatsEverySecond(broker);
     // Embedded mode serves the default channel's skill group from the start (cluster mode: admins create skill groups).
@@ -221,10 +227,24 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
         heartbeatMs: config.visitorHeartbeatSeconds * 1_000,
         onError: (what, error) => logger.warn(`visitor gateway: ${what} failed:`, error instanceof Error ? error.message : error),
       });
+      const dir = directory!;
+      agents = agentGateway({
+        authenticator: dir.authenticator,
+        isAgent: async (who) => {
+          const me = await dir.authenticator.me(who);
+          return me.isAgent && !me.disabled;
+        },
+        conversation: (conversationId, command) => actors.send('conversation', conversationId, command),
+        agent: (agentId, command) => actors.send('agent', agentId, command),
+        ownOrigin,
+        heartbeatMs: config.visitorHeartbeatSeconds * 1_000,
+        onError: (what, error) => logger.warn(`agent gateway: ${what} failed:`, error instanceof Error ? error.message : error),
+      });
       const apiTable = apiRouteTable({ directory: directory!, secureCookies: url.startsWith('https:') });
       routes.push(
         webRoutes(),
         visitors.routes,
+        agents.routes,
         widgetRoutes({ channels, ownOrigin, onError: (error) => logger.error('widget route failed', error) }),
         apiRoutes({ routes: apiTable, authenticator: directory!.authenticator, ownOrigin, signInsPerMinute: config.signInsPerMinute, onError: (error) => logger.error('API route failed', error) }),
         apiDocsRoutes(apiTable, ownOrigin),

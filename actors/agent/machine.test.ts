@@ -204,10 +204,10 @@ describe('capacity: reservations are decided here and only here', () => {
   });
 
   test('the display name comes with the profile (the agent id until the directory gives one), and describe answers it without a change', () => {
-    expect(ok(decideAgent(online(), { type: 'describe' }, T)).effects).toEqual([{ type: 'profile', displayName: 'a1', status: 'ready' }]);
+    expect(ok(decideAgent(online(), { type: 'describe' }, T)).effects).toEqual([{ type: 'profile', displayName: 'a1', status: 'ready', conversations: [] }]);
     const renamed = run(online(), { type: 'configure', displayName: '李娜' });
     const described = ok(decideAgent(renamed, { type: 'describe' }, T));
     expect(described.state).toBe(renamed);
-    expect(described.effects).toEqual([{ type: 'profile', displayName: '李娜', status: 'ready' }]);
+    expect(described.effects).toEqual([{ type: 'profile', displayName: '李娜', status: 'ready', conversations: [] }]);
   });
 });

@@ -140,7 +140,7 @@ export function decideAgent(state: AgentState, command: AgentCommand, now: numbe
         ? accept(state, [{ type: 'availability-changed', skillGroupIds: [command.skillGroupId] }])
         : accept(state);
     case 'describe':
-      return accept(state, [{ type: 'profile', displayName: state.displayName ?? state.agentId, status: state.status }]);
+      return accept(state, [{ type: 'profile', displayName: state.displayName ?? state.agentId, status: state.status, conversations: state.conversations.map((c) => c.conversationId) }]);
     case 'configure': {
       const max = command.maxConversations ?? state.maxConversations;
       if (!Number.isInteger(max) || max < 0) return reject('INVALID_TRANSITION', 'maxConversations must be a non-negative integer');

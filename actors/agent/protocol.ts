@@ -52,7 +52,7 @@ export type AgentEvent =
 export type AgentEffect =
   | { readonly type: 'emit'; readonly event: AgentEvent }
   /** The answer to `describe`. */
-  | { readonly type: 'profile'; readonly displayName: string; readonly status: AgentStatus }
+  | { readonly type: 'profile'; readonly displayName: string; readonly status: AgentStatus; readonly conversations: readonly string[] }
   /** The answer to `reserve-batch`: which conversations got a slot. */
   | { readonly type: 'reservations-granted'; readonly conversationIds: readonly string[] }
   | { readonly type: 'schedule-presence-grace'; readonly at: number }

@@ -206,17 +206,25 @@ function nestingDepth(json: string): number {
   return deepest;
 }
 
-/** Decodes one client frame; never throws. */
-export function decodeVisitorFrame(data: ArrayBuffer | string): { ok: true; frame: VisitorClientFrame } | { ok: false; error: WireError } {
+/**
+ * Decodes one client frame of a protocol whose frames are JSON objects discriminated by `type`;
+ * never throws. Shared by the visitor and agent protocols (same framing rules, their own frames).
+ */
+export function decodeFrame<F>(
+  data: ArrayBuffer | string,
+  limits: { readonly maxFrameBytes: number; readonly maxNesting: number },
+  frames: Readonly<Record<string, unknown>>,
+  schema: z.ZodType<F>,
+): { ok: true; frame: F } | { ok: false; error: WireError } {
   const bytes = typeof data === 'string' ? utf8Length(data) : data.byteLength;
-  if (bytes > VISITOR_LIMITS.maxFrameBytes) return { ok: false, error: frameError('FRAME_TOO_LARGE', `got ${bytes}`) };
+  if (bytes > limits.maxFrameBytes) return { ok: false, error: frameError('FRAME_TOO_LARGE', `got ${bytes}`) };
   let json: string;
   try {
     json = typeof data === 'string' ? data : utf8.decode(data);
   } catch {
     return { ok: false, error: frameError('BAD_FRAME', 'not valid UTF-8') };
   }
-  if (nestingDepth(json) > VISITOR_LIMITS.maxNesting) return { ok: false, error: frameError('BAD_FRAME', `nested deeper than ${VISITOR_LIMITS.maxNesting}`) };
+  if (nestingDepth(json) > limits.maxNesting) return { ok: false, error: frameError('BAD_FRAME', `nested deeper than ${limits.maxNesting}`) };
   let value: unknown;
   let forbiddenKey: string | null = null;
   try {
@@ -231,10 +239,10 @@ export function decodeVisitorFrame(data: ArrayBuffer | string): { ok: true; fram
   if (forbiddenKey !== null) return { ok: false, error: frameError('INVALID_FIELD', `the key ${forbiddenKey} is not allowed`) };
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, error: frameError('BAD_FRAME', 'not an object') };
   const type = (value as { type?: unknown }).type;
-  if (typeof type !== 'string' || !Object.hasOwn(clientFrames, type)) {
+  if (typeof type !== 'string' || !Object.hasOwn(frames, type)) {
     return { ok: false, error: frameError('UNKNOWN_FRAME_TYPE', typeof type === 'string' ? JSON.stringify(type.slice(0, 40)) : 'no type') };
   }
-  const parsed = visitorClientFrame.safeParse(value);
+  const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.length > 0 ? issue.path.join('.') : 'frame';
@@ -242,3 +250,7 @@ export function decodeVisitorFrame(data: ArrayBuffer | string): { ok: true; fram
   }
   return { ok: true, frame: parsed.data };
 }
+
+/** Decodes one visitor client frame; never throws. */
+export const decodeVisitorFrame = (data: ArrayBuffer | string): { ok: true; frame: VisitorClientFrame } | { ok: false; error: WireError } =>
+  decodeFrame(data, VISITOR_LIMITS, clientFrames, visitorClientFrame);

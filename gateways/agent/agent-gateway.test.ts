@@ -1,0 +1,134 @@
+/**
+ * Agent protocol v1 against a running embedded node, with real WebSocket clients on both sides:
+ * a signed-in agent's two workstation tabs and a visitor. The authenticated upgrade, presence
+ * across tabs, assignment pushed to every tab, accept, chat both ways with acks, close — and the
+ * refusals: no session, another site's Origin, an account that is not an agent, a session that
+ * ended, a conversation that is someone else's.
+ */
+import { jest } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../cluster/config.ts';
+import { startNode, type KefuNode } from '../../cluster/node.ts';
+import { AgentClient } from '../../tests/agent-client.ts';
+import { ApiClient, expectStatus } from '../../tests/api-client.ts';
+import { VisitorClient } from '../../tests/visitor-client.ts';
+import { AGENT_CLOSE_CODES } from './wire.ts';
+
+jest.setTimeout(60_000);
+
+const PASSWORD = 'agent test password';
+let dir: string;
+let node: KefuNode;
+let admin: ApiClient;
+const open: { close(): void }[] = [];
+
+const agentUrl = () => `ws://127.0.0.1:${node.port}/ws/agent`;
+const visitorUrl = () => `ws://127.0.0.1:${node.port}/ws/visitor/web`;
+const tab = async (cookie: string | null, origin?: string) => {
+  const c = await AgentClient.connect(agentUrl(), { cookie, ...(origin ? { origin } : {}) });
+  open.push(c);
+  return c;
+};
+
+/** A signed-in agent of the default skill group: their session cookie and account id. */
+async function agentAccount(email: string, name: string): Promise<{ cookie: string; id: string; api: ApiClient }> {
+  const a = expectStatus(await admin.post('/api/v1/accounts', { email, displayName: name, password: PASSWORD, departmentId: 'default', roleIds: [agentRole], skillGroupIds: ['default'], maxConversations: 3 }), 201);
+  const api = await new ApiClient(node.url).login(email, PASSWORD);
+  return { cookie: api.cookie!, id: a.id, api };
+}
+let agentRole: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'kefu-agent-gw-'));
+  jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  node = await startNode(loadConfig({ KEFU_PORT: '0', KEFU_HOST: '127.0.0.1', KEFU_DATA_DIR: dir, KEFU_LOG_LEVEL: 'error', KEFU_NODE_ID: 'agent-gw', KEFU_SIGN_INS_PER_MINUTE: '1000' }));
+  if (node.setup.status !== 'issued') throw new Error('expected a setup token');
+  expectStatus(await new ApiClient(node.url).post('/api/v1/setup', { token: node.setup.token, email: 'boss@example.com', displayName: 'Boss', password: PASSWORD }), 201);
+  admin = await new ApiClient(node.url).login('boss@example.com', PASSWORD);
+  const roles = expectStatus(await admin.get('/api/v1/roles'), 200) as { id: string; name: string }[];
+  agentRole = roles.find((r) => r.name.startsWith('Agent'))!.id;
+});
+afterEach(() => {
+  for (const c of open.splice(0)) c.close();
+});
+afterAll(async () => {
+  await node?.stop();
+  jest.restoreAllMocks();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('two tabs of one agent: presence, the assignment on both, accept, chat both ways with acks, close', async () => {
+  const li = await agentAccount('li.na@example.com', '李娜');
+  const tab1 = await tab(li.cookie);
+  const welcome = await tab1.hello({ status: 'ready' });
+  expect(welcome).toMatchObject({ v: 1, agent: { id: li.id, displayName: '李娜', status: 'ready' }, conversations: [] });
+  const tab2 = await tab(li.cookie);
+  expect((await tab2.hello()).agent.status).toBe('ready');
+
+  const visitor = await VisitorClient.connect(visitorUrl());
+  open.push(visitor);
+  await visitor.hello();
+  visitor.send({ type: 'start', preChat: { name: '王小明' } });
+  const assigned = await tab1.next('conversation', (c) => c.status === 'assigned');
+  expect(assigned.agentId).toBe(li.id);
+  await tab2.next('conversation', (c) => c.conversationId === assigned.conversationId && c.status === 'assigned');
+  const conversationId = assigned.conversationId;
+
+  tab1.send({ type: 'accept', conversationId });
+  await visitor.next('status', (s) => s.status === 'assigned' && s.agent?.name === '李娜');
+  visitor.send({ type: 'message', clientMsgId: 'v1', text: '我的订单还没到' });
+  for (const t of [tab1, tab2]) expect(await t.next('message', (m) => m.clientMsgId === 'v1')).toMatchObject({ conversationId, from: { kind: 'visitor' }, text: '我的订单还没到' });
+
+  tab2.send({ type: 'message', conversationId, clientMsgId: 'a1', text: '您好，我来查一下' });
+  const ack = await tab2.next('ack', (a) => a.clientMsgId === 'a1');
+  expect(ack).toMatchObject({ conversationId, seq: expect.any(Number) });
+  expect(await visitor.next('message', (m) => m.seq === ack.seq)).toMatchObject({ from: { kind: 'agent', name: '李娜' }, text: '您好，我来查一下' });
+  await tab1.next('message', (m) => m.clientMsgId === 'a1'); // the other tab sees it too
+  tab2.send({ type: 'message', conversationId, clientMsgId: 'a1', text: '您好，我来查一下' });
+  expect((await tab2.next('ack', (a) => a.clientMsgId === 'a1', { from: tab2.frames.indexOf(ack) + 1 })).seq).toBe(ack.seq); // a resend gets the original ack
+
+  // A third tab opened now is told about the conversation in its welcome.
+  const tab3 = await tab(li.cookie);
+  expect((await tab3.hello()).conversations).toEqual([expect.objectContaining({ conversationId, status: 'assigned', agentId: li.id })]);
+
+  tab1.send({ type: 'close', conversationId, summary: '物流延迟，已催件' });
+  await tab2.next('conversation', (c) => c.conversationId === conversationId && c.status === 'closed');
+  await visitor.next('status', (s) => s.status === 'closed');
+
+  tab1.send({ type: 'set-status', status: 'away' });
+  for (const t of [tab1, tab2, tab3]) await t.next('presence', (p) => p.status === 'away');
+});
+
+test('the upgrade needs a signed-in agent and this site’s Origin; nothing else connects', async () => {
+  await expect(AgentClient.connect(agentUrl(), {})).rejects.toThrow('HTTP 401');
+  await expect(AgentClient.connect(agentUrl(), { cookie: 'kefu_session=not-a-real-session-token-at-all' })).rejects.toThrow('HTTP 401');
+  const wang = await agentAccount('wang.fang@example.com', '王芳');
+  await expect(AgentClient.connect(agentUrl(), { cookie: wang.cookie, origin: 'https://evil.example' })).rejects.toThrow('HTTP 403');
+  await expect(AgentClient.connect(agentUrl(), { cookie: admin.cookie })).rejects.toThrow('HTTP 403'); // a super admin who is not an agent
+  const ok = await tab(wang.cookie, node.url);
+  expect((await ok.hello()).agent.id).toBe(wang.id);
+});
+
+test('frames are refused typed and change nothing; someone else’s conversation is not this agent’s; a session that ends closes with 4501', async () => {
+  const zhao = await agentAccount('zhao.lei@example.com', '赵磊');
+  const t = await tab(zhao.cookie);
+  t.send({ type: 'accept', conversationId: 'x' });
+  expect(await t.next('error')).toMatchObject({ code: 'INVALID_FIELD', temporary: false });
+  expect(await t.closed).toBe(AGENT_CLOSE_CODES.PROTOCOL_VIOLATION); // hello first
+
+  const t2 = await tab(zhao.cookie);
+  await t2.hello();
+  for (const bad of ['{"type":"message"', JSON.stringify({ type: 'transfer-all' }), JSON.stringify({ type: 'message', conversationId: 'c', clientMsgId: 'm', text: 'x'.repeat(6000) })]) t2.send(bad);
+  await t2.next('error', (e) => e.code === 'BAD_FRAME');
+  await t2.next('error', (e) => e.code === 'UNKNOWN_FRAME_TYPE');
+  await t2.next('error', (e) => e.code === 'INVALID_FIELD');
+  t2.send({ type: 'message', conversationId: 'nobody-has-this-one', clientMsgId: 'm1', text: 'hello?' });
+  expect(await t2.next('error', (e) => e.clientMsgId === 'm1')).toMatchObject({ conversationId: 'nobody-has-this-one', temporary: false });
+
+  expectStatus(await zhao.api.delete('/api/v1/session'), 204); // signs out in another window
+  t2.send({ type: 'set-status', status: 'busy' });
+  expect(await t2.next('error', (e) => e.code === 'UNAUTHENTICATED')).toMatchObject({ temporary: false });
+  expect(await t2.closed).toBe(AGENT_CLOSE_CODES.UNAUTHORIZED);
+});
