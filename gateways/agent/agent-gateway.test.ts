@@ -93,6 +93,22 @@ test('two tabs of one agent: presence, the assignment on both, accept, chat both
   const tab3 = await tab(li.cookie);
   expect((await tab3.hello()).conversations).toEqual([expect.objectContaining({ conversationId, status: 'assigned', agentId: li.id })]);
 
+  // Handed to a colleague and back: both agents' tabs follow where it is.
+  const chen = await agentAccount('chen.jie@example.com', '陈杰');
+  const chenTab = await tab(chen.cookie);
+  await chenTab.hello({ status: 'ready' });
+  tab1.send({ type: 'transfer', conversationId, to: { agentId: chen.id }, memo: '请跟进物流' });
+  expect(await chenTab.next('conversation', (c) => c.conversationId === conversationId)).toMatchObject({ status: 'transferred', agentId: chen.id });
+  await tab2.next('conversation', (c) => c.conversationId === conversationId && c.agentId === chen.id); // the old agent sees it leave
+  chenTab.send({ type: 'accept', conversationId });
+  await chenTab.next('conversation', (c) => c.conversationId === conversationId && c.status === 'assigned');
+  tab1.send({ type: 'message', conversationId, clientMsgId: 'a2', text: 'still mine?' });
+  expect(await tab1.next('error', (e) => e.clientMsgId === 'a2')).toMatchObject({ temporary: false });
+  chenTab.send({ type: 'transfer', conversationId, to: { agentId: li.id } });
+  await tab1.next('conversation', (c) => c.conversationId === conversationId && c.agentId === li.id && c.status === 'transferred');
+  tab1.send({ type: 'accept', conversationId });
+  await tab2.next('conversation', (c) => c.conversationId === conversationId && c.agentId === li.id && c.status === 'assigned');
+
   tab1.send({ type: 'close', conversationId, summary: '物流延迟，已催件' });
   await tab2.next('conversation', (c) => c.conversationId === conversationId && c.status === 'closed');
   await visitor.next('status', (s) => s.status === 'closed');

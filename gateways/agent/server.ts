@@ -179,7 +179,9 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
             ? { type: 'typing', from: me, typing: frame.typing }
             : frame.type === 'read'
               ? { type: 'read', by: me, seq: frame.seq }
-              : { type: 'close', by: me, summary: frame.summary ?? null };
+              : frame.type === 'transfer'
+                ? { type: 'transfer', by: me, to: frame.to, memo: frame.memo ?? null }
+                : { type: 'close', by: me, summary: frame.summary ?? null };
     const r = await deps.conversation(frame.conversationId, command);
     if (!r.ok) {
       // Typing is best effort: a closed conversation just ignores it.

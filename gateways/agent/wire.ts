@@ -4,8 +4,8 @@
  * framing is the visitor protocol's (JSON objects discriminated by `type`, the same limits on size
  * and nesting, the same frame errors and close codes).
  *
- * This is the first part of the protocol: presence, the conversations assigned to the agent, and
- * chat in them. Transfer, invite, supervisor streams and the queue view come next.
+ * This is the first part of the protocol: presence, the conversations assigned to the agent, chat
+ * in them, transfer and close. Invitations, supervisor streams and the queue view come next.
  */
 import { z } from 'zod';
 import { CLOSE_CODES, decodeFrame, type WireError } from '../visitor/wire.ts';
@@ -19,8 +19,16 @@ export const AGENT_LIMITS = {
   maxSummaryLength: 2_000,
 } as const;
 
-/** The close codes of the visitor protocol, with the same meaning (4000–4499 reconnect, 4500–4999 final). */
-export const AGENT_CLOSE_CODES = CLOSE_CODES;
+/** The close codes this protocol uses: the visitor protocol's, with the same meaning (4000–4499 reconnect, 4500–4999 final). */
+export const AGENT_CLOSE_CODES = {
+  SERVER_SHUTDOWN: CLOSE_CODES.SERVER_SHUTDOWN,
+  HEARTBEAT_TIMEOUT: CLOSE_CODES.HEARTBEAT_TIMEOUT,
+  SLOW_CONSUMER: CLOSE_CODES.SLOW_CONSUMER,
+  RATE_LIMITED: CLOSE_CODES.RATE_LIMITED,
+  PROTOCOL_VIOLATION: CLOSE_CODES.PROTOCOL_VIOLATION,
+  UNAUTHORIZED: CLOSE_CODES.UNAUTHORIZED,
+  UNSUPPORTED_VERSION: CLOSE_CODES.UNSUPPORTED_VERSION,
+} as const;
 
 const conversationId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a conversation id');
 const clientMsgId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -, at most 64');
@@ -41,13 +49,20 @@ export const agentClientFrames = {
   message: z.strictObject({ type: z.literal('message'), conversationId, clientMsgId, text: z.string().min(1).max(AGENT_LIMITS.maxTextLength) }),
   typing: z.strictObject({ type: z.literal('typing'), conversationId, typing: z.boolean() }),
   read: z.strictObject({ type: z.literal('read'), conversationId, seq }),
+  /** Hand the conversation to another agent, or back to a skill group's queue, with a note for whoever takes it. */
+  transfer: z.strictObject({
+    type: z.literal('transfer'),
+    conversationId,
+    to: z.union([z.strictObject({ agentId: z.string().min(1).max(64) }), z.strictObject({ skillGroupId: z.string().min(1).max(64) })]),
+    memo: z.string().max(AGENT_LIMITS.maxSummaryLength).optional(),
+  }),
   /** End the conversation, with an optional summary (小结) for history and reports. */
   close: z.strictObject({ type: z.literal('close'), conversationId, summary: z.string().max(AGENT_LIMITS.maxSummaryLength).optional() }),
   ping: z.strictObject({ type: z.literal('ping') }),
 } as const;
 
 const c = agentClientFrames;
-export const agentClientFrame = z.discriminatedUnion('type', [c.hello, c['set-status'], c.accept, c.message, c.typing, c.read, c.close, c.ping]);
+export const agentClientFrame = z.discriminatedUnion('type', [c.hello, c['set-status'], c.accept, c.message, c.typing, c.read, c.transfer, c.close, c.ping]);
 export type AgentClientFrame = z.infer<typeof agentClientFrame>;
 
 // ---- gateway → client ----------------------------------------------------------------------
