@@ -137,6 +137,21 @@ describe('typing and read receipts', () => {
     ]);
   });
 
+  test('only those who may write are seen typing: not another agent, not a supervisor who only monitors; a whisper reaches the agents only', () => {
+    const outsider = { kind: 'agent', agentId: 'b' } as const;
+    expect(decideConversation(chatting(), { type: 'typing', from: outsider, typing: true }, T)).toMatchObject({ rejected: 'NOT_A_PARTICIPANT' });
+    const supervisor = { kind: 'supervisor', supervisorId: 's' } as const;
+    const monitoring = run(chatting(), { type: 'monitor', supervisorId: 's', mode: 'monitor' });
+    expect(decideConversation(monitoring, { type: 'typing', from: supervisor, typing: true }, T)).toMatchObject({ rejected: 'NOT_A_PARTICIPANT' });
+    const whispering = run(chatting(), { type: 'monitor', supervisorId: 's', mode: 'whisper' });
+    expect(ok(decideConversation(whispering, { type: 'typing', from: supervisor, typing: true }, T)).effects).toEqual([
+      { type: 'push', to: 'agents', push: { kind: 'typing', from: supervisor, typing: true } },
+    ]);
+    expect(ok(decideConversation(chatting(), { type: 'typing', from: { kind: 'agent', agentId: 'a' }, typing: true }, T)).effects).toEqual([
+      { type: 'push', to: 'visitor', push: { kind: 'typing', from: { kind: 'agent', agentId: 'a' }, typing: true } },
+    ]);
+  });
+
   test('read receipts only move forward and never past the last message', () => {
     const s = run(chatting(), post(agentA, 'r1'), post(agentA, 'r2'));
     const read = ok(decideConversation(s, { type: 'read', by: fromVisitor, seq: 2 }, T)).state;

@@ -121,8 +121,18 @@ export function decideConversation(state: ConversationState, command: Conversati
 
     case 'typing': {
       if (!isOpen(state)) return closedRejection(state);
-      const to = command.from.kind === 'visitor' ? 'agents' : 'visitor';
-      return step.push(to, { kind: 'typing', from: command.from, typing: command.typing }).done();
+      // Only those who may write here may be seen typing (a whispering supervisor only by the agents).
+      const { from } = command;
+      let to: 'agents' | 'visitor' = from.kind === 'visitor' ? 'agents' : 'visitor';
+      if (from.kind === 'agent' && !isAgent(from, state.agentId) && !state.invitedAgentIds.includes(from.agentId)) {
+        return reject('NOT_A_PARTICIPANT', `agent ${from.agentId} is not in this conversation`);
+      }
+      if (from.kind === 'supervisor') {
+        const mode = state.monitors.find((m) => m.supervisorId === from.supervisorId)?.mode;
+        if (mode === 'whisper') to = 'agents';
+        else if (mode !== 'barge') return reject('NOT_A_PARTICIPANT', 'a supervisor must whisper or barge in to write');
+      }
+      return step.push(to, { kind: 'typing', from, typing: command.typing }).done();
     }
 
     case 'read': {

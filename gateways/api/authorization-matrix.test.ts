@@ -1,5 +1,6 @@
 /**
- * The authorization matrix: every route of the API × every kind of caller → allowed or refused
+ * The authorization matrix: every route of the API, and every action of the agent WebSocket (at
+ * the end), × every kind of caller → allowed or refused
  * exactly as the rules say (policies/access.ts, restated here independently as the oracle):
  *   - no valid credentials (anonymous, a visitor's token) → 401;
  *   - nothing of another tenant is reachable → 404;
@@ -20,7 +21,9 @@ import { ensureTenant } from '../../actors/directory/tenant.repository.ts';
 import { BUILT_IN_ROLES, type Permission } from '../../actors/directory/policies/permissions.ts';
 import { loadConfig } from '../../cluster/config.ts';
 import { startNode, type KefuNode } from '../../cluster/node.ts';
+import { AgentClient } from '../../tests/agent-client.ts';
 import { ApiClient, expectStatus } from '../../tests/api-client.ts';
+import { VisitorClient } from '../../tests/visitor-client.ts';
 import { apiRouteTable } from './routes.ts';
 import type { Route } from './route.ts';
 
@@ -86,7 +89,9 @@ beforeAll(async () => {
   await account('agent.a@t1.example', org.A, ids.agentRole);
   await account('agent.a1@t1.example', org.A1, ids.agentRole);
   await account('admin.a@t1.example', org.A, ids.adminRole);
-  ids.channelA1 = expectStatus(await boss.post('/api/v1/channels', { name: 'A1 site', skillGroupId: org.A1 }), 201).id;
+  const channelA1 = expectStatus(await boss.post('/api/v1/channels', { name: 'A1 site', skillGroupId: org.A1 }), 201);
+  ids.channelA1 = channelA1.id;
+  ids.channelA1Key = channelA1.key;
   ids.channelB = expectStatus(await boss.post('/api/v1/channels', { name: 'B site', skillGroupId: org.B }), 201).id;
 
   // A second company on the same installation, with its own first admin.
@@ -272,5 +277,99 @@ describe.each(matrix.map((r) => [key(r), r] as const))('%s', (_, route) => {
       if (persona.tenant === 't2') for (const id of [org.A, org.A1, org.B, ids.channelA1, ids.agentRole]) expect(text).not.toContain(id);
       if (persona.reachesA1 && !persona.superAdmin) for (const id of [org.B, ids.agentB, ids.channelB]) expect(text).not.toContain(id);
     }
+  });
+});
+
+/**
+ * The agent WebSocket, every action × every persona. The rule (protocol/agent.md): the socket opens
+ * only for a signed-in agent account with `conversations.reply` (401 without a session, 403 for an
+ * account that is not an agent); then only the conversation's own agent may act on it — everyone
+ * else is refused and the conversation does not change. The conversation here is assigned to the
+ * agent in A1 (the only agent of skill group A1).
+ */
+describe('agent WebSocket', () => {
+  jest.setTimeout(60_000);
+  const CONVERSATION_FRAMES = ['accept', 'message', 'read', 'typing', 'transfer', 'close'] as const;
+  const wsUrl = () => `ws://127.0.0.1:${node.port}/ws/agent`;
+  const opened: { close(): void }[] = [];
+  afterEach(() => {
+    for (const c of opened.splice(0)) c.close();
+  });
+
+  /** A conversation of channel A1 assigned to the agent in A1 (whose fixture tab is ready). */
+  async function assignedConversation(): Promise<{ conversationId: string; visitor: VisitorClient; owner: AgentClient }> {
+    const ownerApi = await new ApiClient(base).login('agent.a1@t1.example', PASSWORD);
+    const owner = await AgentClient.connect(wsUrl(), { cookie: ownerApi.cookie });
+    opened.push(owner);
+    await owner.hello();
+    await sendAndSettle(owner, { type: 'set-status', status: 'ready' }); // a persona before may have left the agent away
+    const visitor = await VisitorClient.connect(`ws://127.0.0.1:${node.port}/ws/visitor/${ids.channelA1Key}`);
+    opened.push(visitor);
+    await visitor.hello();
+    visitor.send({ type: 'start' });
+    const assigned = await owner.next('conversation', (c) => c.status === 'assigned');
+    return { conversationId: assigned.conversationId, visitor, owner };
+  }
+
+  const describeConversation = async (conversationId: string) => {
+    const r = await node.actors.send<unknown, { type: string; status?: string; agentId?: string | null; lastSeq?: number }>('conversation', conversationId, { type: 'describe' });
+    if (!r.ok) throw new Error(r.message);
+    const { status, agentId, lastSeq } = r.effects.find((e) => e.type === 'described')!;
+    return { status, agentId, lastSeq };
+  };
+
+  /** Sends a frame and waits until the gateway has handled it (frames of a connection are handled in order). */
+  async function sendAndSettle(tab: AgentClient, frame: object): Promise<ReturnType<AgentClient['next']> extends Promise<infer F> ? F[] : never> {
+    const from = tab.frames.length;
+    tab.send(frame);
+    tab.send({ type: 'ping' });
+    await tab.next('pong', () => true, { from });
+    return tab.frames.slice(from) as never;
+  }
+
+  beforeAll(async () => {
+    await boss.patch(`/api/v1/accounts/${(expectStatus(await boss.get('/api/v1/accounts?limit=500'), 200) as { id: string; email: string }[]).find((a) => a.email === 'agent.a1@t1.example')!.id}`, { skillGroupIds: [org.A1] });
+  });
+
+  test.each([0, 1, 2, 3, 4, 5, 6, 7])('persona %i: the upgrade, then every action on the A1 agent’s conversation', async (i) => {
+    const persona = personas[i]!;
+    const as = persona.client();
+    if (persona.email) await as.login(persona.email, PASSWORD, persona.tenant === 't2' ? 't2' : undefined);
+    const isAgentAccount = persona.tenant === 't1' && !persona.superAdmin; // the super admins were made without the agent flag
+    const upgrade = AgentClient.connect(wsUrl(), { cookie: as.cookie ?? (persona.name === 'visitor' ? 'kefu_session=QmFkLXZpc2l0b3ItdG9rZW4tZm9yLXRoZS1tYXRyaXg' : null) });
+    if (persona.tenant === null) return expect(upgrade).rejects.toThrow('HTTP 401');
+    if (!isAgentAccount) return expect(upgrade).rejects.toThrow('HTTP 403');
+    const tab = await upgrade;
+    opened.push(tab);
+    await tab.hello();
+
+    const { conversationId, visitor } = await assignedConversation();
+    const owner = persona.name === 'agent in A1';
+    const before = await describeConversation(conversationId);
+    const frames: Record<(typeof CONVERSATION_FRAMES)[number], object> = {
+      accept: { type: 'accept', conversationId },
+      message: { type: 'message', conversationId, clientMsgId: `m${i}`, text: 'hello from the matrix' },
+      read: { type: 'read', conversationId, seq: 0 },
+      typing: { type: 'typing', conversationId, typing: true },
+      transfer: { type: 'transfer', conversationId, to: { skillGroupId: org.A1 } },
+      close: { type: 'close', conversationId, summary: 'matrix' },
+    };
+    for (const action of CONVERSATION_FRAMES) {
+      if (owner && action === 'transfer') continue; // the owner's transfer is its own test (agent-gateway.test.ts); here it would requeue
+      const answer = await sendAndSettle(tab, frames[action]);
+      const errors = answer.filter((f) => f.type === 'error');
+      if (owner) expect({ action, errors }).toEqual({ action, errors: [] });
+      else if (action !== 'typing') expect({ action, refused: errors.length }).toEqual({ action, refused: 1 }); // typing is refused silently
+    }
+    if (owner) {
+      expect((await describeConversation(conversationId)).status).toBe('closed');
+      await visitor.next('typing', (t) => t.typing);
+    } else {
+      expect(await describeConversation(conversationId)).toEqual(before);
+      expect(visitor.frames.some((f) => f.type === 'typing')).toBe(false);
+    }
+    // Every connected agent sets their own status.
+    const status = await sendAndSettle(tab, { type: 'set-status', status: 'away' });
+    expect(status.filter((f) => f.type === 'error')).toEqual([]);
   });
 });
