@@ -349,6 +349,6 @@ describe('describe', () => {
     const state = run(chatting(), post(fromVisitor, 'm1'), post(agentA, 'm2'));
     const d = ok(decideConversation(state, { type: 'describe' }, T + 50));
     expect(d.state).toBe(state);
-    expect(d.effects).toEqual([{ type: 'described', status: 'assigned', agentId: 'a', lastSeq: 2 }]);
+    expect(d.effects).toEqual([{ type: 'described', status: 'assigned', agentId: 'a', lastSeq: 2, channelId: d.state.channelId, skillGroupId: d.state.skillGroupId, visitor: d.state.visitor, preChat: d.state.preChat, transferMemo: null }]);
   });
 });

@@ -117,7 +117,19 @@ export function decideConversation(state: ConversationState, command: Conversati
       return postMessage(step, command.from, command.clientMsgId, command.text);
 
     case 'describe':
-      return accept(state, [{ type: 'described', status: state.status, agentId: state.agentId, lastSeq: state.lastSeq }]);
+      return accept(state, [
+        {
+          type: 'described',
+          status: state.status,
+          agentId: state.agentId,
+          lastSeq: state.lastSeq,
+          channelId: state.channelId,
+          skillGroupId: state.skillGroupId,
+          visitor: state.visitor,
+          preChat: state.preChat,
+          transferMemo: state.transferMemo,
+        },
+      ]);
 
     case 'typing': {
       if (!isOpen(state)) return closedRejection(state);

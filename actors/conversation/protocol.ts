@@ -85,7 +85,18 @@ export type ConversationEffect =
   | { readonly type: 'append'; readonly message: MessageRecord }
   | { readonly type: 'ack'; readonly clientMsgId: string; readonly seq: number; readonly duplicate: boolean }
   /** The answer to `describe`. */
-  | { readonly type: 'described'; readonly status: ConversationStatus; readonly agentId: string | null; readonly lastSeq: number }
+  | {
+      readonly type: 'described';
+      readonly status: ConversationStatus;
+      readonly agentId: string | null;
+      readonly lastSeq: number;
+      /** What an agent's screen pop shows (the agent gateway sends it only to the conversation's agent). */
+      readonly channelId: string;
+      readonly skillGroupId: string | null;
+      readonly visitor: Visitor;
+      readonly preChat: Readonly<Record<string, string>>;
+      readonly transferMemo: string | null;
+    }
   | { readonly type: 'push'; readonly to: Audience; readonly push: Push }
   | { readonly type: 'emit'; readonly event: ConversationEvent }
   | {

@@ -72,7 +72,7 @@ test('two tabs of one agent: presence, the assignment on both, accept, chat both
   await visitor.hello();
   visitor.send({ type: 'start', preChat: { name: '王小明' } });
   const assigned = await tab1.next('conversation', (c) => c.status === 'assigned');
-  expect(assigned.agentId).toBe(li.id);
+  expect(assigned).toMatchObject({ agentId: li.id, preChat: { name: '王小明' }, skillGroupId: 'default', visitor: { identified: false, vip: false }, transferMemo: null });
   await tab2.next('conversation', (c) => c.conversationId === assigned.conversationId && c.status === 'assigned');
   const conversationId = assigned.conversationId;
 
@@ -98,7 +98,7 @@ test('two tabs of one agent: presence, the assignment on both, accept, chat both
   const chenTab = await tab(chen.cookie);
   await chenTab.hello({ status: 'ready' });
   tab1.send({ type: 'transfer', conversationId, to: { agentId: chen.id }, memo: '请跟进物流' });
-  expect(await chenTab.next('conversation', (c) => c.conversationId === conversationId)).toMatchObject({ status: 'transferred', agentId: chen.id });
+  expect(await chenTab.next('conversation', (c) => c.conversationId === conversationId)).toMatchObject({ status: 'transferred', agentId: chen.id, transferMemo: '请跟进物流' });
   await tab2.next('conversation', (c) => c.conversationId === conversationId && c.agentId === chen.id); // the old agent sees it leave
   chenTab.send({ type: 'accept', conversationId });
   await chenTab.next('conversation', (c) => c.conversationId === conversationId && c.status === 'assigned');

@@ -116,7 +116,9 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
   async function describe(conversationId: string): Promise<Extract<AgentServerFrame, { type: 'conversation' }> | null> {
     const r = await deps.conversation(conversationId, { type: 'describe' });
     const d = r.ok ? r.effects.find((e) => e.type === 'described') : undefined;
-    return d ? { type: 'conversation', conversationId, status: d.status, agentId: d.agentId, lastSeq: d.lastSeq } : null;
+    if (!d) return null;
+    const visitor = { id: d.visitor.visitorId, name: d.visitor.displayName, identified: d.visitor.identified, vip: d.visitor.vip };
+    return { type: 'conversation', conversationId, status: d.status, agentId: d.agentId, lastSeq: d.lastSeq, visitor, channelId: d.channelId, skillGroupId: d.skillGroupId, preChat: d.preChat, transferMemo: d.transferMemo };
   }
 
   async function hello(ws: Socket, frame: Extract<AgentClientFrame, { type: 'hello' }>): Promise<void> {

@@ -75,8 +75,22 @@ const sender = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('bot') }),
   z.strictObject({ kind: z.literal('system') }),
 ]);
-/** One conversation as the agent sees it: where it stands, and the last `seq` it holds. */
-const conversationView = z.strictObject({ conversationId, status: conversationStatus, agentId: z.string().nullable(), lastSeq: seq });
+/**
+ * One conversation as its agent sees it: where it stands, the last `seq` it holds, and the screen
+ * pop — who the visitor is, from which channel and skill group, their pre-chat form, and the note
+ * of whoever transferred it.
+ */
+const conversationView = z.strictObject({
+  conversationId,
+  status: conversationStatus,
+  agentId: z.string().nullable(),
+  lastSeq: seq,
+  visitor: z.strictObject({ id: z.string(), name: z.string().nullable(), identified: z.boolean(), vip: z.boolean() }),
+  channelId: z.string(),
+  skillGroupId: z.string().nullable(),
+  preChat: z.record(z.string(), z.string()),
+  transferMemo: z.string().nullable(),
+});
 
 export const agentServerFrames = {
   welcome: z.strictObject({
