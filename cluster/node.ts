@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { ServiceBroker, type Logger } from 'moleculer';
 import { availableParallelism } from 'node:os';
-import { ChannelDirectory, DEFAULT_SKILL_GROUP_ID, DEFAULT_TENANT_ID, ensureDefaultChannel } from '../actors/directory/channel.repository.ts';
+import { ChannelDirectory, DEFAULT_TENANT_ID, ensureDefaultChannel } from '../actors/directory/channel.repository.ts';
 import { Directory } from '../actors/directory/directory.ts';
 import { PasswordHasher } from '../actors/directory/passwords.ts';
 import { ensureTenant } from '../actors/directory/tenant.repository.ts';
@@ -143,7 +143,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
     }
 
     // The single-company channel (key `web`), so a fresh installation can chat at once.
-    const defaultChannel = await ensureDefaultChannel(database.orm.em.fork(), new Date());
+    await ensureDefaultChannel(database.orm.em.fork(), new Date());
 
     const actors = installContactCenter({ broker, config, database, backends, metrics: metrics.actors });
     const db = database;
@@ -178,8 +178,14 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
     }
     await broker.start();
     if (config.cluster) stopChecking = checkHeartbeatsEverySecond(broker);
-    // Embedded mode serves the default channel's skill group from the start (cluster mode: admins create skill groups).
-    if (!config.cluster) await actors.send('queue', DEFAULT_SKILL_GROUP_ID, { type: 'create', tenantId: defaultChannel.tenantId });
+    // Every skill group's queue runs with the directory's settings. Embedded mode waits for it (the
+    // default channel chats as soon as the node is ready); a cluster gateway does it in the
+    // background, as the actor nodes may still be starting (the actor client retries).
+    if (directory) {
+      const synced = directory.departments.syncAllSkillGroups();
+      if (!config.cluster) await synced;
+      else synced.catch((e: unknown) => logger.warn('could not configure the skill groups’ queues:', e instanceof Error ? e.message : e));
+    }
 
     const cluster = backends;
     const readiness = async (): Promise<Readiness> => {

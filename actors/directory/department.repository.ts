@@ -10,6 +10,7 @@ import { Channel } from './channel.entity.ts';
 import { auditChange, authorize, invalid, notFound, type Caller, type DirectoryContext } from './context.ts';
 import { Department } from './department.entity.ts';
 import { newId } from './ids.ts';
+import { Tenant } from './tenant.entity.ts';
 import { may, mayChangeDepartment, mayUse, visibleSubtree } from './policies/access.ts';
 import { effectiveSettings, MAX_DEPARTMENT_DEPTH, pathIds, pathOf, type DepartmentSettings } from './policies/org.ts';
 
@@ -173,6 +174,14 @@ export class DepartmentRepository {
   async settings(caller: Caller, id: string): Promise<ReturnType<typeof effectiveSettings>> {
     const d = await this.#load(caller, this.#ctx.em(), id, 'settings.read');
     return (await this.#settingsAt(caller.principal.tenantId, [d.path]))[0]!;
+  }
+
+  /**
+   * Gives every skill group of every tenant its settings (at a gateway's start: queues exist, and
+   * run with what the directory says, even after a restore or a lost message).
+   */
+  async syncAllSkillGroups(): Promise<void> {
+    for (const t of await this.#ctx.em().find(Tenant, {}, { fields: ['id'] })) await this.#configureSkillGroups(t.id, '/');
   }
 
   /** Gives every skill group at or below `path` the settings now in force at it. */
