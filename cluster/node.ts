@@ -96,6 +96,19 @@ function announceSetup(logger: Logger, setup: SetupState, url: string): void {
   }
 }
 
+/** A cluster gateway configures the queues once the actor nodes answer: tries every 2 s for up to 2 minutes. */
+async function syncQueuesUntilDone(directory: Directory, stopped: () => boolean, logger: Logger): Promise<void> {
+  for (let attempt = 1; attempt <= 60 && !stopped(); attempt++) {
+    try {
+      await directory.departments.syncAllSkillGroups();
+      return;
+    } catch (error) {
+      if (attempt === 60) logger.warn('could not configure the skill groups’ queues:', error instanceof Error ? error.message : error);
+      await new Promise((r) => setTimeout(r, 2_000).unref());
+    }
+  }
+}
+
 export async function startNode(config: KefuConfig): Promise<KefuNode> {
   const metrics = createNodeMetrics({ node: config.nodeId, mode: config.mode, roles: [...config.roles], version: KEFU_VERSION });
   const broker = new ServiceBroker(brokerOptions(config));
@@ -180,12 +193,9 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
     if (config.cluster) stopChecking = checkHeartbeatsEverySecond(broker);
     // Every skill group's queue runs with the directory's settings. Embedded mode waits for it (the
     // default channel chats as soon as the node is ready); a cluster gateway does it in the
-    // background, as the actor nodes may still be starting (the actor client retries).
-    if (directory) {
-      const synced = directory.departments.syncAllSkillGroups();
-      if (!config.cluster) await synced;
-      else synced.catch((e: unknown) => logger.warn('could not configure the skill groups’ queues:', e instanceof Error ? e.message : e));
-    }
+    // background, as the actor nodes may still be starting (retried until they answer).
+    if (directory && !config.cluster) await directory.departments.syncAllSkillGroups();
+    if (directory && config.cluster) void syncQueuesUntilDone(directory, () => stopping !== null, logger);
 
     const cluster = backends;
     const readiness = async (): Promise<Readiness> => {
@@ -242,6 +252,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
         },
         conversation: (conversationId, command) => actors.send('conversation', conversationId, command),
         agent: (agentId, command) => actors.send('agent', agentId, command),
+        log: new SqlMessageLog(db),
         ownOrigin,
         heartbeatMs: config.visitorHeartbeatSeconds * 1_000,
         onError: (what, error) => logger.warn(`agent gateway: ${what} failed:`, error instanceof Error ? error.message : error),

@@ -78,6 +78,12 @@ test('two tabs of one agent: presence, the assignment on both, accept, chat both
 
   tab1.send({ type: 'accept', conversationId });
   await visitor.next('status', (s) => s.status === 'assigned' && s.agent?.name === '李娜');
+  tab1.send({ type: 'history', conversationId });
+  expect(await tab1.next('history')).toEqual({ type: 'history', conversationId, lastSeq: 0 }); // nothing said yet
+  const stranger = await tab((await agentAccount('stranger@example.com', 'Stranger')).cookie);
+  await stranger.hello();
+  stranger.send({ type: 'history', conversationId });
+  expect(await stranger.next('error')).toMatchObject({ code: 'NOT_A_PARTICIPANT', conversationId });
   visitor.send({ type: 'message', clientMsgId: 'v1', text: '我的订单还没到' });
   for (const t of [tab1, tab2]) expect(await t.next('message', (m) => m.clientMsgId === 'v1')).toMatchObject({ conversationId, from: { kind: 'visitor' }, text: '我的订单还没到' });
 
@@ -86,6 +92,11 @@ test('two tabs of one agent: presence, the assignment on both, accept, chat both
   expect(ack).toMatchObject({ conversationId, seq: expect.any(Number) });
   expect(await visitor.next('message', (m) => m.seq === ack.seq)).toMatchObject({ from: { kind: 'agent', name: '李娜' }, text: '您好，我来查一下' });
   await tab1.next('message', (m) => m.clientMsgId === 'a1'); // the other tab sees it too
+  const reloaded = await tab(li.cookie);
+  await reloaded.hello();
+  reloaded.send({ type: 'history', conversationId });
+  await reloaded.next('history');
+  expect(reloaded.frames.filter((f) => f.type === 'message').map((m) => (m as { text: string }).text)).toEqual(['我的订单还没到', '您好，我来查一下']);
   tab2.send({ type: 'message', conversationId, clientMsgId: 'a1', text: '您好，我来查一下' });
   expect((await tab2.next('ack', (a) => a.clientMsgId === 'a1', { from: tab2.frames.indexOf(ack) + 1 })).seq).toBe(ack.seq); // a resend gets the original ack
 

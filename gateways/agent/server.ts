@@ -23,6 +23,7 @@ import type { ConversationEffect, Push } from '../../actors/conversation/protoco
 import type { Authenticated, Authenticator } from '../../actors/directory/authenticator.ts';
 import { mayUse } from '../../actors/directory/policies/access.ts';
 import type { Delivered } from '../../cluster/actor-host.ts';
+import type { MessageLog } from '../../cluster/message-log.ts';
 import { cookieValue, SESSION_COOKIE } from '../api/server.ts';
 import { json, send as sendHttp } from '../http.ts';
 import { TokenBucket } from '../rate-limit.ts';
@@ -36,6 +37,7 @@ const FRAME_BURST = 60;
 const FRAMES_PER_SECOND = 20;
 const MAX_REFUSED_IN_A_ROW = 20;
 const HELLO_TIMEOUT_MS = 10_000;
+const HISTORY_PAGE = 200;
 
 export type AgentGatewayDeps = {
   readonly authenticator: Authenticator;
@@ -43,6 +45,7 @@ export type AgentGatewayDeps = {
   readonly isAgent: (who: Authenticated) => Promise<boolean>;
   readonly conversation: (conversationId: string, command: ConversationActorCommand) => Promise<Delivered<ConversationEffect>>;
   readonly agent: (agentId: string, command: AgentActorCommand) => Promise<Delivered<AgentEffect>>;
+  readonly log: MessageLog;
   readonly ownOrigin: () => string;
   readonly heartbeatMs: number;
   readonly onError: (what: string, error: unknown) => void;
@@ -172,6 +175,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
       return;
     }
     const about = { conversationId: frame.conversationId, ...(frame.type === 'message' ? { clientMsgId: frame.clientMsgId } : {}) };
+    if (frame.type === 'history') return history(ws, frame.conversationId, frame.afterSeq ?? 0);
     const command: ConversationActorCommand =
       frame.type === 'accept'
         ? { type: 'accept', agentId: data.agentId }
@@ -194,6 +198,24 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
       const ack = r.effects.find((e) => e.type === 'ack');
       if (ack) sendFrame(ws, { type: 'ack', conversationId: frame.conversationId, clientMsgId: ack.clientMsgId, seq: ack.seq });
     }
+  }
+
+  /** The log of a conversation this agent is in (its agent, or invited), after `afterSeq`. */
+  async function history(ws: Socket, conversationId: string, afterSeq: number): Promise<void> {
+    const data = ws.getUserData();
+    const r = await deps.conversation(conversationId, { type: 'describe' });
+    const d = r.ok ? r.effects.find((e) => e.type === 'described') : undefined;
+    if (!d || d.agentId !== data.agentId) {
+      return sendFrame(ws, errorFrame('NOT_A_PARTICIPANT', 'only the conversation’s agent reads its history here', false, { conversationId }));
+    }
+    let last = Math.min(afterSeq, d.lastSeq);
+    for (;;) {
+      const page = await deps.log.read(conversationId, last, { limit: HISTORY_PAGE, publicOnly: false });
+      for (const m of page) sendFrame(ws, { type: 'message', conversationId, seq: m.seq, clientMsgId: m.clientMsgId, from: m.from, visibility: m.visibility, text: m.text, at: m.at });
+      if (page.length > 0) last = page[page.length - 1]!.seq;
+      if (page.length < HISTORY_PAGE) break;
+    }
+    sendFrame(ws, { type: 'history', conversationId, lastSeq: Math.max(last, d.lastSeq) });
   }
 
   function upgrade(res: HttpResponse, req: { getHeader(h: string): string }, context: unknown): void {

@@ -49,6 +49,11 @@ export const agentClientFrames = {
   message: z.strictObject({ type: z.literal('message'), conversationId, clientMsgId, text: z.string().min(1).max(AGENT_LIMITS.maxTextLength) }),
   typing: z.strictObject({ type: z.literal('typing'), conversationId, typing: z.boolean() }),
   read: z.strictObject({ type: z.literal('read'), conversationId, seq }),
+  /**
+   * The messages of one of your conversations after `afterSeq` (all without it), internal ones
+   * included: answered with `message` frames in `seq` order, then `history` with the last `seq`.
+   */
+  history: z.strictObject({ type: z.literal('history'), conversationId, afterSeq: seq.optional() }),
   /** Hand the conversation to another agent, or back to a skill group's queue, with a note for whoever takes it. */
   transfer: z.strictObject({
     type: z.literal('transfer'),
@@ -62,7 +67,7 @@ export const agentClientFrames = {
 } as const;
 
 const c = agentClientFrames;
-export const agentClientFrame = z.discriminatedUnion('type', [c.hello, c['set-status'], c.accept, c.message, c.typing, c.read, c.transfer, c.close, c.ping]);
+export const agentClientFrame = z.discriminatedUnion('type', [c.hello, c['set-status'], c.accept, c.message, c.typing, c.read, c.history, c.transfer, c.close, c.ping]);
 export type AgentClientFrame = z.infer<typeof agentClientFrame>;
 
 // ---- gateway → client ----------------------------------------------------------------------
@@ -110,6 +115,8 @@ export const agentServerFrames = {
   typing: z.strictObject({ type: z.literal('typing'), conversationId, from: sender, typing: z.boolean() }),
   read: z.strictObject({ type: z.literal('read'), conversationId, by: sender, seq }),
   ack: z.strictObject({ type: z.literal('ack'), conversationId, clientMsgId: z.string(), seq }),
+  /** The end of the answer to a `history` request: every message up to `lastSeq` has been sent. */
+  history: z.strictObject({ type: z.literal('history'), conversationId, lastSeq: seq }),
   error: z.strictObject({
     type: z.literal('error'),
     code: z.string(),
@@ -122,7 +129,7 @@ export const agentServerFrames = {
 } as const;
 
 const s = agentServerFrames;
-export const agentServerFrame = z.discriminatedUnion('type', [s.welcome, s.presence, s.conversation, s.message, s.typing, s.read, s.ack, s.error, s.pong]);
+export const agentServerFrame = z.discriminatedUnion('type', [s.welcome, s.presence, s.conversation, s.message, s.typing, s.read, s.ack, s.history, s.error, s.pong]);
 export type AgentServerFrame = z.infer<typeof agentServerFrame>;
 
 /** Decodes one agent client frame; never throws. */

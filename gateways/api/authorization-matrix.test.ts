@@ -289,7 +289,7 @@ describe.each(matrix.map((r) => [key(r), r] as const))('%s', (_, route) => {
  */
 describe('agent WebSocket', () => {
   jest.setTimeout(60_000);
-  const CONVERSATION_FRAMES = ['accept', 'message', 'read', 'typing', 'transfer', 'close'] as const;
+  const CONVERSATION_FRAMES = ['accept', 'message', 'read', 'typing', 'history', 'transfer', 'close'] as const;
   const wsUrl = () => `ws://127.0.0.1:${node.port}/ws/agent`;
   const opened: { close(): void }[] = [];
   afterEach(() => {
@@ -351,6 +351,7 @@ describe('agent WebSocket', () => {
       message: { type: 'message', conversationId, clientMsgId: `m${i}`, text: 'hello from the matrix' },
       read: { type: 'read', conversationId, seq: 0 },
       typing: { type: 'typing', conversationId, typing: true },
+      history: { type: 'history', conversationId },
       transfer: { type: 'transfer', conversationId, to: { skillGroupId: org.A1 } },
       close: { type: 'close', conversationId, summary: 'matrix' },
     };

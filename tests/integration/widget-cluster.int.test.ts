@@ -1,0 +1,97 @@
+/**
+ * The whole path in cluster mode, as users meet it: `npm run cluster:local` (a gateway and two
+ * actor nodes as processes, over the real MariaDB, NATS, Redis); an admin creates an agent through
+ * the REST API; the agent works through the agent protocol; a visitor opens the test page in
+ * Chromium and chats through the widget. Screenshot in artifacts/screenshots/.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { ensureSetupToken } from '../../actors/directory/setup.ts';
+import { openDatabase } from '../../cluster/database.ts';
+import { scratchMysqlDatabase } from '../../cluster/local-infra.ts';
+import { AgentClient } from '../agent-client.ts';
+import { ApiClient, expectStatus } from '../api-client.ts';
+import { freePorts, uniqueName, waitFor } from '../support.ts';
+
+const LAUNCHER = fileURLToPath(new URL('../../cluster/launch-local.ts', import.meta.url));
+const SCREENSHOTS = fileURLToPath(new URL('../../artifacts/screenshots/', import.meta.url));
+const PASSWORD = 'cluster widget secret';
+let launcher: ChildProcess | undefined;
+let output = '';
+let scratch: { url: string; drop(): Promise<void> } | undefined;
+let browser: Browser | undefined;
+let agent: AgentClient | undefined;
+
+afterAll(async () => {
+  agent?.close();
+  await browser?.close();
+  if (launcher && launcher.exitCode === null && launcher.signalCode === null) {
+    launcher.kill('SIGTERM');
+    await new Promise((resolve) => launcher!.once('exit', resolve));
+  }
+  await scratch?.drop();
+});
+
+async function send(page: Page, text: string): Promise<void> {
+  const input = page.locator('#kefu-widget textarea[aria-label]').last();
+  await input.fill(text);
+  await input.press('Enter');
+}
+
+test('a visitor on the test page chats with an agent through both protocols, in cluster mode', async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const name = uniqueName('kefu-widget');
+  const port = await freePorts(3);
+  scratch = await scratchMysqlDatabase('kefu_test');
+  launcher = spawn(process.execPath, [LAUNCHER, '--nodes', '2', '--gateways', '1', '--port', String(port), '--name', name], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, KEFU_MYSQL_URL: scratch.url },
+  });
+  launcher.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  launcher.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  await waitFor('the cluster to be ready', async () => {
+    if (launcher!.exitCode !== null) throw new Error(`launcher exited early:\n${output}`);
+    return output.includes(`cluster "${name}" ready`) ? true : undefined;
+  }, 120_000);
+  const base = `http://127.0.0.1:${port}`;
+
+  const db = await openDatabase({ dialect: 'mysql', url: scratch.url });
+  const setup = await ensureSetupToken(db.orm.em.fork(), { tenantId: 'default', now: new Date(), nodeId: 'test', rotate: true });
+  await db.close();
+  if (setup.status !== 'issued') throw new Error('expected a setup token');
+  expectStatus(await new ApiClient(base).post('/api/v1/setup', { token: setup.token, email: 'boss@example.com', displayName: 'Boss', password: PASSWORD }), 201);
+  const admin = await new ApiClient(base).login('boss@example.com', PASSWORD);
+  const roles = expectStatus(await admin.get('/api/v1/roles'), 200) as { id: string; name: string }[];
+  expectStatus(
+    await admin.post('/api/v1/accounts', { email: 'li.na@example.com', displayName: '李娜', password: PASSWORD, departmentId: 'default', roleIds: [roles.find((r) => r.name.startsWith('Agent'))!.id], skillGroupIds: ['default'] }),
+    201,
+  );
+  const li = await new ApiClient(base).login('li.na@example.com', PASSWORD);
+  agent = await AgentClient.connect(`ws://127.0.0.1:${port}/ws/agent`, { cookie: li.cookie });
+  await agent.hello({ status: 'ready' });
+
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.goto(`${base}/test/widget`);
+  await page.locator('#kefu-widget .launcher').click();
+  await send(page, '你好，集群模式下能聊天吗？');
+  await page.locator('#kefu-widget .msg.mine .meta', { hasText: '已发送' }).waitFor({ timeout: 30_000 });
+
+  const assigned = await agent.next('conversation', (c) => c.status === 'assigned', { ms: 30_000 });
+  agent.send({ type: 'accept', conversationId: assigned.conversationId });
+  // The visitor wrote before an agent was there: the agent reads it from the conversation's history.
+  agent.send({ type: 'history', conversationId: assigned.conversationId });
+  expect(await agent.next('message', (m) => m.seq === 1)).toMatchObject({ from: { kind: 'visitor' }, text: '你好，集群模式下能聊天吗？' });
+  expect(await agent.next('history')).toEqual({ type: 'history', conversationId: assigned.conversationId, lastSeq: 1 });
+  agent.send({ type: 'message', conversationId: assigned.conversationId, clientMsgId: 'a1', text: '可以的，您好！' });
+  await agent.next('ack', (a) => a.clientMsgId === 'a1');
+  await page.locator('#kefu-widget .msg.theirs .bubble', { hasText: '可以的，您好！' }).waitFor({ timeout: 20_000 });
+  expect(await page.locator('#kefu-widget .msg.theirs .meta').first().textContent()).toContain('李娜');
+  await page.screenshot({ path: join(SCREENSHOTS, 'widget-cluster.png') });
+  expect(problems).toEqual([]);
+}, 240_000);
