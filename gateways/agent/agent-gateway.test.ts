@@ -14,6 +14,7 @@ import { startNode, type KefuNode } from '../../cluster/node.ts';
 import { AgentClient } from '../../tests/agent-client.ts';
 import { ApiClient, expectStatus } from '../../tests/api-client.ts';
 import { VisitorClient } from '../../tests/visitor-client.ts';
+import { MAX_TABS_PER_AGENT } from './server.ts';
 import { AGENT_CLOSE_CODES } from './wire.ts';
 
 jest.setTimeout(60_000);
@@ -136,6 +137,9 @@ test('the upgrade needs a signed-in agent and this site’s Origin; nothing else
   await expect(AgentClient.connect(agentUrl(), { cookie: admin.cookie })).rejects.toThrow('HTTP 403'); // a super admin who is not an agent
   const ok = await tab(wang.cookie, node.url);
   expect((await ok.hello()).agent.id).toBe(wang.id);
+  // A runaway script opening tab after tab is stopped at the per-agent ceiling.
+  for (let i = 1; i < MAX_TABS_PER_AGENT; i++) await tab(wang.cookie);
+  await expect(AgentClient.connect(agentUrl(), { cookie: wang.cookie })).rejects.toThrow('HTTP 429');
 });
 
 test('frames are refused typed and change nothing; someone else’s conversation is not this agent’s; a session that ends closes with 4501', async () => {

@@ -38,6 +38,8 @@ const FRAMES_PER_SECOND = 20;
 const MAX_REFUSED_IN_A_ROW = 20;
 const HELLO_TIMEOUT_MS = 10_000;
 const HISTORY_PAGE = 200;
+/** Workstation tabs one agent may hold open on one gateway node (a runaway script must not pile up sockets). */
+export const MAX_TABS_PER_AGENT = 20;
 
 export type AgentGatewayDeps = {
   readonly authenticator: Authenticator;
@@ -234,10 +236,11 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
       sendHttp(res, json(403, { code: 'ORIGIN_NOT_ALLOWED', message: 'the workstation connects from this site only', temporary: false }));
       return;
     }
-    const check = async (): Promise<SocketData | 401 | 403> => {
+    const check = async (): Promise<SocketData | 401 | 403 | 429> => {
       const who = token ? await deps.authenticator.fromSession(token) : null;
       if (!who) return 401;
       if (!mayUse(who.principal, 'conversations.reply').allowed || !(await deps.isAgent(who))) return 403;
+      if ((byAgent.get(who.principal.accountId)?.size ?? 0) >= MAX_TABS_PER_AGENT) return 429;
       const now = clock();
       return {
         token: token!,
@@ -257,6 +260,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
         if (aborted) return;
         if (data === 401) return sendHttp(res, json(401, { code: 'UNAUTHENTICATED', message: 'sign in first', temporary: false }));
         if (data === 403) return sendHttp(res, json(403, { code: 'FORBIDDEN', message: 'this account does not take conversations', temporary: false }));
+        if (data === 429) return sendHttp(res, json(429, { code: 'TOO_MANY_CONNECTIONS', message: `at most ${MAX_TABS_PER_AGENT} workstation tabs at once`, temporary: true }));
         res.cork(() => res.upgrade(data, key, protocol, extensions, context as Parameters<HttpResponse['upgrade']>[4]));
       },
       (error: unknown) => {
