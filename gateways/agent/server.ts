@@ -307,7 +307,10 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
         all.delete(ws);
         const tabs = byAgent.get(data.agentId);
         tabs?.delete(ws);
-        if (tabs?.size === 0) byAgent.delete(data.agentId);
+        if (tabs?.size === 0) {
+          byAgent.delete(data.agentId);
+          for (const [conversationId, agentId] of agentOf) if (agentId === data.agentId) agentOf.delete(conversationId);
+        }
         if (data.helloed) void deps.agent(data.agentId, { type: 'disconnect', connectionId: data.connectionId }).catch((e: unknown) => deps.onError('agent disconnect', e));
       },
     });
@@ -339,14 +342,15 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
       if (to === 'visitor') return;
       if (push.kind === 'status') {
         const before = agentOf.get(conversationId);
-        agentOf.set(conversationId, push.agentId);
         const told = new Set([...tabsOf(push.agentId), ...(before !== push.agentId ? tabsOf(before) : [])]);
+        // Only conversations of agents connected here are followed, and only until they close.
+        if (push.status !== 'closed' && tabsOf(push.agentId).length > 0) agentOf.set(conversationId, push.agentId);
+        else agentOf.delete(conversationId);
         if (told.size === 0) return;
         inOrder(conversationId, async () => {
           const frame = await describe(conversationId);
           if (frame) for (const ws of told) sendFrame(ws, frame);
         });
-        if (push.status === 'closed') agentOf.delete(conversationId);
         return;
       }
       const tabs = tabsOf(agentOf.get(conversationId));
