@@ -96,11 +96,16 @@ function announceSetup(logger: Logger, setup: SetupState, url: string): void {
   }
 }
 
-/** A cluster gateway configures the queues once the actor nodes answer: tries every 2 s for up to 2 minutes. */
-async function syncQueuesUntilDone(directory: Directory, stopped: () => boolean, logger: Logger): Promise<void> {
+/**
+ * A cluster gateway configures the queues once the actor nodes answer: tries every 2 s for up to
+ * 2 minutes. Until it has, the gateway is not ready (a visitor routed to a queue that does not
+ * exist yet would wait for nobody).
+ */
+async function syncQueuesUntilDone(directory: Directory, stopped: () => boolean, logger: Logger, done: () => void): Promise<void> {
   for (let attempt = 1; attempt <= 60 && !stopped(); attempt++) {
     try {
       await directory.departments.syncAllSkillGroups();
+      done();
       return;
     } catch (error) {
       if (attempt === 60) logger.warn('could not configure the skill groups’ queues:', error instanceof Error ? error.message : error);
@@ -195,7 +200,8 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
     // default channel chats as soon as the node is ready); a cluster gateway does it in the
     // background, as the actor nodes may still be starting (retried until they answer).
     if (directory && !config.cluster) await directory.departments.syncAllSkillGroups();
-    if (directory && config.cluster) void syncQueuesUntilDone(directory, () => stopping !== null, logger);
+    let queuesConfigured = !(directory && config.cluster);
+    if (directory && config.cluster) void syncQueuesUntilDone(directory, () => stopping !== null, logger, () => (queuesConfigured = true));
 
     const cluster = backends;
     const readiness = async (): Promise<Readiness> => {
@@ -210,6 +216,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
         }
       };
       await Promise.all([probe('database', () => db.ping()), ...(cluster ? [probe('backends', () => cluster.check())] : [])]);
+      if (!queuesConfigured) checks.queues = 'the skill groups’ queues are not configured yet (waiting for actor nodes)';
       return { ready: Object.values(checks).every((v) => v === 'ok'), checks };
     };
     const routes: RouteModule[] = [
