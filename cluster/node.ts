@@ -197,11 +197,15 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
     await broker.start();
     if (config.cluster) stopChecking = checkHeartbeatsEverySecond(broker);
     // Every skill group's queue runs with the directory's settings. Embedded mode waits for it (the
-    // default channel chats as soon as the node is ready); a cluster gateway does it in the
-    // background, as the actor nodes may still be starting (retried until they answer).
+    // default channel chats as soon as the node is ready); a cluster gateway retries until the
+    // actor nodes answer, and is not ready before.
     if (directory && !config.cluster) await directory.departments.syncAllSkillGroups();
     let queuesConfigured = !(directory && config.cluster);
-    if (directory && config.cluster) void syncQueuesUntilDone(directory, () => stopping !== null, logger, () => (queuesConfigured = true));
+    if (directory && config.cluster) {
+      const synced = syncQueuesUntilDone(directory, () => stopping !== null, logger, () => (queuesConfigured = true));
+      // A node that hosts actors itself takes the queues before it reports ready; a gateway-only node listens meanwhile.
+      if (config.roles.has('actors')) await synced;
+    }
 
     const cluster = backends;
     const readiness = async (): Promise<Readiness> => {
