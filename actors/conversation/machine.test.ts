@@ -87,6 +87,16 @@ describe('messages: sequence numbers and de-duplication', () => {
     expect(effects).toEqual([{ type: 'ack', clientMsgId: 'm1', seq: 1, duplicate: true }]);
   });
 
+  test('a clientMsgId is a duplicate only from its sender: an outsider reusing it is refused, not told its seq', () => {
+    const s = run(chatting(), post(fromVisitor, 'm1'));
+    expect(decideConversation(s, post(agentB, 'm1'), T + 20)).toMatchObject({ rejected: 'NOT_A_PARTICIPANT' });
+    const byAgent = ok(decideConversation(s, post(agentA, 'm1', 'the agent happened to pick the same id'), T + 20));
+    expect(byAgent.effects).toContainEqual({ type: 'ack', clientMsgId: 'm1', seq: 2, duplicate: false });
+    // An entry recorded before senders were (no third element) still de-duplicates any resend.
+    const legacy = { ...s, recentClientMsgIds: [['m1', 1] as const] };
+    expect(ok(decideConversation(legacy, post(fromVisitor, 'm1'), T + 30)).effects).toEqual([{ type: 'ack', clientMsgId: 'm1', seq: 1, duplicate: true }]);
+  });
+
   test.each([
     ['empty', '   ', 'MESSAGE_EMPTY'],
     ['too long', 'x'.repeat(5_001), 'MESSAGE_TOO_LONG'],

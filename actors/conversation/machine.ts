@@ -82,6 +82,18 @@ class Step {
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
+/** Who sent a message, as the de-duplication window records it. */
+function senderKey(from: Actor): string {
+  switch (from.kind) {
+    case 'agent':
+      return `agent:${from.agentId}`;
+    case 'supervisor':
+      return `supervisor:${from.supervisorId}`;
+    default:
+      return from.kind;
+  }
+}
+
 const isAgent = (a: Actor, agentId: string | null): boolean => a.kind === 'agent' && agentId !== null && a.agentId === agentId;
 
 function closedRejection(state: ConversationState): ConversationDecision {
@@ -367,7 +379,9 @@ function acceptAssignment(step: Step): Step {
 function postMessage(step: Step, from: Actor, clientMsgId: string, rawText: string): ConversationDecision {
   const { state, now } = step;
   if (!isOpen(state)) return closedRejection(state);
-  const known = state.recentClientMsgIds.find(([id]) => id === clientMsgId);
+  // Only the sender's own resend is a duplicate: anyone else reusing the id learns nothing from it.
+  const sender = senderKey(from);
+  const known = state.recentClientMsgIds.find(([id, , who]) => id === clientMsgId && (who === undefined || who === sender));
   if (known) return accept(state, [{ type: 'ack', clientMsgId, seq: known[1], duplicate: true }]);
   const text = rawText.trim();
   if (text === '') return reject('MESSAGE_EMPTY', 'the message is empty');
@@ -401,7 +415,7 @@ function postMessage(step: Step, from: Actor, clientMsgId: string, rawText: stri
 
   const seq = state.lastSeq + 1;
   const message: MessageRecord = { seq, clientMsgId, from, text, visibility, at: now };
-  step.set({ lastSeq: seq, recentClientMsgIds: [...step.state.recentClientMsgIds, [clientMsgId, seq] as const].slice(-DEDUPE_WINDOW) });
+  step.set({ lastSeq: seq, recentClientMsgIds: [...step.state.recentClientMsgIds, [clientMsgId, seq, senderKey(from)] as const].slice(-DEDUPE_WINDOW) });
   step.effects.unshift({ type: 'append', message }); // the commit point comes first
   step.effects.push({ type: 'ack', clientMsgId, seq, duplicate: false });
   step.push(visibility === 'internal' ? 'agents' : 'everyone', { kind: 'message', message });

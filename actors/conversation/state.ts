@@ -80,8 +80,12 @@ export type ConversationState = {
   /** Agents who let this conversation go unanswered (not offered it again). */
   readonly unansweredBy: readonly string[];
   readonly lastSeq: number;
-  /** clientMsgId → seq for the newest DEDUPE_WINDOW messages, oldest first. */
-  readonly recentClientMsgIds: readonly (readonly [string, number])[];
+  /**
+   * [clientMsgId, seq, sender] for the newest DEDUPE_WINDOW messages, oldest first. A resend is a
+   * duplicate only from the same sender (`senderKey`); entries written before the sender was
+   * recorded have none and match any sender.
+   */
+  readonly recentClientMsgIds: readonly (readonly [string, number, string?])[];
   readonly visitorReadSeq: number;
   readonly agentReadSeq: number;
   /** Due time of each running timer; a timer firing at another time is stale and ignored. */
