@@ -10,7 +10,7 @@ import { ACCOUNT_SUBTREE_INDEX, Account } from './account.entity.ts';
 import { ApiToken } from './api-token.entity.ts';
 import { auditChange, authorize, invalid, notFound, type AgentProfile, type Caller, type DirectoryContext } from './context.ts';
 import { Department } from './department.entity.ts';
-import { findDepartment } from './department.repository.ts';
+import { departmentScope, findDepartment } from './department.repository.ts';
 import { newId } from './ids.ts';
 import { may, mayChangeAccount, mayGrant, mayUse, superAdminOnly, visibleSubtree } from './policies/access.ts';
 import { passwordProblem } from './policies/login.ts';
@@ -175,7 +175,7 @@ export class AccountRepository {
     const tenantId = caller.principal.tenantId;
     const target = { action: 'account.create', type: 'account', id: '' };
     const d = await findDepartment(em, tenantId, input.departmentId);
-    await authorize(this.#ctx, caller, d ? may(caller.principal, 'accounts.write', { tenantId, departmentPath: d.path }) : { allowed: false, denial: 'OUT_OF_SCOPE' }, target);
+    await authorize(this.#ctx, caller, may(caller.principal, 'accounts.write', departmentScope(d)), target);
     if (input.isSuperAdmin) await authorize(this.#ctx, caller, superAdminOnly(caller.principal), target);
     const roles = await loadRoles(em, tenantId, input.roleIds);
     await authorize(this.#ctx, caller, mayGrant(caller.principal, roles.flatMap(rolePermissions)), target);
@@ -196,7 +196,7 @@ export class AccountRepository {
     let departmentPath = a.departmentPath;
     if (patch.departmentId !== undefined && patch.departmentId !== a.departmentId) {
       const d = await findDepartment(em, tenantId, patch.departmentId);
-      await authorize(this.#ctx, caller, d ? may(caller.principal, 'accounts.write', { tenantId, departmentPath: d.path }) : { allowed: false, denial: 'OUT_OF_SCOPE' }, target);
+      await authorize(this.#ctx, caller, may(caller.principal, 'accounts.write', departmentScope(d)), target);
       departmentPath = d!.path;
     }
     if (patch.isSuperAdmin !== undefined && patch.isSuperAdmin !== a.isSuperAdmin) await authorize(this.#ctx, caller, superAdminOnly(caller.principal), target);
@@ -278,7 +278,7 @@ export class AccountRepository {
     const groups = ids.length ? await em.find(Department, { tenantId, id: { $in: [...ids] } }) : [];
     for (const id of ids) {
       const g = groups.find((d) => d.id === id);
-      await authorize(this.#ctx, caller, g ? may(caller.principal, 'accounts.write', { tenantId, departmentPath: g.path }) : { allowed: false, denial: 'OUT_OF_SCOPE' }, { ...target, type: 'department', id });
+      await authorize(this.#ctx, caller, may(caller.principal, 'accounts.write', departmentScope(g ?? null)), { ...target, type: 'department', id });
       if (!g!.isSkillGroup) throw invalid('skillGroupIds', `${id} is a department, not a skill group`);
     }
   }

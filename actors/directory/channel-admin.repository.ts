@@ -10,7 +10,7 @@ import { Channel } from './channel.entity.ts';
 import { newChannelId, newIdentitySecret, type ChannelAppearance } from './channel.repository.ts';
 import { auditChange, authorize, invalid, notFound, type Caller, type DirectoryContext } from './context.ts';
 import { Department } from './department.entity.ts';
-import { findDepartment } from './department.repository.ts';
+import { departmentScope, findDepartment } from './department.repository.ts';
 import { may, mayUse, visibleSubtree } from './policies/access.ts';
 import { flushUnique } from './role.repository.ts';
 
@@ -131,7 +131,7 @@ export class ChannelAdminRepository {
   async #skillGroupPath(caller: Caller, em: EntityManager, skillGroupId: string, action: string): Promise<string> {
     const tenantId = caller.principal.tenantId;
     const d = await findDepartment(em, tenantId, skillGroupId);
-    await authorize(this.#ctx, caller, d ? may(caller.principal, 'channels.write', { tenantId, departmentPath: d.path }) : { allowed: false, denial: 'OUT_OF_SCOPE' }, { action, type: 'department', id: skillGroupId });
+    await authorize(this.#ctx, caller, may(caller.principal, 'channels.write', departmentScope(d)), { action, type: 'department', id: skillGroupId });
     if (!d!.isSkillGroup) throw invalid('skillGroupId', 'is a department, not a skill group');
     return d!.path;
   }

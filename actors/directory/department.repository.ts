@@ -11,7 +11,7 @@ import { auditChange, authorize, invalid, notFound, type Caller, type DirectoryC
 import { Department } from './department.entity.ts';
 import { newId } from './ids.ts';
 import { Tenant } from './tenant.entity.ts';
-import { may, mayChangeDepartment, mayUse, visibleSubtree } from './policies/access.ts';
+import { may, mayChangeDepartment, mayUse, visibleSubtree, type Scope } from './policies/access.ts';
 import { effectiveSettings, MAX_DEPARTMENT_DEPTH, pathIds, pathOf, type DepartmentSettings } from './policies/org.ts';
 
 export type DepartmentRow = InferEntity<typeof Department>;
@@ -38,6 +38,9 @@ export const departmentView = (d: DepartmentRow): DepartmentView => ({
   createdAt: d.createdAt.toISOString(),
   updatedAt: d.updatedAt.toISOString(),
 });
+
+/** Where a department sits, as access rules take it (null: no such department). */
+export const departmentScope = (d: { readonly tenantId: string; readonly path: string } | null): Scope | null => (d ? { tenantId: d.tenantId, departmentPath: d.path } : null);
 
 export async function findDepartment(em: EntityManager, tenantId: string, id: string): Promise<DepartmentRow | null> {
   return em.findOne(Department, { tenantId, id });
@@ -67,8 +70,8 @@ export class DepartmentRepository {
   async create(caller: Caller, input: { parentId: string; name: string; isSkillGroup: boolean; settings: Partial<DepartmentSettings> }): Promise<DepartmentView> {
     const em = this.#ctx.em();
     const parent = await findDepartment(em, caller.principal.tenantId, input.parentId);
-    const scope = { tenantId: caller.principal.tenantId, departmentPath: parent?.path ?? '' };
-    await authorize(this.#ctx, caller, parent ? may(caller.principal, 'departments.write', scope) : { allowed: false, denial: 'OUT_OF_SCOPE' }, {
+    const scope = departmentScope(parent);
+    await authorize(this.#ctx, caller, may(caller.principal, 'departments.write', scope), {
       action: 'department.create',
       type: 'department',
       id: input.parentId,
@@ -137,7 +140,7 @@ export class DepartmentRepository {
   async #move(caller: Caller, em: EntityManager, d: DepartmentRow, parentId: string): Promise<void> {
     const tenantId = caller.principal.tenantId;
     const parent = await findDepartment(em, tenantId, parentId);
-    await authorize(this.#ctx, caller, parent ? may(caller.principal, 'departments.write', { tenantId, departmentPath: parent.path }) : { allowed: false, denial: 'OUT_OF_SCOPE' }, {
+    await authorize(this.#ctx, caller, may(caller.principal, 'departments.write', departmentScope(parent)), {
       action: 'department.move',
       type: 'department',
       id: parentId,

@@ -13,5 +13,5 @@ export const DIRECTORY_ID_PATTERN = /^[a-z0-9-]{1,32}$/;
 /** A random secret for a cookie or a bearer token (256 bits). */
 export const newSecret = (): string => randomBytes(32).toString('base64url');
 
-/** What is stored of a secret: its SHA-256, hex. */
+/** What is stored of a secret (session, API, setup and visitor tokens): its SHA-256, hex. */
 export const secretHash = (secret: string): string => createHash('sha256').update(secret, 'utf8').digest('hex');

@@ -8,7 +8,7 @@
  * in cluster mode a valid token is left alone so a restarting node cannot invalidate the one an
  * operator just copied — `kefu setup-token` issues a new one on demand.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   DeadlockException,
   LockMode,
@@ -16,6 +16,7 @@ import {
   type EntityManager,
 } from '@mikro-orm/core';
 import { DEFAULT_TENANT_ID } from './channel.repository.ts';
+import { secretHash } from './ids.ts';
 import { SetupToken } from './setup-token.entity.ts';
 
 /** The step of the default tenant's first admin; other tenants' steps carry their id (`first-admin:<tenant>`). */
@@ -28,8 +29,6 @@ export type SetupState =
   | { readonly status: 'complete' }
   | { readonly status: 'issued'; readonly token: string; readonly expiresAt: Date }
   | { readonly status: 'pending'; readonly issuedByNode: string; readonly expiresAt: Date };
-
-const hashToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
 
 /**
  * Makes sure a first-admin token exists while setup is pending. `rotate` replaces a still-valid
@@ -62,7 +61,7 @@ async function issueOrKeep(
     }
     const token = randomBytes(32).toString('base64url');
     const expiresAt = new Date(now.getTime() + SETUP_TOKEN_TTL_MS);
-    const values = { tokenHash: hashToken(token), issuedAt: now, expiresAt, issuedByNode: nodeId, redeemedAt: null };
+    const values = { tokenHash: secretHash(token), issuedAt: now, expiresAt, issuedByNode: nodeId, redeemedAt: null };
     if (row) tx.assign(row, values);
     else tx.create(SetupToken, { step, ...values });
     return { status: 'issued', token, expiresAt } as const;
@@ -78,7 +77,7 @@ async function issueOrKeep(
 export async function redeemSetupToken(em: EntityManager, tenantId: string, token: string, now: Date): Promise<boolean> {
   const row = await em.findOne(SetupToken, { step: firstAdminStep(tenantId) }, { lockMode: LockMode.PESSIMISTIC_WRITE });
   if (!row || row.redeemedAt || row.expiresAt <= now) return false;
-  const given = Buffer.from(hashToken(token), 'hex');
+  const given = Buffer.from(secretHash(token), 'hex');
   const stored = Buffer.from(row.tokenHash, 'hex');
   if (given.length !== stored.length || !timingSafeEqual(given, stored)) return false;
   row.redeemedAt = now;

@@ -56,7 +56,7 @@ export class VisitorBanRepository {
     const group = channel ? await findDepartment(em, tenantId, channel.skillGroupId) : null;
     const departmentPath = group?.path ?? '/';
     const target = { action: 'visitor.ban', type: 'visitor', id: input.visitorId };
-    await authorize(this.#ctx, caller, visitor ? may(caller.principal, 'blacklist.write', { tenantId, departmentPath }) : { allowed: false, denial: 'OUT_OF_SCOPE' }, target);
+    await authorize(this.#ctx, caller, may(caller.principal, 'blacklist.write', visitor ? { tenantId, departmentPath } : null), target);
     // A lapsed ban of the same visitor is replaced by the new one.
     await em.nativeDelete(VisitorBan, { tenantId, visitorId: input.visitorId, expiresAt: { $lte: this.#ctx.now() } });
     const row = em.create(VisitorBan, { id: newId(), tenantId, visitorId: input.visitorId, departmentPath, reason: input.reason, createdBy: caller.principal.accountId, createdAt: this.#ctx.now(), expiresAt: input.expiresAt });

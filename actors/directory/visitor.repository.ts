@@ -9,9 +9,10 @@
  * - a blocked visitor (the blacklist, visitor-ban.repository.ts) is refused until the ban ends.
  * Every accepted hello extends its token's life (sliding expiry) or issues a new token.
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import type { ChannelConfig } from './channel.repository.ts';
+import { secretHash } from './ids.ts';
 import { isBanned } from './visitor-ban.repository.ts';
 import { Visitor, VisitorToken } from './visitor.entity.ts';
 
@@ -33,7 +34,6 @@ export type HelloResult =
   | { readonly ok: true; readonly visitor: KnownVisitor; readonly token: string }
   | { readonly ok: false; readonly reason: 'IDENTITY_INVALID' | 'IDENTITY_REQUIRED' | 'TOKEN_INVALID' | 'VISITOR_BLOCKED' };
 
-const sha256 = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
 const newVisitorId = (): string => randomBytes(12).toString('base64url');
 /** 192 random bits, URL-safe: what the widget stores. */
 const newToken = (): string => randomBytes(24).toString('base64url');
@@ -70,7 +70,7 @@ export class VisitorDirectory {
 
     let fromToken: InstanceType<typeof Visitor.class> | null = null;
     if (input.token) {
-      const row = await em.findOne(VisitorToken, { tokenHash: sha256(input.token) });
+      const row = await em.findOne(VisitorToken, { tokenHash: secretHash(input.token) });
       fromToken = row && row.expiresAt > now ? await em.findOne(Visitor, { id: row.visitorId, channelId: channel.id }) : null;
       if (!fromToken) return { ok: false, reason: 'TOKEN_INVALID' };
     }
@@ -87,7 +87,7 @@ export class VisitorDirectory {
 
     // The presented token lives on (sliding expiry) when it is this visitor's; otherwise a new one.
     const token = input.token && visitor === fromToken ? input.token : newToken();
-    await em.upsert(VisitorToken, { tokenHash: sha256(token), visitorId: visitor.id, expiresAt: new Date(now.getTime() + VISITOR_TOKEN_TTL_MS) });
+    await em.upsert(VisitorToken, { tokenHash: secretHash(token), visitorId: visitor.id, expiresAt: new Date(now.getTime() + VISITOR_TOKEN_TTL_MS) });
     await em.flush();
     return { ok: true, visitor: toKnown(visitor), token };
   }

@@ -41,8 +41,12 @@ export function mayUse(principal: Principal, permission: Permission): Decision {
   return principal.permissions.has(permission) ? ALLOWED : deny('MISSING_PERMISSION');
 }
 
-/** May the principal use `permission` on the resource at `scope`? */
-export function may(principal: Principal, permission: Permission, scope: Scope): Decision {
+/**
+ * May the principal use `permission` on the resource at `scope`? A null scope is a resource that
+ * does not exist: refused like one out of reach, so the two cannot be told apart.
+ */
+export function may(principal: Principal, permission: Permission, scope: Scope | null): Decision {
+  if (scope === null) return deny('OUT_OF_SCOPE');
   if (scope.tenantId !== principal.tenantId) return deny('OTHER_TENANT');
   const use = mayUse(principal, permission);
   if (!use.allowed) return use;
