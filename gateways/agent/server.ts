@@ -28,6 +28,7 @@ import { cookieValue, SESSION_COOKIE } from '../api/server.ts';
 import { json, send as sendHttp } from '../http.ts';
 import { TokenBucket } from '../rate-limit.ts';
 import type { RouteModule } from '../server.ts';
+import { serialPerKey, socketLimits, sweepIntervalMs, untilGone } from '../websocket.ts';
 import { RATE_LIMITED, type WireError } from '../visitor/wire.ts';
 import { AGENT_CLOSE_CODES as CLOSE, AGENT_LIMITS, AGENT_PROTOCOL_VERSION, decodeAgentFrame, type AgentClientFrame, type AgentServerFrame } from './wire.ts';
 
@@ -272,11 +273,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
 
   const routes: RouteModule = (app: TemplatedApp) => {
     app.ws<SocketData>(AGENT_WS_PATH, {
-      maxPayloadLength: 4 * AGENT_LIMITS.maxFrameBytes,
-      maxBackpressure: 4 * MAX_BUFFERED_BYTES,
-      closeOnBackpressureLimit: true,
-      idleTimeout: Math.min(960, Math.max(8, Math.ceil((deps.heartbeatMs * 4) / 1000 / 4) * 4)),
-      sendPingsAutomatically: true,
+      ...socketLimits({ maxFrameBytes: AGENT_LIMITS.maxFrameBytes, maxBufferedBytes: MAX_BUFFERED_BYTES, heartbeatMs: deps.heartbeatMs }),
       upgrade: (res, req, context) => upgrade(res, req, context),
       open: (ws) => {
         const data = ws.getUserData();
@@ -323,18 +320,11 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
       if (!data.helloed && now - data.openedAt > HELLO_TIMEOUT_MS) close(ws, CLOSE.PROTOCOL_VIOLATION, 'no hello');
       else if (now - data.lastFrameAt > 2 * deps.heartbeatMs) close(ws, CLOSE.HEARTBEAT_TIMEOUT, 'heartbeat timeout');
     }
-  }, Math.max(250, Math.min(5_000, deps.heartbeatMs / 2)));
+  }, sweepIntervalMs(deps.heartbeatMs));
   sweeper.unref();
 
   /** Pushes of one conversation become frames one after another, so they keep their order. */
-  const chains = new Map<string, Promise<void>>();
-  function inOrder(conversationId: string, work: () => Promise<void>): void {
-    const next = (chains.get(conversationId) ?? Promise.resolve()).then(work).catch((error: unknown) => deps.onError(`agent push ${conversationId}`, error));
-    chains.set(conversationId, next);
-    void next.then(() => {
-      if (chains.get(conversationId) === next) chains.delete(conversationId);
-    });
-  }
+  const inOrder = serialPerKey((conversationId, error) => deps.onError(`agent push ${conversationId}`, error));
 
   return {
     routes,
@@ -374,8 +364,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
     async shutdown(ms) {
       clearInterval(sweeper);
       for (const ws of all) close(ws, CLOSE.SERVER_SHUTDOWN, 'server shutting down');
-      const deadline = clock() + ms;
-      while (all.size > 0 && clock() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await untilGone(() => all.size, ms, clock);
     },
   };
 }

@@ -28,6 +28,7 @@ import type { MessageLog } from '../../cluster/message-log.ts';
 import { json, send as sendHttp } from '../http.ts';
 import { ConnectionsPerAddress, TokenBucket } from '../rate-limit.ts';
 import type { RouteModule } from '../server.ts';
+import { serialPerKey, socketLimits, sweepIntervalMs, untilGone } from '../websocket.ts';
 import { Connections } from './connections.ts';
 import { agentOf, visitorFrameOf, type AgentNames } from './pushes.ts';
 import {
@@ -141,7 +142,7 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
   const connections = new Connections<Socket>();
   const perAddress = new ConnectionsPerAddress(deps.connectionsPerAddress);
   /** Pushes of one conversation are turned into frames one after another, so they keep their order. */
-  const pushChains = new Map<string, Promise<void>>();
+  const inOrder = serialPerKey((conversationId, error) => deps.onError(`push to ${conversationId}`, error));
 
   // ---- sending ------------------------------------------------------------------------------
 
@@ -420,15 +421,7 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
 
   const routes: RouteModule = (app: TemplatedApp) => {
     app.ws<SocketData>(VISITOR_WS_PATH, {
-      // Frames a little over the protocol's limit get a FRAME_TOO_LARGE error from the decoder;
-      // uWS itself closes (1009) a connection that sends more than this.
-      maxPayloadLength: 4 * VISITOR_LIMITS.maxFrameBytes,
-      // The backstop behind MAX_BUFFERED_BYTES: uWS drops the connection itself past this.
-      maxBackpressure: 4 * MAX_BUFFERED_BYTES,
-      closeOnBackpressureLimit: true,
-      // Protocol heartbeats (ping/pong frames) decide liveness; this only reaps dead TCP connections.
-      idleTimeout: Math.min(960, Math.max(8, Math.ceil((deps.heartbeatMs * 4) / 1000 / 4) * 4)),
-      sendPingsAutomatically: true,
+      ...socketLimits({ maxFrameBytes: VISITOR_LIMITS.maxFrameBytes, maxBufferedBytes: MAX_BUFFERED_BYTES, heartbeatMs: deps.heartbeatMs }),
       upgrade: (res, req, context) => upgrade(res, req, context),
       open: (ws) => {
         const data = ws.getUserData();
@@ -468,7 +461,7 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
       if (!data.visitor && now - data.openedAt > HELLO_TIMEOUT_MS) close(ws, CLOSE_CODES.PROTOCOL_VIOLATION, 'no hello');
       else if (now - data.lastFrameAt > 2 * deps.heartbeatMs) close(ws, CLOSE_CODES.HEARTBEAT_TIMEOUT, 'heartbeat timeout');
     }
-  }, Math.max(250, Math.min(5_000, deps.heartbeatMs / 2)));
+  }, sweepIntervalMs(deps.heartbeatMs));
   sweeper.unref();
 
   return {
@@ -476,16 +469,9 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
     deliver(conversationId, to, push) {
       if (to === 'agents') return;
       if (connections.ofConversation(conversationId).length === 0) return;
-      const previous = pushChains.get(conversationId) ?? Promise.resolve();
-      const next = previous
-        .then(async () => {
-          const frame = await visitorFrameOf(push, deps.names);
-          if (frame) for (const ws of connections.ofConversation(conversationId)) pushFrame(ws, frame);
-        })
-        .catch((error: unknown) => deps.onError(`push to ${conversationId}`, error));
-      pushChains.set(conversationId, next);
-      void next.then(() => {
-        if (pushChains.get(conversationId) === next) pushChains.delete(conversationId);
+      inOrder(conversationId, async () => {
+        const frame = await visitorFrameOf(push, deps.names);
+        if (frame) for (const ws of connections.ofConversation(conversationId)) pushFrame(ws, frame);
       });
     },
     follow(visitorId, conversationId) {
@@ -507,8 +493,7 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
     async shutdown(ms) {
       clearInterval(sweeper);
       for (const ws of connections.all()) close(ws, CLOSE_CODES.SERVER_SHUTDOWN, 'server shutting down');
-      const deadline = clock() + ms;
-      while (connections.size > 0 && clock() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await untilGone(() => connections.size, ms, clock);
     },
   };
 }

@@ -1,0 +1,48 @@
+/**
+ * What the visitor and agent gateways do alike with their uWS WebSockets: the same socket limits,
+ * the same sweep interval for heartbeats, one ordered chain of work per conversation, and the same
+ * wait for clients to go at shutdown.
+ */
+import type { WebSocketBehavior } from 'uWebSockets.js';
+
+/** The uWS options every gateway socket gets, from its protocol's frame limit, its send-buffer ceiling and its heartbeat. */
+export function socketLimits(input: { maxFrameBytes: number; maxBufferedBytes: number; heartbeatMs: number }): Pick<
+  WebSocketBehavior<unknown>,
+  'maxPayloadLength' | 'maxBackpressure' | 'closeOnBackpressureLimit' | 'idleTimeout' | 'sendPingsAutomatically'
+> {
+  return {
+    // Frames a little over the protocol's limit get a FRAME_TOO_LARGE error from the decoder;
+    // uWS itself closes (1009) a connection that sends more than this.
+    maxPayloadLength: 4 * input.maxFrameBytes,
+    // The backstop behind the gateway's own slow-consumer close: uWS drops the connection itself past this.
+    maxBackpressure: 4 * input.maxBufferedBytes,
+    closeOnBackpressureLimit: true,
+    // Protocol heartbeats (ping/pong frames) decide liveness; this only reaps dead TCP connections.
+    idleTimeout: Math.min(960, Math.max(8, Math.ceil((input.heartbeatMs * 4) / 1000 / 4) * 4)),
+    sendPingsAutomatically: true,
+  };
+}
+
+/** How often a gateway sweeps its connections for missed hellos and heartbeats. */
+export const sweepIntervalMs = (heartbeatMs: number): number => Math.max(250, Math.min(5_000, heartbeatMs / 2));
+
+/**
+ * Work queued per key (a conversation's pushes) runs one item after another, so frames keep their
+ * order even when turning a push into a frame awaits something; a key's chain is dropped once idle.
+ */
+export function serialPerKey(onError: (key: string, error: unknown) => void): (key: string, work: () => Promise<void>) => void {
+  const chains = new Map<string, Promise<void>>();
+  return (key, work) => {
+    const next = (chains.get(key) ?? Promise.resolve()).then(work).catch((error: unknown) => onError(key, error));
+    chains.set(key, next);
+    void next.then(() => {
+      if (chains.get(key) === next) chains.delete(key);
+    });
+  };
+}
+
+/** After telling every client to go: waits up to `ms` for them to, so the close frames are not cut off. */
+export async function untilGone(open: () => number, ms: number, clock: () => number): Promise<void> {
+  const deadline = clock() + ms;
+  while (open() > 0 && clock() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
