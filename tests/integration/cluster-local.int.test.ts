@@ -5,56 +5,32 @@
  * survive `kill -9` of the node owning the conversation with no acknowledged message lost, and a
  * SIGTERM to the launcher stops every one of them.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { ServiceBroker } from 'moleculer';
 import { ActorClient } from '../../cluster/actor-runtime.ts';
-import { localInfraEnv, scratchMysqlDatabase } from '../../cluster/local-infra.ts';
+import { localInfraEnv } from '../../cluster/local-infra.ts';
 import { ownerOfActor } from '../../cluster/placement.ts';
-import { freePorts, uniqueName, waitFor } from '../support.ts';
+import { launchCluster, type ClusterRun } from '../cluster-run.ts';
+import { waitFor } from '../support.ts';
 import type { VisitorServerFrame } from '../../gateways/visitor/wire.ts';
 import { VisitorClient } from '../visitor-client.ts';
 
 type AckOrError = Extract<VisitorServerFrame, { type: 'ack' | 'error' }>;
 
-const LAUNCHER = fileURLToPath(new URL('../../cluster/launch-local.ts', import.meta.url));
 const NODE_IDS = ['gateway-1', 'actors-1', 'actors-2', 'actors-3'];
 
-let launcher: ChildProcess | undefined;
-let output = '';
+let cluster: ClusterRun | undefined;
 let observer: ServiceBroker | undefined;
-let scratch: { url: string; drop(): Promise<void> } | undefined;
 let visitor: VisitorClient | undefined;
 
 afterAll(async () => {
   visitor?.close();
   await observer?.stop();
-  if (launcher && launcher.exitCode === null && launcher.signalCode === null) {
-    launcher.kill('SIGTERM');
-    await new Promise((resolve) => launcher!.once('exit', resolve));
-  }
-  await scratch?.drop();
+  await cluster?.stop();
 });
 
 test('3 actor nodes + 1 gateway start, join one cluster over NATS, serve a conversation through a kill -9, and stop on SIGTERM', async () => {
-  const name = uniqueName('kefu-test');
-  const port = await freePorts(4);
-  scratch = await scratchMysqlDatabase('kefu_test');
-  launcher = spawn(process.execPath, [LAUNCHER, '--nodes', '3', '--gateways', '1', '--port', String(port), '--name', name], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, KEFU_MYSQL_URL: scratch.url }, // a database of its own
-  });
-  launcher.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  launcher.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-
-  await waitFor(
-    'the launcher to report the cluster ready',
-    async () => {
-      if (launcher!.exitCode !== null) throw new Error(`launcher exited early:\n${output}`);
-      return output.includes(`cluster "${name}" ready`) ? true : undefined;
-    },
-    120_000,
-  );
+  cluster = await launchCluster({ nodes: 3, gateways: 1, prefix: 'kefu-test' });
+  const { name, port, launcher } = cluster;
 
   for (let i = 0; i < NODE_IDS.length; i++) {
     const res = await fetch(`http://127.0.0.1:${port + i}/ready`);
@@ -106,7 +82,7 @@ test('3 actor nodes + 1 gateway start, join one cluster over NATS, serve a conve
 
   // kill -9 the node that owns the conversation: it continues on a survivor with its state.
   const owner = ownerOfActor(conversation, actors.members('conversation'))!;
-  const pid = Number(new RegExp(`\\[launcher\\]\\s+${owner}\\s.*pid (\\d+)`).exec(output)?.[1]);
+  const pid = Number(new RegExp(`\\[launcher\\]\\s+${owner}\\s.*pid (\\d+)`).exec(cluster.output())?.[1]);
   expect(pid).toBeGreaterThan(0);
   process.kill(pid, 'SIGKILL');
   // The visitor keeps sending m2 (same clientMsgId) until it is acknowledged, as the widget does.
@@ -135,10 +111,10 @@ test('3 actor nodes + 1 gateway start, join one cluster over NATS, serve a conve
   ]);
   tab.close();
 
-  const exit = new Promise<number | null>((resolve) => launcher!.once('exit', (code) => resolve(code)));
+  const exit = new Promise<number | null>((resolve) => launcher.once('exit', (code) => resolve(code)));
   launcher.kill('SIGTERM');
   expect(await exit).toBe(0);
-  expect(output).toContain('[launcher] all nodes stopped');
+  expect(cluster.output()).toContain('[launcher] all nodes stopped');
   for (let i = 0; i < NODE_IDS.length; i++) {
     await expect(fetch(`http://127.0.0.1:${port + i}/health`)).rejects.toThrow();
   }

@@ -4,53 +4,26 @@
  * through one gateway takes effect at once on the other — its cached principals are dropped by
  * the `directory.changed` event, long before their 30-second expiry would.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { ensureSetupToken } from '../../actors/directory/setup.ts';
-import { openDatabase } from '../../cluster/database.ts';
-import { scratchMysqlDatabase } from '../../cluster/local-infra.ts';
 import { PRINCIPAL_CACHE_MS } from '../../actors/directory/authenticator.ts';
 import { ApiClient, expectStatus } from '../api-client.ts';
-import { freePorts, uniqueName, waitFor } from '../support.ts';
+import { launchCluster, setupToken, type ClusterRun } from '../cluster-run.ts';
+import { waitFor } from '../support.ts';
 
-const LAUNCHER = fileURLToPath(new URL('../../cluster/launch-local.ts', import.meta.url));
 const PASSWORD = 'cluster admin secret';
-let launcher: ChildProcess | undefined;
-let output = '';
-let scratch: { url: string; drop(): Promise<void> } | undefined;
+let cluster: ClusterRun | undefined;
 
 afterAll(async () => {
-  if (launcher && launcher.exitCode === null && launcher.signalCode === null) {
-    launcher.kill('SIGTERM');
-    await new Promise((resolve) => launcher!.once('exit', resolve));
-  }
-  await scratch?.drop();
+  await cluster?.stop();
 });
 
 test('two gateways over MariaDB: the API works, and a role or account change on one is in force on the other at once', async () => {
-  const name = uniqueName('kefu-dir');
-  const port = await freePorts(3);
-  scratch = await scratchMysqlDatabase('kefu_test');
-  launcher = spawn(process.execPath, [LAUNCHER, '--nodes', '1', '--gateways', '2', '--port', String(port), '--name', name], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, KEFU_MYSQL_URL: scratch.url },
-  });
-  launcher.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  launcher.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  await waitFor('the cluster to be ready', async () => {
-    if (launcher!.exitCode !== null) throw new Error(`launcher exited early:\n${output}`);
-    return output.includes(`cluster "${name}" ready`) ? true : undefined;
-  }, 120_000);
-
-  // The operator's way in a cluster: a fresh token from the database (what `kefu setup-token` does).
-  const db = await openDatabase({ dialect: 'mysql', url: scratch.url });
-  const setup = await ensureSetupToken(db.orm.em.fork(), { tenantId: 'default', now: new Date(), nodeId: 'test', rotate: true });
-  await db.close();
-  if (setup.status !== 'issued') throw new Error('expected a setup token');
+  cluster = await launchCluster({ nodes: 1, gateways: 2, prefix: 'kefu-dir' });
+  const { port } = cluster;
+  const token = await setupToken(cluster);
 
   const one = `http://127.0.0.1:${port}`;
   const two = `http://127.0.0.1:${port + 1}`;
-  expectStatus(await new ApiClient(one).post('/api/v1/setup', { token: setup.token, email: 'boss@example.com', displayName: 'Boss', password: PASSWORD }), 201);
+  expectStatus(await new ApiClient(one).post('/api/v1/setup', { token, email: 'boss@example.com', displayName: 'Boss', password: PASSWORD }), 201);
   const admin = await new ApiClient(one).login('boss@example.com', PASSWORD);
 
   const sales = expectStatus(await admin.post('/api/v1/departments', { parentId: 'root', name: '销售部 Sales' }), 201);

@@ -4,35 +4,24 @@
  * the REST API; the agent works through the agent protocol; a visitor opens the test page in
  * Chromium and chats through the widget. Screenshot in artifacts/screenshots/.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { ensureSetupToken } from '../../actors/directory/setup.ts';
-import { openDatabase } from '../../cluster/database.ts';
-import { scratchMysqlDatabase } from '../../cluster/local-infra.ts';
 import { AgentClient } from '../agent-client.ts';
 import { ApiClient, expectStatus } from '../api-client.ts';
-import { freePorts, uniqueName, waitFor } from '../support.ts';
+import { launchCluster, setupToken, type ClusterRun } from '../cluster-run.ts';
 
-const LAUNCHER = fileURLToPath(new URL('../../cluster/launch-local.ts', import.meta.url));
 const SCREENSHOTS = fileURLToPath(new URL('../../artifacts/screenshots/', import.meta.url));
 const PASSWORD = 'cluster widget secret';
-let launcher: ChildProcess | undefined;
-let output = '';
-let scratch: { url: string; drop(): Promise<void> } | undefined;
+let cluster: ClusterRun | undefined;
 let browser: Browser | undefined;
 let agent: AgentClient | undefined;
 
 afterAll(async () => {
   agent?.close();
   await browser?.close();
-  if (launcher && launcher.exitCode === null && launcher.signalCode === null) {
-    launcher.kill('SIGTERM');
-    await new Promise((resolve) => launcher!.once('exit', resolve));
-  }
-  await scratch?.drop();
+  await cluster?.stop();
 });
 
 async function send(page: Page, text: string): Promise<void> {
@@ -43,26 +32,11 @@ async function send(page: Page, text: string): Promise<void> {
 
 test('a visitor on the test page chats with an agent through both protocols, in cluster mode', async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  const name = uniqueName('kefu-widget');
-  const port = await freePorts(3);
-  scratch = await scratchMysqlDatabase('kefu_test');
-  launcher = spawn(process.execPath, [LAUNCHER, '--nodes', '2', '--gateways', '1', '--port', String(port), '--name', name], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, KEFU_MYSQL_URL: scratch.url },
-  });
-  launcher.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  launcher.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  await waitFor('the cluster to be ready', async () => {
-    if (launcher!.exitCode !== null) throw new Error(`launcher exited early:\n${output}`);
-    return output.includes(`cluster "${name}" ready`) ? true : undefined;
-  }, 120_000);
+  cluster = await launchCluster({ nodes: 2, gateways: 1, prefix: 'kefu-widget' });
+  const { port } = cluster;
   const base = `http://127.0.0.1:${port}`;
-
-  const db = await openDatabase({ dialect: 'mysql', url: scratch.url });
-  const setup = await ensureSetupToken(db.orm.em.fork(), { tenantId: 'default', now: new Date(), nodeId: 'test', rotate: true });
-  await db.close();
-  if (setup.status !== 'issued') throw new Error('expected a setup token');
-  expectStatus(await new ApiClient(base).post('/api/v1/setup', { token: setup.token, email: 'boss@example.com', displayName: 'Boss', password: PASSWORD }), 201);
+  const token = await setupToken(cluster);
+  expectStatus(await new ApiClient(base).post('/api/v1/setup', { token, email: 'boss@example.com', displayName: 'Boss', password: PASSWORD }), 201);
   const admin = await new ApiClient(base).login('boss@example.com', PASSWORD);
   const roles = expectStatus(await admin.get('/api/v1/roles'), 200) as { id: string; name: string }[];
   expectStatus(

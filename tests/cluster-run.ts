@@ -1,0 +1,79 @@
+/**
+ * `npm run cluster:local` as the cluster integration tests run it: the launcher in a process of
+ * its own, on a database of its own, over free ports; resolves once it reports the cluster ready.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_TENANT_ID } from '../actors/directory/channel.repository.ts';
+import { ensureSetupToken } from '../actors/directory/setup.ts';
+import { openDatabase } from '../cluster/database.ts';
+import { scratchMysqlDatabase } from '../cluster/local-infra.ts';
+import { freePorts, uniqueName, waitFor } from './support.ts';
+
+const LAUNCHER = fileURLToPath(new URL('../cluster/launch-local.ts', import.meta.url));
+
+export type ClusterRun = {
+  /** The cluster's name (its Moleculer namespace). */
+  readonly name: string;
+  /** The first node's port; gateways come first, then the actor nodes, one port each. */
+  readonly port: number;
+  /** The database the nodes share (a scratch one, dropped by `stop`). */
+  readonly mysqlUrl: string;
+  readonly launcher: ChildProcess;
+  /** Everything the launcher and its nodes printed so far. */
+  output(): string;
+  /** SIGTERM to the launcher (it stops its nodes), then drops the database. Idempotent. */
+  stop(): Promise<void>;
+};
+
+export async function launchCluster(options: { nodes: number; gateways: number; prefix: string }): Promise<ClusterRun> {
+  const name = uniqueName(options.prefix);
+  const port = await freePorts(options.nodes + options.gateways);
+  const scratch = await scratchMysqlDatabase('kefu_test');
+  const launcher = spawn(process.execPath, [LAUNCHER, '--nodes', String(options.nodes), '--gateways', String(options.gateways), '--port', String(port), '--name', name], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, KEFU_MYSQL_URL: scratch.url },
+  });
+  let output = '';
+  launcher.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  launcher.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  let stopped: Promise<void> | null = null;
+  const run: ClusterRun = {
+    name,
+    port,
+    mysqlUrl: scratch.url,
+    launcher,
+    output: () => output,
+    stop: () =>
+      (stopped ??= (async () => {
+        if (launcher.exitCode === null && launcher.signalCode === null) {
+          const exited = new Promise((resolve) => launcher.once('exit', resolve));
+          launcher.kill('SIGTERM');
+          await exited;
+        }
+        await scratch.drop();
+      })()),
+  };
+  try {
+    await waitFor('the launcher to report the cluster ready', async () => {
+      if (launcher.exitCode !== null) throw new Error(`launcher exited early:\n${output}`);
+      return output.includes(`cluster "${name}" ready`) ? true : undefined;
+    }, 120_000);
+  } catch (error) {
+    await run.stop();
+    throw error;
+  }
+  return run;
+}
+
+/** A fresh first-admin token for the cluster's default tenant, as `kefu setup-token` issues it. */
+export async function setupToken(run: ClusterRun): Promise<string> {
+  const db = await openDatabase({ dialect: 'mysql', url: run.mysqlUrl });
+  try {
+    const state = await ensureSetupToken(db.orm.em.fork(), { tenantId: DEFAULT_TENANT_ID, now: new Date(), nodeId: 'test', rotate: true });
+    if (state.status !== 'issued') throw new Error('expected a setup token: an administrator exists already');
+    return state.token;
+  } finally {
+    await db.close();
+  }
+}
