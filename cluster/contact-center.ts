@@ -6,6 +6,7 @@
 import type { ServiceBroker } from 'moleculer';
 import { agentKind } from '../actors/agent/agent.actor.ts';
 import { conversationKind } from '../actors/conversation/conversation.actor.ts';
+import type { Audience, Push } from '../actors/conversation/protocol.ts';
 import type { ActorPorts } from '../actors/kernel/actor-ports.ts';
 import { queueKind } from '../actors/queue/queue.actor.ts';
 import { ActorClient, ActorRuntime } from './actor-runtime.ts';
@@ -20,6 +21,8 @@ import type { ShardLeases } from './shard-leases.ts';
 
 /** Moleculer event carrying what a conversation pushes to its connections (gateways subscribe). */
 export const CONVERSATION_PUSH_EVENT = 'conversation.push';
+/** Its payload: the push, who hears it (the visitor, the agents' side or both) and which accounts are on the agents' side. */
+export type ConversationPushEvent = { readonly conversationId: string; readonly to: Audience; readonly push: Push; readonly agents: readonly string[] };
 
 export function installContactCenter(input: {
   broker: ServiceBroker;
@@ -36,7 +39,7 @@ export function installContactCenter(input: {
   const ports: ActorPorts = {
     send: (kind, actorId, command) => client.send(kind, actorId, command),
     publish: (event) => void broker.broadcast(event.name, event),
-    push: (conversationId, to, push) => void broker.broadcast(CONVERSATION_PUSH_EVENT, { conversationId, to, push }),
+    push: (conversationId, delivery) => void broker.broadcast(CONVERSATION_PUSH_EVENT, { conversationId, ...delivery }),
     failed: (what, error) => logger.warn(`could not ${what}:`, error instanceof Error ? error.message : error),
   };
   // Each kind has its own shards, so its own lease namespace (Redis prefix, or in-memory table).

@@ -257,12 +257,15 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
       const dir = directory!;
       agents = agentGateway({
         authenticator: dir.authenticator,
-        isAgent: async (who) => {
+        account: async (who) => {
           const me = await dir.authenticator.me(who);
-          return me.isAgent && !me.disabled;
+          return { displayName: me.displayName, isAgent: me.isAgent && !me.disabled };
         },
+        isColleague: (tenantId, accountId) => dir.isActiveAgent(tenantId, accountId),
+        skillGroupScope: (tenantId, skillGroupId) => dir.skillGroupScope(tenantId, skillGroupId),
         conversation: (conversationId, command) => actors.send('conversation', conversationId, command),
         agent: (agentId, command) => actors.send('agent', agentId, command),
+        queue: (skillGroupId, command) => actors.send('queue', skillGroupId, command),
         log: new SqlMessageLog(db),
         ownOrigin,
         heartbeatMs: config.visitorHeartbeatSeconds * 1_000,

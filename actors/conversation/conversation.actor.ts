@@ -67,7 +67,7 @@ export function conversationKind(ports: ActorPorts): ActorKind<ConversationState
           case 'cancel':
             break; // written with the snapshot (journal), answered to the caller, and armed by the host
           case 'push':
-            ports.push(conversationId, e.to, e.push);
+            ports.push(conversationId, { to: e.to, push: e.push, agents: e.agents });
             break;
           case 'emit':
             ports.publish(e.event);

@@ -60,7 +60,7 @@ describe('opening', () => {
   test('outside working hours the visitor is offered the leave-a-message form', () => {
     const { state, effects } = ok(decideConversation(fresh(), { ...open, withinWorkingHours: false } as ConversationCommand, T));
     expect(state.status).toBe('offline-message');
-    expect(effects).toContainEqual({ type: 'push', to: 'visitor', push: { kind: 'leave-message-form' } });
+    expect(effects).toContainEqual({ type: 'push', to: 'visitor', push: { kind: 'leave-message-form' }, agents: [] });
     const left = ok(decideConversation(state, { type: 'leave-message', text: ' Please call me ', contact: '138' }, T + 1));
     expect(left.state).toMatchObject({ status: 'closed', closeReason: 'offline-message' });
     expect(left.effects).toContainEqual(expect.objectContaining({ type: 'emit', event: expect.objectContaining({ name: 'conversation.message-left', text: 'Please call me', contact: '138' }) }));
@@ -143,7 +143,7 @@ describe('messages: sequence numbers and de-duplication', () => {
 describe('typing and read receipts', () => {
   test('typing goes to the other side', () => {
     expect(ok(decideConversation(chatting(), { type: 'typing', from: fromVisitor, typing: true }, T)).effects).toEqual([
-      { type: 'push', to: 'agents', push: { kind: 'typing', from: fromVisitor, typing: true } },
+      { type: 'push', to: 'agents', push: { kind: 'typing', from: fromVisitor, typing: true }, agents: ['a'] },
     ]);
   });
 
@@ -155,10 +155,10 @@ describe('typing and read receipts', () => {
     expect(decideConversation(monitoring, { type: 'typing', from: supervisor, typing: true }, T)).toMatchObject({ rejected: 'NOT_A_PARTICIPANT' });
     const whispering = run(chatting(), { type: 'monitor', supervisorId: 's', mode: 'whisper' });
     expect(ok(decideConversation(whispering, { type: 'typing', from: supervisor, typing: true }, T)).effects).toEqual([
-      { type: 'push', to: 'agents', push: { kind: 'typing', from: supervisor, typing: true } },
+      { type: 'push', to: 'agents', push: { kind: 'typing', from: supervisor, typing: true }, agents: ['a', 's'] },
     ]);
     expect(ok(decideConversation(chatting(), { type: 'typing', from: { kind: 'agent', agentId: 'a' }, typing: true }, T)).effects).toEqual([
-      { type: 'push', to: 'visitor', push: { kind: 'typing', from: { kind: 'agent', agentId: 'a' }, typing: true } },
+      { type: 'push', to: 'visitor', push: { kind: 'typing', from: { kind: 'agent', agentId: 'a' }, typing: true }, agents: [] },
     ]);
   });
 
@@ -228,6 +228,24 @@ describe('assignment, acceptance, transfer', () => {
     expect(decideConversation(queued(), { type: 'transfer', by: agentA, to: { agentId: 'c' }, memo: null }, T)).toMatchObject({ rejected: 'INVALID_TRANSITION' });
   });
 
+  test('an invited colleague hears everything of the conversation until they leave; the agent cannot leave', () => {
+    const invited = ok(decideConversation(chatting(), { type: 'invite', by: agentA, agentId: 'b' }, T));
+    expect(invited.effects).toEqual([{ type: 'push', to: 'agents', push: { kind: 'participants' }, agents: ['a', 'b'] }]);
+    expect(ok(decideConversation(invited.state, post(fromVisitor, 'v1'), T + 1)).effects).toContainEqual(expect.objectContaining({ type: 'push', agents: ['a', 'b'] }));
+    expect(decideConversation(invited.state, { type: 'leave', agentId: 'a' }, T + 2)).toMatchObject({ rejected: 'INVALID_TRANSITION' });
+    const left = ok(decideConversation(invited.state, { type: 'leave', agentId: 'b' }, T + 2));
+    expect(left.state.invitedAgentIds).toEqual([]);
+    expect(left.effects).toEqual([{ type: 'push', to: 'agents', push: { kind: 'participants' }, agents: ['a', 'b'] }]);
+    expect(ok(decideConversation(left.state, { type: 'leave', agentId: 'b' }, T + 3)).effects).toEqual([]); // leaving twice changes nothing
+    expect(decideConversation(left.state, post(agentB, 'b2'), T + 4)).toMatchObject({ rejected: 'NOT_A_PARTICIPANT' });
+  });
+
+  test('an agent transferred away hears of the transfer, and then no more', () => {
+    const moved = ok(decideConversation(chatting(), { type: 'transfer', by: agentA, to: { agentId: 'b' }, memo: null }, T));
+    expect(moved.effects).toContainEqual({ type: 'push', to: 'everyone', push: { kind: 'status', status: 'transferred', agentId: 'b' }, agents: ['a', 'b'] });
+    expect(ok(decideConversation(moved.state, post(fromVisitor, 'v1'), T + 1)).effects).toContainEqual(expect.objectContaining({ type: 'push', agents: ['b'] }));
+  });
+
   test('an invited colleague can write; a lost agent’s conversation is routed again', () => {
     const s = run(chatting(), { type: 'invite', by: agentA, agentId: 'b' });
     expect(ok(decideConversation(s, post(agentB, 'b1'), T)).state.lastSeq).toBe(1);
@@ -241,9 +259,21 @@ describe('assignment, acceptance, transfer', () => {
 describe('supervisors', () => {
   test('barging in is visible to the visitor; monitoring is not', () => {
     const quiet = ok(decideConversation(chatting(), { type: 'monitor', supervisorId: 's', mode: 'monitor' }, T));
-    expect(quiet.effects).toEqual([]);
+    expect(quiet.effects).toEqual([{ type: 'push', to: 'agents', push: { kind: 'participants' }, agents: ['a', 's'] }]);
+    expect(ok(decideConversation(quiet.state, { type: 'monitor', supervisorId: 's', mode: 'monitor' }, T)).effects).toEqual([]); // already watching
     const barge = ok(decideConversation(chatting(), { type: 'monitor', supervisorId: 's', mode: 'barge' }, T));
-    expect(barge.effects).toEqual([{ type: 'push', to: 'everyone', push: { kind: 'status', status: 'assigned', agentId: 'a' } }]);
+    expect(barge.effects).toEqual([
+      { type: 'push', to: 'everyone', push: { kind: 'status', status: 'assigned', agentId: 'a' }, agents: ['a', 's'] },
+      { type: 'push', to: 'agents', push: { kind: 'participants' }, agents: ['a', 's'] },
+    ]);
+  });
+
+  test('a supervisor who stops watching still hears that they stopped, and nothing after', () => {
+    const watching = run(chatting(), { type: 'monitor', supervisorId: 's', mode: 'whisper' });
+    const stopped = ok(decideConversation(watching, { type: 'monitor', supervisorId: 's', mode: null }, T + 50));
+    expect(stopped.effects).toEqual([{ type: 'push', to: 'agents', push: { kind: 'participants' }, agents: ['a', 's'] }]);
+    const next = ok(decideConversation(stopped.state, post(fromVisitor, 'v1'), T + 60)).effects.find((e) => e.type === 'push');
+    expect(next).toMatchObject({ to: 'everyone', agents: ['a'] });
   });
 
   test('take-over makes the supervisor the responsible agent and releases the agent', () => {
@@ -258,7 +288,7 @@ describe('closing, rating, reopening', () => {
     const { state, effects } = ok(decideConversation(chatting(), { type: 'close', by: agentA, summary: 'refund issued' }, T + 60));
     expect(state).toMatchObject({ status: 'closed', closedAt: T + 60, closeReason: 'agent', summary: 'refund issued', visitor: { lastAgentId: 'a' } });
     expect(effects).toContainEqual({ type: 'release-agent', agentId: 'a' });
-    expect(effects).toContainEqual({ type: 'push', to: 'visitor', push: { kind: 'rating-requested' } });
+    expect(effects).toContainEqual({ type: 'push', to: 'visitor', push: { kind: 'rating-requested' }, agents: [] });
   });
 
   test('closing a queued conversation takes it out of the queue', () => {
@@ -274,7 +304,7 @@ describe('closing, rating, reopening', () => {
     const s = run(chatting(), post(agentA, 'r1'));
     const reminder = s.timers['visitor-idle-reminder']!;
     expect(ok(decideConversation(s, { type: 'timer', timer: 'visitor-idle-reminder', at: reminder }, reminder)).effects).toEqual([
-      { type: 'push', to: 'visitor', push: { kind: 'reminder', timer: 'visitor-idle-reminder' } },
+      { type: 'push', to: 'visitor', push: { kind: 'reminder', timer: 'visitor-idle-reminder' }, agents: [] },
     ]);
     const closeAt = s.timers['visitor-idle-close']!;
     expect(ok(decideConversation(s, { type: 'timer', timer: 'visitor-idle-close', at: closeAt }, closeAt)).state).toMatchObject({ status: 'closed', closeReason: 'visitor-idle' });
@@ -307,7 +337,7 @@ describe('closing, rating, reopening', () => {
 describe('from the queue', () => {
   test('position updates reach the waiting visitor only', () => {
     expect(ok(decideConversation(queued(), { type: 'queue-position', position: 3, estimatedWaitMs: 90_000 }, T)).effects).toEqual([
-      { type: 'push', to: 'visitor', push: { kind: 'queue', position: 3, estimatedWaitMs: 90_000 } },
+      { type: 'push', to: 'visitor', push: { kind: 'queue', position: 3, estimatedWaitMs: 90_000 }, agents: [] },
     ]);
     expect(ok(decideConversation(chatting(), { type: 'queue-position', position: 3, estimatedWaitMs: 1 }, T)).effects).toEqual([]);
   });
@@ -359,6 +389,6 @@ describe('describe', () => {
     const state = run(chatting(), post(fromVisitor, 'm1'), post(agentA, 'm2'));
     const d = ok(decideConversation(state, { type: 'describe' }, T + 50));
     expect(d.state).toBe(state);
-    expect(d.effects).toEqual([{ type: 'described', status: 'assigned', agentId: 'a', lastSeq: 2, channelId: d.state.channelId, skillGroupId: d.state.skillGroupId, visitor: d.state.visitor, preChat: d.state.preChat, transferMemo: null }]);
+    expect(d.effects).toEqual([{ type: 'described', tenantId: 't', status: 'assigned', agentId: 'a', lastSeq: 2, channelId: d.state.channelId, skillGroupId: d.state.skillGroupId, visitor: d.state.visitor, preChat: d.state.preChat, transferMemo: null, invitedAgentIds: [], monitors: [] }]);
   });
 });

@@ -18,10 +18,12 @@ type QueueReason = Extract<ConversationEvent, { name: 'conversation.queued' }>['
 /** Accumulates the next state and effects of one decision. */
 class Step {
   state: ConversationState;
+  readonly before: ConversationState;
   readonly effects: ConversationEffect[] = [];
   readonly now: number;
   constructor(state: ConversationState, now: number) {
     this.state = state;
+    this.before = state;
     this.now = now;
   }
   set(patch: Partial<ConversationState>): this {
@@ -32,12 +34,16 @@ class Step {
     this.effects.push({ type: 'emit', event: { ...event, conversationId: this.state.conversationId, at: this.now } as ConversationEvent });
     return this;
   }
+  /** The agents' side of the audience is filled in by `done`, when the decision's participants are known. */
   push(to: 'visitor' | 'agents' | 'everyone', push: Push): this {
-    this.effects.push({ type: 'push', to, push });
+    this.effects.push({ type: 'push', to, push, agents: [] });
     return this;
   }
   pushStatus(): this {
     return this.push('everyone', { kind: 'status', status: this.state.status, agentId: this.state.agentId });
+  }
+  pushParticipants(): this {
+    return this.push('agents', { kind: 'participants' });
   }
   schedule(timer: TimerName, delayMs: number | null): this {
     if (delayMs === null) return this;
@@ -76,9 +82,21 @@ class Step {
     return this.emit({ name: 'conversation.queued', skillGroupId, priority: this.state.priority, reason }).pushStatus();
   }
   done(): ConversationDecision {
-    return accept(this.state, this.effects);
+    if (!this.effects.some((e) => e.type === 'push' && e.to !== 'visitor')) return accept(this.state, this.effects);
+    const agents = [...new Set([...participants(this.before), ...participants(this.state)])];
+    return accept(
+      this.state,
+      this.effects.map((e) => (e.type === 'push' && e.to !== 'visitor' ? { ...e, agents } : e)),
+    );
   }
 }
+
+/** The accounts on the agents' side of a conversation: its agent, invited colleagues, watching supervisors. */
+export const participants = (state: ConversationState): string[] => [
+  ...(state.agentId !== null ? [state.agentId] : []),
+  ...state.invitedAgentIds,
+  ...state.monitors.map((m) => m.supervisorId),
+];
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -132,6 +150,7 @@ export function decideConversation(state: ConversationState, command: Conversati
       return accept(state, [
         {
           type: 'described',
+          tenantId: state.tenantId,
           status: state.status,
           agentId: state.agentId,
           lastSeq: state.lastSeq,
@@ -140,6 +159,8 @@ export function decideConversation(state: ConversationState, command: Conversati
           visitor: state.visitor,
           preChat: state.preChat,
           transferMemo: state.transferMemo,
+          invitedAgentIds: state.invitedAgentIds,
+          monitors: state.monitors,
         },
       ]);
 
@@ -232,7 +253,15 @@ export function decideConversation(state: ConversationState, command: Conversati
         return reject('NOT_ASSIGNED_AGENT', 'only the conversation’s agent or a supervisor can invite');
       }
       if (command.agentId === state.agentId || state.invitedAgentIds.includes(command.agentId)) return accept(state);
-      return step.set({ invitedAgentIds: [...state.invitedAgentIds, command.agentId] }).pushStatus().done();
+      return step.set({ invitedAgentIds: [...state.invitedAgentIds, command.agentId] }).pushParticipants().done();
+    }
+
+    case 'leave': {
+      if (command.agentId === state.agentId && state.status !== 'closed') {
+        return reject('INVALID_TRANSITION', 'the conversation’s own agent transfers or closes it instead of leaving');
+      }
+      if (!state.invitedAgentIds.includes(command.agentId)) return accept(state);
+      return step.set({ invitedAgentIds: state.invitedAgentIds.filter((id) => id !== command.agentId) }).pushParticipants().done();
     }
 
     case 'monitor': {
@@ -241,9 +270,10 @@ export function decideConversation(state: ConversationState, command: Conversati
       const monitors = command.mode === null ? others : [...others, { supervisorId: command.supervisorId, mode: command.mode }];
       step.set({ monitors });
       // The visitor learns of a supervisor only when one barges in (or leaves after barging).
-      const wasBarging = state.monitors.some((m) => m.supervisorId === command.supervisorId && m.mode === 'barge');
-      if (command.mode === 'barge' || wasBarging) step.pushStatus();
-      return step.done();
+      const before = state.monitors.find((m) => m.supervisorId === command.supervisorId)?.mode ?? null;
+      if (before === command.mode) return accept(state);
+      if (command.mode === 'barge' || before === 'barge') step.pushStatus();
+      return step.pushParticipants().done();
     }
 
     case 'take-over': {
@@ -345,7 +375,7 @@ export function decideConversation(state: ConversationState, command: Conversati
 
     case 'agent-lost': {
       if (state.invitedAgentIds.includes(command.agentId)) {
-        step.set({ invitedAgentIds: state.invitedAgentIds.filter((id) => id !== command.agentId) });
+        step.set({ invitedAgentIds: state.invitedAgentIds.filter((id) => id !== command.agentId) }).pushParticipants();
       }
       if ((state.status !== 'assigned' && state.status !== 'transferred') || state.agentId !== command.agentId) return step.done();
       // The agent actor already freed its slot; route again, to anyone.

@@ -27,6 +27,8 @@ export type ConversationCommand =
   | { readonly type: 'accept'; readonly agentId: string }
   | { readonly type: 'transfer'; readonly by: Actor; readonly to: { readonly agentId: string } | { readonly skillGroupId: string }; readonly memo: string | null }
   | { readonly type: 'invite'; readonly by: Actor; readonly agentId: string }
+  /** An invited colleague leaves (the responsible agent cannot: they transfer or close). */
+  | { readonly type: 'leave'; readonly agentId: string }
   | { readonly type: 'monitor'; readonly supervisorId: string; readonly mode: MonitorMode | null }
   | { readonly type: 'take-over'; readonly supervisorId: string }
   | { readonly type: 'close'; readonly by: Actor; readonly summary: string | null }
@@ -61,6 +63,8 @@ export type Push =
   | { readonly kind: 'typing'; readonly from: Actor; readonly typing: boolean }
   | { readonly kind: 'read'; readonly by: Actor; readonly seq: number }
   | { readonly kind: 'status'; readonly status: ConversationStatus; readonly agentId: string | null }
+  /** Who is on the agents' side changed (an invitation, a colleague leaving, a supervisor watching or not): agents only. */
+  | { readonly kind: 'participants' }
   | { readonly kind: 'queue'; readonly position: number; readonly estimatedWaitMs: number }
   | { readonly kind: 'reminder'; readonly timer: TimerName }
   | { readonly kind: 'rating-requested' }
@@ -87,6 +91,7 @@ export type ConversationEffect =
   /** The answer to `describe`. */
   | {
       readonly type: 'described';
+      readonly tenantId: string;
       readonly status: ConversationStatus;
       readonly agentId: string | null;
       readonly lastSeq: number;
@@ -96,8 +101,15 @@ export type ConversationEffect =
       readonly visitor: Visitor;
       readonly preChat: Readonly<Record<string, string>>;
       readonly transferMemo: string | null;
+      readonly invitedAgentIds: readonly string[];
+      readonly monitors: readonly { readonly supervisorId: string; readonly mode: MonitorMode }[];
     }
-  | { readonly type: 'push'; readonly to: Audience; readonly push: Push }
+  /**
+   * `agents`: the accounts on the agents' side who hear it — the responsible agent, invited
+   * colleagues and watching supervisors, as they were before the decision and after it (someone
+   * it removed still hears of their removal). Empty when only the visitor hears it.
+   */
+  | { readonly type: 'push'; readonly to: Audience; readonly push: Push; readonly agents: readonly string[] }
   | { readonly type: 'emit'; readonly event: ConversationEvent }
   | {
       readonly type: 'enqueue';

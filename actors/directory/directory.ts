@@ -5,14 +5,15 @@
  * operation is one short transaction); the only per-node state is the principal cache, kept in
  * step across nodes by the `directory.changed` event (directory.service.ts).
  */
+import { Account } from './account.entity.ts';
 import { AccountRepository } from './account.repository.ts';
 import { ApiTokenRepository } from './api-token.repository.ts';
 import { audit, auditCsv, listAudit, type AuditView } from './audit.repository.ts';
 import { Authenticator } from './authenticator.ts';
 import { ChannelAdminRepository } from './channel-admin.repository.ts';
 import { authorize, type Caller, type DirectoryContext } from './context.ts';
-import { DepartmentRepository } from './department.repository.ts';
-import { mayUse, visibleSubtree } from './policies/access.ts';
+import { DepartmentRepository, departmentScope, findDepartment } from './department.repository.ts';
+import { mayUse, visibleSubtree, type Scope } from './policies/access.ts';
 import { RoleRepository } from './role.repository.ts';
 import { VisitorBanRepository } from './visitor-ban.repository.ts';
 
@@ -47,6 +48,18 @@ export class Directory {
     this.channels = new ChannelAdminRepository(full);
     this.bans = new VisitorBanRepository(full);
     this.tokens = new ApiTokenRepository(full);
+  }
+
+  /** Whether an account is an active agent of the tenant (a colleague one may transfer to or invite). */
+  async isActiveAgent(tenantId: string, accountId: string): Promise<boolean> {
+    const a = await this.ctx.em().findOne(Account, { tenantId, id: accountId }, { fields: ['isAgent', 'disabled'] });
+    return a !== null && a.isAgent && !a.disabled;
+  }
+
+  /** Where a skill group sits in the org tree (the scope supervisors' permissions are checked against); null if the tenant has none of that id. */
+  async skillGroupScope(tenantId: string, skillGroupId: string): Promise<Scope | null> {
+    const d = await findDepartment(this.ctx.em(), tenantId, skillGroupId);
+    return d?.isSkillGroup ? departmentScope(d) : null;
   }
 
   /** Audit entries of the caller's subtree, newest first. */

@@ -11,8 +11,11 @@ export type ActorPorts = {
   send(kind: 'conversation' | 'agent' | 'queue', actorId: string, command: unknown): Promise<SendResult>;
   /** Publishes a lifecycle or presence event (integrators, reports, monitors). */
   publish(event: { readonly name: string }): void;
-  /** Pushes something to the connections of a conversation's visitor and/or agents. */
-  push(conversationId: string, to: 'visitor' | 'agents' | 'everyone', push: unknown): void;
+  /**
+   * Pushes something to the connections of a conversation's visitor and/or its agents' side
+   * (`agents`: the accounts who hear it there).
+   */
+  push(conversationId: string, delivery: { readonly to: 'visitor' | 'agents' | 'everyone'; readonly push: unknown; readonly agents: readonly string[] }): void;
   /** Reports an effect that could not be carried out (the runtime logs it). */
   failed(what: string, error: unknown): void;
 };

@@ -157,12 +157,33 @@ describe('routing', () => {
     expect(offersOf(ok(decideQueue(withAgents(s, [agent('a', 3), agent('b', 1)]), { type: 'route' }, T)).effects)).toEqual([['c1', 'b']]);
   });
 
-  test('manual routing offers nothing by itself; an agent picks', () => {
-    const s = run(queue({ policy: 'manual' }), [enqueue('c1'), enqueue('c2')]);
-    expect(offersOf(ok(decideQueue(withAgents(s, [agent('a', 3)]), { type: 'route' }, T)).effects)).toEqual([]);
+  test('manual routing offers nothing by itself; an agent of the group picks', () => {
+    const s = withAgents(run(queue({ policy: 'manual' }), [enqueue('c1'), enqueue('c2')]), [agent('a', 3)]);
+    expect(offersOf(ok(decideQueue(s, { type: 'route' }, T)).effects)).toEqual([]);
     expect(offersOf(ok(decideQueue(s, { type: 'pick', agentId: 'a', conversationId: 'c2' }, T)).effects)).toEqual([['c2', 'a']]);
     expect(offersOf(ok(decideQueue(s, { type: 'pick', agentId: 'a', conversationId: null }, T)).effects)).toEqual([['c1', 'a']]);
     expect(decideQueue(s, { type: 'pick', agentId: 'a', conversationId: 'nope' }, T)).toMatchObject({ rejected: 'CONVERSATION_UNKNOWN' });
+    expect(decideQueue(s, { type: 'pick', agentId: 'outsider', conversationId: 'c1' }, T)).toMatchObject({ rejected: 'AGENT_NOT_IN_GROUP' });
+    const picked = ok(decideQueue(s, { type: 'pick', agentId: 'a', conversationId: 'c1' }, T)).state;
+    expect(decideQueue(picked, { type: 'pick', agentId: 'a', conversationId: 'c1' }, T)).toMatchObject({ rejected: 'CONVERSATION_UNKNOWN' }); // already being handed over
+  });
+
+  test('the queue view: who waits in service order, for how long, and what a newcomer would wait; changes nothing', () => {
+    const s = withAgents(run(queue(), [enqueue('c1')], T), [agent('a', 0)]);
+    const later = run(s, [enqueue('vip', 5)], T + 30_000);
+    const d = ok(decideQueue(later, { type: 'describe', limit: 1 }, T + 60_000));
+    expect(d.state).toBe(later);
+    expect(d.effects).toEqual([
+      {
+        type: 'waiting',
+        total: 2,
+        entries: [{ conversationId: 'vip', priority: 5, waitedMs: 30_000, inQueueMs: 30_000, offeredTo: null, preferredAgentId: null }],
+        longestWaitMs: 60_000,
+        estimatedWaitMs: expect.any(Number),
+        policy: 'idle-first',
+        agents: [agent('a', 0)],
+      },
+    ]);
   });
 });
 

@@ -90,7 +90,34 @@ export function decideQueue(state: QueueState, command: QueueCommand, now: numbe
       const agents = known ? { ...state.agents, [command.agentId]: { ...known, freeSlots: 0 } } : state.agents;
       return accept({ ...state, waiting, agents }, [{ type: 'route-requested' }]);
     }
+    case 'describe': {
+      const shown = state.waiting.slice(0, Math.max(0, command.limit));
+      return accept(state, [
+        {
+          type: 'waiting',
+          total: state.waiting.length,
+          entries: shown.map((e) => ({
+            conversationId: e.conversationId,
+            priority: e.priority,
+            waitedMs: now - e.waitingSince,
+            inQueueMs: now - e.enqueuedAt,
+            offeredTo: e.offeredTo,
+            preferredAgentId: e.preferredAgentId,
+          })),
+          longestWaitMs: state.waiting.reduce((longest, e) => Math.max(longest, now - e.waitingSince), 0),
+          estimatedWaitMs: estimateWaitMs({
+            position: state.waiting.length + 1,
+            recentAssignments: state.recentAssignments,
+            onlineCapacity: onlineCapacity(state),
+            defaultHandleTimeMs: state.settings.defaultHandleTimeMs,
+          }),
+          policy: state.settings.policy,
+          agents: Object.values(state.agents),
+        },
+      ]);
+    }
     case 'pick': {
+      if (!state.agents[command.agentId]) return reject('AGENT_NOT_IN_GROUP', `agent ${command.agentId} does not serve skill group ${state.skillGroupId}`);
       const entry =
         command.conversationId === null
           ? state.waiting.find((e) => e.offeredTo === null)

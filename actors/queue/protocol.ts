@@ -29,11 +29,36 @@ export type QueueCommand =
   | { readonly type: 'offer-refused'; readonly conversationId: string; readonly agentId: string }
   /** Manual pick: an agent takes a given waiting conversation, or the next one. */
   | { readonly type: 'pick'; readonly agentId: string; readonly conversationId: string | null }
+  /** The queue view (manual pick, supervisor monitor): answered with `waiting`; changes nothing. */
+  | { readonly type: 'describe'; readonly limit: number }
   /** Timer: overflow, queue timeout, end of a preferred-agent wait. */
   | { readonly type: 'tick' }
   | { readonly type: 'update-settings'; readonly settings: Partial<QueueSettings> };
 
+/** One waiting visitor as the queue view shows it. */
+export type WaitingView = {
+  readonly conversationId: string;
+  readonly priority: number;
+  /** How long the visitor has waited (overflow and transfers keep counting), and how long in this queue. */
+  readonly waitedMs: number;
+  readonly inQueueMs: number;
+  /** An agent it is being handed to right now, if any. */
+  readonly offeredTo: string | null;
+  readonly preferredAgentId: string | null;
+};
+
 export type QueueEffect =
+  /** The answer to `describe`: the first `limit` waiting in service order, and the queue's figures. */
+  | {
+      readonly type: 'waiting';
+      readonly total: number;
+      readonly entries: readonly WaitingView[];
+      readonly longestWaitMs: number;
+      /** What a visitor arriving now would be told. */
+      readonly estimatedWaitMs: number;
+      readonly policy: string;
+      readonly agents: readonly AgentSnapshot[];
+    }
   /** Reserve a slot with this agent, then assign; answer with offers-accepted / offer-refused. */
   | { readonly type: 'offer'; readonly conversationId: string; readonly agentId: string; readonly ttlMs: number }
   /** Tell the waiting visitor where they stand. */

@@ -1,9 +1,11 @@
 /**
  * Agent protocol v1 against a running embedded node, with real WebSocket clients on both sides:
  * a signed-in agent's two workstation tabs and a visitor. The authenticated upgrade, presence
- * across tabs, assignment pushed to every tab, accept, chat both ways with acks, close — and the
- * refusals: no session, another site's Origin, an account that is not an agent, a session that
- * ended, a conversation that is someone else's.
+ * across tabs, assignment pushed to every tab, accept, chat both ways with acks, transfer within
+ * capacity, close; invitations, a supervisor watching, whispering, barging in and taking over; the
+ * queue view and manual pick — and the refusals: no session, another site's Origin, an account
+ * that neither answers nor supervises, a session that ended, a conversation that is someone else's.
+ * (Who may do what, persona by persona, is gateways/api/authorization-matrix.test.ts.)
  */
 import { jest } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -34,12 +36,24 @@ const tab = async (cookie: string | null, origin?: string) => {
 };
 
 /** A signed-in agent of the default skill group: their session cookie and account id. */
-async function agentAccount(email: string, name: string): Promise<{ cookie: string; id: string; api: ApiClient }> {
-  const a = expectStatus(await admin.post('/api/v1/accounts', { email, displayName: name, password: PASSWORD, departmentId: 'default', roleIds: [agentRole], skillGroupIds: ['default'], maxConversations: 3 }), 201);
+async function agentAccount(email: string, name: string, options: { role?: string; maxConversations?: number; skillGroupIds?: string[] } = {}): Promise<{ cookie: string; id: string; api: ApiClient }> {
+  const a = expectStatus(
+    await admin.post('/api/v1/accounts', {
+      email,
+      displayName: name,
+      password: PASSWORD,
+      departmentId: 'default',
+      roleIds: [options.role ?? agentRole],
+      skillGroupIds: options.skillGroupIds ?? ['default'],
+      maxConversations: options.maxConversations ?? 3,
+    }),
+    201,
+  );
   const api = await new ApiClient(node.url).login(email, PASSWORD);
   return { cookie: api.cookie!, id: a.id, api };
 }
 let agentRole: string;
+let supervisorRole: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kefu-agent-gw-'));
@@ -50,6 +64,7 @@ beforeAll(async () => {
   admin = await new ApiClient(node.url).login('boss@example.com', PASSWORD);
   const roles = expectStatus(await admin.get('/api/v1/roles'), 200) as { id: string; name: string }[];
   agentRole = roles.find((r) => r.name.startsWith('Agent'))!.id;
+  supervisorRole = roles.find((r) => r.name.startsWith('Supervisor'))!.id;
 });
 afterEach(() => {
   for (const c of open.splice(0)) c.close();
@@ -114,6 +129,9 @@ test('two tabs of one agent: presence, the assignment on both, accept, chat both
   await tab2.next('conversation', (c) => c.conversationId === conversationId && c.agentId === chen.id); // the old agent sees it leave
   chenTab.send({ type: 'accept', conversationId });
   await chenTab.next('conversation', (c) => c.conversationId === conversationId && c.status === 'assigned');
+  // The transfer took a slot of chen's: a tab chen opens now lists the conversation as theirs.
+  const chenReload = await tab(chen.cookie);
+  expect((await chenReload.hello()).conversations.map((c) => c.conversationId)).toEqual([conversationId]);
   tab1.send({ type: 'message', conversationId, clientMsgId: 'a2', text: 'still mine?' });
   expect(await tab1.next('error', (e) => e.clientMsgId === 'a2')).toMatchObject({ temporary: false });
   chenTab.send({ type: 'transfer', conversationId, to: { agentId: li.id } });
@@ -134,7 +152,12 @@ test('the upgrade needs a signed-in agent and this site’s Origin; nothing else
   await expect(AgentClient.connect(agentUrl(), { cookie: 'kefu_session=not-a-real-session-token-at-all' })).rejects.toThrow('HTTP 401');
   const wang = await agentAccount('wang.fang@example.com', '王芳');
   await expect(AgentClient.connect(agentUrl(), { cookie: wang.cookie, origin: 'https://evil.example' })).rejects.toThrow('HTTP 403');
-  await expect(AgentClient.connect(agentUrl(), { cookie: admin.cookie })).rejects.toThrow('HTTP 403'); // a super admin who is not an agent
+  const plain = expectStatus(await admin.post('/api/v1/accounts', { email: 'clerk@example.com', displayName: 'Clerk', password: PASSWORD, departmentId: 'default', roleIds: [], isAgent: false }), 201);
+  expect(plain.id).toEqual(expect.any(String));
+  const clerk = await new ApiClient(node.url).login('clerk@example.com', PASSWORD);
+  await expect(AgentClient.connect(agentUrl(), { cookie: clerk.cookie })).rejects.toThrow('HTTP 403'); // neither answers nor supervises
+  const watcher = await tab(admin.cookie); // a super admin who is not an agent connects to watch
+  expect((await watcher.hello()).agent).toMatchObject({ status: 'offline', takesConversations: false });
   const ok = await tab(wang.cookie, node.url);
   expect((await ok.hello()).agent.id).toBe(wang.id);
   // A runaway script opening tab after tab is stopped at the per-agent ceiling.
@@ -162,4 +185,141 @@ test('frames are refused typed and change nothing; someone else’s conversation
   t2.send({ type: 'set-status', status: 'busy' });
   expect(await t2.next('error', (e) => e.code === 'UNAUTHENTICATED')).toMatchObject({ temporary: false });
   expect(await t2.closed).toBe(AGENT_CLOSE_CODES.UNAUTHORIZED);
+});
+
+/** A visitor whose conversation is assigned to (and accepted by) the given ready agent tab. */
+async function servedVisitor(agentTab: AgentClient, text = '你好'): Promise<{ visitor: VisitorClient; conversationId: string }> {
+  const visitor = await VisitorClient.connect(visitorUrl());
+  open.push(visitor);
+  await visitor.hello();
+  visitor.send({ type: 'start' });
+  const assigned = await agentTab.next('conversation', (c) => c.status === 'assigned' && !agentTab.frames.some((f) => f.type === 'conversation' && f.conversationId === c.conversationId && f.status === 'closed'));
+  agentTab.send({ type: 'accept', conversationId: assigned.conversationId });
+  await visitor.next('status', (st) => st.status === 'assigned' && st.agent !== null);
+  visitor.send({ type: 'message', clientMsgId: 'hi', text });
+  await agentTab.next('message', (m) => m.conversationId === assigned.conversationId && m.clientMsgId === 'hi');
+  return { visitor, conversationId: assigned.conversationId };
+}
+
+test('an invited colleague sees the conversation, writes in it and leaves; the transfer respects the target’s capacity', async () => {
+  const sun = await agentAccount('sun.li@example.com', '孙丽', { skillGroupIds: ['default'] });
+  const zhou = await agentAccount('zhou.min@example.com', '周敏', { skillGroupIds: [], maxConversations: 0 });
+  const sunTab = await tab(sun.cookie);
+  await sunTab.hello({ status: 'ready' });
+  const zhouTab = await tab(zhou.cookie);
+  await zhouTab.hello({ status: 'ready' });
+  const { visitor, conversationId } = await servedVisitor(sunTab);
+
+  zhouTab.send({ type: 'history', conversationId });
+  expect(await zhouTab.next('error')).toMatchObject({ code: 'NOT_A_PARTICIPANT' }); // not yet invited
+  sunTab.send({ type: 'invite', conversationId, agentId: zhou.id });
+  expect(await zhouTab.next('conversation', (c) => c.conversationId === conversationId)).toMatchObject({ agentId: sun.id, invitedAgentIds: [zhou.id] });
+  zhouTab.send({ type: 'history', conversationId });
+  await zhouTab.next('history', (h) => h.conversationId === conversationId);
+  expect(zhouTab.frames.some((f) => f.type === 'message' && f.conversationId === conversationId && f.clientMsgId === 'hi')).toBe(true);
+  zhouTab.send({ type: 'message', conversationId, clientMsgId: 'z1', text: '我是物流组的周敏' });
+  const ack = await zhouTab.next('ack', (a) => a.clientMsgId === 'z1');
+  expect(await visitor.next('message', (m) => m.seq === ack.seq)).toMatchObject({ from: { kind: 'agent', name: '周敏' } });
+  visitor.send({ type: 'message', clientMsgId: 'v2', text: '好的谢谢' });
+  await zhouTab.next('message', (m) => m.clientMsgId === 'v2'); // the invited colleague hears the visitor
+
+  // Invitations and transfers only reach colleagues of this organisation.
+  sunTab.send({ type: 'invite', conversationId, agentId: 'no-such-account' });
+  expect(await sunTab.next('error', (e) => e.conversationId === conversationId)).toMatchObject({ code: 'AGENT_UNKNOWN' });
+  sunTab.send({ type: 'transfer', conversationId, to: { skillGroupId: 'no-such-group' } });
+  expect(await sunTab.next('error', (e) => e.code === 'SKILL_GROUP_UNKNOWN')).toMatchObject({ conversationId });
+  // Zhou takes no conversations (capacity 0): the transfer is refused and nothing moves.
+  sunTab.send({ type: 'transfer', conversationId, to: { agentId: zhou.id } });
+  expect(await sunTab.next('error', (e) => e.code === 'AGENT_AT_CAPACITY' || e.code === 'AGENT_NOT_IN_GROUP')).toMatchObject({ conversationId, temporary: false });
+
+  zhouTab.send({ type: 'leave', conversationId });
+  expect(await sunTab.next('conversation', (c) => c.conversationId === conversationId && c.invitedAgentIds.length === 0)).toMatchObject({ agentId: sun.id });
+  await zhouTab.next('conversation', (c) => c.conversationId === conversationId && c.invitedAgentIds.length === 0); // told they left
+  const heard = zhouTab.frames.length;
+  visitor.send({ type: 'message', clientMsgId: 'v3', text: '还在吗' });
+  await sunTab.next('message', (m) => m.clientMsgId === 'v3');
+  zhouTab.send({ type: 'ping' });
+  await zhouTab.next('pong', () => true, { from: heard });
+  expect(zhouTab.frames.slice(heard).some((f) => f.type === 'message')).toBe(false); // and hears no more
+  sunTab.send({ type: 'close', conversationId });
+  await sunTab.next('conversation', (c) => c.conversationId === conversationId && c.status === 'closed');
+});
+
+test('a supervisor watches, whispers, barges in and takes over; the agent is released', async () => {
+  const he = await agentAccount('he.jun@example.com', '何军');
+  const boss = await agentAccount('lead@example.com', '组长', { role: supervisorRole, skillGroupIds: [] });
+  const heTab = await tab(he.cookie);
+  await heTab.hello({ status: 'ready' });
+  const leadTab = await tab(boss.cookie);
+  await leadTab.hello({ status: 'busy' });
+  const { visitor, conversationId } = await servedVisitor(heTab, '我要退货');
+
+  leadTab.send({ type: 'message', conversationId, clientMsgId: 's0', text: 'not watching yet', as: 'supervisor' });
+  expect(await leadTab.next('error', (e) => e.clientMsgId === 's0')).toMatchObject({ code: 'NOT_A_PARTICIPANT' });
+  leadTab.send({ type: 'monitor', conversationId, mode: 'monitor' });
+  expect(await leadTab.next('conversation', (c) => c.conversationId === conversationId)).toMatchObject({ monitors: [{ supervisorId: boss.id, mode: 'monitor' }] });
+  leadTab.send({ type: 'history', conversationId });
+  await leadTab.next('history', (h) => h.conversationId === conversationId);
+  visitor.send({ type: 'message', clientMsgId: 'v2', text: '订单号 20261202' });
+  await leadTab.next('message', (m) => m.clientMsgId === 'v2'); // live
+
+  leadTab.send({ type: 'monitor', conversationId, mode: 'whisper' });
+  await heTab.next('conversation', (c) => c.conversationId === conversationId && c.monitors.some((m) => m.mode === 'whisper'));
+  leadTab.send({ type: 'message', conversationId, clientMsgId: 's1', text: '先确认是否在七天内', as: 'supervisor' });
+  const whisper = await leadTab.next('ack', (a) => a.clientMsgId === 's1');
+  expect(await heTab.next('message', (m) => m.seq === whisper.seq)).toMatchObject({ visibility: 'internal', from: { kind: 'supervisor', supervisorId: boss.id } });
+
+  leadTab.send({ type: 'monitor', conversationId, mode: 'barge' });
+  leadTab.send({ type: 'message', conversationId, clientMsgId: 's2', text: '您好，我是组长，我来协助您', as: 'supervisor' });
+  const barged = await leadTab.next('ack', (a) => a.clientMsgId === 's2');
+  expect(await visitor.next('message', (m) => m.seq === barged.seq)).toMatchObject({ from: { kind: 'agent', name: '组长' } });
+  expect(visitor.frames.some((f) => f.type === 'message' && f.seq === whisper.seq)).toBe(false); // the whisper never reached the visitor
+
+  leadTab.send({ type: 'take-over', conversationId });
+  expect(await heTab.next('conversation', (c) => c.conversationId === conversationId && c.agentId === boss.id)).toMatchObject({ status: 'assigned', monitors: [] });
+  await visitor.next('status', (st) => st.agent?.name === '组长');
+  const reloaded = await tab(he.cookie);
+  expect((await reloaded.hello()).conversations).toEqual([]); // released from He's desk
+  leadTab.send({ type: 'close', conversationId, summary: '组长接管处理退货' });
+  await visitor.next('status', (st) => st.status === 'closed');
+});
+
+test('the queue view and manual pick: members see who waits and take them; outsiders do not', async () => {
+  // A manual-routing skill group with one member and one outsider.
+  const group = expectStatus(await admin.post('/api/v1/departments', { parentId: 'root', name: '售后抢单', isSkillGroup: true, settings: { routingPolicy: 'manual' } }), 201) as { id: string };
+  const channel = expectStatus(await admin.post('/api/v1/channels', { name: '抢单站', skillGroupId: group.id }), 201) as { key: string };
+  const member = await agentAccount('picker@example.com', '抢单员', { skillGroupIds: [group.id] });
+  const outsider = await agentAccount('outsider@example.com', '外人', { skillGroupIds: ['default'] });
+  const memberTab = await tab(member.cookie);
+  await memberTab.hello({ status: 'ready' });
+  const outsiderTab = await tab(outsider.cookie);
+  await outsiderTab.hello({ status: 'ready' });
+
+  const waiting: VisitorClient[] = [];
+  for (const name of ['甲', '乙']) {
+    const v = await VisitorClient.connect(`ws://127.0.0.1:${node.port}/ws/visitor/${channel.key}`);
+    open.push(v);
+    await v.hello();
+    v.send({ type: 'start', preChat: { name } });
+    await v.next('status', (st) => st.status === 'queued');
+    waiting.push(v);
+  }
+  memberTab.send({ type: 'queue', skillGroupId: group.id });
+  const view = await memberTab.next('queue');
+  expect(view).toMatchObject({ skillGroupId: group.id, policy: 'manual', total: 2, agents: [] });
+  expect(view.waiting.map((w) => w.preChat.name)).toEqual(['甲', '乙']);
+  outsiderTab.send({ type: 'queue', skillGroupId: group.id });
+  expect(await outsiderTab.next('error')).toMatchObject({ code: 'NOT_PERMITTED' });
+  outsiderTab.send({ type: 'pick', skillGroupId: group.id, conversationId: view.waiting[0]!.conversationId });
+  expect(await outsiderTab.next('error', (e) => e.code === 'AGENT_NOT_IN_GROUP')).toMatchObject({ temporary: false });
+
+  memberTab.send({ type: 'pick', skillGroupId: group.id, conversationId: view.waiting[1]!.conversationId });
+  expect(await memberTab.next('conversation', (c) => c.status === 'assigned')).toMatchObject({ conversationId: view.waiting[1]!.conversationId, preChat: { name: '乙' } });
+  await waiting[1]!.next('status', (st) => st.status === 'assigned');
+  memberTab.send({ type: 'pick', skillGroupId: group.id });
+  expect(await memberTab.next('conversation', (c) => c.status === 'assigned' && c.conversationId === view.waiting[0]!.conversationId)).toMatchObject({ preChat: { name: '甲' } });
+  memberTab.send({ type: 'queue', skillGroupId: group.id });
+  expect(await memberTab.next('queue', (q) => q.total === 0)).toMatchObject({ waiting: [] });
+  memberTab.send({ type: 'pick', skillGroupId: group.id });
+  expect(await memberTab.next('error', (e) => e.code === 'CONVERSATION_UNKNOWN')).toMatchObject({ temporary: false }); // nobody left
 });

@@ -5,11 +5,9 @@
  */
 import type { ServiceSchema } from 'moleculer';
 import type { AgentEvent } from '../../actors/agent/protocol.ts';
-import type { Push } from '../../actors/conversation/protocol.ts';
-import { CONVERSATION_PUSH_EVENT } from '../../cluster/contact-center.ts';
+import { CONVERSATION_PUSH_EVENT, type ConversationPushEvent } from '../../cluster/contact-center.ts';
 import type { AgentGateway } from './server.ts';
 
-type PushEvent = { conversationId: string; to: 'visitor' | 'agents' | 'everyone'; push: Push };
 type StatusChanged = Extract<AgentEvent, { name: 'agent.status-changed' }>;
 
 export const AGENT_STATUS_CHANGED_EVENT: StatusChanged['name'] = 'agent.status-changed';
@@ -19,8 +17,8 @@ export function agentGatewayService(gateway: () => AgentGateway | null): Service
     name: 'agent-gateway',
     events: {
       [CONVERSATION_PUSH_EVENT]: {
-        handler(ctx: { params: PushEvent }) {
-          gateway()?.deliver(ctx.params.conversationId, ctx.params.to, ctx.params.push);
+        handler(ctx: { params: ConversationPushEvent }) {
+          gateway()?.deliver(ctx.params);
         },
       },
       [AGENT_STATUS_CHANGED_EVENT]: {

@@ -1,17 +1,23 @@
 /**
  * The agent gateway: the WebSocket of agent protocol v1 (docs/protocol/agent.md) at `/ws/agent` on
- * the node's one uWS app — the workstation's live connection.
+ * the node's one uWS app — the workstation's live connection, for agents and supervisors.
  *
- * Before the upgrade: the session cookie must name a signed-in agent account (an account with
- * `isAgent` and the `conversations.reply` permission) and a browser's Origin must be this node's
- * own — refused with HTTP 401 / 403, no socket made. After it: `hello` first, then frames handled
- * one at a time per connection. Every frame is decoded, validated and rate-limited, and the session
- * is checked again (a signed-out, disabled or re-roled account is closed with 4501 at its next
- * frame); the conversation actor then decides whether this agent may act on that conversation.
+ * Before the upgrade: the session cookie must name a signed-in account that is an active agent with
+ * `conversations.reply`, or a supervisor with `monitoring.read` (who watches and whispers but is
+ * given no conversations), and a browser's Origin must be this node's own — refused with HTTP 401 /
+ * 403, no socket made. After it: `hello` first, then frames handled one at a time per connection.
+ * Every frame is decoded, validated and rate-limited, and the session is checked again (a
+ * signed-out, disabled or re-roled account is closed with 4501 at its next frame).
  *
- * Each tab is one connection of the agent actor (presence across tabs). Pushes of a conversation
- * reach every tab, on this node, of the agent it is with: the gateway learns who that is from the
- * conversation's status pushes and from the agent actor at `hello`.
+ * Who may do what is decided in two places. The conversation actor decides whether an account is
+ * on its agents' side (its agent, an invited colleague, a watching supervisor). The gateway checks
+ * what only the directory knows: that a transfer's or an invitation's target is a colleague in the
+ * same tenant, and that a supervisor's action (`as: 'supervisor'`, monitor, take-over, the queue
+ * view of a group one is not in) is within their monitoring permissions over that skill group's
+ * department.
+ *
+ * Each agent's tab is one connection of the agent actor (presence across tabs). A conversation's
+ * pushes name the accounts on its agents' side, and reach every tab of theirs on this node.
  */
 import { randomBytes } from 'node:crypto';
 import type { HttpResponse, TemplatedApp, WebSocket } from 'uWebSockets.js';
@@ -19,10 +25,16 @@ import type { AgentActorCommand } from '../../actors/agent/agent.actor.ts';
 import type { AgentEffect } from '../../actors/agent/protocol.ts';
 import type { AgentStatus } from '../../actors/agent/state.ts';
 import type { ConversationActorCommand } from '../../actors/conversation/conversation.actor.ts';
-import type { ConversationEffect, Push } from '../../actors/conversation/protocol.ts';
+import { takeOver, transferToAgent } from '../../actors/conversation/hand-over.ts';
+import type { ConversationEffect } from '../../actors/conversation/protocol.ts';
+import type { Actor } from '../../actors/conversation/state.ts';
 import type { Authenticated, Authenticator } from '../../actors/directory/authenticator.ts';
-import { mayUse } from '../../actors/directory/policies/access.ts';
+import { may, mayUse, type Scope } from '../../actors/directory/policies/access.ts';
+import type { Permission } from '../../actors/directory/policies/permissions.ts';
+import type { QueueActorCommand } from '../../actors/queue/queue.actor.ts';
+import type { QueueEffect } from '../../actors/queue/protocol.ts';
 import type { Delivered } from '../../cluster/actor-host.ts';
+import type { ConversationPushEvent } from '../../cluster/contact-center.ts';
 import type { MessageLog } from '../../cluster/message-log.ts';
 import { cookieValue, SESSION_COOKIE } from '../api/server.ts';
 import { json, send as sendHttp } from '../http.ts';
@@ -39,15 +51,22 @@ const FRAMES_PER_SECOND = 20;
 const MAX_REFUSED_IN_A_ROW = 20;
 const HELLO_TIMEOUT_MS = 10_000;
 const HISTORY_PAGE = 200;
+/** The queue view shows this many waiting visitors (and the total). */
+export const QUEUE_VIEW_SIZE = 50;
 /** Workstation tabs one agent may hold open on one gateway node (a runaway script must not pile up sockets). */
 export const MAX_TABS_PER_AGENT = 20;
 
 export type AgentGatewayDeps = {
   readonly authenticator: Authenticator;
-  /** Whether the account is an active agent (the directory's word; asked at the upgrade). */
-  readonly isAgent: (who: Authenticated) => Promise<boolean>;
+  /** The signed-in account as the workstation shows it: its name, and whether it is an active agent (asked at the upgrade). */
+  readonly account: (who: Authenticated) => Promise<{ readonly displayName: string; readonly isAgent: boolean }>;
+  /** Whether an account is an active agent of this tenant (the target of a transfer or an invitation). */
+  readonly isColleague: (tenantId: string, accountId: string) => Promise<boolean>;
+  /** Where a skill group sits in the org tree; null when the tenant has no such skill group. */
+  readonly skillGroupScope: (tenantId: string, skillGroupId: string) => Promise<Scope | null>;
   readonly conversation: (conversationId: string, command: ConversationActorCommand) => Promise<Delivered<ConversationEffect>>;
   readonly agent: (agentId: string, command: AgentActorCommand) => Promise<Delivered<AgentEffect>>;
+  readonly queue: (skillGroupId: string, command: QueueActorCommand) => Promise<Delivered<QueueEffect>>;
   readonly log: MessageLog;
   readonly ownOrigin: () => string;
   readonly heartbeatMs: number;
@@ -57,7 +76,10 @@ export type AgentGatewayDeps = {
 
 type SocketData = {
   readonly token: string;
-  readonly agentId: string;
+  readonly accountId: string;
+  readonly displayName: string;
+  /** An agent (conversations are assigned to them) or a supervisor who only watches. */
+  readonly takesConversations: boolean;
   readonly connectionId: string;
   readonly openedAt: number;
   readonly bucket: TokenBucket;
@@ -71,8 +93,8 @@ type Socket = WebSocket<SocketData>;
 
 export type AgentGateway = {
   readonly routes: RouteModule;
-  /** A conversation's push, from its actor (any node). */
-  deliver(conversationId: string, to: 'visitor' | 'agents' | 'everyone', push: Push): void;
+  /** A conversation's push, from its actor (any node): the tabs here of the accounts it names hear it. */
+  deliver(event: ConversationPushEvent): void;
   /** An agent's status changed (any node): their tabs here hear of it. */
   presence(agentId: string, status: AgentStatus): void;
   readonly connectionCount: number;
@@ -93,12 +115,10 @@ function failureFrame(failure: unknown, about: { conversationId?: string; client
 
 export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
   const clock = deps.clock ?? (() => performance.now());
-  const byAgent = new Map<string, Set<Socket>>();
-  /** Which agent each conversation is with, as far as this node has heard (pushes go to their tabs). */
-  const agentOf = new Map<string, string | null>();
+  const byAccount = new Map<string, Set<Socket>>();
   const all = new Set<Socket>();
 
-  const tabsOf = (agentId: string | null | undefined): Socket[] => (agentId ? [...(byAgent.get(agentId) ?? [])] : []);
+  const tabsOf = (accountId: string): Socket[] => [...(byAccount.get(accountId) ?? [])].filter((ws) => ws.getUserData().helloed);
 
   function close(ws: Socket, code: number, reason: string): void {
     const data = ws.getUserData();
@@ -119,12 +139,32 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
     if (++data.refusedInARow > MAX_REFUSED_IN_A_ROW) close(ws, error.code === 'RATE_LIMITED' ? CLOSE.RATE_LIMITED : CLOSE.PROTOCOL_VIOLATION, 'too many refused frames');
   }
 
-  async function describe(conversationId: string): Promise<Extract<AgentServerFrame, { type: 'conversation' }> | null> {
+  type Described = Extract<ConversationEffect, { type: 'described' }>;
+  async function described(conversationId: string): Promise<Described | Delivered<never>> {
     const r = await deps.conversation(conversationId, { type: 'describe' });
-    const d = r.ok ? r.effects.find((e) => e.type === 'described') : undefined;
-    if (!d) return null;
-    const visitor = { id: d.visitor.visitorId, name: d.visitor.displayName, identified: d.visitor.identified, vip: d.visitor.vip };
-    return { type: 'conversation', conversationId, status: d.status, agentId: d.agentId, lastSeq: d.lastSeq, visitor, channelId: d.channelId, skillGroupId: d.skillGroupId, preChat: d.preChat, transferMemo: d.transferMemo };
+    if (!r.ok) return r;
+    return r.effects.find((e) => e.type === 'described') ?? { ok: false, rejected: 'CONVERSATION_UNKNOWN', message: `no conversation ${conversationId}` };
+  }
+  const isDescribed = (d: Described | Delivered<never>): d is Described => 'type' in d;
+  const visitorView = (d: Described) => ({ id: d.visitor.visitorId, name: d.visitor.displayName, identified: d.visitor.identified, vip: d.visitor.vip });
+
+  async function view(conversationId: string): Promise<Extract<AgentServerFrame, { type: 'conversation' }> | null> {
+    const d = await described(conversationId);
+    if (!isDescribed(d)) return null;
+    return {
+      type: 'conversation',
+      conversationId,
+      status: d.status,
+      agentId: d.agentId,
+      lastSeq: d.lastSeq,
+      invitedAgentIds: [...d.invitedAgentIds],
+      monitors: d.monitors.map((m) => ({ ...m })),
+      visitor: visitorView(d),
+      channelId: d.channelId,
+      skillGroupId: d.skillGroupId,
+      preChat: d.preChat,
+      transferMemo: d.transferMemo,
+    };
   }
 
   async function hello(ws: Socket, frame: Extract<AgentClientFrame, { type: 'hello' }>): Promise<void> {
@@ -134,36 +174,70 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
       sendFrame(ws, errorFrame('UNSUPPORTED_VERSION', `this gateway speaks agent protocol v${AGENT_PROTOCOL_VERSION}`, false));
       return close(ws, CLOSE.UNSUPPORTED_VERSION, 'unsupported version');
     }
-    const connected = await deps.agent(data.agentId, { type: 'connect', connectionId: data.connectionId, ...(frame.status ? { status: frame.status } : {}) });
+    if (!data.takesConversations) {
+      // A supervisor who is not an agent: no presence, nothing assigned; they watch conversations they open.
+      data.helloed = true;
+      return sendFrame(ws, {
+        type: 'welcome',
+        v: AGENT_PROTOCOL_VERSION,
+        agent: { id: data.accountId, displayName: data.displayName, status: 'offline', takesConversations: false },
+        conversations: [],
+        heartbeatMs: deps.heartbeatMs,
+      });
+    }
+    const connected = await deps.agent(data.accountId, { type: 'connect', connectionId: data.connectionId, ...(frame.status ? { status: frame.status } : {}) });
     if (!connected.ok) {
       sendFrame(ws, failureFrame(connected, {}));
       return close(ws, CLOSE.UNAUTHORIZED, 'not an agent');
     }
     data.helloed = true;
-    const described = await deps.agent(data.agentId, { type: 'describe' });
-    const profile = described.ok ? described.effects.find((e) => e.type === 'profile') : undefined;
-    const conversations = (await Promise.all((profile?.conversations ?? []).map(describe))).filter((c) => c !== null);
-    for (const c of conversations) agentOf.set(c.conversationId, c.agentId);
+    const profiled = await deps.agent(data.accountId, { type: 'describe' });
+    const profile = profiled.ok ? profiled.effects.find((e) => e.type === 'profile') : undefined;
+    const conversations = (await Promise.all((profile?.conversations ?? []).map(view))).filter((c) => c !== null);
     sendFrame(ws, {
       type: 'welcome',
       v: AGENT_PROTOCOL_VERSION,
-      agent: { id: data.agentId, displayName: profile?.displayName ?? data.agentId, status: profile?.status ?? 'offline' },
-      conversations: conversations.map(({ type: _type, ...view }) => view),
+      agent: { id: data.accountId, displayName: profile?.displayName ?? data.displayName, status: profile?.status ?? 'offline', takesConversations: true },
+      conversations: conversations.map(({ type: _type, ...v }) => v),
       heartbeatMs: deps.heartbeatMs,
     });
   }
+
+  /**
+   * Whether the account may act as a supervisor on this conversation: `permission` over the
+   * department of the skill group serving it. Answers the conversation's description, or the
+   * error frame to send.
+   */
+  async function supervising(who: Authenticated, conversationId: string, permission: Permission): Promise<Described | ErrorFrame> {
+    const d = await described(conversationId);
+    if (!isDescribed(d)) return failureFrame(d, { conversationId });
+    const scope = d.skillGroupId === null ? null : await deps.skillGroupScope(d.tenantId, d.skillGroupId);
+    const decision = may(who.principal, permission, scope);
+    if (!decision.allowed) return errorFrame('NOT_PERMITTED', `supervising this conversation needs ${permission} over its skill group`, false, { conversationId });
+    return d;
+  }
+
+  /** Who the frame's sender is in the conversation: one of its agents, or (`as: 'supervisor'`) a supervisor allowed to intervene. */
+  async function actorFor(who: Authenticated, frame: { conversationId: string; as?: 'supervisor' | undefined }): Promise<Actor | ErrorFrame> {
+    if (frame.as !== 'supervisor') return { kind: 'agent', agentId: who.principal.accountId };
+    const allowed = await supervising(who, frame.conversationId, 'monitoring.intervene');
+    return 'code' in allowed ? allowed : { kind: 'supervisor', supervisorId: who.principal.accountId };
+  }
+
+  const notAnAgent = (conversationId?: string): ErrorFrame =>
+    errorFrame('NOT_AN_AGENT', 'this account watches conversations but takes none (it is not an agent)', false, conversationId ? { conversationId } : {});
 
   async function handle(ws: Socket, frame: AgentClientFrame): Promise<void> {
     const data = ws.getUserData();
     if (frame.type === 'ping') return sendFrame(ws, { type: 'pong' });
     // Every frame is authorized again: a session that ended, or rights that changed, stop here.
     const who = await deps.authenticator.fromSession(data.token);
-    if (!who || who.principal.accountId !== data.agentId) {
+    if (!who || who.principal.accountId !== data.accountId) {
       sendFrame(ws, errorFrame('UNAUTHENTICATED', 'your session has ended; sign in again', false));
       return close(ws, CLOSE.UNAUTHORIZED, 'session ended');
     }
-    if (!mayUse(who.principal, 'conversations.reply').allowed) {
-      sendFrame(ws, errorFrame('FORBIDDEN', 'your roles no longer allow answering conversations', false));
+    if (!mayUse(who.principal, data.takesConversations ? 'conversations.reply' : 'monitoring.read').allowed) {
+      sendFrame(ws, errorFrame('FORBIDDEN', 'your roles no longer allow using the workstation', false));
       return close(ws, CLOSE.UNAUTHORIZED, 'forbidden');
     }
     if (frame.type === 'hello') return hello(ws, frame);
@@ -171,45 +245,115 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
       sendFrame(ws, errorFrame('INVALID_FIELD', 'the first frame must be hello', false));
       return close(ws, CLOSE.PROTOCOL_VIOLATION, 'hello first');
     }
-    const me = { kind: 'agent', agentId: data.agentId } as const;
-    if (frame.type === 'set-status') {
-      const r = await deps.agent(data.agentId, { type: 'set-status', status: frame.status });
-      if (!r.ok) sendFrame(ws, failureFrame(r, {}));
-      return;
-    }
-    const about = { conversationId: frame.conversationId, ...(frame.type === 'message' ? { clientMsgId: frame.clientMsgId } : {}) };
-    if (frame.type === 'history') return history(ws, frame.conversationId, frame.afterSeq ?? 0);
-    const command: ConversationActorCommand =
-      frame.type === 'accept'
-        ? { type: 'accept', agentId: data.agentId }
-        : frame.type === 'message'
-          ? { type: 'post-message', from: me, clientMsgId: frame.clientMsgId, text: frame.text }
-          : frame.type === 'typing'
-            ? { type: 'typing', from: me, typing: frame.typing }
-            : frame.type === 'read'
-              ? { type: 'read', by: me, seq: frame.seq }
-              : frame.type === 'transfer'
-                ? { type: 'transfer', by: me, to: frame.to, memo: frame.memo ?? null }
-                : { type: 'close', by: me, summary: frame.summary ?? null };
-    const r = await deps.conversation(frame.conversationId, command);
-    if (!r.ok) {
-      // Typing is best effort: a closed conversation just ignores it.
-      if (frame.type !== 'typing') sendFrame(ws, failureFrame(r, about));
-      return;
-    }
-    if (frame.type === 'message') {
-      const ack = r.effects.find((e) => e.type === 'ack');
-      if (ack) sendFrame(ws, { type: 'ack', conversationId: frame.conversationId, clientMsgId: ack.clientMsgId, seq: ack.seq });
+    const me = data.accountId;
+    switch (frame.type) {
+      case 'set-status': {
+        if (!data.takesConversations) return sendFrame(ws, notAnAgent());
+        const r = await deps.agent(me, { type: 'set-status', status: frame.status });
+        if (!r.ok) sendFrame(ws, failureFrame(r, {}));
+        return;
+      }
+      case 'history':
+        return history(ws, frame.conversationId, frame.afterSeq ?? 0);
+      case 'queue':
+        return queueView(ws, who, frame.skillGroupId);
+      case 'pick': {
+        if (!data.takesConversations) return sendFrame(ws, notAnAgent());
+        if (!(await deps.skillGroupScope(who.principal.tenantId, frame.skillGroupId))) return sendFrame(ws, errorFrame('SKILL_GROUP_UNKNOWN', `no skill group ${frame.skillGroupId}`, false));
+        // The hand-over runs on: the conversation arrives as a `conversation` frame, as any assignment does.
+        const r = await deps.queue(frame.skillGroupId, { type: 'pick', agentId: me, conversationId: frame.conversationId ?? null });
+        if (!r.ok) sendFrame(ws, failureFrame(r, frame.conversationId ? { conversationId: frame.conversationId } : {}));
+        return;
+      }
+      default:
+        return conversationFrame(ws, who, frame);
     }
   }
 
-  /** The log of a conversation this agent is in (its agent, or invited), after `afterSeq`. */
-  async function history(ws: Socket, conversationId: string, afterSeq: number): Promise<void> {
+  /** The frames that act on one conversation. */
+  type ConversationFrame = Exclude<Extract<AgentClientFrame, { conversationId: string }>, { type: 'history' }>;
+  async function conversationFrame(ws: Socket, who: Authenticated, frame: ConversationFrame): Promise<void> {
     const data = ws.getUserData();
-    const r = await deps.conversation(conversationId, { type: 'describe' });
-    const d = r.ok ? r.effects.find((e) => e.type === 'described') : undefined;
-    if (!d || d.agentId !== data.agentId) {
-      return sendFrame(ws, errorFrame('NOT_A_PARTICIPANT', 'only the conversation’s agent reads its history here', false, { conversationId }));
+    const me = data.accountId;
+    const { conversationId } = frame;
+    const about = { conversationId, ...(frame.type === 'message' ? { clientMsgId: frame.clientMsgId } : {}) };
+    const fail = (error: ErrorFrame) => sendFrame(ws, { ...error, ...about });
+    let r: Delivered<unknown> | undefined;
+    switch (frame.type) {
+      case 'accept':
+        if (!data.takesConversations) return fail(notAnAgent());
+        r = await deps.conversation(conversationId, { type: 'accept', agentId: me });
+        break;
+      case 'read':
+        r = await deps.conversation(conversationId, { type: 'read', by: { kind: 'agent', agentId: me }, seq: frame.seq });
+        break;
+      case 'leave':
+        r = await deps.conversation(conversationId, { type: 'leave', agentId: me });
+        break;
+      case 'message':
+      case 'typing':
+      case 'close': {
+        const actor = await actorFor(who, frame);
+        if ('code' in actor) return frame.type === 'typing' ? undefined : fail(actor);
+        r =
+          frame.type === 'message'
+            ? await deps.conversation(conversationId, { type: 'post-message', from: actor, clientMsgId: frame.clientMsgId, text: frame.text })
+            : frame.type === 'typing'
+              ? await deps.conversation(conversationId, { type: 'typing', from: actor, typing: frame.typing })
+              : await deps.conversation(conversationId, { type: 'close', by: actor, summary: frame.summary ?? null });
+        break;
+      }
+      case 'transfer':
+      case 'invite': {
+        const actor = await actorFor(who, frame);
+        if ('code' in actor) return fail(actor);
+        const target = frame.type === 'invite' ? { agentId: frame.agentId } : frame.to;
+        if ('agentId' in target && !(await deps.isColleague(who.principal.tenantId, target.agentId))) {
+          return fail(errorFrame('AGENT_UNKNOWN', `no agent ${target.agentId} in your organisation`, false));
+        }
+        if ('skillGroupId' in target && !(await deps.skillGroupScope(who.principal.tenantId, target.skillGroupId))) {
+          return fail(errorFrame('SKILL_GROUP_UNKNOWN', `no skill group ${target.skillGroupId}`, false));
+        }
+        if (frame.type === 'invite') r = await deps.conversation(conversationId, { type: 'invite', by: actor, agentId: frame.agentId });
+        else if ('agentId' in frame.to) r = await transferToAgent(deps, conversationId, actor, frame.to.agentId, frame.memo ?? null);
+        else r = await deps.conversation(conversationId, { type: 'transfer', by: actor, to: frame.to, memo: frame.memo ?? null });
+        break;
+      }
+      case 'monitor': {
+        if (frame.mode !== 'stop') {
+          const allowed = await supervising(who, conversationId, frame.mode === 'monitor' ? 'monitoring.read' : 'monitoring.intervene');
+          if ('code' in allowed) return fail(allowed);
+        }
+        r = await deps.conversation(conversationId, { type: 'monitor', supervisorId: me, mode: frame.mode === 'stop' ? null : frame.mode });
+        break;
+      }
+      case 'take-over': {
+        if (!data.takesConversations) return fail(notAnAgent());
+        const allowed = await supervising(who, conversationId, 'monitoring.intervene');
+        if ('code' in allowed) return fail(allowed);
+        r = await takeOver(deps, conversationId, me);
+        break;
+      }
+    }
+    if (!r) return;
+    if (!r.ok) {
+      // Typing is best effort: a closed conversation just ignores it.
+      if (frame.type !== 'typing') fail(failureFrame(r, about));
+      return;
+    }
+    if (frame.type === 'message') {
+      const ack = (r.effects as ConversationEffect[]).find((e) => e.type === 'ack');
+      if (ack) sendFrame(ws, { type: 'ack', conversationId, clientMsgId: ack.clientMsgId, seq: ack.seq });
+    }
+  }
+
+  /** The log of a conversation this account is on the agents' side of, after `afterSeq`. */
+  async function history(ws: Socket, conversationId: string, afterSeq: number): Promise<void> {
+    const me = ws.getUserData().accountId;
+    const d = await described(conversationId);
+    const onAgentsSide = isDescribed(d) && (d.agentId === me || d.invitedAgentIds.includes(me) || d.monitors.some((m) => m.supervisorId === me));
+    if (!isDescribed(d) || !onAgentsSide) {
+      return sendFrame(ws, errorFrame('NOT_A_PARTICIPANT', 'only the conversation’s agents and watching supervisors read its history here', false, { conversationId }));
     }
     let last = Math.min(afterSeq, d.lastSeq);
     for (;;) {
@@ -219,6 +363,36 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
       if (page.length < HISTORY_PAGE) break;
     }
     sendFrame(ws, { type: 'history', conversationId, lastSeq: Math.max(last, d.lastSeq) });
+  }
+
+  /** The queue view: for the group's own agents, and for supervisors over it (who also see its agents). */
+  async function queueView(ws: Socket, who: Authenticated, skillGroupId: string): Promise<void> {
+    const scope = await deps.skillGroupScope(who.principal.tenantId, skillGroupId);
+    if (!scope) return sendFrame(ws, errorFrame('SKILL_GROUP_UNKNOWN', `no skill group ${skillGroupId}`, false));
+    const r = await deps.queue(skillGroupId, { type: 'describe', limit: QUEUE_VIEW_SIZE });
+    if (!r.ok) return sendFrame(ws, failureFrame(r, {}));
+    const q = r.effects.find((e) => e.type === 'waiting');
+    if (!q) return sendFrame(ws, failureFrame(null, {}));
+    const supervisor = may(who.principal, 'monitoring.read', scope).allowed;
+    const member = q.agents.some((a) => a.agentId === who.principal.accountId);
+    if (!supervisor && !member) return sendFrame(ws, errorFrame('NOT_PERMITTED', 'the queue view is for the skill group’s agents and its supervisors', false));
+    const waiting = await Promise.all(
+      q.entries.map(async (e) => {
+        const d = await described(e.conversationId);
+        if (!isDescribed(d)) return null;
+        return { conversationId: e.conversationId, priority: e.priority, waitedMs: Math.max(0, Math.round(e.waitedMs)), offeredTo: e.offeredTo, visitor: visitorView(d), channelId: d.channelId, preChat: d.preChat };
+      }),
+    );
+    sendFrame(ws, {
+      type: 'queue',
+      skillGroupId,
+      policy: q.policy as Extract<AgentServerFrame, { type: 'queue' }>['policy'],
+      total: q.total,
+      longestWaitMs: Math.max(0, Math.round(q.longestWaitMs)),
+      estimatedWaitMs: Math.max(0, Math.round(q.estimatedWaitMs)),
+      waiting: waiting.filter((w) => w !== null),
+      agents: supervisor ? q.agents.map((a) => ({ agentId: a.agentId, status: a.status, load: a.load, maxConversations: a.maxConversations, freeSlots: a.freeSlots })) : [],
+    });
   }
 
   function upgrade(res: HttpResponse, req: { getHeader(h: string): string }, context: unknown): void {
@@ -240,12 +414,16 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
     const check = async (): Promise<SocketData | 401 | 403 | 429> => {
       const who = token ? await deps.authenticator.fromSession(token) : null;
       if (!who) return 401;
-      if (!mayUse(who.principal, 'conversations.reply').allowed || !(await deps.isAgent(who))) return 403;
-      if ((byAgent.get(who.principal.accountId)?.size ?? 0) >= MAX_TABS_PER_AGENT) return 429;
+      const account = await deps.account(who);
+      const takesConversations = account.isAgent && mayUse(who.principal, 'conversations.reply').allowed;
+      if (!takesConversations && !mayUse(who.principal, 'monitoring.read').allowed) return 403;
+      if ((byAccount.get(who.principal.accountId)?.size ?? 0) >= MAX_TABS_PER_AGENT) return 429;
       const now = clock();
       return {
         token: token!,
-        agentId: who.principal.accountId,
+        accountId: who.principal.accountId,
+        displayName: account.displayName,
+        takesConversations,
         connectionId: randomBytes(9).toString('base64url'),
         openedAt: now,
         bucket: new TokenBucket({ capacity: FRAME_BURST, perSecond: FRAMES_PER_SECOND, now }),
@@ -260,7 +438,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
       (data) => {
         if (aborted) return;
         if (data === 401) return sendHttp(res, json(401, { code: 'UNAUTHENTICATED', message: 'sign in first', temporary: false }));
-        if (data === 403) return sendHttp(res, json(403, { code: 'FORBIDDEN', message: 'this account does not take conversations', temporary: false }));
+        if (data === 403) return sendHttp(res, json(403, { code: 'FORBIDDEN', message: 'this account neither takes conversations nor supervises them', temporary: false }));
         if (data === 429) return sendHttp(res, json(429, { code: 'TOO_MANY_CONNECTIONS', message: `at most ${MAX_TABS_PER_AGENT} workstation tabs at once`, temporary: true }));
         res.cork(() => res.upgrade(data, key, protocol, extensions, context as Parameters<HttpResponse['upgrade']>[4]));
       },
@@ -278,8 +456,8 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
       open: (ws) => {
         const data = ws.getUserData();
         all.add(ws);
-        let tabs = byAgent.get(data.agentId);
-        if (!tabs) byAgent.set(data.agentId, (tabs = new Set()));
+        let tabs = byAccount.get(data.accountId);
+        if (!tabs) byAccount.set(data.accountId, (tabs = new Set()));
         tabs.add(ws);
       },
       message: (ws, message) => {
@@ -302,13 +480,12 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
         const data = ws.getUserData();
         data.closed = true;
         all.delete(ws);
-        const tabs = byAgent.get(data.agentId);
+        const tabs = byAccount.get(data.accountId);
         tabs?.delete(ws);
-        if (tabs?.size === 0) {
-          byAgent.delete(data.agentId);
-          for (const [conversationId, agentId] of agentOf) if (agentId === data.agentId) agentOf.delete(conversationId);
+        if (tabs?.size === 0) byAccount.delete(data.accountId);
+        if (data.helloed && data.takesConversations) {
+          void deps.agent(data.accountId, { type: 'disconnect', connectionId: data.connectionId }).catch((e: unknown) => deps.onError('agent disconnect', e));
         }
-        if (data.helloed) void deps.agent(data.agentId, { type: 'disconnect', connectionId: data.connectionId }).catch((e: unknown) => deps.onError('agent disconnect', e));
       },
     });
   };
@@ -328,27 +505,23 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
 
   return {
     routes,
-    deliver(conversationId, to, push) {
+    deliver({ conversationId, to, push, agents }) {
       if (to === 'visitor') return;
-      if (push.kind === 'status') {
-        const before = agentOf.get(conversationId);
-        const told = new Set([...tabsOf(push.agentId), ...(before !== push.agentId ? tabsOf(before) : [])]);
-        // Only conversations of agents connected here are followed, and only until they close.
-        if (push.status !== 'closed' && tabsOf(push.agentId).length > 0) agentOf.set(conversationId, push.agentId);
-        else agentOf.delete(conversationId);
-        if (told.size === 0) return;
+      const tabs = agents.flatMap(tabsOf);
+      if (tabs.length === 0) return;
+      if (push.kind === 'status' || push.kind === 'participants') {
+        // Who is on the agents' side may have changed: everyone there (and whoever just left it) gets the new view.
         inOrder(conversationId, async () => {
-          const frame = await describe(conversationId);
-          if (frame) for (const ws of told) sendFrame(ws, frame);
+          const frame = await view(conversationId);
+          if (frame) for (const ws of tabs) sendFrame(ws, frame);
         });
         return;
       }
-      const tabs = tabsOf(agentOf.get(conversationId));
-      if (tabs.length === 0) return;
       let frame: AgentServerFrame | null = null;
       if (push.kind === 'message') frame = { type: 'message', conversationId, ...push.message };
       else if (push.kind === 'typing') frame = { type: 'typing', conversationId, from: push.from, typing: push.typing };
       else if (push.kind === 'read') frame = { type: 'read', conversationId, by: push.by, seq: push.seq };
+      else if (push.kind === 'reminder' && push.timer === 'agent-no-reply-reminder') frame = { type: 'reminder', conversationId, timer: push.timer };
       if (!frame) return;
       const f = frame;
       inOrder(conversationId, async () => {
@@ -356,7 +529,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
       });
     },
     presence(agentId, status) {
-      for (const ws of tabsOf(agentId)) if (ws.getUserData().helloed) sendFrame(ws, { type: 'presence', status });
+      for (const ws of tabsOf(agentId)) if (ws.getUserData().takesConversations) sendFrame(ws, { type: 'presence', status });
     },
     get connectionCount() {
       return all.size;

@@ -4,8 +4,10 @@
  * framing is the visitor protocol's (JSON objects discriminated by `type`, the same limits on size
  * and nesting, the same frame errors and close codes).
  *
- * This is the first part of the protocol: presence, the conversations assigned to the agent, chat
- * in them, transfer and close. Invitations, supervisor streams and the queue view come next.
+ * Three kinds of work share one connection: an agent's own conversations (presence, assignment,
+ * chat, transfer, close), working with colleagues (invitations), and a supervisor's (坐席监控:
+ * watching, whispering, barging in, taking over, the queue view). Frames a supervisor sends in that
+ * capacity say so with `as: 'supervisor'`; the gateway then checks the monitoring permissions.
  */
 import { z } from 'zod';
 import { CLOSE_CODES, decodeFrame, type WireError } from '../visitor/wire.ts';
@@ -31,6 +33,10 @@ export const AGENT_CLOSE_CODES = {
 } as const;
 
 const conversationId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a conversation id');
+const accountId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an account id');
+const skillGroupId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a skill group id');
+/** Acting as a supervisor of the conversation's skill group (needs `monitoring.intervene` there) rather than as one of its agents. */
+const as = z.literal('supervisor').optional();
 const clientMsgId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -, at most 64');
 const seq = z.number().int().min(0);
 /** What an agent may choose; `offline` is signing out (close the socket), not a status to set. */
@@ -45,9 +51,12 @@ export const agentClientFrames = {
   'set-status': z.strictObject({ type: z.literal('set-status'), status: chosenStatus }),
   /** Take a conversation assigned to you (answered by its `conversation` push with status `assigned`, accepted). */
   accept: z.strictObject({ type: z.literal('accept'), conversationId }),
-  /** A chat message; answered with `ack` once it is durable. Resending the same `clientMsgId` returns the first ack. */
-  message: z.strictObject({ type: z.literal('message'), conversationId, clientMsgId, text: z.string().min(1).max(AGENT_LIMITS.maxTextLength) }),
-  typing: z.strictObject({ type: z.literal('typing'), conversationId, typing: z.boolean() }),
+  /**
+   * A chat message; answered with `ack` once it is durable. Resending the same `clientMsgId` returns
+   * the first ack. As a supervisor: a whisper (only the agents see it) or, barging in, to everyone.
+   */
+  message: z.strictObject({ type: z.literal('message'), conversationId, clientMsgId, text: z.string().min(1).max(AGENT_LIMITS.maxTextLength), as }),
+  typing: z.strictObject({ type: z.literal('typing'), conversationId, typing: z.boolean(), as }),
   read: z.strictObject({ type: z.literal('read'), conversationId, seq }),
   /**
    * The messages of one of your conversations after `afterSeq` (all without it), internal ones
@@ -58,16 +67,49 @@ export const agentClientFrames = {
   transfer: z.strictObject({
     type: z.literal('transfer'),
     conversationId,
-    to: z.union([z.strictObject({ agentId: z.string().min(1).max(64) }), z.strictObject({ skillGroupId: z.string().min(1).max(64) })]),
+    to: z.union([z.strictObject({ agentId: accountId }), z.strictObject({ skillGroupId })]),
     memo: z.string().max(AGENT_LIMITS.maxSummaryLength).optional(),
+    as,
   }),
   /** End the conversation, with an optional summary (小结) for history and reports. */
-  close: z.strictObject({ type: z.literal('close'), conversationId, summary: z.string().max(AGENT_LIMITS.maxSummaryLength).optional() }),
+  close: z.strictObject({ type: z.literal('close'), conversationId, summary: z.string().max(AGENT_LIMITS.maxSummaryLength).optional(), as }),
+  /** Bring a colleague into the conversation (协助): they see and write in it while the conversation stays yours. */
+  invite: z.strictObject({ type: z.literal('invite'), conversationId, agentId: accountId, as }),
+  /** An invited colleague leaves the conversation. */
+  leave: z.strictObject({ type: z.literal('leave'), conversationId }),
+  /**
+   * A supervisor watches a live conversation (`monitor`, read-only), whispers to its agents
+   * (`whisper`: internal messages), joins it (`barge`: the visitor sees them) or stops (`stop`).
+   */
+  monitor: z.strictObject({ type: z.literal('monitor'), conversationId, mode: z.enum(['monitor', 'whisper', 'barge', 'stop']) }),
+  /** A supervisor takes the conversation over: it becomes theirs (beyond their capacity), its agent is released. */
+  'take-over': z.strictObject({ type: z.literal('take-over'), conversationId }),
+  /** The queue view of a skill group: who waits, in service order (answered with `queue`). */
+  queue: z.strictObject({ type: z.literal('queue'), skillGroupId }),
+  /** Manual pick (抢单): take a waiting conversation of one of your skill groups — the given one, or the next in line. */
+  pick: z.strictObject({ type: z.literal('pick'), skillGroupId, conversationId: conversationId.optional() }),
   ping: z.strictObject({ type: z.literal('ping') }),
 } as const;
 
 const c = agentClientFrames;
-export const agentClientFrame = z.discriminatedUnion('type', [c.hello, c['set-status'], c.accept, c.message, c.typing, c.read, c.history, c.transfer, c.close, c.ping]);
+export const agentClientFrame = z.discriminatedUnion('type', [
+  c.hello,
+  c['set-status'],
+  c.accept,
+  c.message,
+  c.typing,
+  c.read,
+  c.history,
+  c.transfer,
+  c.close,
+  c.invite,
+  c.leave,
+  c.monitor,
+  c['take-over'],
+  c.queue,
+  c.pick,
+  c.ping,
+]);
 export type AgentClientFrame = z.infer<typeof agentClientFrame>;
 
 // ---- gateway → client ----------------------------------------------------------------------
@@ -80,17 +122,21 @@ const sender = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('bot') }),
   z.strictObject({ kind: z.literal('system') }),
 ]);
+const visitorView = z.strictObject({ id: z.string(), name: z.string().nullable(), identified: z.boolean(), vip: z.boolean() });
 /**
- * One conversation as its agent sees it: where it stands, the last `seq` it holds, and the screen
- * pop — who the visitor is, from which channel and skill group, their pre-chat form, and the note
- * of whoever transferred it.
+ * One conversation as its agents' side sees it: where it stands, the last `seq` it holds, who is
+ * on the agents' side (its agent, invited colleagues, watching supervisors), and the screen pop —
+ * who the visitor is, from which channel and skill group, their pre-chat form, and the note of
+ * whoever transferred it.
  */
 const conversationView = z.strictObject({
   conversationId,
   status: conversationStatus,
   agentId: z.string().nullable(),
   lastSeq: seq,
-  visitor: z.strictObject({ id: z.string(), name: z.string().nullable(), identified: z.boolean(), vip: z.boolean() }),
+  invitedAgentIds: z.array(z.string()),
+  monitors: z.array(z.strictObject({ supervisorId: z.string(), mode: z.enum(['monitor', 'whisper', 'barge']) })),
+  visitor: visitorView,
   channelId: z.string(),
   skillGroupId: z.string().nullable(),
   preChat: z.record(z.string(), z.string()),
@@ -101,16 +147,46 @@ export const agentServerFrames = {
   welcome: z.strictObject({
     type: z.literal('welcome'),
     v: z.literal(AGENT_PROTOCOL_VERSION),
-    agent: z.strictObject({ id: z.string(), displayName: z.string(), status: agentStatus }),
-    /** The agent's conversations now (assigned or taken): fetch their messages over the history API. */
+    /** `takesConversations`: false for a supervisor who is not an agent (they watch and whisper, nothing is assigned to them). */
+    agent: z.strictObject({ id: z.string(), displayName: z.string(), status: agentStatus, takesConversations: z.boolean() }),
+    /** The agent's conversations now (assigned or taken): fetch their messages with `history`. */
     conversations: z.array(conversationView),
     /** Send `ping` at least this often; a connection silent for twice as long is closed (4001). */
     heartbeatMs: z.number().int().positive(),
   }),
   /** The agent's status changed (this tab, another tab, a supervisor, or the last tab leaving). */
   presence: z.strictObject({ type: z.literal('presence'), status: agentStatus }),
-  /** A conversation of the agent changed status: newly assigned (ring!), accepted, transferred away, closed. */
+  /**
+   * A conversation this account is (or just was) on the agents' side of changed: newly assigned
+   * (ring!), accepted, transferred, closed, a colleague invited or gone, a supervisor watching.
+   */
   conversation: z.strictObject({ type: z.literal('conversation'), ...conversationView.shape }),
+  /** The visitor has waited too long for an answer in this conversation. */
+  reminder: z.strictObject({ type: z.literal('reminder'), conversationId, timer: z.literal('agent-no-reply-reminder') }),
+  /** The answer to `queue`: the first 50 waiting in service order, and the queue's figures. */
+  queue: z.strictObject({
+    type: z.literal('queue'),
+    skillGroupId: z.string(),
+    policy: z.enum(['idle-first', 'least-busy', 'round-robin', 'manual']),
+    total: z.number().int().min(0),
+    longestWaitMs: z.number().int().min(0),
+    /** What a visitor arriving now is told to expect. */
+    estimatedWaitMs: z.number().int().min(0),
+    waiting: z.array(
+      z.strictObject({
+        conversationId: z.string(),
+        priority: z.number().int(),
+        waitedMs: z.number().int().min(0),
+        /** Being handed to this agent right now. */
+        offeredTo: z.string().nullable(),
+        visitor: visitorView,
+        channelId: z.string(),
+        preChat: z.record(z.string(), z.string()),
+      }),
+    ),
+    /** The group's agents as routing sees them — shown to supervisors (`monitoring.read`) only, else empty. */
+    agents: z.array(z.strictObject({ agentId: z.string(), status: agentStatus, load: z.number().int().min(0), maxConversations: z.number().int().min(0), freeSlots: z.number().int().min(0) })),
+  }),
   message: z.strictObject({ type: z.literal('message'), conversationId, seq, clientMsgId: z.string(), from: sender, visibility: z.enum(['public', 'internal']), text: z.string(), at: z.number() }),
   typing: z.strictObject({ type: z.literal('typing'), conversationId, from: sender, typing: z.boolean() }),
   read: z.strictObject({ type: z.literal('read'), conversationId, by: sender, seq }),
@@ -129,7 +205,7 @@ export const agentServerFrames = {
 } as const;
 
 const s = agentServerFrames;
-export const agentServerFrame = z.discriminatedUnion('type', [s.welcome, s.presence, s.conversation, s.message, s.typing, s.read, s.ack, s.history, s.error, s.pong]);
+export const agentServerFrame = z.discriminatedUnion('type', [s.welcome, s.presence, s.conversation, s.reminder, s.queue, s.message, s.typing, s.read, s.ack, s.history, s.error, s.pong]);
 export type AgentServerFrame = z.infer<typeof agentServerFrame>;
 
 /** Decodes one agent client frame; never throws. */

@@ -281,20 +281,28 @@ describe.each(matrix.map((r) => [key(r), r] as const))('%s', (_, route) => {
 });
 
 /**
- * The agent WebSocket, every action × every persona. The rule (protocol/agent.md): the socket opens
- * only for a signed-in agent account with `conversations.reply` (401 without a session, 403 for an
- * account that is not an agent); then only the conversation's own agent may act on it — everyone
- * else is refused and the conversation does not change. The conversation here is assigned to the
- * agent in A1 (the only agent of skill group A1).
+ * The agent WebSocket, every action × every persona. The rules (protocol/agent.md): the socket
+ * opens for a signed-in agent account with `conversations.reply`, or a supervisor with
+ * `monitoring.read` who only watches (401 without a session, 403 for anyone else). Then only the
+ * conversation's own agent acts on it as its agent; a supervisor's actions need `monitoring.read`
+ * (watch) or `monitoring.intervene` (whisper, take over) over the department of the conversation's
+ * skill group, in their own tenant, and taking over needs an agent. Everyone else is refused and
+ * the conversation does not change. The conversation here is assigned to the agent in A1 (the only
+ * agent of skill group A1).
  */
 describe('agent WebSocket', () => {
   jest.setTimeout(60_000);
-  const CONVERSATION_FRAMES = ['accept', 'message', 'read', 'typing', 'history', 'transfer', 'close'] as const;
+  const CONVERSATION_FRAMES = ['accept', 'message', 'read', 'typing', 'history', 'invite', 'transfer', 'close'] as const;
   const wsUrl = () => `ws://127.0.0.1:${node.port}/ws/agent`;
   const opened: { close(): void }[] = [];
   afterEach(() => {
     for (const c of opened.splice(0)) c.close();
   });
+
+  /** The oracle. Every t1 account but the super admins is an agent, and every built-in role may reply. */
+  const takesConversations = (p: Persona) => p.tenant === 't1' && !p.superAdmin;
+  const connects = (p: Persona) => takesConversations(p) || (p.tenant !== null && (p.superAdmin || p.permissions.has('monitoring.read')));
+  const supervisesA1 = (p: Persona, permission: Permission) => p.tenant === 't1' && p.reachesA1 && (p.superAdmin || p.permissions.has(permission));
 
   /** A conversation of channel A1 assigned to the agent in A1 (whose fixture tab is ready). */
   async function assignedConversation(): Promise<{ conversationId: string; visitor: VisitorClient; owner: AgentClient }> {
@@ -312,10 +320,10 @@ describe('agent WebSocket', () => {
   }
 
   const describeConversation = async (conversationId: string) => {
-    const r = await node.actors.send<unknown, { type: string; status?: string; agentId?: string | null; lastSeq?: number }>('conversation', conversationId, { type: 'describe' });
+    const r = await node.actors.send<unknown, { type: string; status?: string; agentId?: string | null; lastSeq?: number; invitedAgentIds?: string[]; monitors?: unknown[] }>('conversation', conversationId, { type: 'describe' });
     if (!r.ok) throw new Error(r.message);
-    const { status, agentId, lastSeq } = r.effects.find((e) => e.type === 'described')!;
-    return { status, agentId, lastSeq };
+    const { status, agentId, lastSeq, invitedAgentIds, monitors } = r.effects.find((e) => e.type === 'described')!;
+    return { status, agentId, lastSeq, invitedAgentIds, monitors };
   };
 
   /** Sends a frame and waits until the gateway has handled it (frames of a connection are handled in order). */
@@ -327,23 +335,36 @@ describe('agent WebSocket', () => {
     return tab.frames.slice(from) as never;
   }
 
-  beforeAll(async () => {
-    await boss.patch(`/api/v1/accounts/${(expectStatus(await boss.get('/api/v1/accounts?limit=500'), 200) as { id: string; email: string }[]).find((a) => a.email === 'agent.a1@t1.example')!.id}`, { skillGroupIds: [org.A1] });
-  });
-
-  test.each([0, 1, 2, 3, 4, 5, 6, 7])('persona %i: the upgrade, then every action on the A1 agent’s conversation', async (i) => {
-    const persona = personas[i]!;
+  async function connectAs(persona: Persona): Promise<AgentClient | null> {
     const as = persona.client();
     if (persona.email) await as.login(persona.email, PASSWORD, persona.tenant === 't2' ? 't2' : undefined);
-    const isAgentAccount = persona.tenant === 't1' && !persona.superAdmin; // the super admins were made without the agent flag
     const upgrade = AgentClient.connect(wsUrl(), { cookie: as.cookie ?? (persona.name === 'visitor' ? 'kefu_session=QmFkLXZpc2l0b3ItdG9rZW4tZm9yLXRoZS1tYXRyaXg' : null) });
-    if (persona.tenant === null) return expect(upgrade).rejects.toThrow('HTTP 401');
-    if (!isAgentAccount) return expect(upgrade).rejects.toThrow('HTTP 403');
+    if (persona.tenant === null) {
+      await expect(upgrade).rejects.toThrow('HTTP 401');
+      return null;
+    }
+    if (!connects(persona)) {
+      await expect(upgrade).rejects.toThrow('HTTP 403');
+      return null;
+    }
     const tab = await upgrade;
     opened.push(tab);
-    await tab.hello();
+    expect((await tab.hello()).agent.takesConversations).toBe(takesConversations(persona));
+    return tab;
+  }
 
-    const { conversationId, visitor } = await assignedConversation();
+  let agentInA: string;
+  beforeAll(async () => {
+    const accounts = expectStatus(await boss.get('/api/v1/accounts?limit=500'), 200) as { id: string; email: string }[];
+    await boss.patch(`/api/v1/accounts/${accounts.find((a) => a.email === 'agent.a1@t1.example')!.id}`, { skillGroupIds: [org.A1] });
+    agentInA = accounts.find((a) => a.email === 'agent.a@t1.example')!.id;
+  });
+
+  test.each([0, 1, 2, 3, 4, 5, 6, 7])('persona %i: the upgrade, then every action on the A1 agent’s conversation as its agent', async (i) => {
+    const persona = personas[i]!;
+    const tab = await connectAs(persona);
+    if (!tab) return;
+    const { conversationId, visitor, owner: ownerTab } = await assignedConversation();
     const owner = persona.name === 'agent in A1';
     const before = await describeConversation(conversationId);
     const frames: Record<(typeof CONVERSATION_FRAMES)[number], object> = {
@@ -352,6 +373,7 @@ describe('agent WebSocket', () => {
       read: { type: 'read', conversationId, seq: 0 },
       typing: { type: 'typing', conversationId, typing: true },
       history: { type: 'history', conversationId },
+      invite: { type: 'invite', conversationId, agentId: agentInA },
       transfer: { type: 'transfer', conversationId, to: { skillGroupId: org.A1 } },
       close: { type: 'close', conversationId, summary: 'matrix' },
     };
@@ -368,9 +390,44 @@ describe('agent WebSocket', () => {
     } else {
       expect(await describeConversation(conversationId)).toEqual(before);
       expect(visitor.frames.some((f) => f.type === 'typing')).toBe(false);
+      await sendAndSettle(ownerTab, { type: 'close', conversationId }); // frees the agent's slot for the next persona
     }
-    // Every connected agent sets their own status.
+    // Every connected agent sets their own status; a supervisor who is no agent has none.
     const status = await sendAndSettle(tab, { type: 'set-status', status: 'away' });
-    expect(status.filter((f) => f.type === 'error')).toEqual([]);
+    expect(status.filter((f) => f.type === 'error').map((e) => (e as { code: string }).code)).toEqual(takesConversations(persona) ? [] : ['NOT_AN_AGENT']);
   });
+
+  test.each([0, 1, 2, 3, 4, 5, 6, 7])('persona %i: supervising the A1 agent’s conversation — watch, whisper, the queue view, take over', async (i) => {
+    const persona = personas[i]!;
+    const tab = await connectAs(persona);
+    if (!tab) return;
+    const { conversationId, owner } = await assignedConversation();
+    const before = await describeConversation(conversationId);
+    const refusals = async (frame: object) => (await sendAndSettle(tab, frame)).filter((f) => f.type === 'error').length;
+
+    const watches = supervisesA1(persona, 'monitoring.read');
+    expect({ watch: await refusals({ type: 'monitor', conversationId, mode: 'monitor' }) }).toEqual({ watch: watches ? 0 : 1 });
+    const ownAgent = persona.name === 'agent in A1'; // the conversation's agent, and the skill group's only member
+    expect({ history: await refusals({ type: 'history', conversationId }) }).toEqual({ history: watches || ownAgent ? 0 : 1 });
+    expect({ queue: await refusals({ type: 'queue', skillGroupId: org.A1 }) }).toEqual({ queue: watches || ownAgent ? 0 : 1 });
+    const intervenes = supervisesA1(persona, 'monitoring.intervene');
+    expect({ whisper: await refusals({ type: 'monitor', conversationId, mode: 'whisper' }) }).toEqual({ whisper: intervenes ? 0 : 1 });
+    expect({ said: await refusals({ type: 'message', conversationId, clientMsgId: `w${i}`, text: '提醒：先核对订单号', as: 'supervisor' }) }).toEqual({ said: intervenes ? 0 : 1 });
+    if (intervenes) {
+      const whisper = await owner.next('message', (m) => m.clientMsgId === `w${i}`);
+      expect(whisper).toMatchObject({ visibility: 'internal', from: { kind: 'supervisor' } });
+    }
+    await sendAndSettle(tab, { type: 'monitor', conversationId, mode: 'stop' });
+    const after = await describeConversation(conversationId);
+    expect(after).toEqual({ ...before, lastSeq: before.lastSeq! + (intervenes ? 1 : 0) }); // the whisper, and nothing else, stayed
+
+    const takesOver = intervenes && takesConversations(persona);
+    expect({ takeOver: await refusals({ type: 'take-over', conversationId }) }).toEqual({ takeOver: takesOver ? 0 : 1 });
+    expect((await describeConversation(conversationId)).agentId).toBe(takesOver ? tabAccount(tab) : before.agentId);
+    await sendAndSettle(owner, { type: 'close', conversationId, summary: 'matrix' });
+    if (takesOver) await sendAndSettle(tab, { type: 'close', conversationId, summary: 'matrix' });
+  });
+
+  /** The account id a tab said hello as (from its welcome). */
+  const tabAccount = (tab: AgentClient): string => (tab.frames.find((f) => f.type === 'welcome') as { agent: { id: string } }).agent.id;
 });

@@ -4,14 +4,12 @@
  * reach the connections this node holds.
  */
 import type { ServiceBroker, ServiceSchema } from 'moleculer';
-import type { Push } from '../../actors/conversation/protocol.ts';
-import { CONVERSATION_PUSH_EVENT } from '../../cluster/contact-center.ts';
+import { CONVERSATION_PUSH_EVENT, type ConversationPushEvent } from '../../cluster/contact-center.ts';
 import type { VisitorGateway } from './server.ts';
 
 /** Broadcast by the gateway node where a visitor's tab started a conversation. */
 export const VISITOR_CONVERSATION_STARTED_EVENT = 'visitor.conversation-started';
 
-type PushEvent = { conversationId: string; to: 'visitor' | 'agents' | 'everyone'; push: Push };
 type StartedEvent = { visitorId: string; conversationId: string };
 
 export function visitorGatewayService(gateway: () => VisitorGateway | null): ServiceSchema {
@@ -19,7 +17,7 @@ export function visitorGatewayService(gateway: () => VisitorGateway | null): Ser
     name: 'visitor-gateway',
     events: {
       [CONVERSATION_PUSH_EVENT]: {
-        handler(ctx: { params: PushEvent }) {
+        handler(ctx: { params: ConversationPushEvent }) {
           gateway()?.deliver(ctx.params.conversationId, ctx.params.to, ctx.params.push);
         },
       },

@@ -1,7 +1,7 @@
 /**
  * What a visitor is shown of a conversation's pushes, as protocol v1 frames. Agents are shown by
- * display name; whispers (internal messages), the visitor's own typing and read receipts, and the
- * reminders meant for agents are not shown at all.
+ * display name; whispers (internal messages), the visitor's own typing and read receipts, the reminders
+ * meant for agents and changes of who is on the agents' side are not shown at all.
  */
 import type { Push } from '../../actors/conversation/protocol.ts';
 import type { Actor } from '../../actors/conversation/state.ts';
@@ -45,6 +45,7 @@ export async function visitorFrameOf(push: Push, names: AgentNames): Promise<Vis
     case 'leave-message-form':
       return { type: 'leave-message-form' };
     case 'reminder':
+    case 'participants':
       return null;
   }
 }
