@@ -2,6 +2,7 @@
  * Every MikroORM entity of Kefu, in one list: the ORM is initialised with it, and the migrations of
  * both dialects (cluster/migrations/) are generated from it.
  */
+import { ConversationFile } from '../actors/conversation/file.entity.ts';
 import { Message } from '../actors/conversation/message.entity.ts';
 import { Account } from '../actors/directory/account.entity.ts';
 import { ApiToken } from '../actors/directory/api-token.entity.ts';
@@ -31,4 +32,5 @@ export const ENTITIES = [
   ApiToken,
   AuditEntry,
   VisitorBan,
+  ConversationFile,
 ];

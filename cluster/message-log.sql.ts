@@ -5,6 +5,7 @@
  * `seq` was committed under a current epoch; a fenced write rolls back with its snapshot.
  */
 import type { EntityManager } from '@mikro-orm/core';
+import type { SharedFile } from '../actors/conversation/protocol.ts';
 import type { Actor } from '../actors/conversation/state.ts';
 import type { Database } from './database.ts';
 import type { LoggedMessage, MessageLog } from './message-log.ts';
@@ -18,10 +19,11 @@ type Row = {
   sender_id: string;
   visibility: string;
   text: string;
+  attachment: string;
   at: number | string;
 };
 
-const COLUMNS = ['conversation_id', 'seq', 'tenant_id', 'client_msg_id', 'sender_kind', 'sender_id', 'visibility', 'text', 'at', 'epoch'] as const;
+const COLUMNS = ['conversation_id', 'seq', 'tenant_id', 'client_msg_id', 'sender_kind', 'sender_id', 'visibility', 'text', 'attachment', 'at', 'epoch'] as const;
 
 const senderId = (from: Actor): string => (from.kind === 'agent' ? from.agentId : from.kind === 'supervisor' ? from.supervisorId : '');
 
@@ -53,7 +55,7 @@ export function appendStatement(dialect: Database['dialect'], messages: readonly
     dialect === 'sqlite'
       ? `${insert} on conflict (conversation_id, seq) do update set ${updated.map((c) => `${c} = excluded.${c}`).join(', ')}`
       : `${insert} on duplicate key update ${updated.map((c) => `${c} = values(${c})`).join(', ')}`;
-  const params = messages.flatMap((m) => [m.conversationId, m.seq, m.tenantId, m.clientMsgId, m.from.kind, senderId(m.from), m.visibility, m.text, m.at, m.epoch]);
+  const params = messages.flatMap((m) => [m.conversationId, m.seq, m.tenantId, m.clientMsgId, m.from.kind, senderId(m.from), m.visibility, m.text, m.file ? JSON.stringify(m.file) : '', m.at, m.epoch]);
   return { sql, params };
 }
 
@@ -68,7 +70,7 @@ export class SqlMessageLog implements MessageLog {
     const rows = await this.#em
       .getConnection()
       .execute<Row[]>(
-        `select tenant_id, conversation_id, seq, client_msg_id, sender_kind, sender_id, visibility, text, at from kefu_message
+        `select tenant_id, conversation_id, seq, client_msg_id, sender_kind, sender_id, visibility, text, attachment, at from kefu_message
          where conversation_id = ? and seq > ?${options.publicOnly ? " and visibility = 'public'" : ''} order by seq limit ?`,
         [conversationId, afterSeq, options.limit],
         'all',
@@ -82,6 +84,7 @@ export class SqlMessageLog implements MessageLog {
       visibility: r.visibility === 'internal' ? 'internal' : 'public',
       text: r.text,
       at: Number(r.at),
+      ...(r.attachment ? { file: JSON.parse(r.attachment) as SharedFile } : {}),
     }));
   }
 }

@@ -25,6 +25,8 @@ import { visitorGateway, type VisitorGateway } from '../gateways/visitor/server.
 import { widgetRoutes } from '../gateways/visitor/widget.routes.ts';
 import { opsRoutes, type Readiness } from '../gateways/ops.routes.ts';
 import { startHttpServer, type HttpServer, type RouteModule } from '../gateways/server.ts';
+import { FileStore } from '../actors/conversation/file.repository.ts';
+import { filesRoutes } from '../gateways/files/files.routes.ts';
 import { webRoutes } from '../gateways/web.routes.ts';
 import { agentGatewayService } from '../gateways/agent/gateway.service.ts';
 import { agentGateway, type AgentGateway } from '../gateways/agent/server.ts';
@@ -238,11 +240,13 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
     let url = config.publicUrl;
     if (config.roles.has('gateway')) {
       const channels = new ChannelDirectory(db.orm.em.fork());
+      const fileStore = new FileStore(() => db.orm.em.fork());
       const ownOrigin = () => new URL(url).origin;
       visitors = visitorGateway({
         channels,
         visitors: new VisitorDirectory(db.orm.em.fork()),
         log: new SqlMessageLog(db),
+        files: fileStore,
         names: cachedAgentNames(async (agentId) => {
           const r = await actors.send<unknown, { type: string; displayName?: string }>('agent', agentId, { type: 'describe' });
           return r.ok ? (r.effects.find((e) => e.type === 'profile')?.displayName ?? null) : null;
@@ -267,9 +271,20 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
         agent: (agentId, command) => actors.send('agent', agentId, command),
         queue: (skillGroupId, command) => actors.send('queue', skillGroupId, command),
         log: new SqlMessageLog(db),
+        files: fileStore,
         ownOrigin,
         heartbeatMs: config.visitorHeartbeatSeconds * 1_000,
         onError: (what, error) => logger.warn(`agent gateway: ${what} failed:`, error instanceof Error ? error.message : error),
+      });
+      const files = filesRoutes({
+        files: fileStore,
+        channels,
+        visitors: new VisitorDirectory(db.orm.em.fork()),
+        authenticator: dir.authenticator,
+        conversation: (conversationId, command) => actors.send('conversation', conversationId, command),
+        skillGroupScope: (tenantId, skillGroupId) => dir.skillGroupScope(tenantId, skillGroupId),
+        ownOrigin,
+        onError: (error) => logger.error('file route failed', error),
       });
       const apiTable = apiRouteTable({ directory: directory!, secureCookies: url.startsWith('https:') });
       routes.push(
@@ -277,6 +292,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
         visitors.routes,
         agents.routes,
         widgetRoutes({ channels, ownOrigin, onError: (error) => logger.error('widget route failed', error) }),
+        files,
         apiRoutes({ routes: apiTable, authenticator: directory!.authenticator, ownOrigin, signInsPerMinute: config.signInsPerMinute, onError: (error) => logger.error('API route failed', error) }),
         apiDocsRoutes(apiTable, ownOrigin),
       );

@@ -73,3 +73,27 @@ export function respondAsync(res: HttpResponse, handler: () => Promise<Reply>, o
     },
   );
 }
+
+/**
+ * Reads a request's whole body, or reports 'too-large' (and stops buffering) past `maxBytes`.
+ * `hasBody`: whether the request announced one (content-length or transfer-encoding) — uWS calls
+ * `onData` only then.
+ */
+export function readBody(res: HttpResponse, hasBody: boolean, maxBytes: number, done: (body: Buffer | 'too-large') => void): void {
+  if (!hasBody) {
+    done(Buffer.alloc(0));
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let over = false;
+  res.onData((chunk, isLast) => {
+    if (!over) {
+      size += chunk.byteLength;
+      if (size > maxBytes) over = true;
+      // uWS reuses the chunk's memory after this callback: copy it.
+      else chunks.push(Buffer.from(chunk.slice(0)));
+    }
+    if (isLast) done(over ? 'too-large' : Buffer.concat(chunks));
+  });
+}

@@ -4,7 +4,7 @@
  * (`append` first; nothing else of a decision happens if it failed).
  */
 import { accept, reject, unreachable, type Decision } from '../kernel/decision.ts';
-import type { ConversationCommand, ConversationEffect, ConversationEvent, MessageRecord, Push } from './protocol.ts';
+import type { ConversationCommand, ConversationEffect, ConversationEvent, MessageRecord, Push, SharedFile } from './protocol.ts';
 import { DEDUPE_WINDOW, isOpen, type Actor, type CloseReason, type ConversationState, type TimerName } from './state.ts';
 
 export type ConversationDecision = Decision<ConversationState, ConversationEffect>;
@@ -144,7 +144,7 @@ export function decideConversation(state: ConversationState, command: Conversati
     }
 
     case 'post-message':
-      return postMessage(step, command.from, command.clientMsgId, command.text);
+      return postMessage(step, command.from, command.clientMsgId, command.text, command.file);
 
     case 'describe':
       return accept(state, [
@@ -406,7 +406,7 @@ function acceptAssignment(step: Step): Step {
     .pushStatus();
 }
 
-function postMessage(step: Step, from: Actor, clientMsgId: string, rawText: string): ConversationDecision {
+function postMessage(step: Step, from: Actor, clientMsgId: string, rawText: string, file: SharedFile | undefined): ConversationDecision {
   const { state, now } = step;
   if (!isOpen(state)) return closedRejection(state);
   // Only the sender's own resend is a duplicate: anyone else reusing the id learns nothing from it.
@@ -414,7 +414,7 @@ function postMessage(step: Step, from: Actor, clientMsgId: string, rawText: stri
   const known = state.recentClientMsgIds.find(([id, , who]) => id === clientMsgId && (who === undefined || who === sender));
   if (known) return accept(state, [{ type: 'ack', clientMsgId, seq: known[1], duplicate: true }]);
   const text = rawText.trim();
-  if (text === '') return reject('MESSAGE_EMPTY', 'the message is empty');
+  if (text === '' && !file) return reject('MESSAGE_EMPTY', 'the message is empty');
   if (text.length > state.settings.maxMessageLength) return reject('MESSAGE_TOO_LONG', `at most ${state.settings.maxMessageLength} characters`);
 
   let visibility: MessageRecord['visibility'] = 'public';
@@ -444,7 +444,7 @@ function postMessage(step: Step, from: Actor, clientMsgId: string, rawText: stri
   }
 
   const seq = state.lastSeq + 1;
-  const message: MessageRecord = { seq, clientMsgId, from, text, visibility, at: now };
+  const message: MessageRecord = { seq, clientMsgId, from, text, visibility, at: now, ...(file ? { file } : {}) };
   step.set({ lastSeq: seq, recentClientMsgIds: [...step.state.recentClientMsgIds, [clientMsgId, seq, senderKey(from)] as const].slice(-DEDUPE_WINDOW) });
   step.effects.unshift({ type: 'append', message }); // the commit point comes first
   step.effects.push({ type: 'ack', clientMsgId, seq, duplicate: false });

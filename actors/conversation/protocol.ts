@@ -16,7 +16,8 @@ export type ConversationCommand =
       /** Whether the skill group is within working hours (decided by the caller from its calendar). */
       readonly withinWorkingHours: boolean;
     }
-  | { readonly type: 'post-message'; readonly from: Actor; readonly clientMsgId: string; readonly text: string }
+  /** `file`: a file uploaded to this conversation (the gateway looked it up); `text` may then be empty (a caption otherwise). */
+  | { readonly type: 'post-message'; readonly from: Actor; readonly clientMsgId: string; readonly text: string; readonly file?: SharedFile }
   | { readonly type: 'typing'; readonly from: Actor; readonly typing: boolean }
   | { readonly type: 'read'; readonly by: Actor; readonly seq: number }
   /** Where the conversation stands (answered with `described`; changes nothing). */
@@ -45,11 +46,15 @@ export type ConversationCommand =
   | { readonly type: 'agent-lost'; readonly agentId: string }
   | { readonly type: 'timer'; readonly timer: TimerName; readonly at: number };
 
+/** A file shared in a conversation, as its messages carry it (the bytes are fetched separately by id). */
+export type SharedFile = { readonly id: string; readonly name: string; readonly contentType: string; readonly size: number };
+
 export type MessageRecord = {
   readonly seq: number;
   readonly clientMsgId: string;
   readonly from: Actor;
   readonly text: string;
+  readonly file?: SharedFile;
   /** `internal`: a supervisor's whisper, never shown to the visitor. */
   readonly visibility: 'public' | 'internal';
   readonly at: number;

@@ -92,6 +92,16 @@ export class VisitorDirectory {
     return { ok: true, visitor: toKnown(visitor), token };
   }
 
+  /** The visitor a token belongs to, if it is valid for this channel (known, unexpired, not blocked); extends nothing. */
+  async byToken(channel: ChannelConfig, token: string, now: Date): Promise<KnownVisitor | null> {
+    const em = this.#em.fork();
+    const row = await em.findOne(VisitorToken, { tokenHash: secretHash(token) });
+    if (!row || row.expiresAt <= now) return null;
+    const visitor = await em.findOne(Visitor, { id: row.visitorId, channelId: channel.id });
+    if (!visitor || (await isBanned(em, visitor.tenantId, visitor.id, now))) return null;
+    return toKnown(visitor);
+  }
+
   async #create(em: EntityManager, channel: ChannelConfig, identityKey: string | null, identity: VisitorIdentity | undefined, now: Date) {
     const id = newVisitorId();
     const values = {

@@ -25,6 +25,7 @@ import type { AgentActorCommand } from '../../actors/agent/agent.actor.ts';
 import type { AgentEffect } from '../../actors/agent/protocol.ts';
 import type { AgentStatus } from '../../actors/agent/state.ts';
 import type { ConversationActorCommand } from '../../actors/conversation/conversation.actor.ts';
+import type { FileStore } from '../../actors/conversation/file.repository.ts';
 import { takeOver, transferToAgent } from '../../actors/conversation/hand-over.ts';
 import type { ConversationEffect } from '../../actors/conversation/protocol.ts';
 import type { Actor } from '../../actors/conversation/state.ts';
@@ -68,6 +69,7 @@ export type AgentGatewayDeps = {
   readonly agent: (agentId: string, command: AgentActorCommand) => Promise<Delivered<AgentEffect>>;
   readonly queue: (skillGroupId: string, command: QueueActorCommand) => Promise<Delivered<QueueEffect>>;
   readonly log: MessageLog;
+  readonly files: FileStore;
   readonly ownOrigin: () => string;
   readonly heartbeatMs: number;
   readonly onError: (what: string, error: unknown) => void;
@@ -295,9 +297,11 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
       case 'close': {
         const actor = await actorFor(who, frame);
         if ('code' in actor) return frame.type === 'typing' ? undefined : fail(actor);
+        const file = frame.type === 'message' && frame.file ? await deps.files.attachable(frame.file.id, conversationId, `account:${me}`) : undefined;
+        if (file === null) return fail(errorFrame('FILE_UNKNOWN', 'attach a file you uploaded to this conversation', false));
         r =
           frame.type === 'message'
-            ? await deps.conversation(conversationId, { type: 'post-message', from: actor, clientMsgId: frame.clientMsgId, text: frame.text })
+            ? await deps.conversation(conversationId, { type: 'post-message', from: actor, clientMsgId: frame.clientMsgId, text: frame.text, ...(file ? { file } : {}) })
             : frame.type === 'typing'
               ? await deps.conversation(conversationId, { type: 'typing', from: actor, typing: frame.typing })
               : await deps.conversation(conversationId, { type: 'close', by: actor, summary: frame.summary ?? null });
@@ -358,7 +362,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
     let last = Math.min(afterSeq, d.lastSeq);
     for (;;) {
       const page = await deps.log.read(conversationId, last, { limit: HISTORY_PAGE, publicOnly: false });
-      for (const m of page) sendFrame(ws, { type: 'message', conversationId, seq: m.seq, clientMsgId: m.clientMsgId, from: m.from, visibility: m.visibility, text: m.text, at: m.at });
+      for (const m of page) sendFrame(ws, { type: 'message', conversationId, seq: m.seq, clientMsgId: m.clientMsgId, from: m.from, visibility: m.visibility, text: m.text, ...(m.file ? { file: m.file } : {}), at: m.at });
       if (page.length > 0) last = page[page.length - 1]!.seq;
       if (page.length < HISTORY_PAGE) break;
     }

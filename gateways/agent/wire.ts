@@ -10,7 +10,7 @@
  * capacity say so with `as: 'supervisor'`; the gateway then checks the monitoring permissions.
  */
 import { z } from 'zod';
-import { CLOSE_CODES, decodeFrame, type WireError } from '../visitor/wire.ts';
+import { CLOSE_CODES, decodeFrame, fileRef, hasContent, sharedFile, type WireError } from '../visitor/wire.ts';
 
 export const AGENT_PROTOCOL_VERSION = 1;
 
@@ -54,8 +54,11 @@ export const agentClientFrames = {
   /**
    * A chat message; answered with `ack` once it is durable. Resending the same `clientMsgId` returns
    * the first ack. As a supervisor: a whisper (only the agents see it) or, barging in, to everyone.
+   * With `file`, a file this account uploaded to the conversation; `text` is then its caption and may be empty.
    */
-  message: z.strictObject({ type: z.literal('message'), conversationId, clientMsgId, text: z.string().min(1).max(AGENT_LIMITS.maxTextLength), as }),
+  message: z
+    .strictObject({ type: z.literal('message'), conversationId, clientMsgId, text: z.string().max(AGENT_LIMITS.maxTextLength), file: fileRef.optional(), as })
+    .refine(hasContent, { message: 'a message needs text or a file', path: ['text'] }),
   typing: z.strictObject({ type: z.literal('typing'), conversationId, typing: z.boolean(), as }),
   read: z.strictObject({ type: z.literal('read'), conversationId, seq }),
   /**
@@ -187,7 +190,7 @@ export const agentServerFrames = {
     /** The group's agents as routing sees them — shown to supervisors (`monitoring.read`) only, else empty. */
     agents: z.array(z.strictObject({ agentId: z.string(), status: agentStatus, load: z.number().int().min(0), maxConversations: z.number().int().min(0), freeSlots: z.number().int().min(0) })),
   }),
-  message: z.strictObject({ type: z.literal('message'), conversationId, seq, clientMsgId: z.string(), from: sender, visibility: z.enum(['public', 'internal']), text: z.string(), at: z.number() }),
+  message: z.strictObject({ type: z.literal('message'), conversationId, seq, clientMsgId: z.string(), from: sender, visibility: z.enum(['public', 'internal']), text: z.string(), file: sharedFile.optional(), at: z.number() }),
   typing: z.strictObject({ type: z.literal('typing'), conversationId, from: sender, typing: z.boolean() }),
   read: z.strictObject({ type: z.literal('read'), conversationId, by: sender, seq }),
   ack: z.strictObject({ type: z.literal('ack'), conversationId, clientMsgId: z.string(), seq }),

@@ -18,7 +18,7 @@ import { z } from 'zod';
 import type { Authenticated, Authenticator } from '../../actors/directory/authenticator.ts';
 import { mayUse, superAdminOnly } from '../../actors/directory/policies/access.ts';
 import { DomainError, isDomainError, type DomainErrorType } from '../../actors/kernel/domain-error.ts';
-import { json, send, type Reply } from '../http.ts';
+import { json, readBody, send, type Reply } from '../http.ts';
 import { TokenBucket } from '../rate-limit.ts';
 import type { RouteModule } from '../server.ts';
 import type { Access, Route } from './route.ts';
@@ -109,7 +109,7 @@ export function apiRoutes(deps: ApiDeps): RouteModule {
         res.onAborted(() => {
           aborted = true;
         });
-        readBody(res, incoming.hasBody, (body) => {
+        readBody(res, incoming.hasBody, MAX_BODY_BYTES, (body) => {
           handle(r, incoming, body).then(
             (reply) => {
               if (!aborted) send(res, reply);
@@ -140,7 +140,7 @@ export function apiRoutes(deps: ApiDeps): RouteModule {
     if (r.access.kind !== 'public') {
       if (!caller) throw new DomainError('UNAUTHENTICATED', 'sign in first');
       checkAccess(r.access, caller);
-      if (caller.session && r.method !== 'get' && !csrfValid(incoming, caller)) {
+      if (caller.session && r.method !== 'get' && !csrfValid(incoming, caller, deps.ownOrigin())) {
         return problem(403, 'CSRF_INVALID', `a signed-in browser must send the ${CSRF_HEADER} header it got at sign-in, from this site`);
       }
     }
@@ -181,12 +181,15 @@ export function apiRoutes(deps: ApiDeps): RouteModule {
     return token ? deps.authenticator.fromSession(token) : null;
   }
 
-  function csrfValid(incoming: Incoming, caller: Authenticated): boolean {
-    const expected = Buffer.from(caller.session!.csrfToken);
-    const given = Buffer.from(incoming.csrf);
-    const originOk = incoming.origin === '' || incoming.origin === deps.ownOrigin();
-    return originOk && given.length === expected.length && timingSafeEqual(given, expected);
-  }
+}
+
+/** A signed-in browser's state-changing request: the session's CSRF token in the header, and (when present) this site's Origin. */
+export function csrfValid(request: { readonly csrf: string; readonly origin: string }, caller: Authenticated, ownOrigin: string): boolean {
+  if (!caller.session) return false;
+  const expected = Buffer.from(caller.session.csrfToken);
+  const given = Buffer.from(request.csrf);
+  const originOk = request.origin === '' || request.origin === ownOrigin;
+  return originOk && given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 function checkAccess(access: Access, caller: Authenticated): void {
@@ -226,22 +229,3 @@ export function cookieValue(header: string, name: string): string | null {
   return null;
 }
 
-/** Reads the whole body, or reports 'too-large' (and stops buffering) past MAX_BODY_BYTES. */
-function readBody(res: HttpResponse, hasBody: boolean, done: (body: Buffer | 'too-large') => void): void {
-  if (!hasBody) {
-    done(Buffer.alloc(0));
-    return;
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let over = false;
-  res.onData((chunk, isLast) => {
-    if (!over) {
-      size += chunk.byteLength;
-      if (size > MAX_BODY_BYTES) over = true;
-      // uWS reuses the chunk's memory after this callback: copy it.
-      else chunks.push(Buffer.from(chunk.slice(0)));
-    }
-    if (isLast) done(over ? 'too-large' : Buffer.concat(chunks));
-  });
-}

@@ -30,7 +30,7 @@ export async function visitorFrameOf(push: Push, names: AgentNames): Promise<Vis
     case 'message': {
       const m = push.message;
       if (m.visibility !== 'public') return null;
-      return { type: 'message', seq: m.seq, clientMsgId: m.from.kind === 'visitor' ? m.clientMsgId : null, from: await author(m.from, names), text: m.text, at: m.at };
+      return { type: 'message', seq: m.seq, clientMsgId: m.from.kind === 'visitor' ? m.clientMsgId : null, from: await author(m.from, names), text: m.text, ...(m.file ? { file: { ...m.file } } : {}), at: m.at };
     }
     case 'typing':
       return push.from.kind === 'visitor' ? null : { type: 'typing', from: await author(push.from, names), typing: push.typing };

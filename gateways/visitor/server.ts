@@ -19,6 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import type { HttpResponse, TemplatedApp, WebSocket } from 'uWebSockets.js';
 import type { ConversationActorCommand } from '../../actors/conversation/conversation.actor.ts';
+import type { FileStore } from '../../actors/conversation/file.repository.ts';
 import type { ConversationEffect, Push } from '../../actors/conversation/protocol.ts';
 import type { ConversationStatus } from '../../actors/conversation/state.ts';
 import type { ChannelConfig, ChannelDirectory } from '../../actors/directory/channel.repository.ts';
@@ -63,6 +64,8 @@ export type VisitorGatewayDeps = {
   readonly channels: ChannelDirectory;
   readonly visitors: VisitorDirectory;
   readonly log: MessageLog;
+  /** Files uploaded to conversations, which messages may attach (docs/files.md). */
+  readonly files: FileStore;
   readonly names: AgentNames;
   /** Sends a command to a conversation actor, wherever it lives. */
   readonly send: Send;
@@ -130,7 +133,7 @@ function errorFrame(failure: unknown, clientMsgId?: string): Extract<VisitorServ
   return wireError('UNAVAILABLE', 'the conversation cannot be reached right now; try again', true, clientMsgId);
 }
 
-function allowedOrigin(channel: ChannelConfig, origin: string, ownOrigin: string): boolean {
+export function allowedOrigin(channel: ChannelConfig, origin: string, ownOrigin: string): boolean {
   // Browsers always send Origin on a WebSocket upgrade; a client without one is not a browser, and
   // the allow-list protects browsers' users, not the server.
   if (origin === '' || origin === ownOrigin) return true;
@@ -323,7 +326,9 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
         }
         case 'message': {
           const conversationId = await ensureConversation(ws, {});
-          const r = await deps.send(conversationId, { type: 'post-message', from: { kind: 'visitor' }, clientMsgId: frame.clientMsgId, text: frame.text });
+          const file = frame.file ? await deps.files.attachable(frame.file.id, conversationId, 'visitor') : undefined;
+          if (file === null) return sendFrame(ws, wireError('FILE_UNKNOWN', 'attach a file you uploaded to this conversation', false, clientMsgId));
+          const r = await deps.send(conversationId, { type: 'post-message', from: { kind: 'visitor' }, clientMsgId: frame.clientMsgId, text: frame.text, ...(file ? { file } : {}) });
           if (!r.ok) return sendFrame(ws, errorFrame(r, clientMsgId));
           const ack = r.effects.find((e) => e.type === 'ack');
           if (ack) sendFrame(ws, { type: 'ack', clientMsgId: ack.clientMsgId, seq: ack.seq });

@@ -36,6 +36,12 @@ const clientMsgId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, 
 const fieldName = z.string().regex(/^(?!__proto__$|constructor$|prototype$)[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . or -, at most 64');
 const text = z.string().min(1).max(VISITOR_LIMITS.maxTextLength);
 const seq = z.number().int().min(0);
+/** A file uploaded over HTTP (docs/files.md), attached to a message by its id. */
+export const fileRef = z.strictObject({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a file id') });
+/** A message says something: text, or a file (with an optional caption). */
+export const hasContent = (m: { text: string; file?: unknown }): boolean => m.text.length > 0 || m.file !== undefined;
+/** A shared file as messages carry it; fetch its bytes by `id` (docs/files.md). */
+export const sharedFile = z.strictObject({ id: z.string(), name: z.string(), contentType: z.string(), size: z.number().int().min(0) });
 
 // ---- client → gateway ----------------------------------------------------------------------
 
@@ -71,8 +77,10 @@ export const clientFrames = {
       .optional(),
     requestedAgentId: z.string().min(1).max(64).optional(),
   }),
-  /** A chat message; answered with `ack` once it is durable. */
-  message: z.strictObject({ type: z.literal('message'), clientMsgId, text }),
+  /** A chat message; answered with `ack` once it is durable. With `file`, a shared file; `text` is then its caption and may be empty. */
+  message: z
+    .strictObject({ type: z.literal('message'), clientMsgId, text: z.string().max(VISITOR_LIMITS.maxTextLength), file: fileRef.optional() })
+    .refine(hasContent, { message: 'a message needs text or a file', path: ['text'] }),
   typing: z.strictObject({ type: z.literal('typing'), typing: z.boolean() }),
   /** Everything up to `seq` has been shown to the visitor. */
   read: z.strictObject({ type: z.literal('read'), seq }),
@@ -106,7 +114,7 @@ export const serverFrames = {
   }),
   /** The message with this `clientMsgId` is durable as `seq` (sent again, unchanged, for a resent id). */
   ack: z.strictObject({ type: z.literal('ack'), clientMsgId: z.string(), seq }),
-  message: z.strictObject({ type: z.literal('message'), seq, clientMsgId: z.string().nullable(), from: author, text: z.string(), at: z.number() }),
+  message: z.strictObject({ type: z.literal('message'), seq, clientMsgId: z.string().nullable(), from: author, text: z.string(), file: sharedFile.optional(), at: z.number() }),
   typing: z.strictObject({ type: z.literal('typing'), from: author, typing: z.boolean() }),
   read: z.strictObject({ type: z.literal('read'), by: author, seq }),
   status: z.strictObject({ type: z.literal('status'), status: conversationStatus, agent: z.strictObject({ name: z.string() }).nullable() }),

@@ -1,0 +1,28 @@
+/**
+ * A file shared in a conversation (an image, a PDF …): uploaded over HTTP by the visitor or by an
+ * agent, then sent as a message's attachment. Stored in the node's database, so every gateway node
+ * serves it; its id is random (128 bits) and it belongs to one conversation — only that
+ * conversation's visitor and agents' side fetch it (gateways/files/).
+ */
+import { defineEntity, p } from '@mikro-orm/core';
+
+export const ConversationFile = defineEntity({
+  name: 'ConversationFile',
+  tableName: 'kefu_file',
+  indexes: [{ properties: ['conversationId'] }],
+  properties: {
+    id: p.string().length(32).primary(),
+    tenantId: p.string().length(64),
+    conversationId: p.string().length(64),
+    /** Who uploaded it: `visitor`, or `account:<id>` (an agent or supervisor); only they may attach it to a message. */
+    uploadedBy: p.string().length(100),
+    /** The name shown and offered for saving (cleaned of paths and control characters). */
+    name: p.string().length(255),
+    /** The type found in the content itself, never the one the uploader claimed. */
+    contentType: p.string().length(100),
+    size: p.integer(),
+    /** Up to 16 MiB (MySQL's MEDIUMBLOB; uploads are at most 10 MiB). */
+    data: p.blob().columnType('mediumblob'),
+    createdAt: p.datetime(),
+  },
+});

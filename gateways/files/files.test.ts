@@ -1,0 +1,158 @@
+/**
+ * Files over HTTP against a running embedded node, with the real protocols on both sides: a visitor
+ * uploads and shares an image, the agent sees it in the conversation and downloads it; the agent
+ * shares a PDF back; and every abuse is refused with its documented status and stores nothing —
+ * wrong origin, no or someone else's token, no CSRF, too large, a disguised type, a path in the
+ * name, someone else's file id.
+ */
+import { jest } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConversationFile } from '../../actors/conversation/file.entity.ts';
+import { loadConfig } from '../../cluster/config.ts';
+import { startNode, type KefuNode } from '../../cluster/node.ts';
+import { AgentClient } from '../../tests/agent-client.ts';
+import { ApiClient, expectStatus } from '../../tests/api-client.ts';
+import { VisitorClient } from '../../tests/visitor-client.ts';
+import { MAX_FILE_BYTES } from './file-policy.ts';
+
+jest.setTimeout(60_000);
+
+const PASSWORD = 'files test password';
+const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 7)]);
+const PDF = Buffer.from('%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n');
+let dir: string;
+let node: KefuNode;
+let agent: ApiClient;
+let agentTab: AgentClient;
+const open: { close(): void }[] = [];
+
+const visitorUrl = () => `ws://127.0.0.1:${node.port}/ws/visitor/web`;
+const http = (path: string, init: RequestInit = {}) => fetch(`${node.url}${path}`, init);
+const storedFiles = () => node.database.orm.em.fork().count(ConversationFile, {});
+
+/** A visitor in a conversation the agent accepted: their token and the conversation. */
+async function servedVisitor(): Promise<{ visitor: VisitorClient; token: string; conversationId: string }> {
+  const visitor = await VisitorClient.connect(visitorUrl());
+  open.push(visitor);
+  const welcome = await visitor.hello();
+  visitor.send({ type: 'start' });
+  const assigned = await agentTab.next('conversation', (c) => c.status === 'assigned' && c.visitor.id !== '' && !agentTab.frames.some((f) => f.type === 'conversation' && f.conversationId === c.conversationId && f.status === 'closed'));
+  agentTab.send({ type: 'accept', conversationId: assigned.conversationId });
+  await visitor.next('status', (s) => s.status === 'assigned' && s.agent !== null);
+  return { visitor, token: welcome.token, conversationId: assigned.conversationId };
+}
+
+const upload = (token: string | null, name: string, body: Uint8Array, headers: Record<string, string> = {}) =>
+  http(`/files/visitor/web?name=${encodeURIComponent(name)}`, { method: 'POST', body, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } });
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'kefu-files-'));
+  jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  node = await startNode(loadConfig({ KEFU_PORT: '0', KEFU_HOST: '127.0.0.1', KEFU_DATA_DIR: dir, KEFU_LOG_LEVEL: 'error', KEFU_NODE_ID: 'files', KEFU_SIGN_INS_PER_MINUTE: '1000' }));
+  if (node.setup.status !== 'issued') throw new Error('expected a setup token');
+  expectStatus(await new ApiClient(node.url).post('/api/v1/setup', { token: node.setup.token, email: 'boss@example.com', displayName: 'Boss', password: PASSWORD }), 201);
+  const admin = await new ApiClient(node.url).login('boss@example.com', PASSWORD);
+  const roles = expectStatus(await admin.get('/api/v1/roles'), 200) as { id: string; name: string }[];
+  const agentRole = roles.find((r) => r.name.startsWith('Agent'))!.id;
+  expectStatus(await admin.post('/api/v1/accounts', { email: 'li@example.com', displayName: '李娜', password: PASSWORD, departmentId: 'default', roleIds: [agentRole], skillGroupIds: ['default'], maxConversations: 10 }), 201);
+  // An agent of another department: not in these conversations, and their history is out of reach.
+  const elsewhere = expectStatus(await admin.post('/api/v1/departments', { parentId: 'root', name: 'Elsewhere', isSkillGroup: true }), 201) as { id: string };
+  expectStatus(await admin.post('/api/v1/accounts', { email: 'other@example.com', displayName: 'Other', password: PASSWORD, departmentId: elsewhere.id, roleIds: [agentRole], skillGroupIds: [elsewhere.id] }), 201);
+  agent = await new ApiClient(node.url).login('li@example.com', PASSWORD);
+  agentTab = await AgentClient.connect(`ws://127.0.0.1:${node.port}/ws/agent`, { cookie: agent.cookie });
+  await agentTab.hello({ status: 'ready' });
+});
+afterAll(async () => {
+  for (const c of open.splice(0)) c.close();
+  agentTab?.close();
+  await node?.stop();
+  jest.restoreAllMocks();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('a visitor shares an image; the agent sees it and downloads it as an attachment; the agent shares a PDF back', async () => {
+  const { visitor, token, conversationId } = await servedVisitor();
+  const up = await upload(token, '../../截图 订单.png', PNG, { origin: node.url });
+  expect(up.status).toBe(201);
+  expect(up.headers.get('access-control-allow-origin')).toBe(node.url);
+  const file = (await up.json()) as { id: string; name: string; contentType: string; size: number };
+  expect(file).toEqual({ id: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/), name: '截图 订单.png', contentType: 'image/png', size: PNG.length });
+
+  visitor.send({ type: 'message', clientMsgId: 'f1', text: '', file: { id: file.id } });
+  const ack = await visitor.next('ack', (a) => a.clientMsgId === 'f1');
+  expect(await agentTab.next('message', (m) => m.conversationId === conversationId && m.seq === ack.seq)).toMatchObject({ text: '', file });
+  expect(await visitor.next('message', (m) => m.seq === ack.seq)).toMatchObject({ file });
+
+  const got = await http(`/files/agent/${file.id}`, { headers: { cookie: agent.cookie! } });
+  expect(got.status).toBe(200);
+  expect(Buffer.from(await got.arrayBuffer())).toEqual(PNG);
+  expect(got.headers.get('content-type')).toBe('image/png');
+  expect(got.headers.get('content-disposition')).toBe(`attachment; filename="__ __.png"; filename*=UTF-8''${encodeURIComponent('截图 订单.png')}`);
+  expect(got.headers.get('x-content-type-options')).toBe('nosniff');
+  expect(got.headers.get('content-security-policy')).toBe("default-src 'none'; sandbox");
+  const mine = await http(`/files/visitor/web/${file.id}`, { headers: { authorization: `Bearer ${token}` } });
+  expect(Buffer.from(await mine.arrayBuffer())).toEqual(PNG);
+
+  // The agent's upload needs the CSRF header of their session, like any change a browser makes.
+  const noCsrf = await http(`/files/agent/${conversationId}?name=invoice.pdf`, { method: 'POST', body: PDF, headers: { cookie: agent.cookie! } });
+  expect(noCsrf.status).toBe(403);
+  const sent = await http(`/files/agent/${conversationId}?name=invoice.pdf`, { method: 'POST', body: PDF, headers: { cookie: agent.cookie!, 'x-csrf-token': agent.csrf! } });
+  expect(sent.status).toBe(201);
+  const pdf = (await sent.json()) as { id: string };
+  agentTab.send({ type: 'message', conversationId, clientMsgId: 'a1', text: '这是发票', file: { id: pdf.id } });
+  const pdfAck = await agentTab.next('ack', (a) => a.clientMsgId === 'a1');
+  expect(await visitor.next('message', (m) => m.seq === pdfAck.seq)).toMatchObject({ text: '这是发票', file: { id: pdf.id, contentType: 'application/pdf', name: 'invoice.pdf' } });
+  expect((await http(`/files/visitor/web/${pdf.id}`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+
+  // A reconnecting visitor gets the file again with the replayed messages.
+  const again = await VisitorClient.connect(visitorUrl());
+  open.push(again);
+  await again.hello({ token, lastSeq: 0 });
+  expect(await again.next('message', (m) => m.seq === ack.seq)).toMatchObject({ file });
+});
+
+test('abuse is refused with its documented answer and stores nothing', async () => {
+  const { visitor, token, conversationId } = await servedVisitor();
+  const other = await servedVisitor();
+  const before = await storedFiles();
+
+  expect((await upload(null, 'a.png', PNG)).status).toBe(401);
+  expect((await upload('forged-token-of-nobody', 'a.png', PNG)).status).toBe(401);
+  expect((await upload(token, 'a.png', PNG, { origin: 'https://evil.example' })).status).toBe(403);
+  expect((await http('/files/visitor/no-such-channel?name=a.png', { method: 'POST', body: PNG, headers: { authorization: `Bearer ${token}` } })).status).toBe(404);
+  const html = Buffer.from('<html><script>alert(document.cookie)</script></html>');
+  expect(await (await upload(token, 'cat.png', html)).json()).toMatchObject({ code: 'FILE_TYPE_NOT_ALLOWED' });
+  expect((await upload(token, 'page.html', html)).status).toBe(415);
+  expect((await upload(token, 'setup.exe', Buffer.from([0x4d, 0x5a, 0x90, 0, 3, 0, 0, 0]))).status).toBe(415);
+  expect((await upload(token, 'empty.txt', Buffer.alloc(0))).status).toBe(400);
+  const big = await upload(token, 'big.txt', Buffer.alloc(MAX_FILE_BYTES + 1, 0x61));
+  expect(big.status).toBe(413);
+  const newcomer = await VisitorClient.connect(visitorUrl());
+  open.push(newcomer);
+  const fresh = await newcomer.hello();
+  expect(await (await upload(fresh.token, 'a.png', PNG)).json()).toMatchObject({ code: 'CONVERSATION_NONE' });
+  expect(await storedFiles()).toBe(before);
+
+  // Someone else's file: not downloadable, not attachable — answered as if it did not exist.
+  const theirs = (await (await upload(other.token, 'theirs.png', PNG)).json()) as { id: string };
+  expect((await http(`/files/visitor/web/${theirs.id}`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(404);
+  visitor.send({ type: 'message', clientMsgId: 'steal', text: 'look', file: { id: theirs.id } });
+  expect(await visitor.next('error', (e) => e.clientMsgId === 'steal')).toMatchObject({ code: 'FILE_UNKNOWN' });
+  const outsider = await new ApiClient(node.url).login('other@example.com', PASSWORD);
+  expect((await http(`/files/agent/${theirs.id}`, { headers: { cookie: outsider.cookie! } })).status).toBe(404);
+  expect((await http(`/files/agent/${conversationId}?name=a.pdf`, { method: 'POST', body: PDF, headers: { cookie: outsider.cookie!, 'x-csrf-token': outsider.csrf! } })).status).toBe(404);
+  expect((await http(`/files/agent/${theirs.id}`)).status).toBe(401);
+  expect((await http('/files/agent/..%2F..%2Fetc%2Fpasswd', { headers: { cookie: agent.cookie! } })).status).toBe(404);
+});
+
+test('a browser on an allowed site asks first (CORS preflight); another site is refused', async () => {
+  const ok = await http('/files/visitor/web', { method: 'OPTIONS', headers: { origin: node.url, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' } });
+  expect(ok.status).toBe(204);
+  expect(ok.headers.get('access-control-allow-origin')).toBe(node.url);
+  expect(ok.headers.get('access-control-allow-headers')).toContain('authorization');
+  const evil = await http('/files/visitor/web/abc', { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } });
+  expect(evil.status).toBe(403);
+  expect(evil.headers.get('access-control-allow-origin')).toBeNull();
+});
