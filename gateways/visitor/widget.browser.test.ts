@@ -1,19 +1,22 @@
 /**
  * The widget in a real Chromium (Debian's, through playwright-core) on the node's test page: chat
  * with an agent, reload in the middle and continue, lose the connection and come back, rate at the
- * end; screenshots on a desktop and a phone (artifacts/screenshots/). The agent is driven through
- * the actors.
+ * end; share a photo and receive a PDF; screenshots on a desktop and a phone
+ * (artifacts/screenshots/). The agent is driven through the actors.
  */
 import { jest } from '@jest/globals';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { crc32, deflateSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { FileStore } from '../../actors/conversation/file.repository.ts';
 import { ChannelDirectory, DEFAULT_CHANNEL_KEY, DEFAULT_TENANT_ID } from '../../actors/directory/channel.repository.ts';
 import { identityHash } from '../../actors/directory/visitor.repository.ts';
 import { ActorStore } from '../../cluster/actor-store.ts';
 import { loadConfig } from '../../cluster/config.ts';
+import { SqlMessageLog } from '../../cluster/message-log.sql.ts';
 import { startNode, type KefuNode } from '../../cluster/node.ts';
 import { freePorts, waitFor } from '../../tests/support.ts';
 
@@ -178,4 +181,67 @@ test('a signed-in user of the site is one visitor in two browsers; a forged hash
   expect(await onForger.locator('#kefu-widget .msg .bubble').count()).toBe(0);
   expect(await onForger.locator('#kefu-widget .composer textarea').isDisabled()).toBe(true);
   await Promise.all([laptop.close(), phone.close(), forger.close()]);
+});
+
+/** A real PNG (a colour gradient) of the given size, for the image preview. */
+function gradientPng(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  const rows = Buffer.alloc((width * 3 + 1) * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) rows.set([Math.round((255 * x) / width), 120, Math.round((255 * y) / height)], y * (width * 3 + 1) + 1 + x * 3);
+  }
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+test('a visitor sends a photo (the conversation starts with it) and gets a PDF back: a preview, and a card that downloads', async () => {
+  await readyAgent('zhang-san', '张三');
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN', acceptDownloads: true });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.goto(`${node.url}/test/widget`);
+  await page.locator('#kefu-widget .launcher').click();
+  await page.locator('#kefu-widget .subtitle', { hasText: '在线' }).waitFor();
+  await page.locator('#kefu-widget input[type=file]').setInputFiles({ name: '破损的包裹.png', mimeType: 'image/png', buffer: gradientPng(240, 160) });
+  const preview = page.locator('#kefu-widget .msg.mine .bubble.file img');
+  await preview.waitFor();
+  await page.locator('#kefu-widget .msg.mine .meta', { hasText: '已发送' }).waitFor();
+  await waitFor('the preview to load', async () => ((await preview.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)) === 240 ? true : undefined));
+  const conversationId = await newestConversation();
+  const sent = await new SqlMessageLog(node.database).read(conversationId, 0, { limit: 10, publicOnly: true });
+  expect(sent.map((m) => m.file?.name)).toEqual(['破损的包裹.png']);
+
+  // The agent answers with a PDF (uploaded over HTTP in files.test.ts; stored directly here).
+  await node.actors.send('conversation', conversationId, { type: 'accept', agentId: 'zhang-san' });
+  const pdf = await new FileStore(() => node.database.orm.em.fork()).save(
+    { tenantId: DEFAULT_TENANT_ID, conversationId, uploadedBy: 'account:zhang-san', name: '退货单.pdf', contentType: 'application/pdf', data: Buffer.from('%PDF-1.7\n%%EOF\n') },
+    new Date(),
+  );
+  const r = await node.actors.send('conversation', conversationId, { type: 'post-message', from: { kind: 'agent', agentId: 'zhang-san' }, clientMsgId: 'pdf-1', text: '请填写这张退货单', file: pdf });
+  expect(r.ok).toBe(true);
+  const card = page.locator('#kefu-widget .msg.theirs .bubble.file a.doc');
+  await card.waitFor();
+  expect(await card.textContent()).toContain('退货单.pdf');
+  expect(await page.locator('#kefu-widget .msg.theirs .caption').textContent()).toBe('请填写这张退货单');
+  await page.screenshot({ path: join(SCREENSHOTS, 'widget-desktop-files.png') });
+  const [download] = await Promise.all([page.waitForEvent('download'), card.click()]);
+  expect(download.suggestedFilename()).toBe('退货单.pdf');
+
+  // A file the server refuses says why, and nothing is sent.
+  await page.locator('#kefu-widget input[type=file]').setInputFiles({ name: 'cat.png', mimeType: 'image/png', buffer: Buffer.from('<html>not a picture</html>') });
+  await page.locator('#kefu-widget .msg.note', { hasText: '不支持发送此类文件' }).waitFor();
+  expect(await page.locator('#kefu-widget .msg.mine').count()).toBe(1);
+  expect(problems).toEqual([]);
+  await context.close();
 });

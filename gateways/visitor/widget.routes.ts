@@ -48,7 +48,7 @@ export function widgetRoutes(deps: { channels: ChannelDirectory; ownOrigin: () =
           'content-type': 'text/html; charset=utf-8',
           'cache-control': 'no-store',
           // The page runs only the widget: no inline script; the widget styles its shadow root inline.
-          'content-security-policy': "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' https: data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+          'content-security-policy': "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' https: data: blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
         },
       });
     });

@@ -11,6 +11,8 @@
  *   the same `clientMsgId` after a reconnect, so nothing typed is lost and nothing is stored twice;
  * - it reconnects with jittered exponential backoff after close codes 4000–4499 and network loss,
  *   and stops for good after 4500–4999.
+ * - files (the paperclip) are uploaded over HTTP with the visitor token (docs/files.md) and then
+ *   sent as a message naming them; images show as previews, fetched with the token too.
  * Text is only ever put into the page with `textContent`: messages cannot inject markup.
  */
 import type { VisitorServerFrame } from '../../gateways/visitor/wire.ts';
@@ -22,7 +24,8 @@ type ChannelInfo = {
   name: string;
   appearance: { color?: string; position?: 'left' | 'right'; greeting?: string; avatarUrl?: string; preChatFields?: PreChatField[] };
 };
-type Outgoing = { clientMsgId: string; text: string; at: number };
+type SharedFile = NonNullable<Frame<'message'>['file']>;
+type Outgoing = { clientMsgId: string; text: string; at: number; file?: SharedFile };
 
 // ---- where we are ------------------------------------------------------------------------------
 
@@ -30,6 +33,10 @@ const script = document.currentScript as HTMLScriptElement | null;
 const channelKey = script?.dataset['channel'] ?? '';
 const base = new URL('.', script?.src ?? location.href);
 const socketUrl = `${base.protocol === 'https:' ? 'wss:' : 'ws:'}//${base.host}${base.pathname}ws/visitor/${encodeURIComponent(channelKey)}`;
+const filesUrl = new URL(`files/visitor/${encodeURIComponent(channelKey)}`, base).href;
+/** What the server accepts (docs/files.md); it checks again, by content. */
+const MAX_FILE_BYTES = 10 * 1024 * 1024;
+const ACCEPT = 'image/png,image/jpeg,image/gif,image/webp,application/pdf,.docx,.xlsx,.pptx,.zip,.txt,.log,.csv';
 
 /**
  * A signed-in user of the site, from `data-user-id` and `data-user-hash` (hex HMAC-SHA256 of the id
@@ -78,6 +85,11 @@ const WORDS = {
     rateSend: 'Send rating',
     rateThanks: 'Thank you for your feedback!',
     stars: (n: number) => `${n} of 5`,
+    attach: 'Send a file',
+    uploading: (name: string) => `Uploading ${name}…`,
+    fileTooLarge: 'Files can be at most 10 MB.',
+    fileRefused: 'This kind of file cannot be sent.',
+    fileFailed: 'The file could not be sent.',
   },
   zh: {
     open: '在线咨询',
@@ -110,6 +122,11 @@ const WORDS = {
     rateSend: '提交评价',
     rateThanks: '感谢您的评价！',
     stars: (n: number) => `${n} 星`,
+    attach: '发送文件',
+    uploading: (name: string) => `正在上传 ${name}…`,
+    fileTooLarge: '文件不能超过 10 MB。',
+    fileRefused: '不支持发送此类文件。',
+    fileFailed: '文件发送失败。',
   },
 };
 const locale = (navigator.language || 'en').toLowerCase().startsWith('zh') ? 'zh' : 'en';
@@ -139,11 +156,17 @@ const store = {
 function loadOutbox(): Outgoing[] {
   try {
     const parsed: unknown = JSON.parse(store.get('outbox') ?? '[]');
-    return Array.isArray(parsed) ? (parsed as Outgoing[]).filter((m) => typeof m.clientMsgId === 'string' && typeof m.text === 'string') : [];
+    return Array.isArray(parsed)
+      ? (parsed as Outgoing[]).filter((m) => typeof m.clientMsgId === 'string' && typeof m.text === 'string' && (m.file === undefined || typeof m.file.id === 'string'))
+      : [];
   } catch {
     return [];
   }
 }
+
+const messageFrame = (m: Outgoing) => ({ type: 'message', clientMsgId: m.clientMsgId, text: m.text, ...(m.file ? { file: { id: m.file.id } } : {}) });
+
+const sizeText = (bytes: number): string => (bytes < 1024 ? `${bytes} B` : bytes < 1024 * 1024 ? `${Math.round(bytes / 1024)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`);
 
 const clock = (at: number): string => new Date(at).toLocaleTimeString(navigator.language, { hour: '2-digit', minute: '2-digit' });
 
@@ -206,6 +229,16 @@ button.primary:disabled { opacity: .5; cursor: default; }
 .composer textarea { flex: 1; max-height: 120px; min-height: 38px; }
 .composer button { width: 38px; height: 38px; border-radius: 50%; border: 0; background: var(--c); color: #fff; cursor: pointer; display: grid; place-items: center; flex: none; }
 .composer button svg { width: 18px; height: 18px; fill: currentColor; }
+.composer button.attach { background: transparent; color: #646a73; border-radius: 8px; }
+.composer button.attach:hover { background: #f0f1f2; color: var(--c); }
+.composer button:disabled { opacity: .5; cursor: default; }
+.bubble.file { padding: 4px; }
+.bubble.file img { display: block; max-width: 220px; max-height: 220px; border-radius: 9px; cursor: zoom-in; background: #e9ebed; min-width: 60px; min-height: 40px; }
+.bubble.file a.doc { display: flex; align-items: center; gap: 10px; padding: 6px 8px; color: inherit; text-decoration: none; max-width: 240px; }
+.bubble.file a.doc svg { width: 28px; height: 28px; fill: currentColor; flex: none; opacity: .8; }
+.bubble.file .name { display: block; font-weight: 500; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.bubble.file .size { display: block; font-size: 11px; opacity: .75; }
+.bubble.file .caption { padding: 4px 8px 2px; }
 @media (max-width: 480px) {
   .root { bottom: 16px; } .root.right { right: 16px; } .root.left { left: 16px; }
   .panel { position: fixed; inset: 0; width: auto; height: auto; border-radius: 0; bottom: 0; }
@@ -214,6 +247,8 @@ button.primary:disabled { opacity: .5; cursor: default; }
 `;
 
 const CHAT_ICON = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M12 3C6.5 3 2 6.6 2 11c0 2.4 1.3 4.6 3.4 6.1L4.5 21l4.3-2.3c1 .3 2.1.4 3.2.4 5.5 0 10-3.6 10-8.1S17.5 3 12 3z"/></svg>';
+const CLIP_ICON = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M16.5 6.5v10a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5H9v9a3 3 0 0 0 6 0V5a4.5 4.5 0 0 0-9 0v11.5a6 6 0 0 0 12 0v-10z"/></svg>';
+const DOC_ICON = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8zm0 2.5L17.5 8H14zM8 13h8v1.5H8zm0 3h8v1.5H8zm0-6h4v1.5H8z"/></svg>';
 const SEND_ICON = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M3 20.5 21 12 3 3.5v6.6l12.5 1.9L3 13.9z"/></svg>';
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
@@ -238,17 +273,20 @@ class View {
   readonly composer = el('form', { class: 'composer' });
   readonly input = el('textarea', { rows: '1', placeholder: t.placeholder, 'aria-label': t.placeholder, maxlength: '5000' });
   readonly send = el('button', { type: 'submit', 'aria-label': t.send });
+  readonly attach = el('button', { type: 'button', class: 'attach', 'aria-label': t.attach, title: t.attach });
+  readonly picker = el('input', { type: 'file', accept: ACCEPT, hidden: '' });
   readonly forms = el('div');
 
   constructor() {
     this.launcher.innerHTML = CHAT_ICON; // static markup of ours, never text from anyone
     this.launcher.append(this.badge);
     this.send.innerHTML = SEND_ICON;
+    this.attach.innerHTML = CLIP_ICON;
     const titles = el('div', { class: 'title' });
     titles.append(this.title, this.subtitle);
     const header = el('header');
     header.append(this.avatar, titles, this.closeButton);
-    this.composer.append(this.input, this.send);
+    this.composer.append(this.attach, this.picker, this.input, this.send);
     this.panel.append(header, this.banner, this.list, this.typing, this.forms, this.composer);
     this.root.append(this.panel, this.launcher);
   }
@@ -328,6 +366,12 @@ class Widget {
       }
     });
     view.input.addEventListener('input', () => this.visitorTyping());
+    view.attach.addEventListener('click', () => view.picker.click());
+    view.picker.addEventListener('change', () => {
+      const file = view.picker.files?.[0];
+      view.picker.value = '';
+      if (file) void this.sendFile(file);
+    });
     window.addEventListener('online', () => this.reconnectNow());
     window.addEventListener('offline', () => view.setBanner(t.offline));
     document.addEventListener('visibilitychange', () => this.markRead());
@@ -477,7 +521,7 @@ class Widget {
     this.setStatus(w.status, w.agent?.name ?? null);
     this.shownOnThisPage = true;
     // Whatever waited for an ack goes again, with its original clientMsgId.
-    for (const m of this.outbox) this.sendFrame({ type: 'message', clientMsgId: m.clientMsgId, text: m.text });
+    for (const m of this.outbox) this.sendFrame(messageFrame(m));
     this.showPreChat();
   }
 
@@ -519,7 +563,7 @@ class Widget {
     } else {
       const mine = m.from.kind === 'visitor';
       li = el('li', { class: `msg ${mine ? 'mine' : 'theirs'}` });
-      li.append(el('div', { class: 'bubble' }, m.text));
+      li.append(this.bubble(m.text, m.file));
       const time = clock(m.at);
       li.append(el('div', { class: 'meta' }, mine ? `${time} · ${t.sent}` : `${m.from.name ?? (m.from.kind === 'agent' ? t.agent : '')} · ${time}`.replace(/^ · /, '')));
       if (mine && m.clientMsgId) this.mine.set(m.clientMsgId, li);
@@ -568,7 +612,7 @@ class Widget {
       if (e.temporary) {
         window.setTimeout(() => {
           const m = this.outbox.find((o) => o.clientMsgId === e.clientMsgId);
-          if (m) this.sendFrame({ type: 'message', clientMsgId: m.clientMsgId, text: m.text });
+          if (m) this.sendFrame(messageFrame(m));
         }, 2_000 + Math.random() * 2_000);
         return;
       }
@@ -594,15 +638,102 @@ class Widget {
     store.set('outbox', JSON.stringify(this.outbox));
     this.renderMine(m);
     if (!this.socket) this.connect();
-    else this.sendFrame({ type: 'message', clientMsgId: m.clientMsgId, text: m.text });
+    else this.sendFrame(messageFrame(m));
     this.stopTyping();
+  }
+
+  /**
+   * Shares a file: uploads it (the conversation starts first if there is none yet), then sends
+   * the message naming it — through the outbox like any message, so it is resent until acked.
+   */
+  async sendFile(file: File): Promise<void> {
+    if (this.final) return;
+    const placeholder = el('li', { class: 'msg note' }, t.uploading(file.name));
+    if (file.size > MAX_FILE_BYTES) return this.view.note(t.fileTooLarge);
+    this.view.list.append(placeholder);
+    this.view.scroll();
+    this.view.attach.disabled = true;
+    try {
+      await this.conversationStarted();
+      const res = await fetch(`${filesUrl}?name=${encodeURIComponent(file.name)}`, { method: 'POST', body: file, headers: { authorization: `Bearer ${this.token ?? ''}` } });
+      if (!res.ok) {
+        const code = ((await res.json().catch(() => ({}))) as { code?: string }).code;
+        throw new Error(code === 'FILE_TOO_LARGE' ? t.fileTooLarge : code === 'FILE_TYPE_NOT_ALLOWED' ? t.fileRefused : t.fileFailed);
+      }
+      const shared = (await res.json()) as SharedFile;
+      placeholder.remove();
+      const m: Outgoing = { clientMsgId: randomId(), text: '', at: Date.now(), file: shared };
+      this.outbox.push(m);
+      store.set('outbox', JSON.stringify(this.outbox));
+      this.renderMine(m);
+      this.sendFrame(messageFrame(m));
+    } catch (error) {
+      placeholder.textContent = error instanceof Error && error.message ? error.message : t.fileFailed;
+    } finally {
+      this.view.attach.disabled = false;
+    }
+  }
+
+  /** Resolves once the visitor is in an open conversation (files belong to one); starts it if needed. */
+  conversationStarted(): Promise<void> {
+    const open = () => this.status === 'bot' || this.status === 'queued' || this.status === 'assigned' || this.status === 'transferred';
+    if (open()) return Promise.resolve();
+    if (!this.sendFrame({ type: 'start' })) return Promise.reject(new Error(t.fileFailed));
+    return new Promise((resolve, reject) => {
+      const began = Date.now();
+      const check = window.setInterval(() => {
+        if (open()) {
+          clearInterval(check);
+          resolve();
+        } else if (Date.now() - began > 10_000) {
+          clearInterval(check);
+          reject(new Error(t.fileFailed));
+        }
+      }, 100);
+    });
+  }
+
+  /** The bubble of a message: its text, or a shared file (an image preview, or a card to download) with its caption. */
+  bubble(text: string, file: SharedFile | undefined): HTMLDivElement {
+    if (!file) return el('div', { class: 'bubble' }, text);
+    const bubble = el('div', { class: 'bubble file' });
+    const url = `${filesUrl}/${encodeURIComponent(file.id)}`;
+    const fetchBlob = async (): Promise<string> => {
+      const res = await fetch(url, { headers: { authorization: `Bearer ${this.token ?? ''}` } });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      return URL.createObjectURL(await res.blob());
+    };
+    const save = (href: string) => {
+      const a = el('a', { href, download: file.name });
+      a.click();
+    };
+    if (file.contentType.startsWith('image/')) {
+      const img = el('img', { alt: file.name, title: file.name });
+      let blobUrl: string | null = null;
+      void fetchBlob().then((u) => (img.src = blobUrl = u), () => img.setAttribute('alt', `${file.name} (${t.fileFailed})`));
+      img.addEventListener('click', () => blobUrl && save(blobUrl));
+      bubble.append(img);
+    } else {
+      const card = el('a', { class: 'doc', href: '#', title: file.name });
+      card.innerHTML = DOC_ICON; // static markup of ours
+      const label = el('span');
+      label.append(el('span', { class: 'name' }, file.name), el('span', { class: 'size' }, sizeText(file.size)));
+      card.append(label);
+      card.addEventListener('click', (e) => {
+        e.preventDefault();
+        void fetchBlob().then(save, () => undefined);
+      });
+      bubble.append(card);
+    }
+    if (text) bubble.append(el('div', { class: 'caption' }, text));
+    return bubble;
   }
 
   /** A message of mine not yet acknowledged. */
   renderMine(m: Outgoing): void {
     if (this.mine.has(m.clientMsgId)) return;
     const li = el('li', { class: 'msg mine' });
-    li.append(el('div', { class: 'bubble' }, m.text), el('div', { class: 'meta' }, `${clock(m.at)} · ${t.sending}`));
+    li.append(this.bubble(m.text, m.file), el('div', { class: 'meta' }, `${clock(m.at)} · ${t.sending}`));
     this.mine.set(m.clientMsgId, li);
     this.view.list.append(li);
     this.view.scroll();
