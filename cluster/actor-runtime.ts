@@ -50,6 +50,11 @@ export class ActorClient {
     return [...new Set(services.filter((s) => s.name === name && s.nodeID).map((s) => s.nodeID!))].sort();
   }
 
+  /** The node that owns an actor now, as this node's registry sees it (null when no node hosts the kind). */
+  ownerOf(kind: string, actorId: string): string | null {
+    return ownerOfActor(actorId, this.members(kind), this.#shardCount);
+  }
+
   async send<C, E>(kind: string, actorId: string, command: C): Promise<Delivered<E>> {
     let last = 'no attempt';
     for (let attempt = 0; attempt < this.#attempts; attempt++) {

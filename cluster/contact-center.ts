@@ -11,6 +11,7 @@ import type { ActorPorts } from '../actors/kernel/actor-ports.ts';
 import { queueKind } from '../actors/queue/queue.actor.ts';
 import { ActorClient, ActorRuntime } from './actor-runtime.ts';
 import { ActorStore } from './actor-store.ts';
+import { ConversationWatchers, pushInboxName, watchersService } from './push-routing.ts';
 import type { Backends } from './backends.ts';
 import type { KefuConfig } from './config.ts';
 import type { Database } from './database.ts';
@@ -19,7 +20,7 @@ import { MemoryLeaseTable, MemoryShardLeases } from './shard-leases.memory.ts';
 import { RedisShardLeases } from './shard-leases.redis.ts';
 import type { ShardLeases } from './shard-leases.ts';
 
-/** Moleculer event carrying what a conversation pushes to its connections (gateways subscribe). */
+/** Moleculer event carrying what a conversation pushes to its connections (each gateway node's push inbox receives it: cluster/push-routing.ts). */
 export const CONVERSATION_PUSH_EVENT = 'conversation.push';
 /** Its payload: the push, who hears it (the visitor, the agents' side or both) and which accounts are on the agents' side. */
 export type ConversationPushEvent = { readonly conversationId: string; readonly to: Audience; readonly push: Push; readonly agents: readonly string[] };
@@ -36,10 +37,24 @@ export function installContactCenter(input: {
   if (!config.roles.has('actors')) return client;
 
   const logger = broker.getLogger('actors');
+  const watchers = new ConversationWatchers();
+  broker.createService(watchersService(watchers));
   const ports: ActorPorts = {
     send: (kind, actorId, command) => client.send(kind, actorId, command),
     publish: (event) => void broker.broadcast(event.name, event),
-    push: (conversationId, delivery) => void broker.broadcast(CONVERSATION_PUSH_EVENT, { conversationId, ...delivery }),
+    push: (conversationId, delivery) => {
+      const event = { conversationId, ...delivery };
+      const kind = (delivery.push as Push).kind;
+      // Who is in the conversation changed: every gateway must hear it (one of its accounts may have joined).
+      const nodes = kind === 'status' || kind === 'participants' ? null : watchers.nodesOf(conversationId);
+      if (nodes === null) {
+        metrics.pushesBroadcast.inc();
+        void broker.broadcast(CONVERSATION_PUSH_EVENT, event);
+      } else {
+        metrics.pushesTargeted.inc();
+        void broker.emit(CONVERSATION_PUSH_EVENT, event, { groups: nodes.map(pushInboxName) });
+      }
+    },
     failed: (what, error) => logger.warn(`could not ${what}:`, error instanceof Error ? error.message : error),
   };
   // Each kind has its own shards, so its own lease namespace (Redis prefix, or in-memory table).

@@ -41,12 +41,25 @@ export const METRICS = {
     name: 'kefu_actor_fenced_writes_total',
     help: 'Snapshot writes refused because a newer owner had written (stale ownership), by kind.',
   },
+  pushesTargeted: {
+    name: 'kefu_conversation_pushes_targeted_total',
+    help: 'Conversation pushes sent only to the gateway nodes that registered the conversation.',
+  },
+  pushesReceived: {
+    name: 'kefu_gateway_pushes_received_total',
+    help: 'Conversation pushes that reached this gateway node (targeted or broadcast).',
+  },
+  pushesBroadcast: {
+    name: 'kefu_conversation_pushes_broadcast_total',
+    help: 'Conversation pushes sent to every gateway node (membership changes, or no complete registration list yet).',
+  },
 } as const;
 
 export type NodeMetrics = {
   readonly registry: Registry;
   readonly startupSeconds: Gauge;
   readonly actors: ActorMetrics;
+  readonly pushesReceived: Counter;
 };
 
 /** What the actor runtime reports; one instance per node, labelled by actor kind. */
@@ -55,6 +68,8 @@ export type ActorMetrics = {
   readonly shardMoves: Counter<'kind' | 'direction'>;
   readonly redirects: Counter<'kind'>;
   readonly fencedWrites: Counter<'kind'>;
+  readonly pushesTargeted: Counter;
+  readonly pushesBroadcast: Counter;
   /** Registers a host's live counts, read at every scrape. */
   observe(kind: string, live: () => { active: number; queued: number }): void;
 };
@@ -84,6 +99,8 @@ export function createActorMetrics(registry: Registry): ActorMetrics {
     shardMoves: new Counter({ name: METRICS.actorShardMoves.name, help: METRICS.actorShardMoves.help, labelNames: ['kind', 'direction'], registers: [registry] }),
     redirects: new Counter({ name: METRICS.actorRedirects.name, help: METRICS.actorRedirects.help, labelNames: ['kind'], registers: [registry] }),
     fencedWrites: new Counter({ name: METRICS.actorFencedWrites.name, help: METRICS.actorFencedWrites.help, labelNames: ['kind'], registers: [registry] }),
+    pushesTargeted: new Counter({ name: METRICS.pushesTargeted.name, help: METRICS.pushesTargeted.help, registers: [registry] }),
+    pushesBroadcast: new Counter({ name: METRICS.pushesBroadcast.name, help: METRICS.pushesBroadcast.help, registers: [registry] }),
     observe: (kind, read) => void live.set(kind, read),
   };
 }
@@ -109,5 +126,6 @@ export function createNodeMetrics(labels: {
     help: METRICS.nodeStartupSeconds.help,
     registers: [registry],
   });
-  return { registry, startupSeconds, actors: createActorMetrics(registry) };
+  const pushesReceived = new Counter({ name: METRICS.pushesReceived.name, help: METRICS.pushesReceived.help, registers: [registry] });
+  return { registry, startupSeconds, actors: createActorMetrics(registry), pushesReceived };
 }

@@ -27,6 +27,8 @@ import { opsRoutes, type Readiness } from '../gateways/ops.routes.ts';
 import { startHttpServer, type HttpServer, type RouteModule } from '../gateways/server.ts';
 import { FileStore } from '../actors/conversation/file.repository.ts';
 import { filesRoutes } from '../gateways/files/files.routes.ts';
+import { pushInboxService } from '../gateways/push-inbox.service.ts';
+import { ConversationSubscriptions } from './push-routing.ts';
 import { webRoutes } from '../gateways/web.routes.ts';
 import { agentGatewayService } from '../gateways/agent/gateway.service.ts';
 import { agentGateway, type AgentGateway } from '../gateways/agent/server.ts';
@@ -127,6 +129,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
   let http: HttpServer | null = null;
   let visitors: VisitorGateway | null = null;
   let agents: AgentGateway | null = null;
+  let subscriptions: ConversationSubscriptions | null = null;
   let ready = false;
   let stopping: Promise<void> | null = null;
   let stopChecking: (() => void) | null = null;
@@ -136,6 +139,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
       ready = false;
       stopChecking?.();
       await Promise.all([visitors?.shutdown(1_000), agents?.shutdown(1_000)]);
+      subscriptions?.stop();
       http?.close();
       await broker.stop().catch((e: unknown) => logger.warn('broker stop failed', e));
       await backends?.close();
@@ -195,6 +199,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
     if (config.roles.has('gateway')) {
       broker.createService(visitorGatewayService(() => visitors));
       broker.createService(agentGatewayService(() => agents));
+      broker.createService(pushInboxService(config.nodeId, () => ({ visitors, agents }), () => metrics.pushesReceived.inc()));
     }
     await broker.start();
     if (config.cluster) stopChecking = checkHeartbeatsEverySecond(broker);
@@ -241,12 +246,15 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
     if (config.roles.has('gateway')) {
       const channels = new ChannelDirectory(db.orm.em.fork());
       const fileStore = new FileStore(() => db.orm.em.fork());
+      const subs = new ConversationSubscriptions(broker, actors, (error) => logger.warn('push registration failed:', error instanceof Error ? error.message : error));
+      subscriptions = subs;
       const ownOrigin = () => new URL(url).origin;
       visitors = visitorGateway({
         channels,
         visitors: new VisitorDirectory(db.orm.em.fork()),
         log: new SqlMessageLog(db),
         files: fileStore,
+        subscriptions: subs,
         names: cachedAgentNames(async (agentId) => {
           const r = await actors.send<unknown, { type: string; displayName?: string }>('agent', agentId, { type: 'describe' });
           return r.ok ? (r.effects.find((e) => e.type === 'profile')?.displayName ?? null) : null;
@@ -272,6 +280,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
         queue: (skillGroupId, command) => actors.send('queue', skillGroupId, command),
         log: new SqlMessageLog(db),
         files: fileStore,
+        subscriptions: subs,
         ownOrigin,
         heartbeatMs: config.visitorHeartbeatSeconds * 1_000,
         onError: (what, error) => logger.warn(`agent gateway: ${what} failed:`, error instanceof Error ? error.message : error),

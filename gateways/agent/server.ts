@@ -36,6 +36,7 @@ import type { QueueActorCommand } from '../../actors/queue/queue.actor.ts';
 import type { QueueEffect } from '../../actors/queue/protocol.ts';
 import type { Delivered } from '../../cluster/actor-host.ts';
 import type { ConversationPushEvent } from '../../cluster/contact-center.ts';
+import type { ConversationSubscriptions } from '../../cluster/push-routing.ts';
 import type { MessageLog } from '../../cluster/message-log.ts';
 import { cookieValue, SESSION_COOKIE } from '../api/server.ts';
 import { json, send as sendHttp } from '../http.ts';
@@ -70,6 +71,8 @@ export type AgentGatewayDeps = {
   readonly queue: (skillGroupId: string, command: QueueActorCommand) => Promise<Delivered<QueueEffect>>;
   readonly log: MessageLog;
   readonly files: FileStore;
+  /** This node's registrations with the conversations' owners (cluster/push-routing.ts): pushes come only for those followed. */
+  readonly subscriptions: Pick<ConversationSubscriptions, 'follow' | 'unfollow'>;
   readonly ownOrigin: () => string;
   readonly heartbeatMs: number;
   readonly onError: (what: string, error: unknown) => void;
@@ -119,6 +122,30 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
   const clock = deps.clock ?? (() => performance.now());
   const byAccount = new Map<string, Set<Socket>>();
   const all = new Set<Socket>();
+
+  /**
+   * For each conversation, the accounts with tabs here that are on its agents' side: while there
+   * is one, this node follows the conversation (its pushes are sent here).
+   */
+  const interest = new Map<string, Set<string>>();
+  async function interested(conversationId: string, accountId: string): Promise<void> {
+    const accounts = interest.get(conversationId);
+    if (accounts) return void accounts.add(accountId);
+    interest.set(conversationId, new Set([accountId]));
+    await deps.subscriptions.follow(conversationId);
+  }
+  function notInterested(conversationId: string, accountId: string): void {
+    const accounts = interest.get(conversationId);
+    if (!accounts?.delete(accountId) || accounts.size > 0) return;
+    interest.delete(conversationId);
+    deps.subscriptions.unfollow(conversationId);
+  }
+  /** After a change of who is in the conversation: this node follows it exactly while one of its accounts is in it. */
+  async function reconsider(frame: Extract<AgentServerFrame, { type: 'conversation' }>): Promise<void> {
+    const inIt = new Set(frame.status === 'closed' ? [] : [...(frame.agentId ? [frame.agentId] : []), ...frame.invitedAgentIds, ...frame.monitors.map((m) => m.supervisorId)]);
+    for (const accountId of interest.get(frame.conversationId) ?? []) if (!inIt.has(accountId)) notInterested(frame.conversationId, accountId);
+    await Promise.all([...inIt].filter((a) => byAccount.has(a)).map((a) => interested(frame.conversationId, a)));
+  }
 
   const tabsOf = (accountId: string): Socket[] => [...(byAccount.get(accountId) ?? [])].filter((ws) => ws.getUserData().helloed);
 
@@ -196,6 +223,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
     const profiled = await deps.agent(data.accountId, { type: 'describe' });
     const profile = profiled.ok ? profiled.effects.find((e) => e.type === 'profile') : undefined;
     const conversations = (await Promise.all((profile?.conversations ?? []).map(view))).filter((c) => c !== null);
+    await Promise.all(conversations.map(reconsider));
     sendFrame(ws, {
       type: 'welcome',
       v: AGENT_PROTOCOL_VERSION,
@@ -486,7 +514,10 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
         all.delete(ws);
         const tabs = byAccount.get(data.accountId);
         tabs?.delete(ws);
-        if (tabs?.size === 0) byAccount.delete(data.accountId);
+        if (tabs?.size === 0) {
+          byAccount.delete(data.accountId);
+          for (const conversationId of [...interest.keys()]) notInterested(conversationId, data.accountId);
+        }
         if (data.helloed && data.takesConversations) {
           void deps.agent(data.accountId, { type: 'disconnect', connectionId: data.connectionId }).catch((e: unknown) => deps.onError('agent disconnect', e));
         }
@@ -517,7 +548,9 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
         // Who is on the agents' side may have changed: everyone there (and whoever just left it) gets the new view.
         inOrder(conversationId, async () => {
           const frame = await view(conversationId);
-          if (frame) for (const ws of tabs) sendFrame(ws, frame);
+          if (!frame) return;
+          await reconsider(frame);
+          for (const ws of tabs) sendFrame(ws, frame);
         });
         return;
       }

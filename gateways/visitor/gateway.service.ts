@@ -1,10 +1,9 @@
 /**
- * The visitor gateway's Moleculer endpoint on a gateway node: conversation pushes (broadcast by
- * the conversation actors, wherever they live) and "this visitor started a conversation" notices
- * reach the connections this node holds.
+ * The visitor gateway's Moleculer endpoint on a gateway node: "this visitor started a
+ * conversation" notices reach the tabs of that visitor this node holds. (Conversation pushes come
+ * through the node's push inbox: gateways/push-inbox.service.ts.)
  */
 import type { ServiceBroker, ServiceSchema } from 'moleculer';
-import { CONVERSATION_PUSH_EVENT, type ConversationPushEvent } from '../../cluster/contact-center.ts';
 import type { VisitorGateway } from './server.ts';
 
 /** Broadcast by the gateway node where a visitor's tab started a conversation. */
@@ -16,11 +15,6 @@ export function visitorGatewayService(gateway: () => VisitorGateway | null): Ser
   return {
     name: 'visitor-gateway',
     events: {
-      [CONVERSATION_PUSH_EVENT]: {
-        handler(ctx: { params: ConversationPushEvent }) {
-          gateway()?.deliver(ctx.params.conversationId, ctx.params.to, ctx.params.push);
-        },
-      },
       [VISITOR_CONVERSATION_STARTED_EVENT]: {
         handler(ctx: { params: StartedEvent }) {
           gateway()?.follow(ctx.params.visitorId, ctx.params.conversationId);

@@ -26,6 +26,7 @@ import type { ChannelConfig, ChannelDirectory } from '../../actors/directory/cha
 import type { KnownVisitor, VisitorDirectory } from '../../actors/directory/visitor.repository.ts';
 import type { Delivered } from '../../cluster/actor-host.ts';
 import type { MessageLog } from '../../cluster/message-log.ts';
+import type { ConversationSubscriptions } from '../../cluster/push-routing.ts';
 import { json, send as sendHttp } from '../http.ts';
 import { ConnectionsPerAddress, TokenBucket } from '../rate-limit.ts';
 import type { RouteModule } from '../server.ts';
@@ -58,12 +59,15 @@ const HELLO_TIMEOUT_MS = 10_000;
 /** Missed messages are replayed from the log in pages of this many. */
 const REPLAY_PAGE = 200;
 
+type Subscriptions = Pick<ConversationSubscriptions, 'follow' | 'unfollow'>;
 type Send = (conversationId: string, command: ConversationActorCommand) => Promise<Delivered<ConversationEffect>>;
 
 export type VisitorGatewayDeps = {
   readonly channels: ChannelDirectory;
   readonly visitors: VisitorDirectory;
   readonly log: MessageLog;
+  /** This node's registrations with the conversations' owners (cluster/push-routing.ts): pushes come only for those followed. */
+  readonly subscriptions: Subscriptions;
   /** Files uploaded to conversations, which messages may attach (docs/files.md). */
   readonly files: FileStore;
   readonly names: AgentNames;
@@ -183,9 +187,15 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
     return d ? { status: d.status, agentId: d.agentId, lastSeq: d.lastSeq } : null;
   }
 
-  function attach(ws: Socket, conversationId: string): void {
-    ws.getUserData().conversationId = conversationId;
+  /** The tab shows this conversation from now on; resolves once the conversation's owner sends its pushes here. */
+  async function attach(ws: Socket, conversationId: string): Promise<void> {
+    const data = ws.getUserData();
+    const before = data.conversationId;
+    if (before === conversationId) return;
+    data.conversationId = conversationId;
     connections.attach(ws, conversationId);
+    if (before) deps.subscriptions.unfollow(before);
+    await deps.subscriptions.follow(conversationId);
   }
 
   /** The visitor's open conversation, started (or re-opened) if there is none. */
@@ -197,17 +207,17 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
     if (current) {
       const described = await describe(current);
       if (described && OPEN_STATUSES.has(described.status)) {
-        attach(ws, current);
+        await attach(ws, current);
         return current;
       }
       if (described?.status === 'closed' && (await deps.send(current, { type: 'reopen' })).ok) {
-        attach(ws, current);
+        await attach(ws, current);
         return current;
       }
     }
     const conversationId = randomBytes(16).toString('base64url');
     // Every tab of the visitor shows the new conversation before it exists, so none misses its first pushes.
-    for (const tab of connections.ofVisitor(visitor.visitorId)) attach(tab, conversationId);
+    await Promise.all(connections.ofVisitor(visitor.visitorId).map((tab) => attach(tab, conversationId)));
     const started = await deps.send(conversationId, {
       type: 'start',
       tenantId: channel.tenantId,
@@ -286,7 +296,8 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
     const described = visitor.conversationId ? await describe(visitor.conversationId) : null;
     if (data.closed) return;
     data.visitor = visitor;
-    if (described) attach(ws, visitor.conversationId!);
+    if (described) await attach(ws, visitor.conversationId!);
+    if (data.closed) return;
     data.held = described ? [] : null; // pushes wait until the missed messages are out
     sendFrame(ws, {
       type: 'welcome',
@@ -454,6 +465,7 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
         data.closed = true;
         perAddress.closed(data.address);
         connections.remove(ws);
+        if (data.conversationId) deps.subscriptions.unfollow(data.conversationId);
       },
     });
   };
@@ -482,8 +494,9 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
     follow(visitorId, conversationId) {
       const tabs = connections.ofVisitor(visitorId).filter((ws) => ws.getUserData().conversationId !== conversationId);
       if (tabs.length === 0) return;
-      for (const ws of tabs) attach(ws, conversationId);
-      void describe(conversationId).then(
+      void Promise.all(tabs.map((ws) => attach(ws, conversationId)))
+        .then(() => describe(conversationId))
+        .then(
         async (described) => {
           if (!described) return;
           const frame: VisitorServerFrame = { type: 'status', status: described.status, agent: await agentOf(described.agentId, deps.names) };

@@ -1,0 +1,170 @@
+/**
+ * Where a conversation's pushes go: only to the gateway nodes that hold its connections.
+ *
+ * Gateways register (`watch`) every conversation they hold a connection of — a visitor's tab, or
+ * a tab of an account on its agents' side — with the node that owns the conversation, and renew
+ * the registrations every WATCH_RENEW_MS (they lapse after WATCH_TTL_MS). The owner keeps them in
+ * memory (`ConversationWatchers`); they are not durable.
+ *
+ * A push then goes to the registered nodes only — except when the owner cannot be sure its list
+ * is complete, when it goes to every gateway node as before:
+ * - changes of who is in the conversation (`status`, `participants` pushes): a gateway learns from
+ *   them that one of its accounts joined, so they reach everyone;
+ * - a conversation whose first registration on this node is younger than one renewal round
+ *   (WATCH_TRUST_AFTER_MS): after a move to a new owner (failover, rebalancing) every gateway has
+ *   re-registered by then, so nobody is left out in between.
+ * A gateway that starts following a conversation registers before it relies on pushes, and
+ * clients fetch `history` when a conversation appears (protocol docs), so a message pushed in the
+ * moment between is not lost to them.
+ *
+ * Targeted pushes are Moleculer events emitted to the event group `push-inbox.<nodeId>`: the one
+ * service each gateway node runs to receive them (a broadcast reaches every such service).
+ */
+import type { ServiceBroker, ServiceSchema } from 'moleculer';
+import type { ActorClient } from './actor-runtime.ts';
+
+export const WATCH_RENEW_MS = 10_000;
+export const WATCH_TTL_MS = 30_000;
+export const WATCH_TRUST_AFTER_MS = WATCH_RENEW_MS + 5_000;
+/** Conversation ids per registration call. */
+const WATCH_BATCH = 5_000;
+
+/** The Moleculer service (and event group) through which one gateway node receives pushes. */
+export const pushInboxName = (nodeId: string): string => `push-inbox.${nodeId}`;
+export const WATCHERS_SERVICE = 'conversation-watchers';
+
+type Watched = { readonly since: number; readonly nodes: Map<string, number> };
+
+/** On a node hosting conversations: which gateway nodes registered each one, until when. */
+export class ConversationWatchers {
+  readonly #watched = new Map<string, Watched>();
+  readonly #clock: () => number;
+
+  constructor(clock: () => number = () => performance.now()) {
+    this.#clock = clock;
+  }
+
+  watch(nodeId: string, conversationIds: readonly string[]): void {
+    const now = this.#clock();
+    for (const id of conversationIds) {
+      let w = this.#watched.get(id);
+      if (!w) this.#watched.set(id, (w = { since: now, nodes: new Map() }));
+      w.nodes.set(nodeId, now + WATCH_TTL_MS);
+    }
+  }
+
+  unwatch(nodeId: string, conversationIds: readonly string[]): void {
+    for (const id of conversationIds) this.#watched.get(id)?.nodes.delete(nodeId);
+  }
+
+  /**
+   * The gateway nodes a push of this conversation must reach, or null when it must go to all of
+   * them (the list is too young to be complete, or empty).
+   */
+  nodesOf(conversationId: string): string[] | null {
+    const w = this.#watched.get(conversationId);
+    if (!w) return null;
+    const now = this.#clock();
+    for (const [node, until] of w.nodes) if (until <= now) w.nodes.delete(node);
+    if (w.nodes.size === 0) {
+      this.#watched.delete(conversationId);
+      return null;
+    }
+    return now - w.since >= WATCH_TRUST_AFTER_MS ? [...w.nodes.keys()] : null;
+  }
+
+  /** Forgets lapsed registrations (called now and then; `nodesOf` also cleans as it goes). */
+  sweep(): void {
+    const now = this.#clock();
+    for (const [id, w] of this.#watched) {
+      for (const [node, until] of w.nodes) if (until <= now) w.nodes.delete(node);
+      if (w.nodes.size === 0) this.#watched.delete(id);
+    }
+  }
+
+  get size(): number {
+    return this.#watched.size;
+  }
+}
+
+/** The registration endpoint on a node hosting conversations. */
+export function watchersService(watchers: ConversationWatchers): ServiceSchema {
+  type Params = { nodeId: string; conversationIds: string[] };
+  let sweeper: NodeJS.Timeout | null = null;
+  return {
+    name: WATCHERS_SERVICE,
+    started() {
+      sweeper = setInterval(() => watchers.sweep(), WATCH_TTL_MS);
+      sweeper.unref();
+    },
+    stopped() {
+      if (sweeper) clearInterval(sweeper);
+    },
+    actions: {
+      watch: { handler: (ctx: { params: Params }) => void watchers.watch(ctx.params.nodeId, ctx.params.conversationIds) },
+      unwatch: { handler: (ctx: { params: Params }) => void watchers.unwatch(ctx.params.nodeId, ctx.params.conversationIds) },
+    },
+  };
+}
+
+/** How many of this gateway node's connections follow each conversation, kept registered with the conversations' owners. */
+export class ConversationSubscriptions {
+  readonly #broker: ServiceBroker;
+  readonly #actors: ActorClient;
+  readonly #onError: (error: unknown) => void;
+  readonly #count = new Map<string, number>();
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(broker: ServiceBroker, actors: ActorClient, onError: (error: unknown) => void) {
+    this.#broker = broker;
+    this.#actors = actors;
+    this.#onError = onError;
+    this.#timer = setInterval(() => void this.#register('watch', [...this.#count.keys()]).catch(onError), WATCH_RENEW_MS);
+    this.#timer.unref();
+  }
+
+  /** One more local connection follows the conversation; resolves once its owner knows (a first follower registers). */
+  async follow(conversationId: string): Promise<void> {
+    const n = this.#count.get(conversationId) ?? 0;
+    this.#count.set(conversationId, n + 1);
+    if (n === 0) await this.#register('watch', [conversationId]).catch(this.#onError);
+  }
+
+  unfollow(conversationId: string): void {
+    const n = this.#count.get(conversationId) ?? 0;
+    if (n > 1) return void this.#count.set(conversationId, n - 1);
+    if (n === 0) return;
+    this.#count.delete(conversationId);
+    void this.#register('unwatch', [conversationId]).catch(this.#onError);
+  }
+
+  get size(): number {
+    return this.#count.size;
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  /** Registrations grouped by owner node, one call per node and batch. */
+  async #register(action: 'watch' | 'unwatch', conversationIds: readonly string[]): Promise<void> {
+    const byOwner = new Map<string, string[]>();
+    for (const id of conversationIds) {
+      const owner = this.#actors.ownerOf('conversation', id);
+      if (!owner) continue; // no node hosts conversations now: pushes are broadcast meanwhile, and the next round registers
+      let ids = byOwner.get(owner);
+      if (!ids) byOwner.set(owner, (ids = []));
+      ids.push(id);
+    }
+    const calls: Promise<unknown>[] = [];
+    for (const [owner, ids] of byOwner) {
+      for (let i = 0; i < ids.length; i += WATCH_BATCH) {
+        const batch = ids.slice(i, i + WATCH_BATCH);
+        calls.push(this.#broker.call(`${WATCHERS_SERVICE}.${action}`, { nodeId: this.#broker.nodeID, conversationIds: batch }, { nodeID: owner }));
+      }
+    }
+    const results = await Promise.allSettled(calls);
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+  }
+}
