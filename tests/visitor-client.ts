@@ -8,8 +8,8 @@ import { FrameClient } from './ws-client.ts';
 type FrameOf<T extends VisitorServerFrame['type']> = Extract<VisitorServerFrame, { type: T }>;
 
 export class VisitorClient extends FrameClient<VisitorServerFrame> {
-  static async connect(url: string, options: { origin?: string } = {}): Promise<VisitorClient> {
-    const client = new VisitorClient(url, options);
+  static async connect(url: string, options: { origin?: string; userAgent?: string } = {}): Promise<VisitorClient> {
+    const client = new VisitorClient(url, { ...(options.origin ? { origin: options.origin } : {}), ...(options.userAgent ? { headers: { 'user-agent': options.userAgent } } : {}) });
     await client.opened;
     return client;
   }

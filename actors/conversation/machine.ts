@@ -5,7 +5,7 @@
  */
 import { accept, reject, unreachable, type Decision } from '../kernel/decision.ts';
 import type { ConversationCommand, ConversationEffect, ConversationEvent, MessageRecord, Push, SharedFile } from './protocol.ts';
-import { DEDUPE_WINDOW, isOpen, type Actor, type CloseReason, type ConversationState, type TimerName } from './state.ts';
+import { DEDUPE_WINDOW, contextOf, isOpen, type Actor, type CloseReason, type ConversationState, type TimerName } from './state.ts';
 
 export type ConversationDecision = Decision<ConversationState, ConversationEffect>;
 
@@ -129,6 +129,7 @@ export function decideConversation(state: ConversationState, command: Conversati
         skillGroupId: command.skillGroupId,
         requestedAgentId: command.requestedAgentId,
         preChat: command.preChat,
+        ...(command.context ? { context: command.context } : {}),
         priority: state.visitor.vip ? VIP_PRIORITY : 0,
       });
       step.emit({ name: 'conversation.created', channelId: state.channelId, visitor: state.visitor, skillGroupId: command.skillGroupId });
@@ -158,6 +159,7 @@ export function decideConversation(state: ConversationState, command: Conversati
           skillGroupId: state.skillGroupId,
           visitor: state.visitor,
           preChat: state.preChat,
+          context: contextOf(state),
           transferMemo: state.transferMemo,
           invitedAgentIds: state.invitedAgentIds,
           monitors: state.monitors,

@@ -3,7 +3,7 @@
  * rule: `append` (the durable log write, the commit point) runs first, and nothing else of the same
  * decision — above all the `ack` — happens unless it succeeded.
  */
-import type { Actor, CloseReason, ConversationStatus, MonitorMode, TimerName, Visitor } from './state.ts';
+import type { Actor, CloseReason, ConversationStatus, MonitorMode, TimerName, Visitor, VisitorContext } from './state.ts';
 
 export type ConversationCommand =
   | {
@@ -11,6 +11,8 @@ export type ConversationCommand =
       readonly skillGroupId: string;
       readonly requestedAgentId: string | null;
       readonly preChat: Readonly<Record<string, string>>;
+      /** Where the visitor is (page, language, device), for the screen pop. */
+      readonly context?: VisitorContext;
       /** Start with the chatbot (bot-first channels). */
       readonly bot: boolean;
       /** Whether the skill group is within working hours (decided by the caller from its calendar). */
@@ -105,6 +107,7 @@ export type ConversationEffect =
       readonly skillGroupId: string | null;
       readonly visitor: Visitor;
       readonly preChat: Readonly<Record<string, string>>;
+      readonly context: VisitorContext;
       readonly transferMemo: string | null;
       readonly invitedAgentIds: readonly string[];
       readonly monitors: readonly { readonly supervisorId: string; readonly mode: MonitorMode }[];

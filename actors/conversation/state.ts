@@ -28,6 +28,17 @@ export type Visitor = {
   readonly lastAgentId: string | null;
 };
 
+/** Where the visitor was when the conversation began, for the agent's screen pop. */
+export type VisitorContext = {
+  readonly page: { readonly url: string; readonly title: string | null; readonly referrer: string | null } | null;
+  /** The browser's language (`zh-CN`). */
+  readonly locale: string | null;
+  /** A short description of the browser and system (`Chrome 131 · Windows`). */
+  readonly device: string | null;
+};
+
+export const NO_CONTEXT: VisitorContext = { page: null, locale: null, device: null };
+
 /** 坐席监控: watch silently, whisper to the agent only, or barge in (the visitor sees them). */
 export type MonitorMode = 'monitor' | 'whisper' | 'barge';
 
@@ -67,6 +78,8 @@ export type ConversationState = {
   readonly status: ConversationStatus;
   readonly visitor: Visitor;
   readonly preChat: Readonly<Record<string, string>>;
+  /** Absent in snapshots written before it existed: read it through `contextOf`. */
+  readonly context?: VisitorContext;
   /** The skill group that routes it (the queue it waits in, or the group of its agent). */
   readonly skillGroupId: string | null;
   readonly requestedAgentId: string | null;
@@ -140,6 +153,8 @@ export function newConversation(input: {
     settings: { ...DEFAULT_CONVERSATION_SETTINGS, ...input.settings },
   };
 }
+
+export const contextOf = (s: ConversationState): VisitorContext => s.context ?? NO_CONTEXT;
 
 /** Statuses in which the conversation is live (messages accepted). */
 export const isOpen = (s: ConversationState): boolean =>

@@ -22,6 +22,7 @@ import { AGENT_CLOSE_CODES } from './wire.ts';
 jest.setTimeout(60_000);
 
 const PASSWORD = 'agent test password';
+const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
 let dir: string;
 let node: KefuNode;
 let admin: ApiClient;
@@ -83,12 +84,14 @@ test('two tabs of one agent: presence, the assignment on both, accept, chat both
   const tab2 = await tab(li.cookie);
   expect((await tab2.hello()).agent.status).toBe('ready');
 
-  const visitor = await VisitorClient.connect(visitorUrl());
+  const visitor = await VisitorClient.connect(visitorUrl(), { userAgent: IPHONE });
   open.push(visitor);
-  await visitor.hello();
+  await visitor.hello({ page: { url: 'https://shop.example/orders/1001', title: '我的订单' }, locale: 'zh-CN' });
   visitor.send({ type: 'start', preChat: { name: '王小明' } });
   const assigned = await tab1.next('conversation', (c) => c.status === 'assigned');
   expect(assigned).toMatchObject({ agentId: li.id, preChat: { name: '王小明' }, skillGroupId: 'default', visitor: { identified: false, vip: false }, transferMemo: null });
+  // The screen pop: where the visitor started, in what language, on what device.
+  expect(assigned.context).toEqual({ page: { url: 'https://shop.example/orders/1001', title: '我的订单', referrer: null }, locale: 'zh-CN', device: 'Safari 17 · iPhone' });
   await tab2.next('conversation', (c) => c.conversationId === assigned.conversationId && c.status === 'assigned');
   const conversationId = assigned.conversationId;
 

@@ -189,6 +189,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
       invitedAgentIds: [...d.invitedAgentIds],
       monitors: d.monitors.map((m) => ({ ...m })),
       visitor: visitorView(d),
+      context: { page: d.context.page ? { ...d.context.page } : null, locale: d.context.locale, device: d.context.device },
       channelId: d.channelId,
       skillGroupId: d.skillGroupId,
       preChat: d.preChat,

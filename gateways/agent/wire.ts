@@ -140,6 +140,12 @@ const conversationView = z.strictObject({
   invitedAgentIds: z.array(z.string()),
   monitors: z.array(z.strictObject({ supervisorId: z.string(), mode: z.enum(['monitor', 'whisper', 'barge']) })),
   visitor: visitorView,
+  /** Where the visitor was when the conversation began: the page, the browser's language, the device. */
+  context: z.strictObject({
+    page: z.strictObject({ url: z.string(), title: z.string().nullable(), referrer: z.string().nullable() }).nullable(),
+    locale: z.string().nullable(),
+    device: z.string().nullable(),
+  }),
   channelId: z.string(),
   skillGroupId: z.string().nullable(),
   preChat: z.record(z.string(), z.string()),

@@ -21,7 +21,7 @@ import type { HttpResponse, TemplatedApp, WebSocket } from 'uWebSockets.js';
 import type { ConversationActorCommand } from '../../actors/conversation/conversation.actor.ts';
 import type { FileStore } from '../../actors/conversation/file.repository.ts';
 import type { ConversationEffect, Push } from '../../actors/conversation/protocol.ts';
-import type { ConversationStatus } from '../../actors/conversation/state.ts';
+import type { ConversationStatus, VisitorContext } from '../../actors/conversation/state.ts';
 import type { ChannelConfig, ChannelDirectory } from '../../actors/directory/channel.repository.ts';
 import type { KnownVisitor, VisitorDirectory } from '../../actors/directory/visitor.repository.ts';
 import type { Delivered } from '../../cluster/actor-host.ts';
@@ -32,6 +32,7 @@ import { ConnectionsPerAddress, TokenBucket } from '../rate-limit.ts';
 import type { RouteModule } from '../server.ts';
 import { serialPerKey, socketLimits, sweepIntervalMs, untilGone } from '../websocket.ts';
 import { Connections } from './connections.ts';
+import { deviceOf } from './device.ts';
 import { agentOf, visitorFrameOf, type AgentNames } from './pushes.ts';
 import {
   CHANNEL_KEY_PATTERN,
@@ -91,6 +92,9 @@ type SocketData = {
   readonly bucket: TokenBucket;
   visitor: KnownVisitor | null;
   conversationId: string | null;
+  /** For the screen pop of a conversation this tab starts: the device (from the upgrade), the page and language (from hello). */
+  readonly device: string | null;
+  context: Omit<VisitorContext, 'device'> | null;
   /** The highest message `seq` sent on this connection. */
   lastSentSeq: number;
   /** Pushes held back while missed messages are being replayed (null: not replaying). */
@@ -227,6 +231,7 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
         skillGroupId: channel.skillGroupId,
         requestedAgentId: start.requestedAgentId ?? null,
         preChat: start.preChat ?? {},
+        context: { page: data.context?.page ?? null, locale: data.context?.locale ?? null, device: data.device },
         bot: false,
         withinWorkingHours: true,
       },
@@ -292,6 +297,8 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
       return;
     }
     const visitor = result.visitor;
+    const page = frame.page ? { url: frame.page.url, title: frame.page.title ?? null, referrer: frame.page.referrer ?? null } : null;
+    data.context = { page, locale: frame.locale ?? null };
     connections.identify(ws, visitor.visitorId);
     const described = visitor.conversationId ? await describe(visitor.conversationId) : null;
     if (data.closed) return;
@@ -394,6 +401,7 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
     const origin = req.getHeader('origin');
     const channelKey = req.getParameter(0) ?? '';
     const address = Buffer.from(res.getRemoteAddressAsText()).toString();
+    const device = deviceOf(req.getHeader('user-agent'));
     let aborted = false;
     res.onAborted(() => {
       aborted = true;
@@ -419,6 +427,8 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
           bucket: new TokenBucket({ capacity: FRAME_BURST, perSecond: FRAMES_PER_SECOND, now }),
           visitor: null,
           conversationId: null,
+          device,
+          context: null,
           lastSentSeq: 0,
           held: null,
           lastFrameAt: now,
