@@ -19,7 +19,7 @@ import { apiRouteTable } from '../gateways/api/routes.ts';
 import { apiRoutes } from '../gateways/api/server.ts';
 import { ensureSetupToken, type SetupState } from '../actors/directory/setup.ts';
 import { VisitorDirectory } from '../actors/directory/visitor.repository.ts';
-import { announceConversation, visitorGatewayService } from '../gateways/visitor/gateway.service.ts';
+import { announceConversation, inviteVisitor, onlineVisitors, visitorGatewayService } from '../gateways/visitor/gateway.service.ts';
 import { cachedAgentNames } from '../gateways/visitor/pushes.ts';
 import { visitorGateway, type VisitorGateway } from '../gateways/visitor/server.ts';
 import { widgetRoutes } from '../gateways/visitor/widget.routes.ts';
@@ -271,8 +271,10 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
         authenticator: dir.authenticator,
         account: async (who) => {
           const me = await dir.authenticator.me(who);
-          return { displayName: me.displayName, isAgent: me.isAgent && !me.disabled };
+          return { displayName: me.displayName, isAgent: me.isAgent && !me.disabled, skillGroupIds: me.skillGroupIds };
         },
+        onlineVisitors: (tenantId) => onlineVisitors(broker, tenantId),
+        inviteVisitor: (tenantId, visitorId, invitation) => inviteVisitor(broker, tenantId, visitorId, invitation),
         isColleague: (tenantId, accountId) => dir.isActiveAgent(tenantId, accountId),
         skillGroupScope: (tenantId, skillGroupId) => dir.skillGroupScope(tenantId, skillGroupId),
         conversation: (conversationId, command) => actors.send('conversation', conversationId, command),

@@ -25,7 +25,7 @@ export const Message = defineEntity({
     visibility: p.string().length(16),
     text: p.text(),
     /** A shared file as JSON `{id, name, contentType, size}`; '' when the message has none. */
-    attachment: p.string().length(1000).default(''),
+    attachment: p.text(),
     /** When the conversation accepted it (epoch ms). */
     at: p.bigint('number'),
     /** The fencing epoch of the owner that wrote it. */

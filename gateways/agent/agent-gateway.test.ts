@@ -326,3 +326,38 @@ test('the queue view and manual pick: members see who waits and take them; outsi
   memberTab.send({ type: 'pick', skillGroupId: group.id });
   expect(await memberTab.next('error', (e) => e.code === 'CONVERSATION_UNKNOWN')).toMatchObject({ temporary: false }); // nobody left
 });
+
+test('online visitors and proactive invitation: an agent sees who is on the site, invites one, and gets the conversation', async () => {
+  const tang = await agentAccount('tang.yi@example.com', '唐一');
+  const elsewhere = expectStatus(await admin.post('/api/v1/departments', { parentId: 'root', name: '海外', isSkillGroup: true }), 201) as { id: string };
+  const far = await agentAccount('far@example.com', 'Far away', { skillGroupIds: [elsewhere.id] });
+  const tangTab = await tab(tang.cookie);
+  await tangTab.hello({ status: 'ready' });
+  const farTab = await tab(far.cookie);
+  await farTab.hello({ status: 'ready' });
+
+  const browsing = await VisitorClient.connect(visitorUrl(), { userAgent: IPHONE });
+  open.push(browsing);
+  const welcome = await browsing.hello({ page: { url: 'https://shop.example/products/42', title: '蓝牙耳机' }, locale: 'zh-CN' });
+  tangTab.send({ type: 'visitors' });
+  const seen = (await tangTab.next('visitors')).visitors.find((v) => v.page?.url === 'https://shop.example/products/42');
+  expect(seen).toMatchObject({ channelId: expect.any(String), skillGroupId: 'default', device: 'Safari 17 · iPhone', locale: 'zh-CN', conversationId: null, page: { title: '蓝牙耳机' } });
+  farTab.send({ type: 'visitors' });
+  expect((await farTab.next('visitors')).visitors.some((v) => v.visitorId === seen!.visitorId)).toBe(false); // not a channel of theirs
+  farTab.send({ type: 'invite-visitor', visitorId: seen!.visitorId });
+  expect(await farTab.next('error')).toMatchObject({ code: 'VISITOR_UNKNOWN' });
+
+  tangTab.send({ type: 'invite-visitor', visitorId: seen!.visitorId, text: '这款耳机今天有优惠，需要帮您介绍吗？' });
+  expect(await tangTab.next('visitor-invited')).toEqual({ type: 'visitor-invited', visitorId: seen!.visitorId });
+  expect(await browsing.next('invitation')).toEqual({ type: 'invitation', agent: { id: tang.id, name: '唐一' }, text: '这款耳机今天有优惠，需要帮您介绍吗？' });
+  expect(welcome.token).toEqual(expect.any(String));
+
+  // The visitor accepts: the conversation goes to the agent who invited them (other agents of the group are ready too).
+  browsing.send({ type: 'start', requestedAgentId: tang.id });
+  const assigned = await tangTab.next('conversation', (c) => c.status === 'assigned' && c.visitor.id === seen!.visitorId);
+  expect(assigned).toMatchObject({ agentId: tang.id, context: { page: { url: 'https://shop.example/products/42' } } });
+  tangTab.send({ type: 'invite-visitor', visitorId: seen!.visitorId });
+  expect(await tangTab.next('error', (e) => e.code === 'VISITOR_BUSY')).toMatchObject({ temporary: false });
+  tangTab.send({ type: 'invite-visitor', visitorId: 'nobody-by-this-id' });
+  expect(await tangTab.next('error', (e) => e.code === 'VISITOR_UNKNOWN')).toMatchObject({ temporary: false });
+});

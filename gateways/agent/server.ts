@@ -37,6 +37,7 @@ import type { QueueEffect } from '../../actors/queue/protocol.ts';
 import type { Delivered } from '../../cluster/actor-host.ts';
 import type { ConversationPushEvent } from '../../cluster/contact-center.ts';
 import type { ConversationSubscriptions } from '../../cluster/push-routing.ts';
+import type { OnlineVisitor } from '../visitor/server.ts';
 import type { MessageLog } from '../../cluster/message-log.ts';
 import { cookieValue, SESSION_COOKIE } from '../api/server.ts';
 import { json, send as sendHttp } from '../http.ts';
@@ -55,13 +56,18 @@ const HELLO_TIMEOUT_MS = 10_000;
 const HISTORY_PAGE = 200;
 /** The queue view shows this many waiting visitors (and the total). */
 export const QUEUE_VIEW_SIZE = 50;
+/** The online-visitors list shows this many, the most recently arrived first. */
+export const ONLINE_VIEW_SIZE = 200;
 /** Workstation tabs one agent may hold open on one gateway node (a runaway script must not pile up sockets). */
 export const MAX_TABS_PER_AGENT = 20;
 
 export type AgentGatewayDeps = {
   readonly authenticator: Authenticator;
   /** The signed-in account as the workstation shows it: its name, and whether it is an active agent (asked at the upgrade). */
-  readonly account: (who: Authenticated) => Promise<{ readonly displayName: string; readonly isAgent: boolean }>;
+  readonly account: (who: Authenticated) => Promise<{ readonly displayName: string; readonly isAgent: boolean; readonly skillGroupIds: readonly string[] }>;
+  /** The visitors of a tenant on the site now, on every gateway node; and an invitation shown on a visitor's tabs (answers how many). */
+  readonly onlineVisitors: (tenantId: string) => Promise<OnlineVisitor[]>;
+  readonly inviteVisitor: (tenantId: string, visitorId: string, invitation: { agent: { id: string; name: string }; text: string }) => Promise<number>;
   /** Whether an account is an active agent of this tenant (the target of a transfer or an invitation). */
   readonly isColleague: (tenantId: string, accountId: string) => Promise<boolean>;
   /** Where a skill group sits in the org tree; null when the tenant has no such skill group. */
@@ -288,6 +294,20 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
         return history(ws, frame.conversationId, frame.afterSeq ?? 0);
       case 'queue':
         return queueView(ws, who, frame.skillGroupId);
+      case 'visitors':
+        return sendFrame(ws, { type: 'visitors', visitors: (await visibleVisitors(who)).slice(0, ONLINE_VIEW_SIZE) });
+      case 'invite-visitor': {
+        if (!data.takesConversations) return sendFrame(ws, notAnAgent());
+        const visitor = (await visibleVisitors(who)).find((v) => v.visitorId === frame.visitorId);
+        if (!visitor) return sendFrame(ws, errorFrame('VISITOR_UNKNOWN', 'that visitor is not on the site (or not on a channel of yours)', false));
+        const current = visitor.conversationId ? await described(visitor.conversationId) : null;
+        if (current && isDescribed(current) && current.status !== 'closed' && current.status !== 'offline-message') {
+          return sendFrame(ws, errorFrame('VISITOR_BUSY', 'that visitor is already in a conversation', false));
+        }
+        const tabs = await deps.inviteVisitor(who.principal.tenantId, frame.visitorId, { agent: { id: me, name: data.displayName }, text: frame.text ?? '' });
+        if (tabs === 0) return sendFrame(ws, errorFrame('VISITOR_UNKNOWN', 'that visitor has just left', false));
+        return sendFrame(ws, { type: 'visitor-invited', visitorId: frame.visitorId });
+      }
       case 'pick': {
         if (!data.takesConversations) return sendFrame(ws, notAnAgent());
         if (!(await deps.skillGroupScope(who.principal.tenantId, frame.skillGroupId))) return sendFrame(ws, errorFrame('SKILL_GROUP_UNKNOWN', `no skill group ${frame.skillGroupId}`, false));
@@ -396,6 +416,17 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
       if (page.length < HISTORY_PAGE) break;
     }
     sendFrame(ws, { type: 'history', conversationId, lastSeq: Math.max(last, d.lastSeq) });
+  }
+
+  /** The online visitors this account may see: of the channels of its own skill groups, and of groups it supervises. */
+  async function visibleVisitors(who: Authenticated): Promise<OnlineVisitor[]> {
+    const [online, account] = await Promise.all([deps.onlineVisitors(who.principal.tenantId), deps.account(who)]);
+    const allowed = new Map<string, boolean>();
+    for (const groupId of new Set(online.map((v) => v.skillGroupId))) {
+      const own = account.isAgent && account.skillGroupIds.includes(groupId);
+      allowed.set(groupId, own || may(who.principal, 'monitoring.read', await deps.skillGroupScope(who.principal.tenantId, groupId)).allowed);
+    }
+    return online.filter((v) => allowed.get(v.skillGroupId));
   }
 
   /** The queue view: for the group's own agents, and for supervisors over it (who also see its agents). */

@@ -89,6 +89,10 @@ export const agentClientFrames = {
   'take-over': z.strictObject({ type: z.literal('take-over'), conversationId }),
   /** The queue view of a skill group: who waits, in service order (answered with `queue`). */
   queue: z.strictObject({ type: z.literal('queue'), skillGroupId }),
+  /** Who is on the site right now, of the channels of your skill groups (and, for supervisors, of the groups they oversee): answered with `visitors`. */
+  visitors: z.strictObject({ type: z.literal('visitors') }),
+  /** Proactive invitation (主动邀请): the visitor's widget shows your invitation to chat; answered with `visitor-invited`. */
+  'invite-visitor': z.strictObject({ type: z.literal('invite-visitor'), visitorId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a visitor id'), text: z.string().max(500).optional() }),
   /** Manual pick (抢单): take a waiting conversation of one of your skill groups — the given one, or the next in line. */
   pick: z.strictObject({ type: z.literal('pick'), skillGroupId, conversationId: conversationId.optional() }),
   ping: z.strictObject({ type: z.literal('ping') }),
@@ -111,6 +115,8 @@ export const agentClientFrame = z.discriminatedUnion('type', [
   c['take-over'],
   c.queue,
   c.pick,
+  c.visitors,
+  c['invite-visitor'],
   c.ping,
 ]);
 export type AgentClientFrame = z.infer<typeof agentClientFrame>;
@@ -170,6 +176,28 @@ export const agentServerFrames = {
    * (ring!), accepted, transferred, closed, a colleague invited or gone, a supervisor watching.
    */
   conversation: z.strictObject({ type: z.literal('conversation'), ...conversationView.shape }),
+  /** The answer to `visitors`: who is online now (at most 200, the most recently arrived first). */
+  visitors: z.strictObject({
+    type: z.literal('visitors'),
+    visitors: z.array(
+      z.strictObject({
+        visitorId: z.string(),
+        name: z.string().nullable(),
+        identified: z.boolean(),
+        channelId: z.string(),
+        skillGroupId: z.string(),
+        page: z.strictObject({ url: z.string(), title: z.string().nullable(), referrer: z.string().nullable() }).nullable(),
+        locale: z.string().nullable(),
+        device: z.string().nullable(),
+        /** When they arrived (ms since the epoch). */
+        since: z.number(),
+        /** Their conversation, if they are in one (or were last). */
+        conversationId: z.string().nullable(),
+      }),
+    ),
+  }),
+  /** The invitation is showing on the visitor's tabs. */
+  'visitor-invited': z.strictObject({ type: z.literal('visitor-invited'), visitorId: z.string() }),
   /** The visitor has waited too long for an answer in this conversation. */
   reminder: z.strictObject({ type: z.literal('reminder'), conversationId, timer: z.literal('agent-no-reply-reminder') }),
   /** The answer to `queue`: the first 50 waiting in service order, and the queue's figures. */
@@ -214,7 +242,7 @@ export const agentServerFrames = {
 } as const;
 
 const s = agentServerFrames;
-export const agentServerFrame = z.discriminatedUnion('type', [s.welcome, s.presence, s.conversation, s.reminder, s.queue, s.message, s.typing, s.read, s.ack, s.history, s.error, s.pong]);
+export const agentServerFrame = z.discriminatedUnion('type', [s.welcome, s.presence, s.conversation, s.reminder, s.queue, s.visitors, s['visitor-invited'], s.message, s.typing, s.read, s.ack, s.history, s.error, s.pong]);
 export type AgentServerFrame = z.infer<typeof agentServerFrame>;
 
 /** Decodes one agent client frame; never throws. */

@@ -95,6 +95,8 @@ type SocketData = {
   /** For the screen pop of a conversation this tab starts: the device (from the upgrade), the page and language (from hello). */
   readonly device: string | null;
   context: Omit<VisitorContext, 'device'> | null;
+  /** Wall-clock time of the upgrade (ms since the epoch), for the online-visitors list. */
+  readonly connectedAt: number;
   /** The highest message `seq` sent on this connection. */
   lastSentSeq: number;
   /** Pushes held back while missed messages are being replayed (null: not replaying). */
@@ -108,12 +110,31 @@ type SocketData = {
 
 type Socket = WebSocket<SocketData>;
 
+/** A visitor on the site right now, as the online-visitors list shows them. */
+export type OnlineVisitor = {
+  readonly visitorId: string;
+  readonly name: string | null;
+  readonly identified: boolean;
+  readonly channelId: string;
+  readonly skillGroupId: string;
+  readonly page: VisitorContext['page'];
+  readonly locale: string | null;
+  readonly device: string | null;
+  /** When their most recent tab connected (ms since the epoch). */
+  readonly since: number;
+  readonly conversationId: string | null;
+};
+
 export type VisitorGateway = {
   readonly routes: RouteModule;
   /** A conversation's push, from its actor (any node). */
   deliver(conversationId: string, to: 'visitor' | 'agents' | 'everyone', push: Push): void;
   /** Another gateway's tab of this visitor started a conversation: tabs here follow it. */
   follow(visitorId: string, conversationId: string): void;
+  /** The visitors of a tenant connected here, one entry per visitor (their most recent tab). */
+  online(tenantId: string): OnlineVisitor[];
+  /** An agent's invitation to chat, shown on this visitor's tabs here; answers how many tabs got it. */
+  invite(tenantId: string, visitorId: string, invitation: Omit<Extract<VisitorServerFrame, { type: 'invitation' }>, 'type'>): number;
   readonly connectionCount: number;
   /**
    * Graceful shutdown: tells every client to reconnect (4000: to another node, or to this one when
@@ -429,6 +450,7 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
           conversationId: null,
           device,
           context: null,
+          connectedAt: Date.now(),
           lastSentSeq: 0,
           held: null,
           lastFrameAt: now,
@@ -514,6 +536,32 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
         },
         (error: unknown) => deps.onError(`follow ${conversationId}`, error),
       );
+    },
+    online(tenantId) {
+      const latest = new Map<string, SocketData>();
+      for (const ws of connections.all()) {
+        const data = ws.getUserData();
+        if (!data.visitor || !data.channel || data.closed || data.visitor.tenantId !== tenantId) continue;
+        const seen = latest.get(data.visitor.visitorId);
+        if (!seen || seen.connectedAt < data.connectedAt) latest.set(data.visitor.visitorId, data);
+      }
+      return [...latest.values()].map((d) => ({
+        visitorId: d.visitor!.visitorId,
+        name: d.visitor!.displayName,
+        identified: d.visitor!.identified,
+        channelId: d.channel!.id,
+        skillGroupId: d.channel!.skillGroupId,
+        page: d.context?.page ?? null,
+        locale: d.context?.locale ?? null,
+        device: d.device,
+        since: d.connectedAt,
+        conversationId: d.conversationId,
+      }));
+    },
+    invite(tenantId, visitorId, invitation) {
+      const tabs = connections.ofVisitor(visitorId).filter((ws) => ws.getUserData().visitor?.tenantId === tenantId);
+      for (const ws of tabs) pushFrame(ws, { type: 'invitation', ...invitation });
+      return tabs.length;
     },
     get connectionCount() {
       return connections.size;

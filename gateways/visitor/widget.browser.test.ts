@@ -1,7 +1,7 @@
 /**
  * The widget in a real Chromium (Debian's, through playwright-core) on the node's test page: chat
  * with an agent, reload in the middle and continue, lose the connection and come back, rate at the
- * end; share a photo and receive a PDF; screenshots on a desktop and a phone
+ * end; share a photo and receive a PDF; accept an agent's invitation; screenshots on a desktop and a phone
  * (artifacts/screenshots/). The agent is driven through the actors.
  */
 import { jest } from '@jest/globals';
@@ -19,6 +19,7 @@ import { loadConfig } from '../../cluster/config.ts';
 import { SqlMessageLog } from '../../cluster/message-log.sql.ts';
 import { startNode, type KefuNode } from '../../cluster/node.ts';
 import { freePorts, waitFor } from '../../tests/support.ts';
+import { inviteVisitor, onlineVisitors } from './gateway.service.ts';
 
 jest.setTimeout(120_000);
 
@@ -242,6 +243,32 @@ test('a visitor sends a photo (the conversation starts with it) and gets a PDF b
   await page.locator('#kefu-widget input[type=file]').setInputFiles({ name: 'cat.png', mimeType: 'image/png', buffer: Buffer.from('<html>not a picture</html>') });
   await page.locator('#kefu-widget .msg.note', { hasText: '不支持发送此类文件' }).waitFor();
   expect(await page.locator('#kefu-widget .msg.mine').count()).toBe(1);
+  expect(problems).toEqual([]);
+  await context.close();
+});
+
+test('an agent’s invitation rises above the launcher; accepting opens the chat with that agent (phone, zh-CN)', async () => {
+  await readyAgent('wang-fang', '王芳');
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.goto(`${node.url}/test/widget`);
+  await page.locator('#kefu-widget .launcher').waitFor();
+  // The agents' side finds the visitor online (every gateway is asked) and invites them.
+  const online = await waitFor('the visitor to be online', async () => {
+    const all = await onlineVisitors(node.broker, DEFAULT_TENANT_ID);
+    return all.find((v) => v.page?.url.includes('/test/widget') && v.conversationId === null && v.device?.includes('Chrome'));
+  });
+  expect(await inviteVisitor(node.broker, DEFAULT_TENANT_ID, online.visitorId, { agent: { id: 'wang-fang', name: '王芳' }, text: '您好，需要帮您挑选吗？' })).toBeGreaterThan(0);
+  const card = page.locator('#kefu-widget .invite');
+  await card.waitFor();
+  expect(await card.textContent()).toContain('王芳 邀请您咨询');
+  expect(await card.textContent()).toContain('您好，需要帮您挑选吗？');
+  await page.screenshot({ path: join(SCREENSHOTS, 'widget-phone-invitation.png') });
+  await card.locator('button.primary').click();
+  await page.locator('#kefu-widget .subtitle', { hasText: '王芳' }).waitFor();
+  expect(await card.count()).toBe(0);
   expect(problems).toEqual([]);
   await context.close();
 });

@@ -121,6 +121,11 @@ export const serverFrames = {
   queue: z.strictObject({ type: z.literal('queue'), position: z.number().int().positive(), estimatedWaitMs: z.number().int().min(0) }),
   'rating-requested': z.strictObject({ type: z.literal('rating-requested') }),
   'leave-message-form': z.strictObject({ type: z.literal('leave-message-form') }),
+  /**
+   * An agent invites the visitor to chat (主动邀请). Show it; to accept, send `start` with
+   * `requestedAgentId: agent.id` (the conversation then goes to that agent first). Ignoring it is fine.
+   */
+  invitation: z.strictObject({ type: z.literal('invitation'), agent: z.strictObject({ id: z.string(), name: z.string() }), text: z.string() }),
   error: z.strictObject({
     type: z.literal('error'),
     code: z.string(),
@@ -144,6 +149,7 @@ export const visitorServerFrame = z.discriminatedUnion('type', [
   s.queue,
   s['rating-requested'],
   s['leave-message-form'],
+  s.invitation,
   s.error,
   s.pong,
 ]);

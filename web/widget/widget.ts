@@ -90,6 +90,10 @@ const WORDS = {
     fileTooLarge: 'Files can be at most 10 MB.',
     fileRefused: 'This kind of file cannot be sent.',
     fileFailed: 'The file could not be sent.',
+    invitedBy: (name: string) => `${name} invites you to chat`,
+    inviteDefault: 'Hi! Can I help you with anything?',
+    inviteAccept: 'Chat now',
+    inviteDismiss: 'Not now',
   },
   zh: {
     open: '在线咨询',
@@ -127,6 +131,10 @@ const WORDS = {
     fileTooLarge: '文件不能超过 10 MB。',
     fileRefused: '不支持发送此类文件。',
     fileFailed: '文件发送失败。',
+    invitedBy: (name: string) => `${name} 邀请您咨询`,
+    inviteDefault: '您好，有什么可以帮您？',
+    inviteAccept: '开始咨询',
+    inviteDismiss: '以后再说',
   },
 };
 const locale = (navigator.language || 'en').toLowerCase().startsWith('zh') ? 'zh' : 'en';
@@ -239,6 +247,12 @@ button.primary:disabled { opacity: .5; cursor: default; }
 .bubble.file .name { display: block; font-weight: 500; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .bubble.file .size { display: block; font-size: 11px; opacity: .75; }
 .bubble.file .caption { padding: 4px 8px 2px; }
+.invite { position: absolute; bottom: 72px; width: 290px; background: #fff; border-radius: 14px; box-shadow: 0 12px 40px rgba(0,0,0,.18); padding: 14px 16px; display: flex; flex-direction: column; gap: 8px; }
+.right .invite { right: 0; } .left .invite { left: 0; }
+.invite.inline { position: static; width: auto; box-shadow: none; border-radius: 0; border-top: 1px solid #e4e6e8; }
+.invite strong { font-size: 13px; color: #646a73; font-weight: 500; } .invite p { margin: 0; white-space: pre-wrap; word-break: break-word; }
+.invite .actions { display: flex; gap: 8px; justify-content: flex-end; }
+.invite button.secondary { background: transparent; border: 1px solid #d0d3d6; border-radius: 8px; padding: 8px 12px; font-size: 14px; cursor: pointer; color: #1f2329; }
 @media (max-width: 480px) {
   .root { bottom: 16px; } .root.right { right: 16px; } .root.left { left: 16px; }
   .panel { position: fixed; inset: 0; width: auto; height: auto; border-radius: 0; bottom: 0; }
@@ -339,6 +353,8 @@ class Widget {
   typingStop: number | null = null;
   typingHide: number | null = null;
   unread = 0;
+  /** An agent who invited this visitor (主动邀请): the conversation, when it starts, goes to them first. */
+  invitedBy: string | null = null;
   /** The code of the last error frame: a close that follows is explained by it. */
   lastErrorCode: string | null = null;
 
@@ -377,8 +393,8 @@ class Widget {
     document.addEventListener('visibilitychange', () => this.markRead());
     for (const m of this.outbox) this.renderMine(m);
     view.mount();
-    // Returning visitors (a token) reconnect at once; new ones when they open the chat.
-    if (this.token) this.connect();
+    // Connected from the first page view: agents see who is on the site and can invite them.
+    this.connect();
     if (wasOpen()) this.toggle(true);
   }
 
@@ -393,6 +409,8 @@ class Widget {
       // fine without it
     }
     if (!open) return;
+    // A floating invitation gives way to the panel (the visitor chose to open the chat themselves).
+    view.root.querySelector(':scope > .invite')?.remove();
     this.unread = 0;
     view.badge.hidden = true;
     if (!this.socket && !this.final) this.connect();
@@ -504,6 +522,8 @@ class Widget {
         return this.showRating();
       case 'leave-message-form':
         return this.showLeaveMessage();
+      case 'invitation':
+        return this.showInvitation(frame);
       case 'error':
         return this.error(frame);
       case 'pong':
@@ -799,12 +819,36 @@ class Widget {
       e.preventDefault();
       const preChat: Record<string, string> = {};
       for (const input of form.querySelectorAll('input')) if (input.value.trim()) preChat[input.name] = input.value.trim();
-      if (!this.sendFrame({ type: 'start', preChat })) return;
+      if (!this.sendFrame({ type: 'start', preChat, ...(this.invitedBy ? { requestedAgentId: this.invitedBy } : {}) })) return;
       form.remove();
       this.view.composer.hidden = false;
       this.view.input.focus();
     });
     this.view.forms.append(form);
+  }
+
+  /** An agent's invitation, floating above the launcher; accepting opens the chat with that agent asked for. */
+  showInvitation(invitation: Frame<'invitation'>): void {
+    const open = this.status === 'bot' || this.status === 'queued' || this.status === 'assigned' || this.status === 'transferred';
+    if (open || this.final) return;
+    this.view.root.querySelectorAll('.invite').forEach((c) => c.remove());
+    const inline = !this.view.panel.hidden;
+    const card = el('div', { class: inline ? 'invite inline' : 'invite', role: 'dialog', 'aria-label': t.invitedBy(invitation.agent.name) });
+    const accept = el('button', { class: 'primary', type: 'button' }, t.inviteAccept);
+    const dismiss = el('button', { class: 'secondary', type: 'button' }, t.inviteDismiss);
+    const actions = el('div', { class: 'actions' });
+    actions.append(dismiss, accept);
+    card.append(el('strong', {}, t.invitedBy(invitation.agent.name)), el('p', {}, invitation.text || t.inviteDefault), actions);
+    dismiss.addEventListener('click', () => card.remove());
+    accept.addEventListener('click', () => {
+      card.remove();
+      this.invitedBy = invitation.agent.id;
+      this.toggle(true);
+      // With a pre-chat form the start waits for it (and carries the agent); without one it goes now.
+      if (!this.view.forms.querySelector('.prechat')) this.sendFrame({ type: 'start', requestedAgentId: invitation.agent.id });
+    });
+    if (inline) this.view.forms.append(card);
+    else this.view.root.insertBefore(card, this.view.launcher);
   }
 
   showLeaveMessage(): void {

@@ -7,7 +7,7 @@ import { Migration20261121131354_actor_outbox } from './Migration20261121131354_
 import { Migration20261121141514_message_log } from './Migration20261121141514_message_log.ts';
 import { Migration20261121141636_channels_and_visitors } from './Migration20261121141636_channels_and_visitors.ts';
 import { Migration20261202060611_identity } from './Migration20261202060611_identity.ts';
-import { Migration20261202091252_files } from './Migration20261202091252_files.ts';
+import { Migration20261202094136_files } from './Migration20261202094136_files.ts';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261121104804_initial', class: Migration20261121104804_initial },
@@ -17,5 +17,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261121141514_message_log', class: Migration20261121141514_message_log },
   { name: 'Migration20261121141636_channels_and_visitors', class: Migration20261121141636_channels_and_visitors },
   { name: 'Migration20261202060611_identity', class: Migration20261202060611_identity },
-  { name: 'Migration20261202091252_files', class: Migration20261202091252_files },
+  { name: 'Migration20261202094136_files', class: Migration20261202094136_files },
 ];

@@ -7,7 +7,8 @@ import { Migration20261121131354_actor_outbox } from './Migration20261121131354_
 import { Migration20261121141514_message_log } from './Migration20261121141514_message_log.ts';
 import { Migration20261121141636_channels_and_visitors } from './Migration20261121141636_channels_and_visitors.ts';
 import { Migration20261202060611_identity } from './Migration20261202060611_identity.ts';
-import { Migration20261202091251_files } from './Migration20261202091251_files.ts';
+import { Migration20261202094135_files } from './Migration20261202094135_files.ts';
+import { Migration20261202094140_attachment_no_default } from './Migration20261202094140_attachment_no_default.ts';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261121104804_initial', class: Migration20261121104804_initial },
@@ -17,5 +18,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261121141514_message_log', class: Migration20261121141514_message_log },
   { name: 'Migration20261121141636_channels_and_visitors', class: Migration20261121141636_channels_and_visitors },
   { name: 'Migration20261202060611_identity', class: Migration20261202060611_identity },
-  { name: 'Migration20261202091251_files', class: Migration20261202091251_files },
+  { name: 'Migration20261202094135_files', class: Migration20261202094135_files },
+  { name: 'Migration20261202094140_attachment_no_default', class: Migration20261202094140_attachment_no_default },
 ];
