@@ -204,10 +204,26 @@ describe('capacity: reservations are decided here and only here', () => {
   });
 
   test('the display name comes with the profile (the agent id until the directory gives one), and describe answers it without a change', () => {
-    expect(ok(decideAgent(online(), { type: 'describe' }, T)).effects).toEqual([{ type: 'profile', displayName: 'a1', status: 'ready', conversations: [] }]);
+    expect(ok(decideAgent(online(), { type: 'describe' }, T)).effects).toEqual([{ type: 'profile', displayName: 'a1', status: 'ready', conversations: [], invitations: [] }]);
     const renamed = run(online(), { type: 'configure', displayName: '李娜' });
     const described = ok(decideAgent(renamed, { type: 'describe' }, T));
     expect(described.state).toBe(renamed);
-    expect(described.effects).toEqual([{ type: 'profile', displayName: '李娜', status: 'ready', conversations: [] }]);
+    expect(described.effects).toEqual([{ type: 'profile', displayName: '李娜', status: 'ready', conversations: [], invitations: [] }]);
+  });
+});
+
+describe('invitations into colleagues’ conversations', () => {
+  test('are listed in the profile until they end, never count against capacity, and repeat harmlessly', () => {
+    const invited = run(online(), { type: 'invited', conversationId: 'c1' }, { type: 'invited', conversationId: 'c1' }, { type: 'invited', conversationId: 'c2' });
+    expect(freeSlots(invited, 'sales')).toBe(2);
+    const profile = ok(decideAgent(invited, { type: 'describe' }, T)).effects[0];
+    expect(profile).toMatchObject({ type: 'profile', invitations: ['c1', 'c2'] });
+    const left = run(invited, { type: 'uninvited', conversationId: 'c1' }, { type: 'uninvited', conversationId: 'c1' });
+    expect(left.invitations).toEqual(['c2']);
+  });
+
+  test('a profile written before invitations existed has none', () => {
+    const { invitations: _, ...old } = online();
+    expect(ok(decideAgent(old as AgentState, { type: 'describe' }, T)).effects[0]).toMatchObject({ invitations: [] });
   });
 });

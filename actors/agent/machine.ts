@@ -17,6 +17,9 @@ import { freeSlots, load, type AgentState, type AgentStatus, type Assignment } f
 
 export type AgentDecision = Decision<AgentState, AgentEffect>;
 
+/** Invitations an agent's profile remembers at most. */
+export const MAX_INVITATIONS = 50;
+
 export function decideAgent(state: AgentState, command: AgentCommand, now: number): AgentDecision {
   switch (command.type) {
     case 'connect': {
@@ -140,7 +143,26 @@ export function decideAgent(state: AgentState, command: AgentCommand, now: numbe
         ? accept(state, [{ type: 'availability-changed', skillGroupIds: [command.skillGroupId] }])
         : accept(state);
     case 'describe':
-      return accept(state, [{ type: 'profile', displayName: state.displayName ?? state.agentId, status: state.status, conversations: state.conversations.map((c) => c.conversationId) }]);
+      return accept(state, [
+        {
+          type: 'profile',
+          displayName: state.displayName ?? state.agentId,
+          status: state.status,
+          conversations: state.conversations.map((c) => c.conversationId),
+          invitations: state.invitations ?? [],
+        },
+      ]);
+    case 'invited': {
+      const invitations = state.invitations ?? [];
+      if (invitations.includes(command.conversationId)) return accept(state);
+      // Bounded: the oldest invitations fall off (a conversation that ended without telling us, say).
+      return accept({ ...state, invitations: [...invitations, command.conversationId].slice(-MAX_INVITATIONS) });
+    }
+    case 'uninvited': {
+      const invitations = state.invitations ?? [];
+      if (!invitations.includes(command.conversationId)) return accept(state);
+      return accept({ ...state, invitations: invitations.filter((id) => id !== command.conversationId) });
+    }
     case 'configure': {
       const max = command.maxConversations ?? state.maxConversations;
       if (!Number.isInteger(max) || max < 0) return reject('INVALID_TRANSITION', 'maxConversations must be a non-negative integer');

@@ -31,6 +31,9 @@ export type AgentCommand =
   | { readonly type: 'take'; readonly conversationId: string; readonly skillGroupId: string; readonly overCapacity?: boolean }
   /** The conversation closed or moved to someone else. */
   | { readonly type: 'release'; readonly conversationId: string }
+  /** A colleague invited this agent into their conversation, or the invitation ended (left, closed, taken over). */
+  | { readonly type: 'invited'; readonly conversationId: string }
+  | { readonly type: 'uninvited'; readonly conversationId: string }
   /** A queue that just activated asks its agents to report their availability again. */
   | { readonly type: 'report-availability'; readonly skillGroupId: string }
   /** What visitors and colleagues see of the agent (answered with `profile`; changes nothing). */
@@ -52,7 +55,7 @@ export type AgentEvent =
 export type AgentEffect =
   | { readonly type: 'emit'; readonly event: AgentEvent }
   /** The answer to `describe`. */
-  | { readonly type: 'profile'; readonly displayName: string; readonly status: AgentStatus; readonly conversations: readonly string[] }
+  | { readonly type: 'profile'; readonly displayName: string; readonly status: AgentStatus; readonly conversations: readonly string[]; readonly invitations: readonly string[] }
   /** The answer to `reserve-batch`: which conversations got a slot. */
   | { readonly type: 'reservations-granted'; readonly conversationIds: readonly string[] }
   | { readonly type: 'schedule-presence-grace'; readonly at: number }

@@ -29,6 +29,11 @@ export type AgentState = {
   readonly skillGroups: readonly string[];
   readonly conversations: readonly Assignment[];
   readonly reservations: readonly Reservation[];
+  /**
+   * Conversations of colleagues this agent was invited into (协助): listed on their workstation,
+   * not counted against capacity. Absent in snapshots written before it existed.
+   */
+  readonly invitations?: readonly string[];
   /** Time of the last assignment, for round-robin / longest-idle routing. */
   readonly lastAssignedAt: number | null;
   /** How long presence survives the loss of the last connection (a reload, a flaky network). */

@@ -49,6 +49,8 @@ export function conversationKind(ports: ActorPorts): ActorKind<ConversationState
           return `${e.type}:${e.skillGroupId}`;
         case 'release-agent':
           return `${e.type}:${e.agentId}`;
+        case 'invitation':
+          return `${e.type}:${e.agentId}`; // the latest word on one colleague replaces an older one
         default:
           return null;
       }
@@ -85,6 +87,9 @@ export function conversationKind(ports: ActorPorts): ActorKind<ConversationState
             break;
           case 'release-agent':
             sends.push(reported(ports, `release ${conversationId} from ${e.agentId}`, ports.send('agent', e.agentId, { type: 'release', conversationId })));
+            break;
+          case 'invitation':
+            sends.push(reported(ports, `tell ${e.agentId} of ${conversationId}`, ports.send('agent', e.agentId, { type: e.invited ? 'invited' : 'uninvited', conversationId })));
             break;
         }
       }

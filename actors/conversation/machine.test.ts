@@ -230,13 +230,22 @@ describe('assignment, acceptance, transfer', () => {
 
   test('an invited colleague hears everything of the conversation until they leave; the agent cannot leave', () => {
     const invited = ok(decideConversation(chatting(), { type: 'invite', by: agentA, agentId: 'b' }, T));
-    expect(invited.effects).toEqual([{ type: 'push', to: 'agents', push: { kind: 'participants' }, agents: ['a', 'b'] }]);
+    expect(invited.effects).toEqual([
+      { type: 'push', to: 'agents', push: { kind: 'participants' }, agents: ['a', 'b'] },
+      { type: 'invitation', agentId: 'b', invited: true },
+    ]);
     expect(ok(decideConversation(invited.state, post(fromVisitor, 'v1'), T + 1)).effects).toContainEqual(expect.objectContaining({ type: 'push', agents: ['a', 'b'] }));
     expect(decideConversation(invited.state, { type: 'leave', agentId: 'a' }, T + 2)).toMatchObject({ rejected: 'INVALID_TRANSITION' });
     const left = ok(decideConversation(invited.state, { type: 'leave', agentId: 'b' }, T + 2));
     expect(left.state.invitedAgentIds).toEqual([]);
-    expect(left.effects).toEqual([{ type: 'push', to: 'agents', push: { kind: 'participants' }, agents: ['a', 'b'] }]);
+    expect(left.effects).toEqual([
+      { type: 'push', to: 'agents', push: { kind: 'participants' }, agents: ['a', 'b'] },
+      { type: 'invitation', agentId: 'b', invited: false },
+    ]);
     expect(ok(decideConversation(left.state, { type: 'leave', agentId: 'b' }, T + 3)).effects).toEqual([]); // leaving twice changes nothing
+    // Their agent actor hears of both, so their workstation lists the conversation while they are in it.
+    const closed = ok(decideConversation(invited.state, { type: 'close', by: agentA, summary: null }, T + 5));
+    expect(closed.effects).toContainEqual({ type: 'invitation', agentId: 'b', invited: false });
     expect(decideConversation(left.state, post(agentB, 'b2'), T + 4)).toMatchObject({ rejected: 'NOT_A_PARTICIPANT' });
   });
 

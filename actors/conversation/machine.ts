@@ -82,6 +82,11 @@ class Step {
     return this.emit({ name: 'conversation.queued', skillGroupId, priority: this.state.priority, reason }).pushStatus();
   }
   done(): ConversationDecision {
+    // Whoever became or stopped being an invited colleague, their agent actor is told.
+    const before = this.before.invitedAgentIds;
+    const after = this.state.invitedAgentIds;
+    for (const agentId of after) if (!before.includes(agentId)) this.effects.push({ type: 'invitation', agentId, invited: true });
+    for (const agentId of before) if (!after.includes(agentId)) this.effects.push({ type: 'invitation', agentId, invited: false });
     if (!this.effects.some((e) => e.type === 'push' && e.to !== 'visitor')) return accept(this.state, this.effects);
     const agents = [...new Set([...participants(this.before), ...participants(this.state)])];
     return accept(

@@ -131,5 +131,7 @@ export type ConversationEffect =
   | { readonly type: 'dequeue'; readonly skillGroupId: string }
   /** The agent no longer holds this conversation: free their slot. */
   | { readonly type: 'release-agent'; readonly agentId: string }
+  /** A colleague joined or left the invited (tell their agent actor, so their workstation lists it). */
+  | { readonly type: 'invitation'; readonly agentId: string; readonly invited: boolean }
   | { readonly type: 'schedule'; readonly timer: TimerName; readonly at: number }
   | { readonly type: 'cancel'; readonly timer: TimerName };

@@ -232,6 +232,8 @@ export class World {
         return this.#send({ kind: 'queue', id: e.skillGroupId }, { type: 'dequeue', conversationId });
       case 'release-agent':
         return this.#send({ kind: 'agent', id: e.agentId }, { type: 'release', conversationId });
+      case 'invitation':
+        return this.#send({ kind: 'agent', id: e.agentId }, { type: e.invited ? 'invited' : 'uninvited', conversationId });
       case 'schedule':
         return this.#schedule(`conversation:${conversationId}:${e.timer}`, e.at, self, { type: 'timer', timer: e.timer as TimerName, at: e.at });
       case 'cancel':

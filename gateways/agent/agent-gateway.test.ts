@@ -235,6 +235,11 @@ test('an invited colleague sees the conversation, writes in it and leaves; the t
   sunTab.send({ type: 'transfer', conversationId, to: { agentId: zhou.id } });
   expect(await sunTab.next('error', (e) => e.code === 'AGENT_AT_CAPACITY' || e.code === 'AGENT_NOT_IN_GROUP')).toMatchObject({ conversationId, temporary: false });
 
+  // A tab zhou opens now lists the conversation too (the invitation is remembered by zhou's agent actor).
+  const zhouReload = await tab(zhou.cookie);
+  expect((await zhouReload.hello()).conversations).toEqual([expect.objectContaining({ conversationId, agentId: sun.id, invitedAgentIds: [zhou.id] })]);
+  zhouReload.close();
+
   zhouTab.send({ type: 'leave', conversationId });
   expect(await sunTab.next('conversation', (c) => c.conversationId === conversationId && c.invitedAgentIds.length === 0)).toMatchObject({ agentId: sun.id });
   await zhouTab.next('conversation', (c) => c.conversationId === conversationId && c.invitedAgentIds.length === 0); // told they left

@@ -229,7 +229,13 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
     data.helloed = true;
     const profiled = await deps.agent(data.accountId, { type: 'describe' });
     const profile = profiled.ok ? profiled.effects.find((e) => e.type === 'profile') : undefined;
-    const conversations = (await Promise.all((profile?.conversations ?? []).map(view))).filter((c) => c !== null);
+    // Its own conversations, then those it was invited into (which it may have left meanwhile).
+    const own = (await Promise.all((profile?.conversations ?? []).map(view))).filter((c) => c !== null);
+    type View = NonNullable<Awaited<ReturnType<typeof view>>>;
+    const invited = (await Promise.all((profile?.invitations ?? []).filter((id) => !profile?.conversations.includes(id)).map(view))).filter(
+      (c): c is View => c !== null && c.status !== 'closed' && c.invitedAgentIds.includes(data.accountId),
+    );
+    const conversations = [...own, ...invited];
     await Promise.all(conversations.map(reconsider));
     sendFrame(ws, {
       type: 'welcome',
