@@ -65,7 +65,17 @@ export function installContactCenter(input: {
   const runtime = new ActorRuntime(broker, client);
   const store = new ActorStore(database);
   const hosting = { store, metrics };
-  runtime.host(conversationKind(ports), { ...hosting, leases: leasesFor('conversation') });
+  const conversations = conversationKind(ports);
+  runtime.host(
+    {
+      ...conversations,
+      activated: (conversationId, state) => {
+        watchers.forget(conversationId);
+        conversations.activated?.(conversationId, state);
+      },
+    },
+    { ...hosting, leases: leasesFor('conversation') },
+  );
   runtime.host(agentKind(ports), { ...hosting, leases: leasesFor('agent') });
   runtime.host(queueKind(ports), { ...hosting, leases: leasesFor('queue') });
   return client;

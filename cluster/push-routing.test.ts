@@ -36,6 +36,17 @@ test('a registration lapses unless renewed; an unwatch ends it at once; when non
   expect(watchers.size).toBe(0);
 });
 
+test('a conversation activated anew (moved here) starts over: its old list is not trusted', () => {
+  const { clock, watchers } = watchersAt();
+  watchers.watch('gw-a', ['c1']);
+  clock.now += WATCH_TRUST_AFTER_MS;
+  watchers.watch('gw-a', ['c1']);
+  expect(watchers.nodesOf('c1')).toEqual(['gw-a']);
+  watchers.forget('c1');
+  watchers.watch('gw-a', ['c1']);
+  expect(watchers.nodesOf('c1')).toBeNull();
+});
+
 test('sweeping forgets what lapsed', () => {
   const { clock, watchers } = watchersAt();
   watchers.watch('gw-a', ['c1', 'c2', 'c3']);

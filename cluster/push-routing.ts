@@ -53,6 +53,15 @@ export class ConversationWatchers {
     }
   }
 
+  /**
+   * The conversation was just activated here (it moved to this node, or back to it): what this
+   * node remembers of its registrations is from an earlier ownership and may be missing gateways,
+   * so it starts over (and broadcasts until the renewals are in).
+   */
+  forget(conversationId: string): void {
+    this.#watched.delete(conversationId);
+  }
+
   unwatch(nodeId: string, conversationIds: readonly string[]): void {
     for (const id of conversationIds) this.#watched.get(id)?.nodes.delete(nodeId);
   }
