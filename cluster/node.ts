@@ -276,6 +276,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
         onlineVisitors: (tenantId) => onlineVisitors(broker, tenantId),
         inviteVisitor: (tenantId, visitorId, invitation) => inviteVisitor(broker, tenantId, visitorId, invitation),
         isColleague: (tenantId, accountId) => dir.isActiveAgent(tenantId, accountId),
+        agentScope: (tenantId, accountId) => dir.agentScope(tenantId, accountId),
         skillGroupScope: (tenantId, skillGroupId) => dir.skillGroupScope(tenantId, skillGroupId),
         conversation: (conversationId, command) => actors.send('conversation', conversationId, command),
         agent: (agentId, command) => actors.send('agent', agentId, command),

@@ -52,8 +52,13 @@ export class Directory {
 
   /** Whether an account is an active agent of the tenant (a colleague one may transfer to or invite). */
   async isActiveAgent(tenantId: string, accountId: string): Promise<boolean> {
-    const a = await this.ctx.em().findOne(Account, { tenantId, id: accountId }, { fields: ['isAgent', 'disabled'] });
-    return a !== null && a.isAgent && !a.disabled;
+    return (await this.agentScope(tenantId, accountId)) !== null;
+  }
+
+  /** Where an active agent of the tenant sits in the org tree (a supervisor's rights over them are checked there); null for anyone else. */
+  async agentScope(tenantId: string, accountId: string): Promise<Scope | null> {
+    const a = await this.ctx.em().findOne(Account, { tenantId, id: accountId }, { fields: ['isAgent', 'disabled', 'departmentPath', 'tenantId'] });
+    return a !== null && a.isAgent && !a.disabled ? { tenantId: a.tenantId, departmentPath: a.departmentPath } : null;
   }
 
   /** Where a skill group sits in the org tree (the scope supervisors' permissions are checked against); null if the tenant has none of that id. */

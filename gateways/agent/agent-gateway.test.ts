@@ -253,7 +253,7 @@ test('an invited colleague sees the conversation, writes in it and leaves; the t
   await sunTab.next('conversation', (c) => c.conversationId === conversationId && c.status === 'closed');
 });
 
-test('a supervisor watches, whispers, barges in and takes over; the agent is released', async () => {
+test('a supervisor watches, whispers, barges in and takes over; the agent is released; the supervisor sets an agent’s status', async () => {
   const he = await agentAccount('he.jun@example.com', '何军');
   const boss = await agentAccount('lead@example.com', '组长', { role: supervisorRole, skillGroupIds: [] });
   const heTab = await tab(he.cookie);
@@ -290,6 +290,15 @@ test('a supervisor watches, whispers, barges in and takes over; the agent is rel
   expect((await reloaded.hello()).conversations).toEqual([]); // released from He's desk
   leadTab.send({ type: 'close', conversationId, summary: '组长接管处理退货' });
   await visitor.next('status', (st) => st.status === 'closed');
+
+  // The supervisor sets He's status (强制置忙); He cannot do the same to the supervisor.
+  leadTab.send({ type: 'force-status', agentId: he.id, status: 'busy' });
+  expect(await leadTab.next('agent-status')).toEqual({ type: 'agent-status', agentId: he.id, status: 'busy' });
+  await heTab.next('presence', (p) => p.status === 'busy');
+  heTab.send({ type: 'force-status', agentId: boss.id, status: 'away' });
+  expect(await heTab.next('error', (e) => e.code === 'NOT_PERMITTED')).toMatchObject({ temporary: false });
+  leadTab.send({ type: 'force-status', agentId: 'nobody-at-all', status: 'away' });
+  expect(await leadTab.next('error', (e) => e.code === 'AGENT_UNKNOWN')).toMatchObject({ temporary: false });
 });
 
 test('the queue view and manual pick: members see who waits and take them; outsiders do not', async () => {

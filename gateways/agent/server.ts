@@ -70,6 +70,8 @@ export type AgentGatewayDeps = {
   readonly inviteVisitor: (tenantId: string, visitorId: string, invitation: { agent: { id: string; name: string }; text: string }) => Promise<number>;
   /** Whether an account is an active agent of this tenant (the target of a transfer or an invitation). */
   readonly isColleague: (tenantId: string, accountId: string) => Promise<boolean>;
+  /** Where an active agent of the tenant sits in the org tree; null for anyone else. */
+  readonly agentScope: (tenantId: string, accountId: string) => Promise<Scope | null>;
   /** Where a skill group sits in the org tree; null when the tenant has no such skill group. */
   readonly skillGroupScope: (tenantId: string, skillGroupId: string) => Promise<Scope | null>;
   readonly conversation: (conversationId: string, command: ConversationActorCommand) => Promise<Delivered<ConversationEffect>>;
@@ -300,6 +302,15 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
         return history(ws, frame.conversationId, frame.afterSeq ?? 0);
       case 'queue':
         return queueView(ws, who, frame.skillGroupId);
+      case 'force-status': {
+        // A supervisor over the agent's department; an agent's own status is `set-status`.
+        const scope = await deps.agentScope(who.principal.tenantId, frame.agentId);
+        if (!scope) return sendFrame(ws, errorFrame('AGENT_UNKNOWN', `no agent ${frame.agentId} in your organisation`, false));
+        if (!may(who.principal, 'monitoring.intervene', scope).allowed) return sendFrame(ws, errorFrame('NOT_PERMITTED', 'setting an agent’s status needs monitoring.intervene over their department', false));
+        const r = await deps.agent(frame.agentId, { type: 'force-status', status: frame.status, by: me });
+        if (!r.ok) return sendFrame(ws, failureFrame(r, {}));
+        return sendFrame(ws, { type: 'agent-status', agentId: frame.agentId, status: frame.status });
+      }
       case 'visitors':
         return sendFrame(ws, { type: 'visitors', visitors: (await visibleVisitors(who)).slice(0, ONLINE_VIEW_SIZE) });
       case 'invite-visitor': {

@@ -89,6 +89,8 @@ export const agentClientFrames = {
   'take-over': z.strictObject({ type: z.literal('take-over'), conversationId }),
   /** The queue view of a skill group: who waits, in service order (answered with `queue`). */
   queue: z.strictObject({ type: z.literal('queue'), skillGroupId }),
+  /** A supervisor sets an agent's status (强制置忙/示闲/签出); `offline` signs them out of routing. Answered with `agent-status`. */
+  'force-status': z.strictObject({ type: z.literal('force-status'), agentId: accountId, status: agentStatus }),
   /** Who is on the site right now, of the channels of your skill groups (and, for supervisors, of the groups they oversee): answered with `visitors`. */
   visitors: z.strictObject({ type: z.literal('visitors') }),
   /** Proactive invitation (主动邀请): the visitor's widget shows your invitation to chat; answered with `visitor-invited`. */
@@ -117,6 +119,7 @@ export const agentClientFrame = z.discriminatedUnion('type', [
   c.pick,
   c.visitors,
   c['invite-visitor'],
+  c['force-status'],
   c.ping,
 ]);
 export type AgentClientFrame = z.infer<typeof agentClientFrame>;
@@ -196,6 +199,8 @@ export const agentServerFrames = {
       }),
     ),
   }),
+  /** The answer to `force-status`: the agent's status now (their own tabs hear it as `presence`). */
+  'agent-status': z.strictObject({ type: z.literal('agent-status'), agentId: z.string(), status: agentStatus }),
   /** The invitation is showing on the visitor's tabs. */
   'visitor-invited': z.strictObject({ type: z.literal('visitor-invited'), visitorId: z.string() }),
   /** The visitor has waited too long for an answer in this conversation. */
@@ -242,7 +247,7 @@ export const agentServerFrames = {
 } as const;
 
 const s = agentServerFrames;
-export const agentServerFrame = z.discriminatedUnion('type', [s.welcome, s.presence, s.conversation, s.reminder, s.queue, s.visitors, s['visitor-invited'], s.message, s.typing, s.read, s.ack, s.history, s.error, s.pong]);
+export const agentServerFrame = z.discriminatedUnion('type', [s.welcome, s.presence, s.conversation, s.reminder, s.queue, s.visitors, s['visitor-invited'], s['agent-status'], s.message, s.typing, s.read, s.ack, s.history, s.error, s.pong]);
 export type AgentServerFrame = z.infer<typeof agentServerFrame>;
 
 /** Decodes one agent client frame; never throws. */
