@@ -277,6 +277,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
         inviteVisitor: (tenantId, visitorId, invitation) => inviteVisitor(broker, tenantId, visitorId, invitation),
         isColleague: (tenantId, accountId) => dir.isActiveAgent(tenantId, accountId),
         agentScope: (tenantId, accountId) => dir.agentScope(tenantId, accountId),
+        agentsIn: (tenantId, departmentPath, limit) => dir.agentsIn(tenantId, departmentPath, limit),
         skillGroupScope: (tenantId, skillGroupId) => dir.skillGroupScope(tenantId, skillGroupId),
         conversation: (conversationId, command) => actors.send('conversation', conversationId, command),
         agent: (agentId, command) => actors.send('agent', agentId, command),

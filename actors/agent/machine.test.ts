@@ -204,11 +204,11 @@ describe('capacity: reservations are decided here and only here', () => {
   });
 
   test('the display name comes with the profile (the agent id until the directory gives one), and describe answers it without a change', () => {
-    expect(ok(decideAgent(online(), { type: 'describe' }, T)).effects).toEqual([{ type: 'profile', displayName: 'a1', status: 'ready', conversations: [], invitations: [] }]);
+    expect(ok(decideAgent(online(), { type: 'describe' }, T)).effects).toEqual([{ type: 'profile', displayName: 'a1', status: 'ready', conversations: [], invitations: [], load: 0, maxConversations: 2 }]);
     const renamed = run(online(), { type: 'configure', displayName: '李娜' });
     const described = ok(decideAgent(renamed, { type: 'describe' }, T));
     expect(described.state).toBe(renamed);
-    expect(described.effects).toEqual([{ type: 'profile', displayName: '李娜', status: 'ready', conversations: [], invitations: [] }]);
+    expect(described.effects).toEqual([{ type: 'profile', displayName: '李娜', status: 'ready', conversations: [], invitations: [], load: 0, maxConversations: 2 }]);
   });
 });
 

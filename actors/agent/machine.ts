@@ -150,6 +150,8 @@ export function decideAgent(state: AgentState, command: AgentCommand, now: numbe
           status: state.status,
           conversations: state.conversations.map((c) => c.conversationId),
           invitations: state.invitations ?? [],
+          load: load(state),
+          maxConversations: state.maxConversations,
         },
       ]);
     case 'invited': {

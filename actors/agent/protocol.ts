@@ -55,7 +55,16 @@ export type AgentEvent =
 export type AgentEffect =
   | { readonly type: 'emit'; readonly event: AgentEvent }
   /** The answer to `describe`. */
-  | { readonly type: 'profile'; readonly displayName: string; readonly status: AgentStatus; readonly conversations: readonly string[]; readonly invitations: readonly string[] }
+  | {
+      readonly type: 'profile';
+      readonly displayName: string;
+      readonly status: AgentStatus;
+      readonly conversations: readonly string[];
+      readonly invitations: readonly string[];
+      /** Conversations held plus slots reserved, against the most the agent takes at once. */
+      readonly load: number;
+      readonly maxConversations: number;
+    }
   /** The answer to `reserve-batch`: which conversations got a slot. */
   | { readonly type: 'reservations-granted'; readonly conversationIds: readonly string[] }
   | { readonly type: 'schedule-presence-grace'; readonly at: number }

@@ -5,7 +5,7 @@
  * operation is one short transaction); the only per-node state is the principal cache, kept in
  * step across nodes by the `directory.changed` event (directory.service.ts).
  */
-import { Account } from './account.entity.ts';
+import { ACCOUNT_SUBTREE_INDEX, Account } from './account.entity.ts';
 import { AccountRepository } from './account.repository.ts';
 import { ApiTokenRepository } from './api-token.repository.ts';
 import { audit, auditCsv, listAudit, type AuditView } from './audit.repository.ts';
@@ -59,6 +59,13 @@ export class Directory {
   async agentScope(tenantId: string, accountId: string): Promise<Scope | null> {
     const a = await this.ctx.em().findOne(Account, { tenantId, id: accountId }, { fields: ['isAgent', 'disabled', 'departmentPath', 'tenantId'] });
     return a !== null && a.isAgent && !a.disabled ? { tenantId: a.tenantId, departmentPath: a.departmentPath } : null;
+  }
+
+  /** The active agents of a department and everything below it, in tree order (the supervisor's agent board), at most `limit`. */
+  async agentsIn(tenantId: string, departmentPath: string, limit: number): Promise<{ accountId: string; displayName: string; departmentPath: string }[]> {
+    const order = { orderBy: { departmentPath: 'asc', id: 'asc' }, ...(this.ctx.dialect === 'mysql' ? { indexHint: `force index(${ACCOUNT_SUBTREE_INDEX})` } : {}) } as const;
+    const rows = await this.ctx.em().find(Account, { tenantId, departmentPath: { $like: `${departmentPath}%` }, isAgent: true, disabled: false }, { ...order, limit, fields: ['id', 'displayName', 'departmentPath'] });
+    return rows.map((a) => ({ accountId: a.id, displayName: a.displayName, departmentPath: a.departmentPath }));
   }
 
   /** Where a skill group sits in the org tree (the scope supervisors' permissions are checked against); null if the tenant has none of that id. */

@@ -291,6 +291,14 @@ test('a supervisor watches, whispers, barges in and takes over; the agent is rel
   leadTab.send({ type: 'close', conversationId, summary: '组长接管处理退货' });
   await visitor.next('status', (st) => st.status === 'closed');
 
+  // The agent board: He is there with their status and load; an agent has no board.
+  leadTab.send({ type: 'agents' });
+  const board = await leadTab.next('agents');
+  expect(board.agents.find((a) => a.agentId === he.id)).toMatchObject({ displayName: '何军', status: 'ready', load: 0, maxConversations: 3, conversations: [] });
+  expect(board.agents.find((a) => a.agentId === boss.id)).toMatchObject({ conversations: [] }); // the taken-over conversation was closed
+  heTab.send({ type: 'agents' });
+  expect(await heTab.next('error', (e) => e.code === 'NOT_PERMITTED')).toMatchObject({ temporary: false });
+
   // The supervisor sets He's status (强制置忙); He cannot do the same to the supervisor.
   leadTab.send({ type: 'force-status', agentId: he.id, status: 'busy' });
   expect(await leadTab.next('agent-status')).toEqual({ type: 'agent-status', agentId: he.id, status: 'busy' });

@@ -30,7 +30,7 @@ import { takeOver, transferToAgent } from '../../actors/conversation/hand-over.t
 import type { ConversationEffect } from '../../actors/conversation/protocol.ts';
 import type { Actor } from '../../actors/conversation/state.ts';
 import type { Authenticated, Authenticator } from '../../actors/directory/authenticator.ts';
-import { may, mayUse, type Scope } from '../../actors/directory/policies/access.ts';
+import { may, mayUse, visibleSubtree, type Scope } from '../../actors/directory/policies/access.ts';
 import type { Permission } from '../../actors/directory/policies/permissions.ts';
 import type { QueueActorCommand } from '../../actors/queue/queue.actor.ts';
 import type { QueueEffect } from '../../actors/queue/protocol.ts';
@@ -58,6 +58,8 @@ const HISTORY_PAGE = 200;
 export const QUEUE_VIEW_SIZE = 50;
 /** The online-visitors list shows this many, the most recently arrived first. */
 export const ONLINE_VIEW_SIZE = 200;
+/** The agent board lists at most this many agents. */
+export const AGENT_BOARD_SIZE = 500;
 /** Workstation tabs one agent may hold open on one gateway node (a runaway script must not pile up sockets). */
 export const MAX_TABS_PER_AGENT = 20;
 
@@ -70,6 +72,8 @@ export type AgentGatewayDeps = {
   readonly inviteVisitor: (tenantId: string, visitorId: string, invitation: { agent: { id: string; name: string }; text: string }) => Promise<number>;
   /** Whether an account is an active agent of this tenant (the target of a transfer or an invitation). */
   readonly isColleague: (tenantId: string, accountId: string) => Promise<boolean>;
+  /** The active agents of a department and below (at most `limit`, org-tree order). */
+  readonly agentsIn: (tenantId: string, departmentPath: string, limit: number) => Promise<readonly { accountId: string; displayName: string }[]>;
   /** Where an active agent of the tenant sits in the org tree; null for anyone else. */
   readonly agentScope: (tenantId: string, accountId: string) => Promise<Scope | null>;
   /** Where a skill group sits in the org tree; null when the tenant has no such skill group. */
@@ -302,6 +306,19 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
         return history(ws, frame.conversationId, frame.afterSeq ?? 0);
       case 'queue':
         return queueView(ws, who, frame.skillGroupId);
+      case 'agents': {
+        if (!mayUse(who.principal, 'monitoring.read').allowed) return sendFrame(ws, errorFrame('NOT_PERMITTED', 'the agent board needs monitoring.read', false));
+        const accounts = await deps.agentsIn(who.principal.tenantId, visibleSubtree(who.principal), AGENT_BOARD_SIZE);
+        const board = await Promise.all(
+          accounts.map(async (a) => {
+            const r = await deps.agent(a.accountId, { type: 'describe' }).catch(() => null);
+            const p = r?.ok ? r.effects.find((e) => e.type === 'profile') : undefined;
+            // An agent whose actor does not exist yet (never signed in since it was made) is offline with nothing.
+            return { agentId: a.accountId, displayName: p?.displayName ?? a.displayName, status: p?.status ?? 'offline', load: p?.load ?? 0, maxConversations: p?.maxConversations ?? 0, conversations: [...(p?.conversations ?? [])] };
+          }),
+        );
+        return sendFrame(ws, { type: 'agents', agents: board });
+      }
       case 'force-status': {
         // A supervisor over the agent's department; an agent's own status is `set-status`.
         const scope = await deps.agentScope(who.principal.tenantId, frame.agentId);

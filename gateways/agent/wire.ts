@@ -89,6 +89,8 @@ export const agentClientFrames = {
   'take-over': z.strictObject({ type: z.literal('take-over'), conversationId }),
   /** The queue view of a skill group: who waits, in service order (answered with `queue`). */
   queue: z.strictObject({ type: z.literal('queue'), skillGroupId }),
+  /** The agent board (坐席监控) of the supervisor's department and below: answered with `agents`. Needs `monitoring.read`. */
+  agents: z.strictObject({ type: z.literal('agents') }),
   /** A supervisor sets an agent's status (强制置忙/示闲/签出); `offline` signs them out of routing. Answered with `agent-status`. */
   'force-status': z.strictObject({ type: z.literal('force-status'), agentId: accountId, status: agentStatus }),
   /** Who is on the site right now, of the channels of your skill groups (and, for supervisors, of the groups they oversee): answered with `visitors`. */
@@ -120,6 +122,7 @@ export const agentClientFrame = z.discriminatedUnion('type', [
   c.visitors,
   c['invite-visitor'],
   c['force-status'],
+  c.agents,
   c.ping,
 ]);
 export type AgentClientFrame = z.infer<typeof agentClientFrame>;
@@ -199,6 +202,21 @@ export const agentServerFrames = {
       }),
     ),
   }),
+  /** The answer to `agents`: the active agents of the supervisor's subtree (at most 500, in org-tree order), as they are now. */
+  agents: z.strictObject({
+    type: z.literal('agents'),
+    agents: z.array(
+      z.strictObject({
+        agentId: z.string(),
+        displayName: z.string(),
+        status: agentStatus,
+        /** Conversations held plus slots being handed over, against the most they take at once. */
+        load: z.number().int().min(0),
+        maxConversations: z.number().int().min(0),
+        conversations: z.array(z.string()),
+      }),
+    ),
+  }),
   /** The answer to `force-status`: the agent's status now (their own tabs hear it as `presence`). */
   'agent-status': z.strictObject({ type: z.literal('agent-status'), agentId: z.string(), status: agentStatus }),
   /** The invitation is showing on the visitor's tabs. */
@@ -247,7 +265,7 @@ export const agentServerFrames = {
 } as const;
 
 const s = agentServerFrames;
-export const agentServerFrame = z.discriminatedUnion('type', [s.welcome, s.presence, s.conversation, s.reminder, s.queue, s.visitors, s['visitor-invited'], s['agent-status'], s.message, s.typing, s.read, s.ack, s.history, s.error, s.pong]);
+export const agentServerFrame = z.discriminatedUnion('type', [s.welcome, s.presence, s.conversation, s.reminder, s.queue, s.visitors, s['visitor-invited'], s['agent-status'], s.agents, s.message, s.typing, s.read, s.ack, s.history, s.error, s.pong]);
 export type AgentServerFrame = z.infer<typeof agentServerFrame>;
 
 /** Decodes one agent client frame; never throws. */
