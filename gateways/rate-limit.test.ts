@@ -1,4 +1,4 @@
-import { ConnectionsPerAddress, TokenBucket } from './rate-limit.ts';
+import { ConnectionsPerAddress, RatePerAddress, TokenBucket } from './rate-limit.ts';
 
 describe('token bucket', () => {
   test('lets a burst of `capacity` through, then refills at the rate', () => {
@@ -13,6 +13,15 @@ describe('token bucket', () => {
     const bucket = new TokenBucket({ capacity: 2, perSecond: 10, now: 0 });
     const taken = Array.from({ length: 5 }, () => bucket.take(60_000)).filter(Boolean);
     expect(taken).toHaveLength(2);
+  });
+});
+
+describe('rate per address', () => {
+  test('each address has its own bucket; the table starts over when full instead of growing', () => {
+    const rate = new RatePerAddress({ capacity: 1, perSecond: 0.001, maxAddresses: 2 });
+    expect([rate.take('a', 0), rate.take('a', 0), rate.take('b', 0)]).toEqual([true, false, true]);
+    expect(rate.take('c', 0)).toBe(true); // a third address: the table starts over
+    expect(rate.take('a', 0)).toBe(true); // so 'a' has a fresh bucket again
   });
 });
 

@@ -29,6 +29,29 @@ export class TokenBucket {
   }
 }
 
+/**
+ * One token bucket per client address (sign-ins, uploads). The table is bounded: past
+ * `maxAddresses` it starts over (everyone gets a fresh bucket) rather than grow without end.
+ */
+export class RatePerAddress {
+  readonly #options: { readonly capacity: number; readonly perSecond: number; readonly maxAddresses: number };
+  readonly #buckets = new Map<string, TokenBucket>();
+
+  constructor(options: { capacity: number; perSecond: number; maxAddresses?: number }) {
+    this.#options = { maxAddresses: 100_000, ...options };
+  }
+
+  /** Takes one token from the address's bucket if there is one. */
+  take(address: string, now: number): boolean {
+    let bucket = this.#buckets.get(address);
+    if (!bucket) {
+      if (this.#buckets.size >= this.#options.maxAddresses) this.#buckets.clear();
+      this.#buckets.set(address, (bucket = new TokenBucket({ ...this.#options, now })));
+    }
+    return bucket.take(now);
+  }
+}
+
 /** Open connections per client address, with a ceiling. */
 export class ConnectionsPerAddress {
   readonly #max: number;

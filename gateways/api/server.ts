@@ -19,7 +19,7 @@ import type { Authenticated, Authenticator } from '../../actors/directory/authen
 import { mayUse, superAdminOnly } from '../../actors/directory/policies/access.ts';
 import { DomainError, isDomainError, type DomainErrorType } from '../../actors/kernel/domain-error.ts';
 import { json, readBody, send, type Reply } from '../http.ts';
-import { TokenBucket } from '../rate-limit.ts';
+import { RatePerAddress } from '../rate-limit.ts';
 import type { RouteModule } from '../server.ts';
 import type { Access, Route } from './route.ts';
 
@@ -72,17 +72,8 @@ export type ApiDeps = {
 };
 
 export function apiRoutes(deps: ApiDeps): RouteModule {
-  const signIns = new Map<string, TokenBucket>();
-  const allowSignIn = (ip: string): boolean => {
-    const now = performance.now();
-    let bucket = signIns.get(ip);
-    if (!bucket) {
-      if (signIns.size > 100_000) signIns.clear();
-      bucket = new TokenBucket({ capacity: deps.signInsPerMinute, perSecond: deps.signInsPerMinute / 60, now });
-      signIns.set(ip, bucket);
-    }
-    return bucket.take(now);
-  };
+  const signIns = new RatePerAddress({ capacity: deps.signInsPerMinute, perSecond: deps.signInsPerMinute / 60 });
+  const allowSignIn = (ip: string): boolean => signIns.take(ip, performance.now());
 
   return (app: TemplatedApp) => {
     for (const r of deps.routes) {

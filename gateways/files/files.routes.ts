@@ -24,7 +24,7 @@ import type { VisitorDirectory } from '../../actors/directory/visitor.repository
 import type { Delivered } from '../../cluster/actor-host.ts';
 import { cookieValue, csrfValid, CSRF_HEADER, SESSION_COOKIE } from '../api/server.ts';
 import { json, readBody, send, type Reply } from '../http.ts';
-import { TokenBucket } from '../rate-limit.ts';
+import { RatePerAddress } from '../rate-limit.ts';
 import type { RouteModule } from '../server.ts';
 import { allowedOrigin } from '../visitor/server.ts';
 import { CHANNEL_KEY_PATTERN } from '../visitor/wire.ts';
@@ -68,16 +68,8 @@ const onAgentsSide = (d: Extract<ConversationEffect, { type: 'described' }>, acc
 const view = (f: StoredFile) => ({ id: f.id, name: f.name, contentType: f.contentType, size: f.size });
 
 export function filesRoutes(deps: FilesDeps): RouteModule {
-  const uploads = new Map<string, TokenBucket>();
-  const mayUpload = (ip: string): boolean => {
-    const now = performance.now();
-    let bucket = uploads.get(ip);
-    if (!bucket) {
-      if (uploads.size > 100_000) uploads.clear();
-      uploads.set(ip, (bucket = new TokenBucket({ capacity: UPLOAD_BURST, perSecond: UPLOADS_PER_SECOND, now })));
-    }
-    return bucket.take(now);
-  };
+  const uploads = new RatePerAddress({ capacity: UPLOAD_BURST, perSecond: UPLOADS_PER_SECOND });
+  const mayUpload = (ip: string): boolean => uploads.take(ip, performance.now());
 
   /** Reads the request's fields now (uWS's `req` is gone after the handler returns), then runs `handler` with the body if `withBody`. */
   function route(res: HttpResponse, req: HttpRequest, paramCount: number, withBody: boolean, handler: (incoming: Incoming, body: Buffer | 'too-large') => Promise<Reply>): void {
