@@ -5,7 +5,7 @@
  */
 import { accept, reject, unreachable, type Decision } from '../kernel/decision.ts';
 import type { ConversationCommand, ConversationEffect, ConversationEvent, MessageRecord, Push, SharedFile } from './protocol.ts';
-import { DEDUPE_WINDOW, contextOf, isOpen, type Actor, type CloseReason, type ConversationState, type TimerName } from './state.ts';
+import { DEDUPE_WINDOW, contextOf, isOpen, participants, type Actor, type CloseReason, type ConversationState, type TimerName } from './state.ts';
 
 export type ConversationDecision = Decision<ConversationState, ConversationEffect>;
 
@@ -95,13 +95,6 @@ class Step {
     );
   }
 }
-
-/** The accounts on the agents' side of a conversation: its agent, invited colleagues, watching supervisors. */
-export const participants = (state: ConversationState): string[] => [
-  ...(state.agentId !== null ? [state.agentId] : []),
-  ...state.invitedAgentIds,
-  ...state.monitors.map((m) => m.supervisorId),
-];
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 

@@ -156,6 +156,16 @@ export function newConversation(input: {
 
 export const contextOf = (s: ConversationState): VisitorContext => s.context ?? NO_CONTEXT;
 
+/**
+ * The accounts on the agents' side of a conversation: its agent, invited colleagues, watching
+ * supervisors. Works on the state and on its description (`described`) alike.
+ */
+export const participants = (s: Pick<ConversationState, 'agentId' | 'invitedAgentIds' | 'monitors'>): string[] => [
+  ...(s.agentId !== null ? [s.agentId] : []),
+  ...s.invitedAgentIds,
+  ...s.monitors.map((m) => m.supervisorId),
+];
+
 /** Statuses in which the conversation is live (messages accepted). */
 export const isOpen = (s: ConversationState): boolean =>
   s.status === 'bot' || s.status === 'queued' || s.status === 'assigned' || s.status === 'transferred';

@@ -28,7 +28,7 @@ import type { ConversationActorCommand } from '../../actors/conversation/convers
 import type { FileStore } from '../../actors/conversation/file.repository.ts';
 import { takeOver, transferToAgent } from '../../actors/conversation/hand-over.ts';
 import type { ConversationEffect } from '../../actors/conversation/protocol.ts';
-import type { Actor } from '../../actors/conversation/state.ts';
+import { participants, type Actor } from '../../actors/conversation/state.ts';
 import type { Authenticated, Authenticator } from '../../actors/directory/authenticator.ts';
 import { may, mayUse, visibleSubtree, type Scope } from '../../actors/directory/policies/access.ts';
 import type { Permission } from '../../actors/directory/policies/permissions.ts';
@@ -154,7 +154,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
   }
   /** After a change of who is in the conversation: this node follows it exactly while one of its accounts is in it. */
   async function reconsider(frame: Extract<AgentServerFrame, { type: 'conversation' }>): Promise<void> {
-    const inIt = new Set(frame.status === 'closed' ? [] : [...(frame.agentId ? [frame.agentId] : []), ...frame.invitedAgentIds, ...frame.monitors.map((m) => m.supervisorId)]);
+    const inIt = new Set(frame.status === 'closed' ? [] : participants(frame));
     for (const accountId of interest.get(frame.conversationId) ?? []) if (!inIt.has(accountId)) notInterested(frame.conversationId, accountId);
     await Promise.all([...inIt].filter((a) => byAccount.has(a)).map((a) => interested(frame.conversationId, a)));
   }
@@ -438,8 +438,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
   async function history(ws: Socket, conversationId: string, afterSeq: number): Promise<void> {
     const me = ws.getUserData().accountId;
     const d = await described(conversationId);
-    const onAgentsSide = isDescribed(d) && (d.agentId === me || d.invitedAgentIds.includes(me) || d.monitors.some((m) => m.supervisorId === me));
-    if (!isDescribed(d) || !onAgentsSide) {
+    if (!isDescribed(d) || !participants(d).includes(me)) {
       return sendFrame(ws, errorFrame('NOT_A_PARTICIPANT', 'only the conversation’s agents and watching supervisors read its history here', false, { conversationId }));
     }
     let last = Math.min(afterSeq, d.lastSeq);

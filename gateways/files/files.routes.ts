@@ -17,6 +17,7 @@ import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { ConversationActorCommand } from '../../actors/conversation/conversation.actor.ts';
 import type { FileStore, StoredFile } from '../../actors/conversation/file.repository.ts';
 import type { ConversationEffect } from '../../actors/conversation/protocol.ts';
+import { participants } from '../../actors/conversation/state.ts';
 import type { Authenticated, Authenticator } from '../../actors/directory/authenticator.ts';
 import type { ChannelConfig, ChannelDirectory } from '../../actors/directory/channel.repository.ts';
 import { may, type Scope } from '../../actors/directory/policies/access.ts';
@@ -60,9 +61,6 @@ type Incoming = {
 
 const problem = (status: number, code: string, message: string, temporary = false): Reply => json(status, { code, message, temporary });
 
-/** Who may upload and download on the agents' side: the conversation's agent, invited colleagues, watching supervisors. */
-const onAgentsSide = (d: Extract<ConversationEffect, { type: 'described' }>, accountId: string): boolean =>
-  d.agentId === accountId || d.invitedAgentIds.includes(accountId) || d.monitors.some((m) => m.supervisorId === accountId);
 
 /** A stored file as the uploader is told of it. */
 const view = (f: StoredFile) => ({ id: f.id, name: f.name, contentType: f.contentType, size: f.size });
@@ -202,7 +200,7 @@ export function filesRoutes(deps: FilesDeps): RouteModule {
     if (!csrfValid(incoming, who, deps.ownOrigin())) return problem(403, 'CSRF_INVALID', `send the ${CSRF_HEADER} header you got at sign-in, from this site`);
     const conversationId = incoming.params[0] ?? '';
     const d = await described(conversationId);
-    if (!d || d.tenantId !== who.principal.tenantId || !onAgentsSide(d, who.principal.accountId)) return problem(404, 'CONVERSATION_UNKNOWN', 'no such conversation of yours');
+    if (!d || d.tenantId !== who.principal.tenantId || !participants(d).includes(who.principal.accountId)) return problem(404, 'CONVERSATION_UNKNOWN', 'no such conversation of yours');
     return upload(incoming, body, { tenantId: d.tenantId, conversationId, uploadedBy: `account:${who.principal.accountId}` });
   }
 
@@ -213,7 +211,7 @@ export function filesRoutes(deps: FilesDeps): RouteModule {
     const file = ID_PATTERN.test(id) ? await deps.files.describe(id) : null;
     const d = file && file.tenantId === who.principal.tenantId ? await described(file.conversationId) : null;
     if (!file || !d) return problem(404, 'FILE_UNKNOWN', 'no such file');
-    if (!onAgentsSide(d, who.principal.accountId)) {
+    if (!participants(d).includes(who.principal.accountId)) {
       // Not (or no longer) in the conversation: history readers of its skill group's department still may.
       const scope = d.skillGroupId === null ? null : await deps.skillGroupScope(d.tenantId, d.skillGroupId);
       if (!may(who.principal, 'history.read', scope).allowed) return problem(404, 'FILE_UNKNOWN', 'no such file');
