@@ -23,6 +23,12 @@ import { ShardOwnership } from './shard-ownership.ts';
 
 export const actorServiceName = (kind: string): string => `actors.${kind}`;
 
+/** The live nodes running a Moleculer service, from this node's registry, sorted. */
+export function nodesRunning(broker: ServiceBroker, serviceName: string): string[] {
+  const services = broker.registry.getServiceList({ onlyAvailable: true, skipInternal: true });
+  return [...new Set(services.filter((s) => s.name === serviceName && s.nodeID).map((s) => s.nodeID!))].sort();
+}
+
 /** Errors after which a different (or the same, later) owner may succeed. */
 const RETRYABLE_TRANSPORT = new Set(['SERVICE_NOT_AVAILABLE', 'SERVICE_NOT_FOUND', 'REQUEST_TIMEOUT', 'REQUEST_REJECTED', 'BAD_GATEWAY']);
 
@@ -45,9 +51,7 @@ export class ActorClient {
 
   /** The live nodes hosting an actor kind, from this node's registry. */
   members(kind: string): string[] {
-    const name = actorServiceName(kind);
-    const services = this.#broker.registry.getServiceList({ onlyAvailable: true, skipInternal: true });
-    return [...new Set(services.filter((s) => s.name === name && s.nodeID).map((s) => s.nodeID!))].sort();
+    return nodesRunning(this.#broker, actorServiceName(kind));
   }
 
   /** The node that owns an actor now, as this node's registry sees it (null when no node hosts the kind). */

@@ -275,7 +275,6 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
         },
         onlineVisitors: (tenantId) => onlineVisitors(broker, tenantId),
         inviteVisitor: (tenantId, visitorId, invitation) => inviteVisitor(broker, tenantId, visitorId, invitation),
-        isColleague: (tenantId, accountId) => dir.isActiveAgent(tenantId, accountId),
         agentScope: (tenantId, accountId) => dir.agentScope(tenantId, accountId),
         agentsIn: (tenantId, departmentPath, limit) => dir.agentsIn(tenantId, departmentPath, limit),
         skillGroupScope: (tenantId, skillGroupId) => dir.skillGroupScope(tenantId, skillGroupId),

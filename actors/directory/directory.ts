@@ -50,11 +50,6 @@ export class Directory {
     this.tokens = new ApiTokenRepository(full);
   }
 
-  /** Whether an account is an active agent of the tenant (a colleague one may transfer to or invite). */
-  async isActiveAgent(tenantId: string, accountId: string): Promise<boolean> {
-    return (await this.agentScope(tenantId, accountId)) !== null;
-  }
-
   /** Where an active agent of the tenant sits in the org tree (a supervisor's rights over them are checked there); null for anyone else. */
   async agentScope(tenantId: string, accountId: string): Promise<Scope | null> {
     const a = await this.ctx.em().findOne(Account, { tenantId, id: accountId }, { fields: ['isAgent', 'disabled', 'departmentPath', 'tenantId'] });

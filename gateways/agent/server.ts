@@ -70,11 +70,9 @@ export type AgentGatewayDeps = {
   /** The visitors of a tenant on the site now, on every gateway node; and an invitation shown on a visitor's tabs (answers how many). */
   readonly onlineVisitors: (tenantId: string) => Promise<OnlineVisitor[]>;
   readonly inviteVisitor: (tenantId: string, visitorId: string, invitation: { agent: { id: string; name: string }; text: string }) => Promise<number>;
-  /** Whether an account is an active agent of this tenant (the target of a transfer or an invitation). */
-  readonly isColleague: (tenantId: string, accountId: string) => Promise<boolean>;
   /** The active agents of a department and below (at most `limit`, org-tree order). */
   readonly agentsIn: (tenantId: string, departmentPath: string, limit: number) => Promise<readonly { accountId: string; displayName: string }[]>;
-  /** Where an active agent of the tenant sits in the org tree; null for anyone else. */
+  /** Where an active agent of the tenant sits in the org tree; null for anyone else (also: is this a colleague one may transfer to or invite?). */
   readonly agentScope: (tenantId: string, accountId: string) => Promise<Scope | null>;
   /** Where a skill group sits in the org tree; null when the tenant has no such skill group. */
   readonly skillGroupScope: (tenantId: string, skillGroupId: string) => Promise<Scope | null>;
@@ -395,7 +393,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
         const actor = await actorFor(who, frame);
         if ('code' in actor) return fail(actor);
         const target = frame.type === 'invite' ? { agentId: frame.agentId } : frame.to;
-        if ('agentId' in target && !(await deps.isColleague(who.principal.tenantId, target.agentId))) {
+        if ('agentId' in target && !(await deps.agentScope(who.principal.tenantId, target.agentId))) {
           return fail(errorFrame('AGENT_UNKNOWN', `no agent ${target.agentId} in your organisation`, false));
         }
         if ('skillGroupId' in target && !(await deps.skillGroupScope(who.principal.tenantId, target.skillGroupId))) {

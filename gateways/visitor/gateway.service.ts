@@ -5,6 +5,7 @@
  * pushes come through the node's push inbox: gateways/push-inbox.service.ts.)
  */
 import type { ServiceBroker, ServiceSchema } from 'moleculer';
+import { nodesRunning } from '../../cluster/actor-runtime.ts';
 import type { OnlineVisitor, VisitorGateway } from './server.ts';
 
 /** Broadcast by the gateway node where a visitor's tab started a conversation. */
@@ -39,10 +40,7 @@ export const announceConversation = (broker: ServiceBroker) => (visitorId: strin
 };
 
 /** The gateway nodes holding visitor connections, as this node's registry sees them. */
-function gatewayNodes(broker: ServiceBroker): string[] {
-  const services = broker.registry.getServiceList({ onlyAvailable: true, skipInternal: true });
-  return [...new Set(services.filter((s) => s.name === SERVICE && s.nodeID).map((s) => s.nodeID!))];
-}
+const gatewayNodes = (broker: ServiceBroker): string[] => nodesRunning(broker, SERVICE);
 
 /** The visitors of a tenant online on any gateway node (one entry per visitor: their most recent tab), newest first. */
 export async function onlineVisitors(broker: ServiceBroker, tenantId: string): Promise<OnlineVisitor[]> {
