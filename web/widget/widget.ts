@@ -353,6 +353,8 @@ class Widget {
   typingStop: number | null = null;
   typingHide: number | null = null;
   unread = 0;
+  /** Uploads waiting for the conversation they belong to to start. */
+  onStarted: (() => void)[] = [];
   /** An agent who invited this visitor (主动邀请): the conversation, when it starts, goes to them first. */
   invitedBy: string | null = null;
   /** The code of the last error frame: a close that follows is explained by it. */
@@ -548,6 +550,7 @@ class Widget {
   setStatus(status: Status | null, agentName: string | null): void {
     const changed = status !== this.status;
     this.status = status;
+    if (this.inConversation()) for (const started of this.onStarted.splice(0)) started();
     if (agentName) this.agentName = agentName;
     const { view } = this;
     switch (status) {
@@ -694,22 +697,25 @@ class Widget {
     }
   }
 
-  /** Resolves once the visitor is in an open conversation (files belong to one); starts it if needed. */
+  /** Whether the visitor is in a live conversation (with the bot, waiting, or with an agent). */
+  inConversation(): boolean {
+    return this.status === 'bot' || this.status === 'queued' || this.status === 'assigned' || this.status === 'transferred';
+  }
+
+  /** Resolves once the visitor is in a live conversation (files belong to one); starts it if needed. */
   conversationStarted(): Promise<void> {
-    const open = () => this.status === 'bot' || this.status === 'queued' || this.status === 'assigned' || this.status === 'transferred';
-    if (open()) return Promise.resolve();
+    if (this.inConversation()) return Promise.resolve();
     if (!this.sendFrame({ type: 'start' })) return Promise.reject(new Error(t.fileFailed));
     return new Promise((resolve, reject) => {
-      const began = Date.now();
-      const check = window.setInterval(() => {
-        if (open()) {
-          clearInterval(check);
-          resolve();
-        } else if (Date.now() - began > 10_000) {
-          clearInterval(check);
-          reject(new Error(t.fileFailed));
-        }
-      }, 100);
+      const started = () => {
+        clearTimeout(timeout);
+        resolve();
+      };
+      const timeout = window.setTimeout(() => {
+        this.onStarted = this.onStarted.filter((f) => f !== started);
+        reject(new Error(t.fileFailed));
+      }, 10_000);
+      this.onStarted.push(started);
     });
   }
 
@@ -829,8 +835,7 @@ class Widget {
 
   /** An agent's invitation, floating above the launcher; accepting opens the chat with that agent asked for. */
   showInvitation(invitation: Frame<'invitation'>): void {
-    const open = this.status === 'bot' || this.status === 'queued' || this.status === 'assigned' || this.status === 'transferred';
-    if (open || this.final) return;
+    if (this.inConversation() || this.final) return;
     this.view.root.querySelectorAll('.invite').forEach((c) => c.remove());
     const inline = !this.view.panel.hidden;
     const card = el('div', { class: inline ? 'invite inline' : 'invite', role: 'dialog', 'aria-label': t.invitedBy(invitation.agent.name) });
