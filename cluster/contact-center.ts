@@ -44,9 +44,7 @@ export function installContactCenter(input: {
     publish: (event) => void broker.broadcast(event.name, event),
     push: (conversationId, delivery) => {
       const event = { conversationId, ...delivery };
-      const kind = (delivery.push as Push).kind;
-      // Who is in the conversation changed: every gateway must hear it (one of its accounts may have joined).
-      const nodes = kind === 'status' || kind === 'participants' ? null : watchers.nodesOf(conversationId);
+      const nodes = watchers.targetsOf(conversationId, (delivery.push as Push).kind);
       if (nodes === null) {
         metrics.pushesBroadcast.inc();
         void broker.broadcast(CONVERSATION_PUSH_EVENT, event);

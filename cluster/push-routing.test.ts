@@ -20,6 +20,9 @@ test('a young list is not trusted (it may be missing gateways that have not rene
   watchers.watch('gw-a', ['c1']); // renewals
   watchers.watch('gw-b', ['c1']);
   expect(watchers.nodesOf('c1')?.sort()).toEqual(['gw-a', 'gw-b']);
+  expect(watchers.targetsOf('c1', 'message')?.sort()).toEqual(['gw-a', 'gw-b']);
+  expect(watchers.targetsOf('c1', 'status')).toBeNull(); // who is in it changed: everyone hears it
+  expect(watchers.targetsOf('c1', 'participants')).toBeNull();
   expect(watchers.nodesOf('c2')).toBeNull();
 });
 

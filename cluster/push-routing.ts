@@ -26,6 +26,8 @@ import type { ActorClient } from './actor-runtime.ts';
 export const WATCH_RENEW_MS = 10_000;
 export const WATCH_TTL_MS = 30_000;
 export const WATCH_TRUST_AFTER_MS = WATCH_RENEW_MS + 5_000;
+/** Pushes that change who is on a conversation's agents' side: always broadcast. */
+const MEMBERSHIP_PUSHES: ReadonlySet<string> = new Set(['status', 'participants']);
 /** Conversation ids per registration call. */
 const WATCH_BATCH = 5_000;
 
@@ -67,9 +69,15 @@ export class ConversationWatchers {
   }
 
   /**
-   * The gateway nodes a push of this conversation must reach, or null when it must go to all of
-   * them (the list is too young to be complete, or empty).
+   * The gateway nodes a push of this kind must reach, or null when it must go to all of them: it
+   * changes who is in the conversation (a gateway learns from it that one of its accounts joined),
+   * or the list is too young to be complete, or empty.
    */
+  targetsOf(conversationId: string, pushKind: string): string[] | null {
+    return MEMBERSHIP_PUSHES.has(pushKind) ? null : this.nodesOf(conversationId);
+  }
+
+  /** The registered gateway nodes, or null when the list is too young to be complete, or empty. */
   nodesOf(conversationId: string): string[] | null {
     const w = this.#watched.get(conversationId);
     if (!w) return null;
