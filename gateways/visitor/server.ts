@@ -526,16 +526,14 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
     follow(visitorId, conversationId) {
       const tabs = connections.ofVisitor(visitorId).filter((ws) => ws.getUserData().conversationId !== conversationId);
       if (tabs.length === 0) return;
-      void Promise.all(tabs.map((ws) => attach(ws, conversationId)))
-        .then(() => describe(conversationId))
-        .then(
-        async (described) => {
-          if (!described) return;
-          const frame: VisitorServerFrame = { type: 'status', status: described.status, agent: await agentOf(described.agentId, deps.names) };
-          for (const ws of tabs) pushFrame(ws, frame);
-        },
-        (error: unknown) => deps.onError(`follow ${conversationId}`, error),
-      );
+      const followed = async (): Promise<void> => {
+        await Promise.all(tabs.map((ws) => attach(ws, conversationId)));
+        const described = await describe(conversationId);
+        if (!described) return;
+        const frame: VisitorServerFrame = { type: 'status', status: described.status, agent: await agentOf(described.agentId, deps.names) };
+        for (const ws of tabs) pushFrame(ws, frame);
+      };
+      followed().catch((error: unknown) => deps.onError(`follow ${conversationId}`, error));
     },
     online(tenantId) {
       const latest = new Map<string, SocketData>();
