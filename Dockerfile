@@ -24,6 +24,7 @@ COPY actors ./actors
 COPY bin ./bin
 COPY cluster ./cluster
 COPY gateways ./gateways
+COPY workers ./workers
 COPY --from=web /build/web/public ./web/public
 COPY moleculer.config.ts tsconfig.json ./
 

@@ -17,11 +17,18 @@
  * owns the actor, and are sent again by whichever node activates the actor from a snapshot whose
  * outbox is not empty. A commit is therefore never followed by a lost message, even if the node
  * dies (or its lease lapses) between the commit and the send.
+ *
+ * Messages (`journal`) are committed one of two ways. Without an external log (embedded mode) they
+ * are written in the snapshot's transaction. With one (Kafka, cluster mode) the snapshot lists them
+ * as `unlogged`, and after it committed they are appended to the log — within the lease — before
+ * anything is answered; an append that fails answers a retryable error and drops the actor, whose
+ * next activation (here or on a new owner) appends the snapshot's `unlogged` messages again. A new
+ * owner (a higher epoch than the snapshot's) first appends a claim (see message-log.ts).
  */
 import type { Decision, Rejection } from '../actors/kernel/decision.ts';
 import { isRejection } from '../actors/kernel/decision.ts';
 import { ActorError } from './actor-errors.ts';
-import type { LoggedMessage } from './message-log.ts';
+import { LogUnavailableError, type ExternalMessageLog, type LogEntry, type LoggedMessage } from './message-log.ts';
 import type { ActorMetrics } from './metrics.ts';
 import type { ActorStore } from './actor-store.ts';
 import { Mailboxes } from './mailbox.ts';
@@ -59,6 +66,14 @@ export type ActorKind<S, C, E> = {
    * is committed — before any effect (an ack, a push) tells anyone about them.
    */
   journal?(effects: readonly E[], state: S): readonly LoggedMessage[];
+  /** Optional, with `journal`: the claim a new owner appends to an external log before anything else (message-log.ts). */
+  logClaim?(state: S, now: number): Extract<LogEntry, { type: 'claim' }>;
+  /**
+   * Optional, with `journal`: called when activation appended messages a former writer had
+   * committed but not got confirmed by the external log — nobody was told about them yet. It must
+   * only send (e.g. push them), never wait for answers.
+   */
+  logged?(actorId: string, messages: readonly LoggedMessage[], state: S): void;
   /**
    * Optional: the part of the state written to the snapshot (default: all of it), and how to
    * rebuild the whole state from it — for actors whose state is mostly derivable from other actors
@@ -91,6 +106,12 @@ type Active<S, E> = {
   persistedJson?: string;
   /** Effects decided and committed but not carried out yet (see the module comment). */
   outbox: readonly E[];
+  /**
+   * The stored snapshot still lists as unlogged messages the external log has confirmed since:
+   * passivation rewrites it without them, so a later activation does not append (and announce)
+   * them again.
+   */
+  loggedButListed?: boolean;
 };
 
 /** Retries of an outbox effect while the actor stays here: 1 s, 2 s, 4 s … at most 30 s apart. */
@@ -107,6 +128,7 @@ export class ActorHost<S, C, E> {
   readonly #leaseWaitMs: number;
   readonly #passivateAfterMs: number;
   readonly #metrics: ActorMetrics | null;
+  readonly #log: ExternalMessageLog | null;
   #sweeper: NodeJS.Timeout | null = null;
 
   constructor(options: {
@@ -118,6 +140,8 @@ export class ActorHost<S, C, E> {
     leaseWaitMs?: number;
     passivateAfterMs?: number;
     metrics?: ActorMetrics;
+    /** Where messages are committed in cluster mode (Kafka); without it, in the snapshot's transaction. */
+    log?: ExternalMessageLog | null;
   }) {
     this.definition = options.definition;
     this.#store = options.store;
@@ -126,6 +150,7 @@ export class ActorHost<S, C, E> {
     this.#leaseWaitMs = options.leaseWaitMs ?? 5_000;
     this.#passivateAfterMs = options.passivateAfterMs ?? 5 * 60_000;
     this.#metrics = options.metrics ?? null;
+    this.#log = options.log ?? null;
     this.#metrics?.observe(this.definition.kind, () => ({ active: this.#active.size, queued: this.#mailboxes.queued }));
   }
 
@@ -200,19 +225,11 @@ export class ActorHost<S, C, E> {
       const outbox = [...actor.outbox.filter((e) => !replaced.has(outboxKey!(e))), ...durable];
       // Kinds with `persisted` write only when the durable part changed; a queue's waiting list and
       // its agents' loads are not durable (rebuilt on activation), so most of its commands write nothing.
-      if (persistedJson === undefined || persistedJson !== actor.persistedJson || durable.length > 0 || journal.length > 0) {
+      const writes = persistedJson === undefined || persistedJson !== actor.persistedJson || durable.length > 0 || journal.length > 0;
+      if (writes) {
         const saving = this.#store.save({
-          kind: this.definition.kind,
-          actorId,
-          tenantId: this.definition.tenantOf(decision.state),
-          shard,
-          epoch: current.epoch,
-          state: persisted,
-          nextTimerAt: timers.length > 0 ? Math.min(...timers.map((t) => t.at)) : null,
-          indexKey: this.definition.indexKey ? this.definition.indexKey(decision.state) : null,
-          outbox,
-          journal,
-          now: new Date(now),
+          ...this.#snapshot(actorId, shard, current.epoch, decision.state, outbox, now),
+          ...(this.#log ? { unlogged: journal } : { journal }),
         });
         // Whether a failed write landed is unknown (e.g. a connection lost during the commit): the
         // next command reads the actor's state back from the store instead of trusting memory.
@@ -227,6 +244,7 @@ export class ActorHost<S, C, E> {
           throw ActorError.fenced(this.definition.kind, actorId);
         }
       }
+      if (this.#log && journal.length > 0) await this.#append(actorId, shard, current, journal.map((message) => ({ type: 'message', message })));
       // Acknowledge only within the lease (as renewed meanwhile, same epoch): a paused owner must
       // not answer late. (What it committed is not lost: the next activation reads the snapshot,
       // outbox included.)
@@ -241,6 +259,7 @@ export class ActorHost<S, C, E> {
         lastUsed: performance.now(),
         outbox,
         ...(persistedJson !== undefined ? { persistedJson } : {}),
+        ...(this.#log && (writes ? journal.length > 0 : actor.loggedButListed) ? { loggedButListed: true } : {}),
       });
       this.#armTimers(actorId, timers);
     } else {
@@ -293,6 +312,11 @@ export class ActorHost<S, C, E> {
       if (typeof initial === 'object' && initial !== null && 'rejected' in initial) return initial as Rejection;
       state = initial as S;
     }
+    const relogged = this.#log && snapshot ? snapshot.unlogged : [];
+    if (this.#log && snapshot) {
+      const claim = snapshot.epoch < lease.epoch && this.definition.logClaim ? [this.definition.logClaim(state, now)] : [];
+      await this.#append(actorId, shard, lease, [...claim, ...relogged.map((message) => ({ type: 'message' as const, message }))]);
+    }
     const active: Active<S, E> = {
       state,
       epoch: lease.epoch,
@@ -300,14 +324,35 @@ export class ActorHost<S, C, E> {
       lastUsed: performance.now(),
       outbox: this.definition.outboxKey && snapshot ? (snapshot.outbox as E[]) : [],
       ...(snapshot && this.definition.persisted ? { persistedJson: JSON.stringify(snapshot.state) } : {}),
+      ...(relogged.length > 0 ? { loggedButListed: true } : {}),
     };
     this.#active.set(actorId, active);
     stopTimer?.();
     // What the previous writer committed but may not have sent: send it (again).
     for (const effect of active.outbox) this.#carryOut(actorId, effect, state, 0);
     if (snapshot) this.definition.activated?.(actorId, state);
+    if (relogged.length > 0) this.definition.logged?.(actorId, relogged, state);
     this.#armTimers(actorId, this.definition.timers(state, now));
     return active;
+  }
+
+  /**
+   * Appends to the external log within the lease; a failure drops the actor (its snapshot lists
+   * what is still unlogged) and answers a retryable error, so nothing unconfirmed is acknowledged.
+   */
+  async #append(actorId: string, shard: number, lease: Lease, entries: readonly LogEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    if (this.#ownership.leaseFor(shard)?.epoch !== lease.epoch) {
+      this.#forget(actorId);
+      throw ActorError.leaseExpired(this.definition.kind, actorId);
+    }
+    try {
+      await this.#log!.append(entries, { shard, epoch: lease.epoch });
+    } catch (error) {
+      this.#forget(actorId);
+      if (error instanceof LogUnavailableError) throw ActorError.logUnavailable(this.definition.kind, actorId, error.message);
+      throw error;
+    }
   }
 
   #restore(actorId: string, stored: unknown): Promise<S> {
@@ -372,7 +417,35 @@ export class ActorHost<S, C, E> {
   #passivateIdle(): void {
     const cutoff = performance.now() - this.#passivateAfterMs;
     for (const [id, a] of [...this.#active]) {
-      if (a.lastUsed < cutoff && this.#mailboxes.depth(id) === 0 && a.outbox.length === 0) this.#active.delete(id);
+      if (a.lastUsed >= cutoff || this.#mailboxes.depth(id) > 0 || a.outbox.length > 0) continue;
+      if (!a.loggedButListed) {
+        this.#active.delete(id);
+        continue;
+      }
+      // Rewritten without its confirmed messages first (in its mailbox: a command arriving meanwhile waits).
+      void this.#mailboxes.post(id, async () => {
+        const still = this.#active.get(id);
+        if (still !== a || this.#ownership.leaseFor(a.shard)?.epoch !== a.epoch) return;
+        const saved = await this.#store.save(this.#snapshot(id, a.shard, a.epoch, a.state, a.outbox, this.#clock())).catch(() => 'failed' as const);
+        if (saved === 'saved' && this.#active.get(id) === a) this.#active.delete(id);
+      });
     }
+  }
+
+  /** The snapshot of an actor's state as this owner writes it (without messages). */
+  #snapshot(actorId: string, shard: number, epoch: number, state: S, outbox: readonly E[], now: number) {
+    const timers = this.definition.timers(state, now);
+    return {
+      kind: this.definition.kind,
+      actorId,
+      tenantId: this.definition.tenantOf(state),
+      shard,
+      epoch,
+      state: this.definition.persisted ? this.definition.persisted(state) : state,
+      nextTimerAt: timers.length > 0 ? Math.min(...timers.map((t) => t.at)) : null,
+      indexKey: this.definition.indexKey ? this.definition.indexKey(state) : null,
+      outbox,
+      now: new Date(now),
+    };
   }
 }

@@ -17,6 +17,8 @@ import { accept } from '../actors/kernel/decision.ts';
 import { ownerOfActor, shardOf } from './placement.ts';
 import { ShardOwnership } from './shard-ownership.ts';
 import { MemoryLeaseTable, MemoryShardLeases } from './shard-leases.memory.ts';
+import { LogUnavailableError, type ExternalMessageLog, type LogEntry, type LoggedMessage, type LogOwner } from './message-log.ts';
+import { SqlMessageLog } from './message-log.sql.ts';
 
 const SHARDS = 256;
 let dir: string;
@@ -270,5 +272,116 @@ describe('the outbox: effects other actors rely on are carried out even if the o
     for (const n of [1, 2, 4]) await latestOnly.host.deliver('z', { type: 'add', n });
     expect((await new ActorStore(db).load('tally', 'z'))!.outbox).toEqual([{ type: 'notice', count: 7 }]);
     await latestOnly.ownership.stop();
+  });
+});
+
+describe('an external message log (Kafka in cluster mode): nothing is answered before the log confirmed it', () => {
+  type Chat = { readonly tenantId: string; readonly lastSeq: number };
+  type Said = { readonly type: 'said'; readonly message: LoggedMessage };
+  /** The appends a host made, in order; fails the next `failures` appends (the broker is down). */
+  class RecordingLog implements ExternalMessageLog {
+    readonly appended: { entries: readonly LogEntry[]; owner: LogOwner }[] = [];
+    failures = 0;
+    async append(entries: readonly LogEntry[], owner: LogOwner): Promise<void> {
+      if (this.failures > 0) {
+        this.failures--;
+        throw new LogUnavailableError(new Error('broker down'));
+      }
+      this.appended.push({ entries, owner });
+    }
+  }
+  const pushed: { actorId: string; seqs: number[] }[] = [];
+  const chatKind: ActorKind<Chat, { type: 'say'; text: string }, Said> = {
+    kind: 'chat',
+    initial: () => ({ tenantId: 't1', lastSeq: 0 }),
+    decide: (s, c, now) => {
+      const message: LoggedMessage = { tenantId: 't1', conversationId: 'x', seq: s.lastSeq + 1, clientMsgId: c.text, from: { kind: 'visitor' }, visibility: 'public', text: c.text, at: now };
+      return accept({ ...s, lastSeq: s.lastSeq + 1 }, [{ type: 'said', message }]);
+    },
+    tenantOf: (s) => s.tenantId,
+    timers: () => [],
+    runEffects: async () => undefined,
+    journal: (effects) => effects.map((e) => e.message),
+    logClaim: (s, now) => ({ type: 'claim', tenantId: s.tenantId, conversationId: 'x', lastSeq: s.lastSeq, at: now }),
+    logged: (actorId, messages) => void pushed.push({ actorId, seqs: messages.map((m) => m.seq) }),
+  };
+  let offset = 0;
+  const hostOn = async (nodeId: string, log: RecordingLog, passivateAfterMs?: number) => {
+    const ownership: ShardOwnership = new ShardOwnership({
+      nodeId,
+      shardCount: SHARDS,
+      leases: new MemoryShardLeases(table, { nodeId, ttlMs: 60_000, safetyMarginMs: 1_000 }),
+      renewEveryMs: 3_600_000,
+      hooks: { gained: (s) => host.hooks.gained(s), handingOver: (s) => host.hooks.handingOver(s), lost: (s) => host.hooks.lost(s) },
+    });
+    const host: ActorHost<Chat, { type: 'say'; text: string }, Said> = new ActorHost({ definition: chatKind, store: new ActorStore(db), ownership, log, ...(passivateAfterMs ? { passivateAfterMs } : {}) });
+    await ownership.start([nodeId]);
+    return { host, ownership };
+  };
+  const texts = (log: RecordingLog) => log.appended.map((a) => a.entries.map((e) => (e.type === 'message' ? `${e.message.seq}:${e.message.text}` : `claim@${e.lastSeq}`)));
+  beforeEach(() => {
+    offset = 0;
+    pushed.length = 0;
+    table.now = () => performance.now() + offset;
+  });
+
+  test('messages go to the log after the snapshot, with the owner’s epoch, not into the database’s message table', async () => {
+    const log = new RecordingLog();
+    const a = await hostOn('a', log);
+    expect(await a.host.deliver('x', { type: 'say', text: 'hello' })).toMatchObject({ ok: true });
+    expect(texts(log)).toEqual([['1:hello']]);
+    expect(log.appended[0]!.owner).toEqual({ shard: shardOf('x', SHARDS), epoch: a.ownership.leaseFor(shardOf('x', SHARDS))!.epoch });
+    const snapshot = await new ActorStore(db).load<Chat>('chat', 'x');
+    expect(snapshot).toMatchObject({ state: { lastSeq: 1 }, unlogged: [{ seq: 1, text: 'hello' }] });
+    expect(await new SqlMessageLog(db).read('x', 0, { limit: 10, publicOnly: false, through: 1 })).toEqual([]);
+    await a.ownership.stop();
+  });
+
+  test('an append the log refuses answers a retryable error; the message is appended (and pushed) before the next answer', async () => {
+    const log = new RecordingLog();
+    const a = await hostOn('a', log);
+    log.failures = 1;
+    await expect(a.host.deliver('x', { type: 'say', text: 'lost?' })).rejects.toMatchObject({ type: 'ACTOR_LOG_UNAVAILABLE', retryable: true });
+    expect(a.host.activeCount).toBe(0);
+    expect(log.appended).toEqual([]);
+    // The broker is back: the next command first appends what the snapshot holds unconfirmed.
+    expect(await a.host.deliver('x', { type: 'say', text: 'next' })).toMatchObject({ ok: true, effects: [{ message: { seq: 2 } }] });
+    expect(texts(log)).toEqual([['1:lost?'], ['2:next']]);
+    expect(pushed).toEqual([{ actorId: 'x', seqs: [1] }]);
+    await a.ownership.stop();
+  });
+
+  test('an idle actor is passivated without its confirmed messages, so its next activation appends nothing again', async () => {
+    const log = new RecordingLog();
+    const a = await hostOn('a', log, 100);
+    a.host.start();
+    await a.host.deliver('x', { type: 'say', text: 'last words' });
+    expect(await new ActorStore(db).load('chat', 'x')).toMatchObject({ unlogged: [{ seq: 1 }] });
+    await waitFor('the actor to be passivated', async () => (a.host.activeCount === 0 ? true : undefined), 10_000);
+    expect(await new ActorStore(db).load('chat', 'x')).toMatchObject({ state: { lastSeq: 1 }, unlogged: [] });
+    await a.host.deliver('x', { type: 'say', text: 'back' });
+    expect(texts(log)).toEqual([['1:last words'], ['2:back']]);
+    expect(pushed).toEqual([]);
+    a.host.stop();
+    await a.ownership.stop();
+  });
+
+  test('a new owner claims the conversation at its last seq and re-appends what its predecessor left unconfirmed', async () => {
+    const logA = new RecordingLog();
+    const a = await hostOn('a', logA);
+    await a.host.deliver('x', { type: 'say', text: 'one' });
+    logA.failures = 1;
+    await expect(a.host.deliver('x', { type: 'say', text: 'two' })).rejects.toMatchObject({ type: 'ACTOR_LOG_UNAVAILABLE' });
+    await a.ownership.stop();
+
+    offset += 61_000; // a's lease has run out
+    const logB = new RecordingLog();
+    const b = await hostOn('b', logB);
+    expect(await b.host.deliver('x', { type: 'say', text: 'three' })).toMatchObject({ ok: true, effects: [{ message: { seq: 3 } }] });
+    expect(texts(logB)).toEqual([['claim@2', '2:two'], ['3:three']]);
+    const epochB = b.ownership.leaseFor(shardOf('x', SHARDS))!.epoch;
+    expect(logB.appended.every((x) => x.owner.epoch === epochB)).toBe(true);
+    expect(epochB).toBeGreaterThan(logA.appended[0]!.owner.epoch);
+    await b.ownership.stop();
   });
 });

@@ -17,6 +17,7 @@ import { ActorError, RETRYABLE_ACTOR_ERRORS } from './actor-errors.ts';
 import { ActorHost, type ActorKind, type Delivered } from './actor-host.ts';
 import type { ActorMetrics } from './metrics.ts';
 import type { ActorStore } from './actor-store.ts';
+import type { ExternalMessageLog } from './message-log.ts';
 import { DEFAULT_SHARD_COUNT, ownerOfActor } from './placement.ts';
 import { DEFAULT_RENEW_EVERY_MS, type ShardLeases } from './shard-leases.ts';
 import { ShardOwnership } from './shard-ownership.ts';
@@ -101,7 +102,7 @@ export class ActorRuntime {
   /** Registers a kind to host here; call before the broker starts. */
   host<S, C, E>(
     definition: ActorKind<S, C, E>,
-    options: { store: ActorStore; leases: ShardLeases; shardCount?: number; renewEveryMs?: number; leaseWaitMs?: number; metrics?: ActorMetrics },
+    options: { store: ActorStore; leases: ShardLeases; shardCount?: number; renewEveryMs?: number; leaseWaitMs?: number; metrics?: ActorMetrics; log?: ExternalMessageLog | null },
   ): ActorHost<S, C, E> {
     let hooks: ActorHost<S, C, E>['hooks'] | null = null;
     const ownership = new ShardOwnership({
@@ -121,6 +122,7 @@ export class ActorRuntime {
       ownership,
       ...(options.leaseWaitMs ? { leaseWaitMs: options.leaseWaitMs } : {}),
       ...(options.metrics ? { metrics: options.metrics } : {}),
+      log: options.log ?? null,
     });
     hooks = host.hooks;
     this.#broker.createService({

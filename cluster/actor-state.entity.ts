@@ -36,5 +36,11 @@ export const ActorState = defineEntity({
      * carries them out again on activation (see actor-host.ts).
      */
     outbox: p.text().columnType('mediumtext').nullable(),
+    /**
+     * JSON list of the messages committed with this snapshot that the external message log (Kafka,
+     * cluster mode) had not confirmed yet; null for none. The owner appends them before it answers
+     * anything, and a next owner appends them again on activation (see actor-host.ts).
+     */
+    unlogged: p.text().columnType('mediumtext').nullable(),
   },
 });

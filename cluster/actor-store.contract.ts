@@ -24,9 +24,18 @@ export function actorStoreContract(open: () => Promise<Database>): void {
   test('a snapshot round-trips with its epoch and version, CJK and emoji intact', async () => {
     expect(await store.load('conversation', 'c1')).toBeNull();
     expect(await save('c1', 1_795_000_000_123, { status: 'queued', lastSeq: 0, text: '你好 👋' })).toBe('saved');
-    expect(await store.load<ConversationLike>('conversation', 'c1')).toEqual({ state: { status: 'queued', lastSeq: 0, text: '你好 👋' }, epoch: 1_795_000_000_123, version: 1, outbox: [] });
+    expect(await store.load<ConversationLike>('conversation', 'c1')).toEqual({ state: { status: 'queued', lastSeq: 0, text: '你好 👋' }, epoch: 1_795_000_000_123, version: 1, outbox: [], unlogged: [] });
     expect(await save('c1', 1_795_000_000_123, { status: 'assigned', lastSeq: 3, text: '' })).toBe('saved');
     expect(await store.load('conversation', 'c1')).toMatchObject({ state: { status: 'assigned', lastSeq: 3 }, version: 2 });
+  });
+
+  test('messages the external log has not confirmed are stored with the snapshot (not in the message table), and cleared by a later write', async () => {
+    const unlogged = [{ tenantId: 't1', conversationId: 'u1', seq: 1, clientMsgId: 'c1', from: { kind: 'visitor' as const }, visibility: 'public' as const, text: '还没确认 ✉️', at: 5 }];
+    await store.save({ kind: 'conversation', actorId: 'u1', tenantId: 't1', shard: 1, epoch: 3, state: { status: 'queued', lastSeq: 1, text: '' }, nextTimerAt: null, unlogged, now });
+    expect(await store.load('conversation', 'u1')).toMatchObject({ unlogged });
+    expect(await new SqlMessageLog(db).read('u1', 0, { limit: 10, publicOnly: false, through: 1 })).toEqual([]);
+    await store.save({ kind: 'conversation', actorId: 'u1', tenantId: 't1', shard: 1, epoch: 3, state: { status: 'queued', lastSeq: 1, text: '' }, nextTimerAt: null, now });
+    expect(await store.load('conversation', 'u1')).toMatchObject({ unlogged: [] });
   });
 
   test('the effects not yet carried out are stored with the snapshot, and cleared by a later write', async () => {
@@ -111,23 +120,26 @@ export function actorStoreContract(open: () => Promise<Database>): void {
       const log = new SqlMessageLog(db);
       await saveWith('j1', 1, 2, [message('j1', 1, '你好'), message('j1', 2, 'hi 👋', { kind: 'agent', agentId: 'a7' })]);
       await saveWith('j1', 1, 3, [message('j1', 3, 'psst', { kind: 'supervisor', supervisorId: 's1' })]);
-      expect((await log.read('j1', 0, { limit: 10, publicOnly: false })).map((m) => [m.seq, m.from, m.text])).toEqual([
+      expect((await log.read('j1', 0, { limit: 10, publicOnly: false, through: 100 })).map((m) => [m.seq, m.from, m.text])).toEqual([
         [1, { kind: 'visitor' }, '你好'],
         [2, { kind: 'agent', agentId: 'a7' }, 'hi 👋'],
         [3, { kind: 'supervisor', supervisorId: 's1' }, 'psst'],
       ]);
-      expect((await log.read('j1', 1, { limit: 10, publicOnly: true })).map((m) => m.seq)).toEqual([2]);
-      expect((await log.read('j1', 0, { limit: 1, publicOnly: false })).map((m) => m.seq)).toEqual([1]);
-      expect(await log.read('other', 0, { limit: 10, publicOnly: false })).toEqual([]);
+      expect((await log.read('j1', 1, { limit: 10, publicOnly: true, through: 100 })).map((m) => m.seq)).toEqual([2]);
+      expect((await log.read('j1', 0, { limit: 1, publicOnly: false, through: 100 })).map((m) => m.seq)).toEqual([1]);
+      expect(await log.read('other', 0, { limit: 10, publicOnly: false, through: 100 })).toEqual([]);
+      // Nothing past what the owner reported committed, and nothing when the reader is there already.
+      expect((await log.read('j1', 0, { limit: 10, publicOnly: false, through: 2 })).map((m) => m.seq)).toEqual([1, 2]);
+      expect(await log.read('j1', 3, { limit: 10, publicOnly: false, through: 3 })).toEqual([]);
     });
 
     test('a fenced save writes none of its messages; a repeated write of the same seq does not fail', async () => {
       const log = new SqlMessageLog(db);
       await saveWith('j2', 5, 1, [message('j2', 1, 'from the new owner')]);
       expect(await saveWith('j2', 4, 2, [message('j2', 2, 'late write of a paused owner')])).toBe('fenced');
-      expect((await log.read('j2', 0, { limit: 10, publicOnly: false })).map((m) => m.text)).toEqual(['from the new owner']);
+      expect((await log.read('j2', 0, { limit: 10, publicOnly: false, through: 100 })).map((m) => m.text)).toEqual(['from the new owner']);
       expect(await saveWith('j2', 5, 1, [message('j2', 1, 'from the new owner')])).toBe('saved');
-      expect(await log.read('j2', 0, { limit: 10, publicOnly: false })).toHaveLength(1);
+      expect(await log.read('j2', 0, { limit: 10, publicOnly: false, through: 100 })).toHaveLength(1);
     });
 
     test('in one batch, the fenced save’s messages are left out and the others’ written', async () => {
@@ -135,8 +147,8 @@ export function actorStoreContract(open: () => Promise<Database>): void {
       await saveWith('j3', 9, 0, []);
       const [fenced, saved] = await Promise.all([saveWith('j3', 8, 1, [message('j3', 1, 'stale')]), saveWith('j4', 1, 1, [message('j4', 1, 'fresh')])]);
       expect([fenced, saved]).toEqual(['fenced', 'saved']);
-      expect(await log.read('j3', 0, { limit: 10, publicOnly: false })).toEqual([]);
-      expect((await log.read('j4', 0, { limit: 10, publicOnly: false })).map((m) => m.text)).toEqual(['fresh']);
+      expect(await log.read('j3', 0, { limit: 10, publicOnly: false, through: 100 })).toEqual([]);
+      expect((await log.read('j4', 0, { limit: 10, publicOnly: false, through: 100 })).map((m) => m.text)).toEqual(['fresh']);
     });
   });
 }

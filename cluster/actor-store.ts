@@ -25,6 +25,8 @@ export type Snapshot<S> = {
   readonly version: number;
   /** Effects the writer had not carried out yet (see SaveInput.outbox). */
   readonly outbox: readonly unknown[];
+  /** Messages the external log had not confirmed yet (see SaveInput.unlogged). */
+  readonly unlogged: readonly LoggedMessage[];
 };
 
 export type SaveResult = 'saved' | 'fenced';
@@ -42,8 +44,10 @@ export type SaveInput<S> = {
   indexKey?: string | null;
   /** Effects that must still be carried out if the writer dies now (the next owner does them). */
   outbox?: readonly unknown[];
-  /** Messages this decision appended to the message log: written in the snapshot's transaction, and only if it is. */
+  /** Messages this decision appended to the message log: written in the snapshot's transaction, and only if it is (embedded mode). */
   journal?: readonly LoggedMessage[];
+  /** Messages committed with this snapshot that the external message log (cluster mode) has not confirmed yet: a next owner appends them again. */
+  unlogged?: readonly LoggedMessage[];
   now: Date;
 };
 
@@ -53,10 +57,10 @@ type Pending = { input: SaveInput<unknown>; json: string; resolve: (r: SaveResul
 const MAX_BATCH_ROWS = 500;
 const MAX_BATCH_CHARS = 4 * 1024 * 1024;
 
-const COLUMNS = 'kind, actor_id, tenant_id, shard, next_timer_at, index_key, epoch, version, state, outbox, updated_at';
+const COLUMNS = 'kind, actor_id, tenant_id, shard, next_timer_at, index_key, epoch, version, state, outbox, unlogged, updated_at';
 
 /** Columns a newer-or-equal epoch overwrites; `epoch` itself is assigned last (see #upsertSql). */
-const OVERWRITTEN = ['state', 'outbox', 'next_timer_at', 'index_key', 'updated_at'] as const;
+const OVERWRITTEN = ['state', 'outbox', 'unlogged', 'next_timer_at', 'index_key', 'updated_at'] as const;
 
 const compareKeys = (a: SaveInput<unknown>, b: SaveInput<unknown>): number =>
   a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.actorId < b.actorId ? -1 : a.actorId > b.actorId ? 1 : 0;
@@ -75,14 +79,20 @@ export class ActorStore {
   async load<S>(kind: string, actorId: string): Promise<Snapshot<S> | null> {
     const rows = await this.#em
       .getConnection()
-      .execute<{ epoch: number | string; version: number; state: string; outbox: string | null }[]>(
-        'select epoch, version, state, outbox from kefu_actor_state where kind = ? and actor_id = ?',
+      .execute<{ epoch: number | string; version: number; state: string; outbox: string | null; unlogged: string | null }[]>(
+        'select epoch, version, state, outbox, unlogged from kefu_actor_state where kind = ? and actor_id = ?',
         [kind, actorId],
         'all',
       );
     const row = rows[0];
     if (!row) return null;
-    return { state: JSON.parse(row.state) as S, epoch: Number(row.epoch), version: row.version, outbox: row.outbox ? (JSON.parse(row.outbox) as unknown[]) : [] };
+    return {
+      state: JSON.parse(row.state) as S,
+      epoch: Number(row.epoch),
+      version: row.version,
+      outbox: row.outbox ? (JSON.parse(row.outbox) as unknown[]) : [],
+      unlogged: row.unlogged ? (JSON.parse(row.unlogged) as LoggedMessage[]) : [],
+    };
   }
 
   /** Stores the snapshot unless a newer owner (higher epoch) has written since; resolves after commit. */
@@ -116,7 +126,7 @@ export class ActorStore {
     let n = 0;
     while (n < this.#pending.length && n < MAX_BATCH_ROWS && (n === 0 || chars < MAX_BATCH_CHARS)) {
       const { json, input } = this.#pending[n]!;
-      chars += json.length + (input.journal ?? []).reduce((sum, m) => sum + m.text.length, 0);
+      chars += json.length + [...(input.journal ?? []), ...(input.unlogged ?? [])].reduce((sum, m) => sum + m.text.length, 0);
       n++;
     }
     return this.#pending.splice(0, n);
@@ -135,6 +145,7 @@ export class ActorStore {
       i.epoch,
       json,
       i.outbox && i.outbox.length > 0 ? JSON.stringify(i.outbox) : null,
+      i.unlogged && i.unlogged.length > 0 ? JSON.stringify(i.unlogged) : null,
       i.now,
     ]);
     const inputs = batch.map((p) => p.input);
@@ -162,7 +173,7 @@ export class ActorStore {
   }
 
   #upsertSql(rows: number): string {
-    const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)').join(', ');
+    const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)').join(', ');
     const insert = `insert into kefu_actor_state (${COLUMNS}) values ${values}`;
     if (this.#dialect === 'sqlite') {
       const set = OVERWRITTEN.map((c) => `${c} = excluded.${c}`).join(', ');

@@ -13,6 +13,8 @@ import type { ClusterBackends } from './config.ts';
 export type Backends = {
   readonly redis: Redis;
   readonly kafka: Kafka;
+  /** Connected at start-up: topic administration and the Kafka part of check(). */
+  readonly kafkaAdmin: Admin;
   readonly elasticsearch: Elasticsearch;
   /** Throws if any backend does not answer; used by `/ready`. */
   check(): Promise<void>;
@@ -98,6 +100,7 @@ export async function connectBackends(settings: ClusterBackends, options: { clie
   return {
     redis,
     kafka,
+    kafkaAdmin: admin,
     elasticsearch,
     async check() {
       await Promise.all([

@@ -42,6 +42,8 @@ describe('loadConfig', () => {
       mysqlUrl: CLUSTER_ENV.KEFU_MYSQL_URL,
       redisUrl: CLUSTER_ENV.KEFU_REDIS_URL,
       kafkaBrokers: ['kafka-1:9092', 'kafka-2:9092'],
+      kafkaTopicPrefix: '',
+      kafkaPartitions: 12,
       elasticsearchUrl: CLUSTER_ENV.KEFU_ELASTICSEARCH_URL,
       transporter: CLUSTER_ENV.KEFU_TRANSPORTER,
     });
@@ -86,6 +88,8 @@ describe('loadConfig', () => {
     ['KEFU_KAFKA_BROKERS', 'kafka-1:9092;kafka-2:9092', 'must be a comma-separated list of host:port'],
     ['KEFU_ELASTICSEARCH_URL', 'es:9200', 'must use http:// or https://'],
     ['KEFU_TRANSPORTER', 'redis://redis:6379', 'must use nats://'],
+    ['KEFU_KAFKA_TOPIC_PREFIX', 'prod/east.', "may hold only letters, digits, '.', '_' and '-'"],
+    ['KEFU_KAFKA_PARTITIONS', '0', 'must be an integer from 1 to 10000'],
   ])('cluster backend %s=%j is refused: %s', (variable, value, message) => {
     const problems = problemsOf({ ...CLUSTER_ENV, [variable]: value });
     expect(problems).toEqual([{ variable, message: expect.stringContaining(message) }]);

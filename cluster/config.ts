@@ -20,6 +20,10 @@ export type ClusterBackends = {
   readonly mysqlUrl: string;
   readonly redisUrl: string;
   readonly kafkaBrokers: readonly string[];
+  /** Put before every Kafka topic name (`kefu.messages.v1` …), so that several clusters can share one Kafka; '' by default. */
+  readonly kafkaTopicPrefix: string;
+  /** Partitions of the topics a node creates when they do not exist yet. */
+  readonly kafkaPartitions: number;
   readonly elasticsearchUrl: string;
   /** Moleculer transporter connection string (NATS URL). */
   readonly transporter: string;
@@ -153,6 +157,13 @@ class Reader {
   }
 }
 
+/** Kafka topic names allow letters, digits, '.', '_' and '-' (249 at most; the prefix gets 200 of them). */
+function topicPrefix(r: Reader): string {
+  const prefix = r.string('KEFU_KAFKA_TOPIC_PREFIX', '');
+  if (!/^[A-Za-z0-9._-]{0,200}$/.test(prefix)) r.fail('KEFU_KAFKA_TOPIC_PREFIX', `may hold only letters, digits, '.', '_' and '-', at most 200 (got "${prefix}")`);
+  return prefix;
+}
+
 function readRoles(r: Reader, mode: KefuConfig['mode']): ReadonlySet<Role> {
   const value = r.raw('KEFU_ROLES');
   if (value === undefined) return new Set(ROLES);
@@ -196,6 +207,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
           mysqlUrl: r.url('KEFU_MYSQL_URL', ['mysql', 'mariadb'], 'mysql://kefu:secret@db:3306/kefu'),
           redisUrl: r.url('KEFU_REDIS_URL', ['redis', 'rediss'], 'redis://redis:6379'),
           kafkaBrokers: r.hostPorts('KEFU_KAFKA_BROKERS', 'kafka-1:9092,kafka-2:9092'),
+          kafkaTopicPrefix: topicPrefix(r),
+          kafkaPartitions: r.integer('KEFU_KAFKA_PARTITIONS', 12, 1, 10_000),
           elasticsearchUrl: r.url('KEFU_ELASTICSEARCH_URL', ['http', 'https'], 'http://elasticsearch:9200'),
           transporter: r.url('KEFU_TRANSPORTER', ['nats'], 'nats://nats:4222'),
         }
@@ -250,6 +263,8 @@ export const CONFIG_VARIABLES = [
   'KEFU_MYSQL_URL',
   'KEFU_REDIS_URL',
   'KEFU_KAFKA_BROKERS',
+  'KEFU_KAFKA_TOPIC_PREFIX',
+  'KEFU_KAFKA_PARTITIONS',
   'KEFU_ELASTICSEARCH_URL',
   'KEFU_TRANSPORTER',
 ] as const;

@@ -1,7 +1,8 @@
 /**
  * Hosts the contact-center actor kinds (conversation, agent, queue) on a node with the `actors`
  * role, on the ports of its run mode: shard leases in Redis (cluster) or in memory (embedded),
- * snapshots in the node's database. Every node gets a client to send commands to them.
+ * snapshots in the node's database, messages committed to Kafka (cluster) or with the snapshots
+ * (embedded). Every node gets a client to send commands to them.
  */
 import type { ServiceBroker } from 'moleculer';
 import { agentKind } from '../actors/agent/agent.actor.ts';
@@ -15,6 +16,8 @@ import { ConversationWatchers, pushInboxName, watchersService } from './push-rou
 import type { Backends } from './backends.ts';
 import type { KefuConfig } from './config.ts';
 import type { Database } from './database.ts';
+import type { EventLog, LoggedEvent } from './event-log.ts';
+import type { ExternalMessageLog } from './message-log.ts';
 import type { ActorMetrics } from './metrics.ts';
 import { MemoryLeaseTable, MemoryShardLeases } from './shard-leases.memory.ts';
 import { RedisShardLeases } from './shard-leases.redis.ts';
@@ -30,9 +33,13 @@ export function installContactCenter(input: {
   config: KefuConfig;
   database: Database;
   backends: Backends | null;
+  /** Where conversations commit their messages in cluster mode (Kafka); null: in the snapshot's transaction (embedded). */
+  log: ExternalMessageLog | null;
+  /** Where lifecycle and presence events are made durable (Kafka in cluster mode, the records table embedded). */
+  events: EventLog | null;
   metrics: ActorMetrics;
 }): ActorClient {
-  const { broker, config, database, backends, metrics } = input;
+  const { broker, config, database, backends, log, events, metrics } = input;
   const client = new ActorClient(broker);
   if (!config.roles.has('actors')) return client;
 
@@ -41,7 +48,10 @@ export function installContactCenter(input: {
   broker.createService(watchersService(watchers));
   const ports: ActorPorts = {
     send: (kind, actorId, command) => client.send(kind, actorId, command),
-    publish: (event) => void broker.broadcast(event.name, event),
+    publish: async (event) => {
+      void broker.broadcast(event.name, event);
+      await events?.publish([event as LoggedEvent]);
+    },
     push: (conversationId, delivery) => {
       const event = { conversationId, ...delivery };
       const nodes = watchers.targetsOf(conversationId, (delivery.push as Push).kind);
@@ -72,7 +82,7 @@ export function installContactCenter(input: {
         conversations.activated?.(conversationId, state);
       },
     },
-    { ...hosting, leases: leasesFor('conversation') },
+    { ...hosting, leases: leasesFor('conversation'), log },
   );
   runtime.host(agentKind(ports), { ...hosting, leases: leasesFor('agent') });
   runtime.host(queueKind(ports), { ...hosting, leases: leasesFor('queue') });

@@ -2,6 +2,8 @@
  * Every MikroORM entity of Kefu, in one list: the ORM is initialised with it, and the migrations of
  * both dialects (cluster/migrations/) are generated from it.
  */
+import { ConversationLog } from '../actors/conversation/conversation-log.entity.ts';
+import { ConversationRecordRow } from '../actors/conversation/conversation-record.entity.ts';
 import { ConversationFile } from '../actors/conversation/file.entity.ts';
 import { Message } from '../actors/conversation/message.entity.ts';
 import { Account } from '../actors/directory/account.entity.ts';
@@ -33,4 +35,6 @@ export const ENTITIES = [
   AuditEntry,
   VisitorBan,
   ConversationFile,
+  ConversationLog,
+  ConversationRecordRow,
 ];

@@ -60,6 +60,8 @@ export class LocalCluster {
       env: {
         ...process.env,
         ...this.#infra,
+        // Its own topics on the shared Kafka (drop them with local-infra.ts dropKafkaTopics).
+        KEFU_KAFKA_TOPIC_PREFIX: `${this.name}.`,
         ...this.#env,
         KEFU_MODE: 'cluster',
         KEFU_CLUSTER_NAME: this.name,

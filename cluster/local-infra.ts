@@ -62,3 +62,20 @@ export async function scratchMysqlDatabase(prefix: string): Promise<{ url: strin
     },
   };
 }
+
+/**
+ * Deletes the Kafka topics of a scratch cluster (those named with its topic prefix), as
+ * `scratchMysqlDatabase`'s `drop` deletes its database. Topics of other clusters are left alone.
+ */
+export async function dropKafkaTopics(prefix: string): Promise<void> {
+  if (prefix === '') throw new Error('refusing to drop every topic: give the scratch cluster’s prefix');
+  const { Kafka, logLevel } = await import('kafkajs');
+  const admin = new Kafka({ clientId: 'kefu-scratch', brokers: localInfraEnv().KEFU_KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,14 +1,20 @@
 /**
  * The message log in the node's database (table `kefu_message`, entity in
- * actors/conversation/message.entity.ts). Writes happen in ActorStore's snapshot transaction
- * (`appendStatement`), so a message exists exactly when the conversation snapshot that assigned its
- * `seq` was committed under a current epoch; a fenced write rolls back with its snapshot.
+ * actors/conversation/message.entity.ts).
+ *
+ * Embedded mode: written in ActorStore's snapshot transaction (`appendStatement`), so a message
+ * exists exactly when the conversation snapshot that assigned its `seq` was committed under a
+ * current epoch; a fenced write rolls back with its snapshot.
+ *
+ * Cluster mode: written by the persister from the Kafka log (workers/persister.ts), a moment after
+ * the owner acknowledged. Readers are told the last committed `seq` (`through`) and wait — briefly
+ * — until `kefu_conversation_log` says the persister stored that far (`awaitPersister`).
  */
 import type { EntityManager } from '@mikro-orm/core';
 import type { SharedFile } from '../actors/conversation/protocol.ts';
 import type { Actor } from '../actors/conversation/state.ts';
 import type { Database } from './database.ts';
-import type { LoggedMessage, MessageLog } from './message-log.ts';
+import { LogBehindError, type LoggedMessage, type MessageLog, type ReadOptions } from './message-log.ts';
 
 type Row = {
   tenant_id: string;
@@ -59,20 +65,27 @@ export function appendStatement(dialect: Database['dialect'], messages: readonly
   return { sql, params };
 }
 
+/** How a cluster-mode reader waits for the persister: polls every `pollMs`, gives up after `maxWaitMs` (LogBehindError). */
+export type AwaitPersister = { readonly pollMs: number; readonly maxWaitMs: number };
+
 export class SqlMessageLog implements MessageLog {
   readonly #em: EntityManager;
+  readonly #awaitPersister: AwaitPersister | null;
 
-  constructor(database: Database) {
+  constructor(database: Database, options: { awaitPersister?: AwaitPersister | null } = {}) {
     this.#em = database.orm.em.fork();
+    this.#awaitPersister = options.awaitPersister ?? null;
   }
 
-  async read(conversationId: string, afterSeq: number, options: { limit: number; publicOnly: boolean }): Promise<LoggedMessage[]> {
+  async read(conversationId: string, afterSeq: number, options: ReadOptions): Promise<LoggedMessage[]> {
+    if (afterSeq >= options.through) return [];
+    if (this.#awaitPersister) await this.#stored(conversationId, options.through, this.#awaitPersister);
     const rows = await this.#em
       .getConnection()
       .execute<Row[]>(
         `select tenant_id, conversation_id, seq, client_msg_id, sender_kind, sender_id, visibility, text, attachment, at from kefu_message
-         where conversation_id = ? and seq > ?${options.publicOnly ? " and visibility = 'public'" : ''} order by seq limit ?`,
-        [conversationId, afterSeq, options.limit],
+         where conversation_id = ? and seq > ? and seq <= ?${options.publicOnly ? " and visibility = 'public'" : ''} order by seq limit ?`,
+        [conversationId, afterSeq, options.through, options.limit],
         'all',
       );
     return rows.map((r: Row) => ({
@@ -86,5 +99,19 @@ export class SqlMessageLog implements MessageLog {
       at: Number(r.at),
       ...(r.attachment ? { file: JSON.parse(r.attachment) as SharedFile } : {}),
     }));
+  }
+
+  /** Resolves once the persister stored the conversation's messages up to `through`. */
+  async #stored(conversationId: string, through: number, wait: AwaitPersister): Promise<void> {
+    const deadline = performance.now() + wait.maxWaitMs;
+    for (;;) {
+      const rows = await this.#em
+        .getConnection()
+        .execute<{ last_seq: number }[]>('select last_seq from kefu_conversation_log where conversation_id = ?', [conversationId], 'all');
+      const stored = rows[0]?.last_seq ?? 0;
+      if (stored >= through) return;
+      if (performance.now() + wait.pollMs > deadline) throw new LogBehindError(conversationId, through, stored);
+      await new Promise((r) => setTimeout(r, wait.pollMs));
+    }
   }
 }

@@ -53,6 +53,34 @@ export const METRICS = {
     name: 'kefu_conversation_pushes_broadcast_total',
     help: 'Conversation pushes sent to every gateway node (membership changes, or no complete registration list yet).',
   },
+  logProduceSeconds: {
+    name: 'kefu_log_produce_seconds',
+    help: 'Time from handing entries to the Kafka message log to the broker confirming them (acks=all), per batch.',
+  },
+  logBatchEntries: {
+    name: 'kefu_log_batch_entries',
+    help: 'Entries (messages and claims) per batch the Kafka message log sends.',
+  },
+  logProduceFailures: {
+    name: 'kefu_log_produce_failures_total',
+    help: 'Batches the Kafka message log could not get confirmed (their messages were not acknowledged).',
+  },
+  logConsumedLag: {
+    name: 'kefu_log_consumer_lag_records',
+    help: 'Records of the message log a consumer group has not processed yet, as of its last batch, by kind (persister, indexer).',
+  },
+  logConsumedRecords: {
+    name: 'kefu_log_consumed_records_total',
+    help: 'Message log records a worker stored (persister) or indexed (indexer), by kind.',
+  },
+  logConsumedBatchSeconds: {
+    name: 'kefu_log_consumer_batch_seconds',
+    help: 'Time a worker takes to store or index one batch of the message log, by kind.',
+  },
+  logConsumerFailures: {
+    name: 'kefu_log_consumer_failures_total',
+    help: 'Batches a worker failed to store or index (they are retried; nothing is skipped), by kind.',
+  },
 } as const;
 
 export type NodeMetrics = {
@@ -60,7 +88,32 @@ export type NodeMetrics = {
   readonly startupSeconds: Gauge;
   readonly actors: ActorMetrics;
   readonly pushesReceived: Counter;
+  readonly log: LogMetrics;
 };
+
+/** What the Kafka message log and its consumers report (cluster mode). */
+export type LogMetrics = {
+  readonly produceSeconds: Histogram;
+  readonly batchEntries: Histogram;
+  readonly produceFailures: Counter;
+  readonly consumerLag: Gauge<'kind'>;
+  readonly consumed: Counter<'kind'>;
+  readonly consumerBatchSeconds: Histogram<'kind'>;
+  readonly consumerFailures: Counter<'kind'>;
+};
+
+export function createLogMetrics(registry: Registry): LogMetrics {
+  const m = METRICS;
+  return {
+    produceSeconds: new Histogram({ name: m.logProduceSeconds.name, help: m.logProduceSeconds.help, buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [registry] }),
+    batchEntries: new Histogram({ name: m.logBatchEntries.name, help: m.logBatchEntries.help, buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500], registers: [registry] }),
+    produceFailures: new Counter({ name: m.logProduceFailures.name, help: m.logProduceFailures.help, registers: [registry] }),
+    consumerLag: new Gauge({ name: m.logConsumedLag.name, help: m.logConsumedLag.help, labelNames: ['kind'], registers: [registry] }),
+    consumed: new Counter({ name: m.logConsumedRecords.name, help: m.logConsumedRecords.help, labelNames: ['kind'], registers: [registry] }),
+    consumerBatchSeconds: new Histogram({ name: m.logConsumedBatchSeconds.name, help: m.logConsumedBatchSeconds.help, labelNames: ['kind'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry] }),
+    consumerFailures: new Counter({ name: m.logConsumerFailures.name, help: m.logConsumerFailures.help, labelNames: ['kind'], registers: [registry] }),
+  };
+}
 
 /** What the actor runtime reports; one instance per node, labelled by actor kind. */
 export type ActorMetrics = {
@@ -127,5 +180,5 @@ export function createNodeMetrics(labels: {
     registers: [registry],
   });
   const pushesReceived = new Counter({ name: METRICS.pushesReceived.name, help: METRICS.pushesReceived.help, registers: [registry] });
-  return { registry, startupSeconds, actors: createActorMetrics(registry), pushesReceived };
+  return { registry, startupSeconds, actors: createActorMetrics(registry), pushesReceived, log: createLogMetrics(registry) };
 }

@@ -39,7 +39,13 @@ import { installContactCenter } from './contact-center.ts';
 import { checkHeartbeatsEverySecond } from './failure-detection.ts';
 import type { KefuConfig } from './config.ts';
 import { migrateDatabase, openDatabase, type Database, type DatabaseTarget } from './database.ts';
+import { ensureLogTopics, KafkaMessageLog } from './message-log.kafka.ts';
+import { KafkaEventLog } from './event-log.kafka.ts';
+import { SqlEventLog, type EventLog } from './event-log.ts';
+import { BatchingProducer } from './kafka-producer.ts';
+import { ConversationRecords } from '../actors/conversation/conversation-record.repository.ts';
 import { SqlMessageLog } from './message-log.sql.ts';
+import { Persister } from '../workers/persister.ts';
 import { createNodeMetrics } from './metrics.ts';
 import { moleculerMetricsRenderer } from './moleculer-metrics.ts';
 import { KEFU_VERSION } from './version.ts';
@@ -130,6 +136,9 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
   let visitors: VisitorGateway | null = null;
   let agents: AgentGateway | null = null;
   let subscriptions: ConversationSubscriptions | null = null;
+  let producer: BatchingProducer | null = null;
+  let messageLog: KafkaMessageLog | null = null;
+  let persister: Persister | null = null;
   let ready = false;
   let stopping: Promise<void> | null = null;
   let stopChecking: (() => void) | null = null;
@@ -142,6 +151,10 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
       subscriptions?.stop();
       http?.close();
       await broker.stop().catch((e: unknown) => logger.warn('broker stop failed', e));
+      await Promise.all([
+        producer?.stop().catch((e: unknown) => logger.warn('Kafka producer stop failed', e)),
+        persister?.stop().catch((e: unknown) => logger.warn('persister stop failed', e)),
+      ]);
       await backends?.close();
       await database?.close();
     })());
@@ -169,7 +182,25 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
     // The single-company channel (key `web`), so a fresh installation can chat at once.
     await ensureDefaultChannel(database.orm.em.fork(), new Date());
 
-    const actors = installContactCenter({ broker, config, database, backends, metrics: metrics.actors });
+    // Cluster mode commits messages and events to Kafka (actor nodes) and stores them in MySQL from there (worker nodes).
+    let events: EventLog | null = null;
+    if (config.cluster && backends) {
+      const kafka = { topicPrefix: config.cluster.kafkaTopicPrefix, partitions: config.cluster.kafkaPartitions };
+      if (config.roles.has('actors') || config.roles.has('workers')) await ensureLogTopics(backends.kafkaAdmin, kafka);
+      if (config.roles.has('actors')) {
+        producer = new BatchingProducer(backends.kafka, { metrics: metrics.log });
+        await producer.start();
+        messageLog = new KafkaMessageLog(producer, kafka);
+        events = new KafkaEventLog(producer, kafka);
+      }
+      if (config.roles.has('workers')) {
+        persister = new Persister({ kafka: backends.kafka, database, topicPrefix: kafka.topicPrefix, metrics: metrics.log, logger: broker.getLogger('persister') });
+        await persister.start();
+      }
+    } else {
+      events = new SqlEventLog(new ConversationRecords(database));
+    }
+    const actors = installContactCenter({ broker, config, database, backends, log: messageLog, events, metrics: metrics.actors });
     const db = database;
     const directory = config.roles.has('gateway')
       ? new Directory({
@@ -249,10 +280,12 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
       const subs = new ConversationSubscriptions(broker, actors, (error) => logger.warn('push registration failed:', error instanceof Error ? error.message : error));
       subscriptions = subs;
       const ownOrigin = () => new URL(url).origin;
+      // Cluster mode: the persister stores messages a moment after their ack; reads wait for it (≤ 5 s).
+      const log = new SqlMessageLog(db, { awaitPersister: config.cluster ? { pollMs: 20, maxWaitMs: 5_000 } : null });
       visitors = visitorGateway({
         channels,
         visitors: new VisitorDirectory(db.orm.em.fork()),
-        log: new SqlMessageLog(db),
+        log,
         files: fileStore,
         subscriptions: subs,
         names: cachedAgentNames(async (agentId) => {
@@ -281,7 +314,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
         conversation: (conversationId, command) => actors.send('conversation', conversationId, command),
         agent: (agentId, command) => actors.send('agent', agentId, command),
         queue: (skillGroupId, command) => actors.send('queue', skillGroupId, command),
-        log: new SqlMessageLog(db),
+        log,
         files: fileStore,
         subscriptions: subs,
         ownOrigin,

@@ -65,6 +65,8 @@ export function agentKind(ports: ActorPorts): ActorKind<AgentState, AgentActorCo
           return `reroute:${e.conversationId}`;
         case 'availability-changed':
           return `availability:${e.skillGroupIds.join(',')}`; // the latest report replaces older ones
+        case 'emit':
+          return `event:${e.event.name}`; // presence: the latest status and the latest capacity are what matter
         default:
           return null;
       }
@@ -74,7 +76,7 @@ export function agentKind(ports: ActorPorts): ActorKind<AgentState, AgentActorCo
       for (const e of effects) {
         switch (e.type) {
           case 'emit':
-            ports.publish(e.event);
+            sends.push(reported(ports, `publish ${e.event.name}`, ports.publish({ ...e.event, tenantId: state.tenantId })));
             break;
           case 'schedule-presence-grace':
           case 'cancel-presence-grace':

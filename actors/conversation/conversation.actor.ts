@@ -8,7 +8,7 @@ import { accept, reject } from '../kernel/decision.ts';
 import { enqueueCommand } from '../queue/protocol.ts';
 import { decideConversation } from './machine.ts';
 import type { ConversationCommand, ConversationEffect } from './protocol.ts';
-import { newConversation, type ConversationSettings, type ConversationState, type TimerName, type Visitor } from './state.ts';
+import { newConversation, participants, type ConversationSettings, type ConversationState, type TimerName, type Visitor } from './state.ts';
 
 /** The runtime-level command that creates a conversation (the first one a new conversation gets). */
 export type StartConversation = {
@@ -51,14 +51,24 @@ export function conversationKind(ports: ActorPorts): ActorKind<ConversationState
           return `${e.type}:${e.agentId}`;
         case 'invitation':
           return `${e.type}:${e.agentId}`; // the latest word on one colleague replaces an older one
+        case 'emit':
+          return `event:${e.event.name}@${e.event.at}`; // integrators and history must get every lifecycle event
         default:
           return null;
       }
     },
-    // The commit point: a message is in the log (in the snapshot's transaction) before its ack or push.
+    // The commit point: a message is in the log (the snapshot's transaction, or Kafka) before its ack or push.
     journal: (effects, state) =>
       effects.flatMap((e) => (e.type === 'append' ? [{ ...e.message, tenantId: state.tenantId, conversationId: state.conversationId }] : [])),
-    runEffects: async (conversationId, effects) => {
+    logClaim: (state, now) => ({ type: 'claim', tenantId: state.tenantId, conversationId: state.conversationId, lastSeq: state.lastSeq, at: now }),
+    // Messages a former writer committed but never got confirmed: nobody heard of them, so they are pushed now.
+    logged: (conversationId, messages, state) => {
+      const agents = participants(state);
+      for (const { tenantId: _tenant, conversationId: _conversation, ...message } of messages) {
+        ports.push(conversationId, { to: message.visibility === 'internal' ? 'agents' : 'everyone', push: { kind: 'message', message }, agents });
+      }
+    },
+    runEffects: async (conversationId, effects, state) => {
       const sends: Promise<unknown>[] = [];
       for (const e of effects) {
         switch (e.type) {
@@ -72,7 +82,7 @@ export function conversationKind(ports: ActorPorts): ActorKind<ConversationState
             ports.push(conversationId, { to: e.to, push: e.push, agents: e.agents });
             break;
           case 'emit':
-            ports.publish(e.event);
+            sends.push(reported(ports, `publish ${e.event.name}`, ports.publish({ ...e.event, tenantId: state.tenantId })));
             break;
           case 'enqueue': {
             const enqueued = ports.send('queue', e.skillGroupId, enqueueCommand(conversationId, e)).then((r) => {

@@ -9,8 +9,12 @@ export type SendResult = { readonly ok: true; readonly effects: readonly unknown
 export type ActorPorts = {
   /** Delivers a command to another actor (any node); at-least-once, so commands are idempotent. */
   send(kind: 'conversation' | 'agent' | 'queue', actorId: string, command: unknown): Promise<SendResult>;
-  /** Publishes a lifecycle or presence event (integrators, reports, monitors). */
-  publish(event: { readonly name: string }): void;
+  /**
+   * Publishes a lifecycle or presence event: at once to the cluster's listeners (gateways' boards),
+   * and durably to the event log (integrators, history). Resolves once it is durable; the kinds
+   * send events through their outbox, so a rejection is retried.
+   */
+  publish(event: { readonly name: string; readonly tenantId: string }): Promise<void>;
   /**
    * Pushes something to the connections of a conversation's visitor and/or its agents' side
    * (`agents`: the accounts who hear it there).

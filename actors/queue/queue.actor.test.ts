@@ -16,7 +16,7 @@ function recordingPorts(): ActorPorts & { sent: { kind: string; id: string; comm
       sent.push({ kind, id, command: command as { type: string } });
       return new Promise((resolve) => pending.push(() => resolve({ ok: true, effects: [] })));
     },
-    publish: () => undefined,
+    publish: async () => undefined,
     push: () => undefined,
     failed: jest.fn(),
     settle: () => pending.splice(0).forEach((resolve) => resolve()),

@@ -441,7 +441,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
     }
     let last = Math.min(afterSeq, d.lastSeq);
     for (;;) {
-      const page = await deps.log.read(conversationId, last, { limit: HISTORY_PAGE, publicOnly: false });
+      const page = await deps.log.read(conversationId, last, { limit: HISTORY_PAGE, publicOnly: false, through: d.lastSeq });
       for (const m of page) sendFrame(ws, { type: 'message', conversationId, seq: m.seq, clientMsgId: m.clientMsgId, from: m.from, visibility: m.visibility, text: m.text, ...(m.file ? { file: m.file } : {}), at: m.at });
       if (page.length > 0) last = page[page.length - 1]!.seq;
       if (page.length < HISTORY_PAGE) break;

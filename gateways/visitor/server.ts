@@ -263,14 +263,14 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
     return conversationId;
   }
 
-  /** Sends what the log holds after `afterSeq`, then the pushes that arrived meanwhile. */
-  async function replay(ws: Socket, conversationId: string, afterSeq: number): Promise<void> {
+  /** Sends what the log holds after `afterSeq` (up to `through`, the last committed seq), then the pushes that arrived meanwhile. */
+  async function replay(ws: Socket, conversationId: string, afterSeq: number, through: number): Promise<void> {
     const data = ws.getUserData();
     data.held ??= [];
     try {
       let from = afterSeq;
       for (;;) {
-        const page = await deps.log.read(conversationId, from, { limit: REPLAY_PAGE, publicOnly: true });
+        const page = await deps.log.read(conversationId, from, { limit: REPLAY_PAGE, publicOnly: true, through });
         for (const m of page) {
           const frame = await visitorFrameOf({ kind: 'message', message: m }, deps.names);
           if (frame) sendFrame(ws, frame);
@@ -321,12 +321,15 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
     const page = frame.page ? { url: frame.page.url, title: frame.page.title ?? null, referrer: frame.page.referrer ?? null } : null;
     data.context = { page, locale: frame.locale ?? null };
     connections.identify(ws, visitor.visitorId);
-    const described = visitor.conversationId ? await describe(visitor.conversationId) : null;
+    const first = visitor.conversationId ? await describe(visitor.conversationId) : null;
     if (data.closed) return;
     data.visitor = visitor;
-    if (described) await attach(ws, visitor.conversationId!);
+    data.held = first ? [] : null; // pushes wait until the missed messages are out
+    if (first) await attach(ws, visitor.conversationId!);
     if (data.closed) return;
-    data.held = described ? [] : null; // pushes wait until the missed messages are out
+    // Asked again once attached: a message committed in between is then replayed, later ones are pushed.
+    const described = first ? ((await describe(visitor.conversationId!)) ?? first) : null;
+    if (data.closed) return;
     sendFrame(ws, {
       type: 'welcome',
       v: VISITOR_PROTOCOL_VERSION,
@@ -337,7 +340,7 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
       agent: described ? await agentOf(described.agentId, deps.names) : null,
       heartbeatMs: deps.heartbeatMs,
     });
-    if (described) await replay(ws, visitor.conversationId!, frame.lastSeq ?? 0);
+    if (described) await replay(ws, visitor.conversationId!, frame.lastSeq ?? 0, described.lastSeq);
   }
 
   async function handle(ws: Socket, frame: VisitorClientFrame): Promise<void> {

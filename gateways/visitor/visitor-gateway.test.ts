@@ -12,6 +12,8 @@ import { createChannel, DEFAULT_CHANNEL_KEY, DEFAULT_TENANT_ID, type ChannelConf
 import { VisitorToken } from '../../actors/directory/visitor.entity.ts';
 import { identityHash } from '../../actors/directory/visitor.repository.ts';
 import { ActorStore } from '../../cluster/actor-store.ts';
+import { ConversationRecords } from '../../actors/conversation/conversation-record.repository.ts';
+import { waitFor } from '../../tests/support.ts';
 import { loadConfig } from '../../cluster/config.ts';
 import { startNode, type KefuNode } from '../../cluster/node.ts';
 import { ApiClient, expectStatus } from '../../tests/api-client.ts';
@@ -122,6 +124,21 @@ describe('the happy path', () => {
     expect(visitor.frames.filter((f) => f.type === 'error')).toEqual([]);
     const stored = await new ActorStore(node.database).load<{ rating: unknown; visitorReadSeq: number }>('conversation', conversationId);
     expect(stored?.state).toMatchObject({ rating: { score: 5, comment: '很快' }, visitorReadSeq: 2 });
+    // History's record of it (embedded: the lifecycle events folded as they are published, after the answer).
+    const records = new ConversationRecords(node.database);
+    await waitFor('the conversation record to show the rating', async () => ((await records.find(DEFAULT_TENANT_ID, conversationId))?.score === 5 ? true : undefined));
+    expect(await records.find(DEFAULT_TENANT_ID, conversationId)).toMatchObject({
+      channelId: expect.stringMatching(/^[A-Za-z0-9_-]{16}$/), // the default channel's id
+      skillGroupId: 'default',
+      agentId: 'li-na',
+      status: 'closed',
+      closeReason: 'agent',
+      closedBy: 'agent',
+      summary: 'order found',
+      score: 5,
+      comment: '很快',
+      firstReplyAt: expect.any(Number),
+    });
   });
 });
 

@@ -220,7 +220,7 @@ test('a visitor sends a photo (the conversation starts with it) and gets a PDF b
   await page.locator('#kefu-widget .msg.mine .meta', { hasText: '已发送' }).waitFor();
   await waitFor('the preview to load', async () => ((await preview.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)) === 240 ? true : undefined));
   const conversationId = await newestConversation();
-  const sent = await new SqlMessageLog(node.database).read(conversationId, 0, { limit: 10, publicOnly: true });
+  const sent = await new SqlMessageLog(node.database).read(conversationId, 0, { limit: 10, publicOnly: true, through: 100 });
   expect(sent.map((m) => m.file?.name)).toEqual(['破损的包裹.png']);
 
   // The agent answers with a PDF (uploaded over HTTP in files.test.ts; stored directly here).

@@ -13,6 +13,8 @@ const settings = {
   mysqlUrl: infra.KEFU_MYSQL_URL,
   redisUrl: infra.KEFU_REDIS_URL,
   kafkaBrokers: infra.KEFU_KAFKA_BROKERS.split(','),
+  kafkaTopicPrefix: '',
+  kafkaPartitions: 1,
   elasticsearchUrl: infra.KEFU_ELASTICSEARCH_URL,
   transporter: infra.KEFU_TRANSPORTER,
 };

@@ -8,6 +8,8 @@ import { Migration20261121141514_message_log } from './Migration20261121141514_m
 import { Migration20261121141636_channels_and_visitors } from './Migration20261121141636_channels_and_visitors.ts';
 import { Migration20261202060611_identity } from './Migration20261202060611_identity.ts';
 import { Migration20261202094136_files } from './Migration20261202094136_files.ts';
+import { Migration20261202144715_conversation_log } from './Migration20261202144715_conversation_log.ts';
+import { Migration20261202150659_conversation_record } from './Migration20261202150659_conversation_record.ts';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261121104804_initial', class: Migration20261121104804_initial },
@@ -18,4 +20,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261121141636_channels_and_visitors', class: Migration20261121141636_channels_and_visitors },
   { name: 'Migration20261202060611_identity', class: Migration20261202060611_identity },
   { name: 'Migration20261202094136_files', class: Migration20261202094136_files },
+  { name: 'Migration20261202144715_conversation_log', class: Migration20261202144715_conversation_log },
+  { name: 'Migration20261202150659_conversation_record', class: Migration20261202150659_conversation_record },
 ];

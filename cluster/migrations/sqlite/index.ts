@@ -9,6 +9,8 @@ import { Migration20261121141636_channels_and_visitors } from './Migration202611
 import { Migration20261202060611_identity } from './Migration20261202060611_identity.ts';
 import { Migration20261202094135_files } from './Migration20261202094135_files.ts';
 import { Migration20261202094140_attachment_no_default } from './Migration20261202094140_attachment_no_default.ts';
+import { Migration20261202144712_conversation_log } from './Migration20261202144712_conversation_log.ts';
+import { Migration20261202150658_conversation_record } from './Migration20261202150658_conversation_record.ts';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261121104804_initial', class: Migration20261121104804_initial },
@@ -20,4 +22,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261202060611_identity', class: Migration20261202060611_identity },
   { name: 'Migration20261202094135_files', class: Migration20261202094135_files },
   { name: 'Migration20261202094140_attachment_no_default', class: Migration20261202094140_attachment_no_default },
+  { name: 'Migration20261202144712_conversation_log', class: Migration20261202144712_conversation_log },
+  { name: 'Migration20261202150658_conversation_record', class: Migration20261202150658_conversation_record },
 ];

@@ -1,0 +1,167 @@
+/**
+ * The Kafka message log of cluster mode (cluster/message-log.kafka.ts, workers/persister.ts), as
+ * processes over the real Kafka, MariaDB, NATS and Redis: one gateway and two actor/worker nodes.
+ *
+ * - Every acknowledged message is a record of `<cluster>.kefu.messages.v1` carrying its owner's
+ *   epoch, and is stored exactly once in MySQL by the persister, `seq` without gaps; a visitor who
+ *   resumes from 0 is replayed all of it from there.
+ * - The conversations' lifecycle events reach `kefu.conversations.v1` and the persister folds
+ *   them into `kefu_conversation_record`.
+ * - With the broker down, a message is refused with a temporary error and never acknowledged; sent
+ *   again with the same client id once the broker is back, it is acknowledged and stored once.
+ */
+import { execFileSync } from 'node:child_process';
+import { Kafka, logLevel } from 'kafkajs';
+import { AgentClient } from '../agent-client.ts';
+import { ApiClient, expectStatus } from '../api-client.ts';
+import { launchCluster, setupToken, type ClusterRun } from '../cluster-run.ts';
+import { VisitorClient } from '../visitor-client.ts';
+import { waitFor } from '../support.ts';
+import { INFRA_SCRIPT, localInfraEnv, localInfraUp } from '../../cluster/local-infra.ts';
+import { openDatabase, type Database } from '../../cluster/database.ts';
+import { ConversationRecords } from '../../actors/conversation/conversation-record.repository.ts';
+import { MESSAGES_TOPIC, parseRecord, type MessageLogRecord } from '../../cluster/message-log.kafka.ts';
+
+const PASSWORD = 'message log secret';
+let cluster: ClusterRun | undefined;
+let db: Database | undefined;
+const open: { close(): void }[] = [];
+
+afterAll(async () => {
+  for (const c of open) c.close();
+  localInfraUp(['kafka']); // in case a test stopped it and failed before starting it again
+  await db?.close();
+  await cluster?.stop();
+});
+
+type Row = { conversation_id: string; seq: number; client_msg_id: string; text: string; epoch: number | string };
+const storedRows = async (): Promise<Row[]> =>
+  db!.orm.em.getConnection().execute<Row[]>('select conversation_id, seq, client_msg_id, text, epoch from kefu_message order by conversation_id, seq', [], 'all');
+
+/** Every record of the cluster's message topic, read from the beginning by a consumer group of its own. */
+async function topicRecords(name: string, atLeast: number): Promise<MessageLogRecord[]> {
+  const kafka = new Kafka({ clientId: 'kefu-test', brokers: localInfraEnv().KEFU_KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `${name}.test-reader`, maxWaitTimeInMs: 100 });
+  const records: MessageLogRecord[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic: `${name}.${MESSAGES_TOPIC}`, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const r = parseRecord(message.value);
+        if (r) records.push(r);
+      },
+    });
+    await waitFor(`${atLeast} records in the topic`, async () => (records.length >= atLeast ? true : undefined), 60_000);
+    return records;
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+let visitors: { client: VisitorClient; token: string; conversationId: string }[] = [];
+
+test('every acknowledged message is in Kafka with its owner’s epoch and stored once in MySQL; a resume replays it from there', async () => {
+  cluster = await launchCluster({ nodes: 2, gateways: 1, prefix: 'kefu-log' });
+  db = await openDatabase({ dialect: 'mysql', url: cluster.mysqlUrl });
+  const base = `http://127.0.0.1:${cluster.port}`;
+  expectStatus(await new ApiClient(base).post('/api/v1/setup', { token: await setupToken(cluster), email: 'boss@example.com', displayName: 'Boss', password: PASSWORD }), 201);
+  const admin = await new ApiClient(base).login('boss@example.com', PASSWORD);
+  const roles = expectStatus(await admin.get('/api/v1/roles'), 200) as { id: string; name: string }[];
+  const agentRole = roles.find((r) => r.name.startsWith('Agent'))!.id;
+  expectStatus(await admin.post('/api/v1/accounts', { email: 'li.na@example.com', displayName: '李娜', password: PASSWORD, departmentId: 'default', roleIds: [agentRole], skillGroupIds: ['default'] }), 201);
+  const li = await new ApiClient(base).login('li.na@example.com', PASSWORD);
+  const agent = await AgentClient.connect(`ws://127.0.0.1:${cluster.port}/ws/agent`, { cookie: li.cookie });
+  open.push(agent);
+  await agent.hello({ status: 'ready' });
+
+  visitors = [];
+  for (let v = 0; v < 3; v++) {
+    const client = await VisitorClient.connect(`ws://127.0.0.1:${cluster.port}/ws/visitor/web`);
+    open.push(client);
+    const welcome = await client.hello();
+    client.send({ type: 'start' });
+    const assigned = await agent.next('conversation', (c) => c.status === 'assigned' && !visitors.some((x) => x.conversationId === c.conversationId), { ms: 30_000 });
+    agent.send({ type: 'accept', conversationId: assigned.conversationId });
+    await client.next('status', (s) => s.status === 'assigned', { ms: 20_000 });
+    visitors.push({ client, token: welcome.token, conversationId: assigned.conversationId });
+  }
+
+  // 3 conversations × (20 visitor messages, 5 answers), sent concurrently.
+  const acked = new Map<string, { conversationId: string; seq: number }>();
+  await Promise.all(
+    visitors.map(async ({ client, conversationId }, v) => {
+      for (let i = 1; i <= 20; i++) client.send({ type: 'message', clientMsgId: `v${v}-${i}`, text: `访客 ${v} 消息 ${i} <script>x</script>` });
+      for (let i = 1; i <= 5; i++) agent.send({ type: 'message', conversationId, clientMsgId: `a${v}-${i}`, text: `回复 ${v}-${i}` });
+      for (let i = 1; i <= 20; i++) acked.set(`v${v}-${i}`, { conversationId, seq: (await client.next('ack', (a) => a.clientMsgId === `v${v}-${i}`, { ms: 30_000 })).seq });
+      for (let i = 1; i <= 5; i++) acked.set(`a${v}-${i}`, { conversationId, seq: (await agent.next('ack', (a) => a.clientMsgId === `a${v}-${i}`, { ms: 30_000 })).seq });
+    }),
+  );
+  expect(acked.size).toBe(75);
+
+  // Stored by the persister: each acknowledged message once, at its acknowledged seq, seqs without gaps.
+  await waitFor('the persister to store every acknowledged message', async () => {
+    const ids = new Set((await storedRows()).map((r) => r.client_msg_id));
+    return [...acked.keys()].every((id) => ids.has(id)) ? true : undefined;
+  }, 30_000);
+  const rows = await storedRows();
+  for (const [clientMsgId, { conversationId, seq }] of acked) {
+    expect(rows.filter((r) => r.client_msg_id === clientMsgId).map((r) => [r.conversation_id, r.seq])).toEqual([[conversationId, seq]]);
+  }
+  for (const { conversationId } of visitors) {
+    const seqs = rows.filter((r) => r.conversation_id === conversationId).map((r) => Number(r.seq));
+    expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+  }
+
+  // In Kafka: every acknowledged message, under a positive epoch, the one stored with it.
+  const records = await topicRecords(cluster.name, acked.size);
+  for (const [clientMsgId, { conversationId, seq }] of acked) {
+    const found = records.filter((r) => r.type === 'message' && r.clientMsgId === clientMsgId);
+    expect(found.length).toBeGreaterThanOrEqual(1);
+    expect(found.every((r) => r.conversationId === conversationId && r.type === 'message' && r.seq === seq && r.epoch > 0)).toBe(true);
+    expect(rows.find((r) => r.client_msg_id === clientMsgId)!.epoch.toString()).toBe(found[found.length - 1]!.epoch.toString());
+  }
+
+  // The lifecycle events reached kefu.conversations.v1, and the persister folded them into the records history lists.
+  const history = new ConversationRecords(db);
+  for (const { conversationId } of visitors) {
+    await waitFor('the conversation record', async () => ((await history.find('default', conversationId))?.firstReplyAt ? true : undefined), 30_000);
+    expect(await history.find('default', conversationId)).toMatchObject({ status: 'open', skillGroupId: 'default', agentId: expect.stringMatching(/.+/), channelId: expect.stringMatching(/.+/) });
+  }
+
+  // A visitor resuming from 0 on a new connection is replayed every public message, in order, once.
+  const first = visitors[0]!;
+  const again = await VisitorClient.connect(`ws://127.0.0.1:${cluster.port}/ws/visitor/web`);
+  open.push(again);
+  const welcome = await again.hello({ token: first.token, lastSeq: 0 });
+  expect(welcome.conversationId).toBe(first.conversationId);
+  await waitFor('the replay', async () => (again.messages().length >= welcome.lastSeq ? true : undefined), 20_000);
+  expect(again.messages().map((m) => m.seq)).toEqual(Array.from({ length: welcome.lastSeq }, (_, i) => i + 1));
+  expect(again.messages().filter((m) => (m.clientMsgId ?? '').startsWith('v0-')).map((m) => m.text)).toEqual(Array.from({ length: 20 }, (_, i) => `访客 0 消息 ${i + 1} <script>x</script>`));
+}, 300_000);
+
+test('with the broker down a message is refused, never acknowledged; sent again once it is back, it is stored once', async () => {
+  const { client, conversationId } = visitors[1]!;
+  execFileSync(INFRA_SCRIPT, ['down', 'kafka'], { stdio: 'ignore' });
+  try {
+    const from = client.frames.length;
+    client.send({ type: 'message', clientMsgId: 'during-outage', text: '断网时发送' });
+    const refused = await client.next('error', (e) => e.clientMsgId === 'during-outage', { from, ms: 60_000 });
+    expect(refused).toMatchObject({ code: 'UNAVAILABLE', temporary: true });
+    expect(client.frames.slice(from).some((f) => f.type === 'ack')).toBe(false);
+  } finally {
+    localInfraUp(['kafka']);
+  }
+  // The client keeps the message and sends it again with the same id until it is acknowledged.
+  let ack: { seq: number } | undefined;
+  await waitFor('the resent message to be acknowledged', async () => {
+    const from = client.frames.length;
+    client.send({ type: 'message', clientMsgId: 'during-outage', text: '断网时发送' });
+    const answer = await client.nextWhere((f): f is Extract<typeof f, { type: 'ack' | 'error' }> => (f.type === 'ack' || f.type === 'error') && f.clientMsgId === 'during-outage', { from, ms: 30_000 });
+    if (answer.type === 'ack') ack = answer;
+    return ack ? true : undefined;
+  }, 120_000);
+  await waitFor('the persister to store it', async () => ((await storedRows()).some((r) => r.client_msg_id === 'during-outage') ? true : undefined), 60_000);
+  const stored = (await storedRows()).filter((r) => r.client_msg_id === 'during-outage');
+  expect(stored.map((r) => [r.conversation_id, Number(r.seq), r.text])).toEqual([[conversationId, ack!.seq, '断网时发送']]);
+}, 300_000);
