@@ -17,7 +17,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { Database } from './database.ts';
 import type { LoggedMessage } from './message-log.ts';
-import { appendStatement } from './message-log.sql.ts';
+import { appendStatement, searchIndexStatement } from './message-log.sql.ts';
 
 export type Snapshot<S> = {
   readonly state: S;
@@ -165,8 +165,13 @@ export class ActorStore {
       const results = inputs.map((i): SaveResult => ((stored.get(`${i.kind}\0${i.actorId}`) ?? Infinity) > i.epoch ? 'fenced' : 'saved'));
       const journal = inputs.flatMap((i, n) => (results[n] === 'saved' ? (i.journal ?? []).map((m) => ({ ...m, epoch: i.epoch })) : []));
       for (let from = 0; from < journal.length; from += MAX_BATCH_ROWS) {
-        const { sql, params: values } = appendStatement(this.#dialect, journal.slice(from, from + MAX_BATCH_ROWS));
+        const chunk = journal.slice(from, from + MAX_BATCH_ROWS);
+        const { sql, params: values } = appendStatement(this.#dialect, chunk);
         await conn.execute(sql, values, 'run', trx);
+        if (this.#dialect === 'sqlite') {
+          const index = searchIndexStatement(chunk);
+          await conn.execute(index.sql, index.params, 'run', trx);
+        }
       }
       return results;
     });

@@ -2,9 +2,10 @@
  * The message log in the node's database (table `kefu_message`, entity in
  * actors/conversation/message.entity.ts).
  *
- * Embedded mode: written in ActorStore's snapshot transaction (`appendStatement`), so a message
- * exists exactly when the conversation snapshot that assigned its `seq` was committed under a
- * current epoch; a fenced write rolls back with its snapshot.
+ * Embedded mode: written in ActorStore's snapshot transaction (`appendStatement`, and the FTS5
+ * search index with `searchIndexStatement`), so a message exists — and is searchable — exactly when
+ * the conversation snapshot that assigned its `seq` was committed under a current epoch; a fenced
+ * write rolls back with its snapshot.
  *
  * Cluster mode: written by the persister from the Kafka log (workers/persister.ts), a moment after
  * the owner acknowledged. Readers are told the last committed `seq` (`through`) and wait — briefly
@@ -13,6 +14,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { SharedFile } from '../actors/conversation/protocol.ts';
 import type { Actor } from '../actors/conversation/state.ts';
+import { indexedText } from '../actors/history/search-text.ts';
 import type { Database } from './database.ts';
 import { LogBehindError, type LoggedMessage, type MessageLog, type ReadOptions } from './message-log.ts';
 
@@ -67,6 +69,20 @@ export function appendStatement(dialect: Database['dialect'], messages: readonly
 
 /** How a cluster-mode reader waits for the persister: polls every `pollMs`, gives up after `maxWaitMs` (LogBehindError). */
 export type AwaitPersister = { readonly pollMs: number; readonly maxWaitMs: number };
+
+/**
+ * Embedded mode: the search index entries of messages just written by `appendStatement` (in the same
+ * transaction), keyed by their `kefu_message` rowid; a repeated write replaces its entry.
+ */
+export function searchIndexStatement(messages: readonly LoggedMessage[]): { sql: string; params: unknown[] } {
+  const values = messages.map(() => '(?, ?, ?)').join(', ');
+  return {
+    sql: `with v (conversation_id, seq, body) as (values ${values})
+          insert or replace into kefu_message_fts (rowid, body)
+          select m.rowid, v.body from v join kefu_message m on m.conversation_id = v.conversation_id and m.seq = v.seq`,
+    params: messages.flatMap((m) => [m.conversationId, m.seq, indexedText(m.text)]),
+  };
+}
 
 export class SqlMessageLog implements MessageLog {
   readonly #em: EntityManager;

@@ -16,6 +16,7 @@ import { ensureTenant } from '../actors/directory/tenant.repository.ts';
 import { directoryService, DIRECTORY_CHANGED_EVENT } from '../actors/directory/directory.service.ts';
 import { apiDocsRoutes } from '../gateways/api/docs.routes.ts';
 import { apiRouteTable } from '../gateways/api/routes.ts';
+import { Fts5MessageSearch, History } from '../actors/history/history.ts';
 import { apiRoutes } from '../gateways/api/server.ts';
 import { ensureSetupToken, type SetupState } from '../actors/directory/setup.ts';
 import { VisitorDirectory } from '../actors/directory/visitor.repository.ts';
@@ -331,7 +332,9 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
         ownOrigin,
         onError: (error) => logger.error('file route failed', error),
       });
-      const apiTable = apiRouteTable({ directory: directory!, secureCookies: url.startsWith('https:') });
+      // History search: SQLite FTS5 embedded; in cluster mode Elasticsearch (not wired yet: search answers UNAVAILABLE).
+      const history = new History(db, db.dialect === 'sqlite' ? new Fts5MessageSearch(db) : null);
+      const apiTable = apiRouteTable({ directory: directory!, history, secureCookies: url.startsWith('https:') });
       routes.push(
         webRoutes(),
         visitors.routes,

@@ -21,6 +21,8 @@ export const DOMAIN_ERROR_TYPES = {
   RATE_LIMITED: true,
   /** The server is at a capacity limit (password hashing pool full); try again shortly. */
   BUSY: true,
+  /** A part the request needs is not running here (e.g. the search engine); try again later. */
+  UNAVAILABLE: true,
 } as const;
 
 export type DomainErrorType = keyof typeof DOMAIN_ERROR_TYPES;

@@ -25,6 +25,8 @@ import { AgentClient } from '../../tests/agent-client.ts';
 import { ApiClient, expectStatus } from '../../tests/api-client.ts';
 import { VisitorClient } from '../../tests/visitor-client.ts';
 import { apiRouteTable } from './routes.ts';
+import { ConversationRecords } from '../../actors/conversation/conversation-record.repository.ts';
+import { appendStatement, searchIndexStatement } from '../../cluster/message-log.sql.ts';
 import type { Route } from './route.ts';
 
 const PASSWORD = 'matrix password 1';
@@ -93,6 +95,18 @@ beforeAll(async () => {
   ids.channelA1 = channelA1.id;
   ids.channelA1Key = channelA1.key;
   ids.channelB = expectStatus(await boss.post('/api/v1/channels', { name: 'B site', skillGroupId: org.B }), 201).id;
+
+  // History: a conversation of skill group A1 and one of B, each with a message to search for.
+  ids.conversationA1 = `matrixA1${Date.now().toString(36)}`;
+  ids.conversationB = `matrixB${Date.now().toString(36)}`;
+  const created = (conversationId: string, skillGroupId: string, channelId: string) =>
+    ({ name: 'conversation.created', tenantId: 'default', conversationId, at: Date.now(), channelId, skillGroupId, visitor: { visitorId: 'v-history', displayName: null, identified: false, vip: false, lastAgentId: null } }) as const;
+  await new ConversationRecords(node.database).apply([created(ids.conversationA1, org.A1!, ids.channelA1!), created(ids.conversationB, org.B!, ids.channelB!)]);
+  const said = (conversationId: string) => ({ tenantId: 'default', conversationId, seq: 1, clientMsgId: 'm1', from: { kind: 'visitor' as const }, visibility: 'public' as const, text: `我要退款 ${conversationId}`, at: Date.now(), epoch: 1 });
+  const conn = node.database.orm.em.getConnection();
+  for (const statement of [appendStatement('sqlite', [said(ids.conversationA1), said(ids.conversationB)]), searchIndexStatement([said(ids.conversationA1), said(ids.conversationB)])]) {
+    await conn.execute(statement.sql, statement.params, 'run');
+  }
 
   // A second company on the same installation, with its own first admin.
   await ensureTenant(node.database.orm.em.fork(), { id: 't2', name: 'Other company' }, new Date());
@@ -224,10 +238,14 @@ const CASES: Record<string, Case | 'public'> = {
   },
   'GET /api/v1/audit': { prepare: fixed('/api/v1/audit'), targetsA1: false },
   'GET /api/v1/audit/export': { prepare: fixed('/api/v1/audit/export'), targetsA1: false },
+  'GET /api/v1/history/conversations': { prepare: fixed('/api/v1/history/conversations'), targetsA1: false },
+  'GET /api/v1/history/conversations/{id}': { prepare: async () => ({ path: `/api/v1/history/conversations/${ids.conversationA1}` }), targetsA1: true },
+  'GET /api/v1/history/conversations/{id}/messages': { prepare: async () => ({ path: `/api/v1/history/conversations/${ids.conversationA1}/messages` }), targetsA1: true },
+  'GET /api/v1/history/search': { prepare: fixed(`/api/v1/history/search?q=${encodeURIComponent('退款')}`), targetsA1: false },
 };
 
 const key = (r: Route) => `${r.method.toUpperCase()} ${r.path}`;
-const ROUTES = apiRouteTable({ directory: null as never, secureCookies: false });
+const ROUTES = apiRouteTable({ directory: null as never, history: null as never, secureCookies: false });
 
 test('every route of the API has a case in the matrix', () => {
   expect(ROUTES.map(key).filter((k) => !(k in CASES))).toEqual([]);
@@ -275,7 +293,8 @@ describe.each(matrix.map((r) => [key(r), r] as const))('%s', (_, route) => {
     if (want === 'allowed' && route.method === 'get' && !c.targetsA1 && !path.startsWith('/api/v1/audit')) {
       const text = JSON.stringify(answer.body);
       if (persona.tenant === 't2') for (const id of [org.A, org.A1, org.B, ids.channelA1, ids.agentRole]) expect(text).not.toContain(id);
-      if (persona.reachesA1 && !persona.superAdmin) for (const id of [org.B, ids.agentB, ids.channelB]) expect(text).not.toContain(id);
+      if (persona.reachesA1 && !persona.superAdmin) for (const id of [org.B, ids.agentB, ids.channelB, ids.conversationB]) expect(text).not.toContain(id);
+      if (persona.tenant === 't2') expect(text).not.toContain(ids.conversationA1);
     }
   });
 });

@@ -1,6 +1,7 @@
 /** Routes of who one is: first-run setup, sign-in and out, one's own account and sessions, the permission catalogue, API tokens. */
 import { z } from 'zod';
 import { DEFAULT_TENANT_ID } from '../../actors/directory/channel.repository.ts';
+import type { History } from '../../actors/history/history.ts';
 import type { Directory } from '../../actors/directory/directory.ts';
 import { PERMISSIONS, ALL_PERMISSIONS } from '../../actors/directory/policies/permissions.ts';
 import { setupComplete } from '../../actors/directory/setup.ts';
@@ -9,7 +10,7 @@ import { NO_CONTENT, ok, pathId, route, type Route } from './route.ts';
 import * as s from './schemas.ts';
 import { SESSION_COOKIE } from './server.ts';
 
-export type ApiContext = { readonly directory: Directory; readonly secureCookies: boolean };
+export type ApiContext = { readonly directory: Directory; readonly history: History; readonly secureCookies: boolean };
 
 export function identityRoutes({ directory, secureCookies }: ApiContext): Route[] {
   const cookie = (token: string, maxAgeSeconds: number): string =>

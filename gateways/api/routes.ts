@@ -1,7 +1,8 @@
 /** Every route of `/api/v1`, in the order the OpenAPI document lists them. */
 import { adminRoutes } from './admin.routes.ts';
+import { historyRoutes } from './history.routes.ts';
 import { identityRoutes, type ApiContext } from './identity.routes.ts';
 import { orgRoutes } from './org.routes.ts';
 import type { Route } from './route.ts';
 
-export const apiRouteTable = (ctx: ApiContext): Route[] => [...identityRoutes(ctx), ...orgRoutes(ctx), ...adminRoutes(ctx)];
+export const apiRouteTable = (ctx: ApiContext): Route[] => [...identityRoutes(ctx), ...orgRoutes(ctx), ...adminRoutes(ctx), ...historyRoutes(ctx)];

@@ -14,7 +14,7 @@ export const permission = z.enum(ALL_PERMISSIONS as [Permission, ...Permission[]
 export const permissions = z.array(permission).max(ALL_PERMISSIONS.length * 2);
 
 export const error = z.object({
-  code: z.string().describe('INVALID, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT, LOCKED, RATE_LIMITED, BUSY, CSRF_INVALID, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE or INTERNAL'),
+  code: z.string().describe('INVALID, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT, LOCKED, RATE_LIMITED, BUSY, UNAVAILABLE, CSRF_INVALID, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE or INTERNAL'),
   message: z.string(),
   temporary: z.boolean().describe('true: the same request may succeed later'),
   details: z.record(z.string(), z.unknown()).optional(),
@@ -250,3 +250,77 @@ export const page = z.strictObject({
   after: id.optional().describe('the id of the last item of the previous page'),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
+
+// ---- history -----------------------------------------------------------------------------------
+
+/** Conversation ids are opaque: 1–191 URL-safe characters. */
+export const conversationId = z.string().regex(/^[A-Za-z0-9_-]{1,191}$/, 'a conversation id');
+const opaqueId = z.string().regex(/^[A-Za-z0-9_.:-]{1,191}$/, 'an id');
+const millis = z.number().int();
+const sender = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('visitor') }),
+  z.object({ kind: z.literal('bot') }),
+  z.object({ kind: z.literal('system') }),
+  z.object({ kind: z.literal('agent'), agentId: z.string() }),
+  z.object({ kind: z.literal('supervisor'), supervisorId: z.string() }),
+]);
+
+export const historyConversation = z.object({
+  id: conversationId,
+  channelId: z.string(),
+  visitor: z.object({ id: z.string(), name: z.string().nullable() }),
+  skillGroupId: z.string().nullable(),
+  agentId: z.string().nullable().describe('the last agent it was given to'),
+  status: z.enum(['open', 'closed']),
+  createdAt: isoDate,
+  firstReplyAt: isoDate.nullable(),
+  closedAt: isoDate.nullable(),
+  closeReason: z.string().nullable(),
+  closedBy: z.string().nullable().describe('visitor, agent, supervisor, bot or system'),
+  summary: z.string().nullable().describe('the service summary (服务小结)'),
+  offlineReason: z.string().nullable(),
+  messageLeft: z.string().nullable(),
+  rating: z.object({ score: z.number().int().min(1).max(5), comment: z.string().nullable() }).nullable(),
+});
+
+export const historyMessage = z.object({
+  seq: z.number().int().min(1),
+  clientMsgId: z.string(),
+  from: sender,
+  visibility: z.enum(['public', 'internal']).describe('internal: a supervisor’s whisper'),
+  text: z.string(),
+  file: z.object({ id: z.string(), name: z.string(), contentType: z.string(), size: z.number().int() }).optional(),
+  at: isoDate,
+  atMs: millis.describe('the same instant in epoch milliseconds'),
+});
+
+export const searchHit = z.object({
+  conversationId,
+  message: historyMessage,
+  highlights: z.array(z.tuple([z.number().int(), z.number().int()])).describe('[start, end) ranges of message.text that matched: mark them as text, never as HTML'),
+  conversation: historyConversation,
+});
+
+export const historyQuery = z.strictObject({
+  from: z.iso.datetime().optional().describe('created at or after'),
+  to: z.iso.datetime().optional().describe('created before'),
+  agentId: opaqueId.optional(),
+  skillGroupId: opaqueId.optional(),
+  channelId: opaqueId.optional(),
+  visitorId: opaqueId.optional(),
+  status: z.enum(['open', 'closed']).optional(),
+  score: z.coerce.number().int().min(1).max(5).optional().describe('the satisfaction score'),
+  before: z.string().regex(/^\d{1,16},[A-Za-z0-9_-]{1,191}$/).optional().describe('`<createdAt ms>,<id>` of the last conversation of the previous page'),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const searchQuery = historyQuery.extend({
+  q: z.string().trim().min(1).max(200).describe('words to find (all of them); Chinese, Japanese and Korean text is matched character by character, in order'),
+  before: z.string().regex(/^\d{1,16},[A-Za-z0-9_-]{1,191},\d{1,10}$/).optional().describe('`<atMs>,<conversationId>,<seq>` of the last hit of the previous page'),
+});
+
+export const transcriptQuery = z.strictObject({
+  after: z.coerce.number().int().min(0).default(0).describe('the last seq of the previous page'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+

@@ -36,6 +36,7 @@ const STATUS: Readonly<Record<DomainErrorType, number>> = {
   LOCKED: 423,
   RATE_LIMITED: 429,
   BUSY: 503,
+  UNAVAILABLE: 503,
 };
 
 /** The one mapping of errors to HTTP answers. */

@@ -76,7 +76,8 @@ async function mysqlShape(db: Database): Promise<Shape> {
 
 async function sqliteShape(db: Database): Promise<Shape> {
   const conn = db.orm.em.getConnection();
-  const tables = await conn.execute<{ name: string }[]>("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'");
+  // The embedded search index (FTS5 and its shadow tables) has no MySQL counterpart: Elasticsearch is cluster mode's.
+  const tables = await conn.execute<{ name: string }[]>("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'kefu_message_fts%'");
   const shape: Shape = {};
   for (const { name } of tables) {
     const entry = (shape[name] = { columns: {} as Record<string, boolean>, indexes: [] as string[] });

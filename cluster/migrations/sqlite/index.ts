@@ -11,6 +11,7 @@ import { Migration20261202094135_files } from './Migration20261202094135_files.t
 import { Migration20261202094140_attachment_no_default } from './Migration20261202094140_attachment_no_default.ts';
 import { Migration20261202144712_conversation_log } from './Migration20261202144712_conversation_log.ts';
 import { Migration20261202150658_conversation_record } from './Migration20261202150658_conversation_record.ts';
+import { Migration20261202153500_message_search } from './Migration20261202153500_message_search.ts';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261121104804_initial', class: Migration20261121104804_initial },
@@ -24,4 +25,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261202094140_attachment_no_default', class: Migration20261202094140_attachment_no_default },
   { name: 'Migration20261202144712_conversation_log', class: Migration20261202144712_conversation_log },
   { name: 'Migration20261202150658_conversation_record', class: Migration20261202150658_conversation_record },
+  { name: 'Migration20261202153500_message_search', class: Migration20261202153500_message_search },
 ];
