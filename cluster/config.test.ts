@@ -45,6 +45,7 @@ describe('loadConfig', () => {
       kafkaTopicPrefix: '',
       kafkaPartitions: 12,
       elasticsearchUrl: CLUSTER_ENV.KEFU_ELASTICSEARCH_URL,
+      elasticsearchIndexPrefix: '',
       transporter: CLUSTER_ENV.KEFU_TRANSPORTER,
     });
     expect([...config.roles]).toEqual(['gateway']);
@@ -90,6 +91,7 @@ describe('loadConfig', () => {
     ['KEFU_TRANSPORTER', 'redis://redis:6379', 'must use nats://'],
     ['KEFU_KAFKA_TOPIC_PREFIX', 'prod/east.', "may hold only letters, digits, '.', '_' and '-'"],
     ['KEFU_KAFKA_PARTITIONS', '0', 'must be an integer from 1 to 10000'],
+    ['KEFU_ELASTICSEARCH_INDEX_PREFIX', 'Prod', 'may hold only lowercase letters'],
   ])('cluster backend %s=%j is refused: %s', (variable, value, message) => {
     const problems = problemsOf({ ...CLUSTER_ENV, [variable]: value });
     expect(problems).toEqual([{ variable, message: expect.stringContaining(message) }]);

@@ -25,6 +25,8 @@ export type ClusterBackends = {
   /** Partitions of the topics a node creates when they do not exist yet. */
   readonly kafkaPartitions: number;
   readonly elasticsearchUrl: string;
+  /** Put before every Elasticsearch index name, so that several clusters can share one Elasticsearch; '' by default. */
+  readonly elasticsearchIndexPrefix: string;
   /** Moleculer transporter connection string (NATS URL). */
   readonly transporter: string;
 };
@@ -164,6 +166,13 @@ function topicPrefix(r: Reader): string {
   return prefix;
 }
 
+/** Elasticsearch index names are lowercase, without \\ / * ? " < > | , # : or spaces. */
+function indexPrefix(r: Reader): string {
+  const prefix = r.string('KEFU_ELASTICSEARCH_INDEX_PREFIX', '');
+  if (!/^([a-z0-9][a-z0-9._-]{0,99})?$/.test(prefix)) r.fail('KEFU_ELASTICSEARCH_INDEX_PREFIX', `may hold only lowercase letters, digits, '.', '_' and '-', at most 100, not starting with one of '.', '_', '-' (got "${prefix}")`);
+  return prefix;
+}
+
 function readRoles(r: Reader, mode: KefuConfig['mode']): ReadonlySet<Role> {
   const value = r.raw('KEFU_ROLES');
   if (value === undefined) return new Set(ROLES);
@@ -210,6 +219,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
           kafkaTopicPrefix: topicPrefix(r),
           kafkaPartitions: r.integer('KEFU_KAFKA_PARTITIONS', 12, 1, 10_000),
           elasticsearchUrl: r.url('KEFU_ELASTICSEARCH_URL', ['http', 'https'], 'http://elasticsearch:9200'),
+          elasticsearchIndexPrefix: indexPrefix(r),
           transporter: r.url('KEFU_TRANSPORTER', ['nats'], 'nats://nats:4222'),
         }
       : null;
@@ -266,5 +276,6 @@ export const CONFIG_VARIABLES = [
   'KEFU_KAFKA_TOPIC_PREFIX',
   'KEFU_KAFKA_PARTITIONS',
   'KEFU_ELASTICSEARCH_URL',
+  'KEFU_ELASTICSEARCH_INDEX_PREFIX',
   'KEFU_TRANSPORTER',
 ] as const;

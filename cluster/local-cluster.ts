@@ -60,8 +60,9 @@ export class LocalCluster {
       env: {
         ...process.env,
         ...this.#infra,
-        // Its own topics on the shared Kafka (drop them with local-infra.ts dropKafkaTopics).
+        // Its own topics and indices on the shared Kafka and Elasticsearch (drop them with local-infra.ts dropScratchData).
         KEFU_KAFKA_TOPIC_PREFIX: `${this.name}.`,
+        KEFU_ELASTICSEARCH_INDEX_PREFIX: `${this.name}-`,
         ...this.#env,
         KEFU_MODE: 'cluster',
         KEFU_CLUSTER_NAME: this.name,

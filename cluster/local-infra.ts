@@ -64,18 +64,22 @@ export async function scratchMysqlDatabase(prefix: string): Promise<{ url: strin
 }
 
 /**
- * Deletes the Kafka topics of a scratch cluster (those named with its topic prefix), as
- * `scratchMysqlDatabase`'s `drop` deletes its database. Topics of other clusters are left alone.
+ * Deletes what a scratch cluster named `name` left on the shared Kafka and Elasticsearch — its
+ * topics (`<name>.…`) and indices (`<name>-…`), the prefixes LocalCluster gives its nodes — as
+ * `scratchMysqlDatabase`'s `drop` deletes its database. Other clusters' data is left alone.
  */
-export async function dropKafkaTopics(prefix: string): Promise<void> {
-  if (prefix === '') throw new Error('refusing to drop every topic: give the scratch cluster’s prefix');
+export async function dropScratchData(name: string): Promise<void> {
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new Error(`not a scratch cluster name: ${JSON.stringify(name)}`);
+  const env = localInfraEnv();
   const { Kafka, logLevel } = await import('kafkajs');
-  const admin = new Kafka({ clientId: 'kefu-scratch', brokers: localInfraEnv().KEFU_KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka({ clientId: 'kefu-scratch', brokers: env.KEFU_KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
-    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${name}.`));
     if (topics.length > 0) await admin.deleteTopics({ topics });
   } finally {
     await admin.disconnect();
   }
+  const indices = await fetch(`${env.KEFU_ELASTICSEARCH_URL}/_cat/indices/${name}-*?format=json`).then((r) => (r.ok ? (r.json() as Promise<{ index: string }[]>) : []));
+  for (const { index } of indices) await fetch(`${env.KEFU_ELASTICSEARCH_URL}/${index}`, { method: 'DELETE' });
 }

@@ -47,6 +47,8 @@ import { BatchingProducer } from './kafka-producer.ts';
 import { ConversationRecords } from '../actors/conversation/conversation-record.repository.ts';
 import { SqlMessageLog } from './message-log.sql.ts';
 import { Persister } from '../workers/persister.ts';
+import { Indexer } from '../workers/indexer.ts';
+import { ElasticsearchMessageSearch } from '../actors/history/elasticsearch.ts';
 import { createNodeMetrics } from './metrics.ts';
 import { moleculerMetricsRenderer } from './moleculer-metrics.ts';
 import { KEFU_VERSION } from './version.ts';
@@ -140,6 +142,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
   let producer: BatchingProducer | null = null;
   let messageLog: KafkaMessageLog | null = null;
   let persister: Persister | null = null;
+  let indexer: Indexer | null = null;
   let ready = false;
   let stopping: Promise<void> | null = null;
   let stopChecking: (() => void) | null = null;
@@ -155,6 +158,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
       await Promise.all([
         producer?.stop().catch((e: unknown) => logger.warn('Kafka producer stop failed', e)),
         persister?.stop().catch((e: unknown) => logger.warn('persister stop failed', e)),
+        indexer?.stop().catch((e: unknown) => logger.warn('indexer stop failed', e)),
       ]);
       await backends?.close();
       await database?.close();
@@ -197,6 +201,16 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
       if (config.roles.has('workers')) {
         persister = new Persister({ kafka: backends.kafka, database, topicPrefix: kafka.topicPrefix, metrics: metrics.log, logger: broker.getLogger('persister') });
         await persister.start();
+        indexer = new Indexer({
+          kafka: backends.kafka,
+          es: backends.elasticsearch,
+          database,
+          topicPrefix: kafka.topicPrefix,
+          indexPrefix: config.cluster.elasticsearchIndexPrefix,
+          metrics: metrics.log,
+          logger: broker.getLogger('indexer'),
+        });
+        await indexer.start();
       }
     } else {
       events = new SqlEventLog(new ConversationRecords(database));
@@ -332,8 +346,9 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
         ownOrigin,
         onError: (error) => logger.error('file route failed', error),
       });
-      // History search: SQLite FTS5 embedded; in cluster mode Elasticsearch (not wired yet: search answers UNAVAILABLE).
-      const history = new History(db, db.dialect === 'sqlite' ? new Fts5MessageSearch(db) : null);
+      // History search: SQLite FTS5 embedded, Elasticsearch in cluster mode.
+      const search = config.cluster && backends ? new ElasticsearchMessageSearch(backends.elasticsearch, db, { indexPrefix: config.cluster.elasticsearchIndexPrefix }) : new Fts5MessageSearch(db);
+      const history = new History(db, search);
       const apiTable = apiRouteTable({ directory: directory!, history, secureCookies: url.startsWith('https:') });
       routes.push(
         webRoutes(),

@@ -24,7 +24,7 @@ import { ActorClient } from '../cluster/actor-runtime.ts';
 import { openDatabase } from '../cluster/database.ts';
 import { checkHeartbeatsEverySecond } from '../cluster/failure-detection.ts';
 import { LocalCluster } from '../cluster/local-cluster.ts';
-import { localInfraEnv, localInfraUp, scratchMysqlDatabase, dropKafkaTopics } from '../cluster/local-infra.ts';
+import { localInfraEnv, localInfraUp, scratchMysqlDatabase, dropScratchData } from '../cluster/local-infra.ts';
 import { freePorts } from '../tests/support.ts';
 import { percentile } from './stats.ts';
 
@@ -165,7 +165,7 @@ async function main(): Promise<void> {
     await cluster.stop();
     await db.close();
     await scratch.drop();
-    await dropKafkaTopics(`${run}.`);
+    await dropScratchData(run);
   }
 }
 

@@ -14,7 +14,7 @@ import { ServiceBroker } from 'moleculer';
 import { ActorClient } from '../cluster/actor-runtime.ts';
 import { checkHeartbeatsEverySecond } from '../cluster/failure-detection.ts';
 import { LocalCluster } from '../cluster/local-cluster.ts';
-import { localInfraEnv, localInfraUp, scratchMysqlDatabase, dropKafkaTopics } from '../cluster/local-infra.ts';
+import { localInfraEnv, localInfraUp, scratchMysqlDatabase, dropScratchData } from '../cluster/local-infra.ts';
 import { ownerOfActor } from '../cluster/placement.ts';
 import { freePorts, waitFor } from '../tests/support.ts';
 import { percentile } from './stats.ts';
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
     await observer.stop();
     await cluster.stop();
     await scratch.drop();
-    await dropKafkaTopics(`${run}.`);
+    await dropScratchData(run);
   }
 }
 

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_TENANT_ID } from '../actors/directory/channel.repository.ts';
 import { ensureSetupToken } from '../actors/directory/setup.ts';
 import { openDatabase } from '../cluster/database.ts';
-import { dropKafkaTopics, scratchMysqlDatabase } from '../cluster/local-infra.ts';
+import { dropScratchData, scratchMysqlDatabase } from '../cluster/local-infra.ts';
 import { freePorts, uniqueName, waitFor } from './support.ts';
 
 const LAUNCHER = fileURLToPath(new URL('../cluster/launch-local.ts', import.meta.url));
@@ -52,7 +52,7 @@ export async function launchCluster(options: { nodes: number; gateways: number; 
           await exited;
         }
         await scratch.drop();
-        await dropKafkaTopics(`${name}.`);
+        await dropScratchData(name);
       })()),
   };
   try {

@@ -3,7 +3,8 @@
  * transcripts, and search over their messages — always restricted to the caller's tenant and
  * department subtree (a conversation belongs to the department of its skill group), or to the
  * conversations the caller served. Records and transcripts come from the node's database in both
- * run modes; message search from a `MessageSearch` port (SQLite FTS5 embedded, below).
+ * run modes; message search from a `MessageSearch` port (SQLite FTS5 embedded, below;
+ * Elasticsearch in cluster mode, elasticsearch.ts).
  *
  * The caller must hold `history.read` (checked by the route before this runs).
  */
@@ -16,7 +17,6 @@ import type { ConversationRecord } from '../conversation/record.ts';
 import type { Principal } from '../directory/policies/access.ts';
 import { visibleSubtree } from '../directory/policies/access.ts';
 import { notFound } from '../directory/context.ts';
-import { DomainError } from '../kernel/domain-error.ts';
 import { fts5Match, highlightRanges, queryTerms } from './search-text.ts';
 
 export type HistoryFilter = {
@@ -88,10 +88,9 @@ const FROM_RECORDS = 'kefu_conversation_record r left join kefu_department d on 
 export class History {
   readonly #em: EntityManager;
   readonly #messages: SqlMessageLog;
-  readonly #search: MessageSearch | null;
+  readonly #search: MessageSearch;
 
-  /** `search` null: message search is not available on this node (cluster mode until its Elasticsearch search is wired). */
-  constructor(database: Database, search: MessageSearch | null) {
+  constructor(database: Database, search: MessageSearch) {
     this.#em = database.orm.em.fork();
     this.#messages = new SqlMessageLog(database);
     this.#search = search;
@@ -126,7 +125,6 @@ export class History {
   async search(principal: Principal, query: string, filter: HistoryFilter, page: { limit: number; before?: { at: number; conversationId: string; seq: number } }): Promise<SearchHit[]> {
     const terms = queryTerms(query);
     if (terms.length === 0) return [];
-    if (!this.#search) throw new DomainError('UNAVAILABLE', 'history search is not available on this node');
     return this.#search.search(scopeOf(principal), terms, filter, page);
   }
 }

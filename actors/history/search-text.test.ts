@@ -1,4 +1,4 @@
-import { fts5Match, highlightRanges, indexedText, queryTerms } from './search-text.ts';
+import { foldedText, fts5Match, highlightRanges, indexedText, queryTerms } from './search-text.ts';
 
 test('CJK characters become tokens of their own; Latin words stay words', () => {
   expect(indexedText('我要退款 refund iPhone15')).toBe(' 我  要  退  款  refund iPhone15');
@@ -29,4 +29,9 @@ test('highlights are merged ranges of the terms, case-insensitive', () => {
   ]);
   expect(highlightRanges('aaa', ['aa', 'a'])).toEqual([[0, 3]]);
   expect(highlightRanges('nothing', ['"'])).toEqual([]);
+});
+
+test('folding drops case and accents, and leaves CJK (Hangul included) as it was', () => {
+  expect(foldedText('Café CRÈME Ｒｅｆｕｎｄ')).toBe('cafe creme refund');
+  expect(foldedText('退款 한국어 カタカナ')).toBe('退款 한국어 カタカナ');
 });

@@ -15,7 +15,16 @@ const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hang
 const MAX_TERMS = 10;
 const MAX_TERM_LENGTH = 64;
 
-/** The text as the index stores it: every CJK character a token of its own. */
+/**
+ * The text with case and accents folded away (NFKC, then combining marks removed, lower case) —
+ * what the Elasticsearch index analyses; its standard tokenizer already makes every CJK character a
+ * token of its own. (SQLite FTS5 folds accents itself: `remove_diacritics`.)
+ */
+export function foldedText(text: string): string {
+  return text.normalize('NFKC').normalize('NFD').replace(/\p{Mn}/gu, '').normalize('NFC').toLowerCase();
+}
+
+/** The text as the FTS5 index stores it: every CJK character a token of its own. */
 export function indexedText(text: string): string {
   return text.normalize('NFKC').replace(CJK, (c) => ` ${c} `);
 }

@@ -16,6 +16,7 @@ const settings = {
   kafkaTopicPrefix: '',
   kafkaPartitions: 1,
   elasticsearchUrl: infra.KEFU_ELASTICSEARCH_URL,
+  elasticsearchIndexPrefix: '',
   transporter: infra.KEFU_TRANSPORTER,
 };
 

@@ -60,6 +60,7 @@ async function topicRecords(name: string, atLeast: number): Promise<MessageLogRe
 }
 
 let visitors: { client: VisitorClient; token: string; conversationId: string }[] = [];
+let searchAs: ApiClient | undefined;
 
 test('every acknowledged message is in Kafka with its owner’s epoch and stored once in MySQL; a resume replays it from there', async () => {
   cluster = await launchCluster({ nodes: 2, gateways: 1, prefix: 'kefu-log' });
@@ -129,6 +130,19 @@ test('every acknowledged message is in Kafka with its owner’s epoch and stored
     expect(await history.find('default', conversationId)).toMatchObject({ status: 'open', skillGroupId: 'default', agentId: expect.stringMatching(/.+/), channelId: expect.stringMatching(/.+/) });
   }
 
+  // History search on Elasticsearch: the indexer made them searchable, Chinese and markup as text.
+  await waitFor('the indexer to make the messages searchable', async () => {
+    const hits = expectStatus(await admin.get(`/api/v1/history/search?q=${encodeURIComponent('访客 0 消息')}&limit=200`), 200) as unknown[];
+    return hits.length === 20 ? true : undefined;
+  }, 30_000);
+  const hits = expectStatus(await admin.get(`/api/v1/history/search?q=${encodeURIComponent('消息 7 <script>')}`), 200) as { conversationId: string; message: { text: string }; highlights: [number, number][] }[];
+  expect(hits.map((h) => h.message.text).sort()).toEqual(['访客 0 消息 7 <script>x</script>', '访客 1 消息 7 <script>x</script>', '访客 2 消息 7 <script>x</script>']);
+  expect(hits.every((h) => visitors.some((v) => v.conversationId === h.conversationId))).toBe(true);
+  expect(hits[0]!.highlights.map(([a, b]) => hits[0]!.message.text.slice(a, b))).toEqual(['消息', '7', 'script', 'script']);
+  expect(expectStatus(await admin.get(`/api/v1/history/search?q=${encodeURIComponent('消7')}`), 200)).toEqual([]); // adjacent, in order
+  expect(expectStatus(await li.get(`/api/v1/history/search?q=${encodeURIComponent('回复 1-3')}`), 200)).toHaveLength(1); // an agent, in their department
+  searchAs = admin;
+
   // A visitor resuming from 0 on a new connection is replayed every public message, in order, once.
   const first = visitors[0]!;
   const again = await VisitorClient.connect(`ws://127.0.0.1:${cluster.port}/ws/visitor/web`);
@@ -165,3 +179,22 @@ test('with the broker down a message is refused, never acknowledged; sent again 
   const stored = (await storedRows()).filter((r) => r.client_msg_id === 'during-outage');
   expect(stored.map((r) => [r.conversation_id, Number(r.seq), r.text])).toEqual([[conversationId, ack!.seq, '断网时发送']]);
 }, 300_000);
+
+test('with Elasticsearch down, search answers a temporary error and the indexer catches up afterwards', async () => {
+  const { client } = visitors[2]!;
+  execFileSync(INFRA_SCRIPT, ['down', 'elasticsearch'], { stdio: 'ignore' });
+  try {
+    const refused = await searchAs!.get(`/api/v1/history/search?q=${encodeURIComponent('访客')}`);
+    expect(refused).toMatchObject({ status: 503, body: { code: 'UNAVAILABLE', temporary: true } });
+    // Chatting goes on; the indexer's lag grows meanwhile.
+    client.send({ type: 'message', clientMsgId: 'while-es-down', text: '搜索引擎停机时的消息 outage' });
+    await client.next('ack', (a) => a.clientMsgId === 'while-es-down', { ms: 30_000 });
+  } finally {
+    localInfraUp(['elasticsearch']);
+  }
+  await waitFor('the message to become searchable', async () => {
+    const answer = await searchAs!.get(`/api/v1/history/search?q=${encodeURIComponent('停机时 outage')}`);
+    return answer.status === 200 && (answer.body as unknown[]).length === 1 ? true : undefined;
+  }, 120_000);
+}, 300_000);
+

@@ -8,7 +8,7 @@ import { ServiceBroker } from 'moleculer';
 import { ActorClient } from '../../cluster/actor-runtime.ts';
 import { checkHeartbeatsEverySecond } from '../../cluster/failure-detection.ts';
 import { LocalCluster } from '../../cluster/local-cluster.ts';
-import { localInfraEnv, scratchMysqlDatabase, dropKafkaTopics } from '../../cluster/local-infra.ts';
+import { localInfraEnv, scratchMysqlDatabase, dropScratchData } from '../../cluster/local-infra.ts';
 import { ownerOfActor } from '../../cluster/placement.ts';
 import { freePorts, uniqueName, waitFor } from '../support.ts';
 
@@ -28,7 +28,7 @@ afterAll(async () => {
   for (const node of cluster.nodes.values()) if (!node.exited) process.kill(node.child.pid!, 'SIGCONT');
   await cluster.stop();
   await scratch.drop();
-  await dropKafkaTopics(`${name}.`);
+  await dropScratchData(name);
 });
 
 test('a paused owner loses its shards; resumed, it rejoins without acting on stale state', async () => {
