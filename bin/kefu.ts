@@ -7,6 +7,8 @@
  *                                               create the first super admin from the command line; the password
  *                                               comes from KEFU_ADMIN_PASSWORD or is read from standard input
  *   kefu tenant create <id> <name>              add a company to a cluster; prints its first-admin setup token
+ *   kefu reindex                                rebuild the history search index from the database, with a progress bar
+ *                                               (Elasticsearch in cluster mode, SQLite FTS5 in embedded mode)
  *
  * Configuration comes from KEFU_* environment variables (README.md, "Configuration").
  */
@@ -21,6 +23,7 @@ import { isDomainError } from '../actors/kernel/domain-error.ts';
 import { ConfigError, loadConfig, type KefuConfig } from '../cluster/config.ts';
 import { migrateDatabase, openDatabase, type Database } from '../cluster/database.ts';
 import { EMBEDDED_DATABASE_FILE, startNode } from '../cluster/node.ts';
+import { progressLine, reindexElasticsearch, reindexFts5 } from '../workers/reindex.ts';
 
 async function start(config: KefuConfig): Promise<void> {
   const node = await startNode(config);
@@ -139,11 +142,43 @@ async function tenant(config: KefuConfig, args: string[]): Promise<void> {
   });
 }
 
+async function reindex(config: KefuConfig): Promise<void> {
+  const started = performance.now();
+  const tty = process.stderr.isTTY;
+  let shown = 0;
+  const progress = (done: number, total: number) => {
+    // A redrawn line on a terminal; a line per 10 % (and the last) in a log.
+    const line = progressLine(done, total, performance.now() - started);
+    if (tty) process.stderr.write(`\r${line}`);
+    else if (done === total || done - shown >= total / 10) {
+      process.stderr.write(`${line}\n`);
+      shown = done;
+    }
+  };
+  await withDatabase(config, async (db) => {
+    let indexed: number;
+    if (config.cluster) {
+      const { Client } = await import('@elastic/elasticsearch');
+      const es = new Client({ node: config.cluster.elasticsearchUrl, requestTimeout: 60_000 });
+      try {
+        indexed = await reindexElasticsearch(db, es, config.cluster.elasticsearchIndexPrefix, progress);
+      } finally {
+        await es.close();
+      }
+    } else {
+      indexed = await reindexFts5(db, progress);
+    }
+    if (tty) process.stderr.write('\n');
+    console.log(`Reindexed ${indexed.toLocaleString('en-US')} messages in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
+  });
+}
+
 const COMMANDS: Record<string, (config: KefuConfig, args: string[]) => Promise<void>> = {
   start,
   'setup-token': setupToken,
   admin,
   tenant,
+  reindex,
 };
 
 const name = process.argv[2] ?? 'start';

@@ -1,8 +1,8 @@
 /**
- * `kefu admin create` and `kefu tenant create` as an operator runs them: the first super admin from
- * the command line (password on standard input, never in the arguments), refused once one exists;
- * a second tenant with its own one-time setup token. Then a node started on the same data directory
- * signs the admin in.
+ * `kefu admin create`, `kefu tenant create` and `kefu reindex` as an operator runs them: the first
+ * super admin from the command line (password on standard input, never in the arguments), refused
+ * once one exists; a second tenant with its own one-time setup token; then a node started on the
+ * same data directory signs the admin in. And the embedded search index rebuilt from the log.
  */
 import { jest } from '@jest/globals';
 import { spawn } from 'node:child_process';
@@ -11,7 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../cluster/config.ts';
-import { startNode } from '../../cluster/node.ts';
+import { EMBEDDED_DATABASE_FILE, startNode } from '../../cluster/node.ts';
+import { migrateDatabase, openDatabase } from '../../cluster/database.ts';
+import { appendStatement } from '../../cluster/message-log.sql.ts';
+import { fts5Match } from '../../actors/history/search-text.ts';
 import { ApiClient, expectStatus } from '../api-client.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -66,5 +69,47 @@ test('the first admin from the command line, then a second tenant with its own s
   } finally {
     await node.stop();
     jest.restoreAllMocks();
+  }
+}, 120_000);
+
+test('kefu reindex rebuilds the embedded search index from the message log, showing its progress', async () => {
+  // A log with 2,500 messages whose search index was lost.
+  const db = await openDatabase({ dialect: 'sqlite', file: join(dataDir, EMBEDDED_DATABASE_FILE) });
+  try {
+    await migrateDatabase(db);
+    const conn = db.orm.em.getConnection();
+    const messages = Array.from({ length: 2_500 }, (_, i) => ({
+      tenantId: 'default',
+      conversationId: `c${Math.floor(i / 100)}`,
+      seq: (i % 100) + 1,
+      clientMsgId: `m${i}`,
+      from: { kind: 'visitor' as const },
+      visibility: 'public' as const,
+      text: i === 1_234 ? '我的包裹破损了，需要退款' : `message ${i}`,
+      at: 1_000 + i,
+      epoch: 1,
+    }));
+    for (let from = 0; from < messages.length; from += 500) {
+      const { sql, params } = appendStatement('sqlite', messages.slice(from, from + 500));
+      await conn.execute(sql, params, 'run');
+    }
+    await conn.execute('delete from kefu_message_fts');
+  } finally {
+    await db.close();
+  }
+
+  const run = await kefu(['reindex']);
+  expect(run.output).toMatch(/\] 100% {2}2,500 \/ 2,500 messages/);
+  expect(run.output).toMatch(/Reindexed 2,500 messages in/);
+  expect(run.code).toBe(0);
+
+  const after = await openDatabase({ dialect: 'sqlite', file: join(dataDir, EMBEDDED_DATABASE_FILE) });
+  try {
+    const conn = after.orm.em.getConnection();
+    expect(await conn.execute('select count(*) as n from kefu_message_fts', [], 'all')).toEqual([{ n: 2_500 }]);
+    const found = await conn.execute<{ text: string }[]>('select m.text from kefu_message_fts f join kefu_message m on m.rowid = f.rowid where kefu_message_fts match ?', [fts5Match(['退款'])], 'all');
+    expect(found.map((r: { text: string }) => r.text)).toEqual(['我的包裹破损了，需要退款']);
+  } finally {
+    await after.close();
   }
 }, 120_000);

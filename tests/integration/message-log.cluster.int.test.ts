@@ -10,7 +10,8 @@
  * - With the broker down, a message is refused with a temporary error and never acknowledged; sent
  *   again with the same client id once the broker is back, it is acknowledged and stored once.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { AgentClient } from '../agent-client.ts';
 import { ApiClient, expectStatus } from '../api-client.ts';
@@ -23,6 +24,7 @@ import { ConversationRecords } from '../../actors/conversation/conversation-reco
 import { MESSAGES_TOPIC, parseRecord, type MessageLogRecord } from '../../cluster/message-log.kafka.ts';
 
 const PASSWORD = 'message log secret';
+const KEFU_BIN = fileURLToPath(new URL('../../bin/kefu.ts', import.meta.url));
 let cluster: ClusterRun | undefined;
 let db: Database | undefined;
 const open: { close(): void }[] = [];
@@ -198,3 +200,21 @@ test('with Elasticsearch down, search answers a temporary error and the indexer 
   }, 120_000);
 }, 300_000);
 
+
+test('kefu reindex rebuilds the Elasticsearch index from MySQL', async () => {
+  const stored = (await storedRows()).length;
+  const run = await new Promise<{ code: number | null; output: string }>((resolve) => {
+    const child = spawn(process.execPath, [KEFU_BIN, 'reindex'], {
+      env: { ...process.env, ...localInfraEnv(), KEFU_MODE: 'cluster', KEFU_MYSQL_URL: cluster!.mysqlUrl, KEFU_ELASTICSEARCH_INDEX_PREFIX: `${cluster!.name}-`, KEFU_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    child.once('close', (code) => resolve({ code, output }));
+  });
+  expect(run.output).toContain(`Reindexed ${stored.toLocaleString('en-US')} messages`);
+  expect(run.code).toBe(0);
+  const hits = expectStatus(await searchAs!.get(`/api/v1/history/search?q=${encodeURIComponent('访客 0 消息')}&limit=200`), 200) as unknown[];
+  expect(hits).toHaveLength(20);
+}, 120_000);

@@ -1,0 +1,129 @@
+/**
+ * `kefu reindex`: rebuilds the history search index from the message log in the database — the
+ * Elasticsearch index in cluster mode (dropped, created again, then filled from MySQL in bulk), the
+ * FTS5 index in embedded mode. Messages are read in (conversation, seq) order, 1,000 at a time, so
+ * memory stays flat however large the log is. Searches during a rebuild see only what is indexed
+ * so far; the indexer keeps adding new messages meanwhile (its versions make the two agree).
+ */
+import type { Client } from '@elastic/elasticsearch';
+import type { Database } from '../cluster/database.ts';
+import { docId, ensureMessageIndex, MESSAGES_INDEX, type MessageDoc } from '../actors/history/elasticsearch.ts';
+import { foldedText, indexedText } from '../actors/history/search-text.ts';
+
+const BATCH = 1_000;
+
+type Row = {
+  rowid?: number;
+  tenant_id: string;
+  conversation_id: string;
+  seq: number;
+  client_msg_id: string;
+  sender_kind: string;
+  sender_id: string;
+  visibility: string;
+  text: string;
+  attachment: string;
+  at: number | string;
+  epoch: number | string;
+  skill_group_id: string | null;
+  agent_id: string | null;
+  path: string | null;
+};
+
+export type Progress = (done: number, total: number) => void;
+
+/** A progress bar line: `[#########···········]  45%  45,000 / 100,000 messages  12,345/s`. */
+export function progressLine(done: number, total: number, elapsedMs: number, width = 30): string {
+  const fraction = total === 0 ? 1 : Math.min(1, done / total);
+  const filled = Math.round(fraction * width);
+  const rate = elapsedMs > 0 ? Math.round((done * 1_000) / elapsedMs) : 0;
+  const n = (x: number) => x.toLocaleString('en-US');
+  return `[${'#'.repeat(filled)}${'·'.repeat(width - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)}%  ${n(done)} / ${n(total)} messages  ${n(rate)}/s`;
+}
+
+async function* messages(db: Database, withRowid: boolean): AsyncGenerator<Row[]> {
+  const conn = db.orm.em.fork().getConnection();
+  let after: [string, number] = ['', 0];
+  for (;;) {
+    const rows = await conn.execute<Row[]>(
+      `select ${withRowid ? 'm.rowid as rowid, ' : ''}m.tenant_id, m.conversation_id, m.seq, m.client_msg_id, m.sender_kind, m.sender_id, m.visibility, m.text, m.attachment, m.at, m.epoch,
+              r.skill_group_id, r.agent_id, d.path
+       from kefu_message m
+       left join kefu_conversation_record r on r.conversation_id = m.conversation_id
+       left join kefu_department d on d.tenant_id = r.tenant_id and d.id = r.skill_group_id
+       where m.conversation_id > ? or (m.conversation_id = ? and m.seq > ?)
+       order by m.conversation_id, m.seq limit ?`,
+      [after[0], after[0], after[1], BATCH],
+      'all',
+    );
+    if (rows.length === 0) return;
+    yield rows;
+    const last = rows[rows.length - 1]!;
+    after = [last.conversation_id, Number(last.seq)];
+  }
+}
+
+async function total(db: Database): Promise<number> {
+  const [row] = await db.orm.em.fork().getConnection().execute<{ n: number | string }[]>('select count(*) as n from kefu_message', [], 'all');
+  return Number(row?.n ?? 0);
+}
+
+function docOf(r: Row): MessageDoc {
+  const from: MessageDoc['from'] =
+    r.sender_kind === 'agent' ? { kind: 'agent', agentId: r.sender_id } : r.sender_kind === 'supervisor' ? { kind: 'supervisor', supervisorId: r.sender_id } : { kind: r.sender_kind as 'visitor' | 'bot' | 'system' };
+  return {
+    tenantId: r.tenant_id,
+    conversationId: r.conversation_id,
+    seq: Number(r.seq),
+    clientMsgId: r.client_msg_id,
+    from,
+    visibility: r.visibility === 'internal' ? 'internal' : 'public',
+    text: r.text,
+    ...(r.attachment ? { file: JSON.parse(r.attachment) as NonNullable<MessageDoc['file']> } : {}),
+    at: Number(r.at),
+    epoch: Number(r.epoch),
+    search: foldedText(r.text),
+    senderId: r.sender_id,
+    skillGroupId: r.skill_group_id ?? '',
+    departmentPath: r.path ?? '',
+    agentId: r.agent_id ?? '',
+  };
+}
+
+/** Cluster mode: drops and rebuilds the Elasticsearch index from MySQL. Returns the messages indexed. */
+export async function reindexElasticsearch(db: Database, es: Client, indexPrefix: string, progress: Progress): Promise<number> {
+  const index = `${indexPrefix}${MESSAGES_INDEX}`;
+  const all = await total(db);
+  await es.indices.delete({ index, ignore_unavailable: true });
+  await ensureMessageIndex(es, indexPrefix);
+  let done = 0;
+  progress(0, all);
+  for await (const rows of messages(db, false)) {
+    const operations = rows.flatMap((r) => {
+      const doc = docOf(r);
+      return [{ index: { _index: index, _id: docId(doc.conversationId, doc.seq), version: doc.epoch, version_type: 'external_gte' as const } }, doc];
+    });
+    const result = await es.bulk({ operations });
+    const failed = result.errors ? result.items.filter((i) => i.index?.error && i.index.status !== 409) : [];
+    if (failed.length > 0) throw new Error(`Elasticsearch refused ${failed.length} document(s): ${failed[0]!.index!.error!.reason ?? failed[0]!.index!.error!.type}`);
+    done += rows.length;
+    progress(done, Math.max(all, done));
+  }
+  await es.indices.refresh({ index });
+  return done;
+}
+
+/** Embedded mode: rebuilds the FTS5 index from the message table. Returns the messages indexed. */
+export async function reindexFts5(db: Database, progress: Progress): Promise<number> {
+  const conn = db.orm.em.fork().getConnection();
+  const all = await total(db);
+  await conn.execute('delete from kefu_message_fts');
+  let done = 0;
+  progress(0, all);
+  for await (const rows of messages(db, true)) {
+    await conn.execute(`insert or replace into kefu_message_fts (rowid, body) values ${rows.map(() => '(?, ?)').join(', ')}`, rows.flatMap((r) => [r.rowid, indexedText(r.text)]));
+    done += rows.length;
+    progress(done, Math.max(all, done));
+  }
+  return done;
+}
