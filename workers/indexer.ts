@@ -117,7 +117,7 @@ export class Indexer {
       const doc: MessageDoc = { ...m, search: foldedText(m.text), senderId: m.from.kind === 'agent' ? m.from.agentId : m.from.kind === 'supervisor' ? m.from.supervisorId : '', ...place };
       return [{ index: { _index: this.#index, _id: docId(m.conversationId, m.seq), version: m.epoch, version_type: 'external_gte' as const } }, doc];
     });
-    const result = await this.#es.bulk({ operations, refresh: false });
+    const result = await this.#es.bulk({ operations, refresh: false, require_alias: true });
     if (result.errors) {
       // A version conflict is a newer owner's document already there: it stays, as it should.
       const failed = result.items.filter((i) => i.index?.error && i.index.status !== 409);

@@ -1,13 +1,14 @@
 /**
  * `kefu reindex`: rebuilds the history search index from the message log in the database — the
- * Elasticsearch index in cluster mode (dropped, created again, then filled from MySQL in bulk), the
- * FTS5 index in embedded mode. Messages are read in (conversation, seq) order, 1,000 at a time, so
- * memory stays flat however large the log is. Searches during a rebuild see only what is indexed
- * so far; the indexer keeps adding new messages meanwhile (its versions make the two agree).
+ * Elasticsearch index in cluster mode (a new index filled from MySQL in bulk, then put behind the
+ * alias in one step: searches keep working on the old one meanwhile), the FTS5 index in embedded
+ * mode. Messages are read in (conversation, seq) order, 1,000 at a time, so memory stays flat
+ * however large the log is. The indexer keeps adding new messages meanwhile; external versions
+ * (the epoch) make the two agree.
  */
 import type { Client } from '@elastic/elasticsearch';
 import type { Database } from '../cluster/database.ts';
-import { docId, ensureMessageIndex, MESSAGES_INDEX, type MessageDoc } from '../actors/history/elasticsearch.ts';
+import { createMessageIndex, docId, MESSAGES_INDEX, type MessageDoc } from '../actors/history/elasticsearch.ts';
 import { foldedText, indexedText } from '../actors/history/search-text.ts';
 
 const BATCH = 1_000;
@@ -90,26 +91,61 @@ function docOf(r: Row): MessageDoc {
   };
 }
 
-/** Cluster mode: drops and rebuilds the Elasticsearch index from MySQL. Returns the messages indexed. */
+/** Bulk-indexes rows into `index` (external versions: a newer document already there stays). */
+async function bulk(es: Client, index: string, rows: readonly Row[], requireAlias: boolean): Promise<void> {
+  const operations = rows.flatMap((r) => {
+    const doc = docOf(r);
+    return [{ index: { _index: index, _id: docId(doc.conversationId, doc.seq), version: doc.epoch, version_type: 'external_gte' as const } }, doc];
+  });
+  const result = await es.bulk({ operations, ...(requireAlias ? { require_alias: true } : {}) });
+  const failed = result.errors ? result.items.filter((i) => i.index?.error && i.index.status !== 409) : [];
+  if (failed.length > 0) throw new Error(`Elasticsearch refused ${failed.length} document(s): ${failed[0]!.index!.error!.reason ?? failed[0]!.index!.error!.type}`);
+}
+
+/** Messages a rebuild's scan may have passed before the indexer wrote them: re-sent after the swap. */
+const CATCH_UP_MS = 60_000;
+
+/**
+ * Cluster mode: builds a new Elasticsearch index from MySQL, then swaps the alias over to it in one
+ * step (searches use the old index until then), sends again the messages of the last minute before
+ * the scan began (the indexer wrote them to the old index meanwhile), and deletes the old index.
+ * Returns the messages indexed.
+ */
 export async function reindexElasticsearch(db: Database, es: Client, indexPrefix: string, progress: Progress): Promise<number> {
-  const index = `${indexPrefix}${MESSAGES_INDEX}`;
+  const alias = `${indexPrefix}${MESSAGES_INDEX}`;
   const all = await total(db);
-  await es.indices.delete({ index, ignore_unavailable: true });
-  await ensureMessageIndex(es, indexPrefix);
+  const scanStarted = Date.now();
+  const fresh = await createMessageIndex(es, indexPrefix);
   let done = 0;
   progress(0, all);
   for await (const rows of messages(db, false)) {
-    const operations = rows.flatMap((r) => {
-      const doc = docOf(r);
-      return [{ index: { _index: index, _id: docId(doc.conversationId, doc.seq), version: doc.epoch, version_type: 'external_gte' as const } }, doc];
-    });
-    const result = await es.bulk({ operations });
-    const failed = result.errors ? result.items.filter((i) => i.index?.error && i.index.status !== 409) : [];
-    if (failed.length > 0) throw new Error(`Elasticsearch refused ${failed.length} document(s): ${failed[0]!.index!.error!.reason ?? failed[0]!.index!.error!.type}`);
+    await bulk(es, fresh, rows, false);
     done += rows.length;
     progress(done, Math.max(all, done));
   }
-  await es.indices.refresh({ index });
+  const old = (await es.indices.existsAlias({ name: alias })) ? Object.keys(await es.indices.getAlias({ name: alias })) : [];
+  // An index (not an alias) of that name is from before the alias existed: it goes.
+  if (old.length === 0 && (await es.indices.exists({ index: alias }))) await es.indices.delete({ index: alias });
+  await es.indices.updateAliases({ actions: [...old.map((index) => ({ remove: { index, alias } })), { add: { index: fresh, alias } }] });
+  const conn = db.orm.em.fork().getConnection();
+  for (let after: [string, number] = ['', 0]; ; ) {
+    const rows = await conn.execute<Row[]>(
+      `select m.tenant_id, m.conversation_id, m.seq, m.client_msg_id, m.sender_kind, m.sender_id, m.visibility, m.text, m.attachment, m.at, m.epoch, r.skill_group_id, r.agent_id, d.path
+       from kefu_message m
+       left join kefu_conversation_record r on r.conversation_id = m.conversation_id
+       left join kefu_department d on d.tenant_id = r.tenant_id and d.id = r.skill_group_id
+       where m.at >= ? and (m.conversation_id > ? or (m.conversation_id = ? and m.seq > ?))
+       order by m.conversation_id, m.seq limit ?`,
+      [scanStarted - CATCH_UP_MS, after[0], after[0], after[1], BATCH],
+      'all',
+    );
+    if (rows.length === 0) break;
+    await bulk(es, alias, rows, true);
+    const last = rows[rows.length - 1]!;
+    after = [last.conversation_id, Number(last.seq)];
+  }
+  for (const index of old) await es.indices.delete({ index, ignore_unavailable: true });
+  await es.indices.refresh({ index: alias });
   return done;
 }
 

@@ -41,39 +41,52 @@ export type MessageDoc = LoggedMessage & {
   readonly agentId: string;
 };
 
-export async function ensureMessageIndex(es: Client, prefix: string): Promise<string> {
-  const index = `${prefix}${MESSAGES_INDEX}`;
-  if (await es.indices.exists({ index })) return index;
-  await es.indices
-    .create({
-      index,
-      settings: { number_of_shards: 1, number_of_replicas: 0, refresh_interval: '500ms' },
-      mappings: {
-        dynamic: 'strict',
-        properties: {
-          tenantId: { type: 'keyword' },
-          conversationId: { type: 'keyword' },
-          seq: { type: 'integer' },
-          epoch: { type: 'long' },
-          clientMsgId: { type: 'keyword', index: false },
-          from: { type: 'object', enabled: false },
-          senderId: { type: 'keyword' },
-          visibility: { type: 'keyword' },
-          text: { type: 'text', index: false },
-          file: { type: 'object', enabled: false },
-          search: { type: 'text', analyzer: 'standard' },
-          at: { type: 'date', format: 'epoch_millis' },
-          skillGroupId: { type: 'keyword' },
-          departmentPath: { type: 'keyword' },
-          agentId: { type: 'keyword' },
-        },
-      },
-    })
-    .catch(async (error: unknown) => {
-      // Another node created it meanwhile.
-      if (!(await es.indices.exists({ index }))) throw error;
-    });
+const MAPPINGS = {
+  dynamic: 'strict',
+  properties: {
+    tenantId: { type: 'keyword' },
+    conversationId: { type: 'keyword' },
+    seq: { type: 'integer' },
+    epoch: { type: 'long' },
+    clientMsgId: { type: 'keyword', index: false },
+    from: { type: 'object', enabled: false },
+    senderId: { type: 'keyword' },
+    visibility: { type: 'keyword' },
+    text: { type: 'text', index: false },
+    file: { type: 'object', enabled: false },
+    search: { type: 'text', analyzer: 'standard' },
+    at: { type: 'date', format: 'epoch_millis' },
+    skillGroupId: { type: 'keyword' },
+    departmentPath: { type: 'keyword' },
+    agentId: { type: 'keyword' },
+  },
+} as const;
+
+/** A new, empty concrete index (`<alias>-<time>`) with the mapping above; not yet behind the alias. */
+export async function createMessageIndex(es: Client, prefix: string): Promise<string> {
+  const index = `${prefix}${MESSAGES_INDEX}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  await es.indices.create({ index, settings: { number_of_shards: 1, number_of_replicas: 0, refresh_interval: '500ms' }, mappings: MAPPINGS });
   return index;
+}
+
+/**
+ * The index is reached through an alias (`<prefix>kefu-messages-v1`): writes require it
+ * (`require_alias`), so a write can never create an index with a guessed mapping, and `kefu reindex`
+ * builds a new index and swaps the alias over at once. Makes the alias and its first index if there
+ * is none; when two nodes race, the alias keeps the index whose name sorts first.
+ */
+export async function ensureMessageIndex(es: Client, prefix: string): Promise<string> {
+  const alias = `${prefix}${MESSAGES_INDEX}`;
+  if (await es.indices.existsAlias({ name: alias })) return alias;
+  if (await es.indices.exists({ index: alias })) throw new Error(`${alias} is an index, not the alias Kefu expects: run \`kefu reindex\` to rebuild it behind the alias`);
+  const mine = await createMessageIndex(es, prefix);
+  await es.indices.updateAliases({ actions: [{ add: { index: mine, alias } }] });
+  const behind = Object.keys(await es.indices.getAlias({ name: alias })).sort();
+  if (behind.length > 1 && behind[0] !== mine) {
+    await es.indices.updateAliases({ actions: [{ remove: { index: mine, alias } }] });
+    await es.indices.delete({ index: mine, ignore_unavailable: true });
+  }
+  return alias;
 }
 
 export const docId = (conversationId: string, seq: number): string => `${conversationId}:${seq}`;

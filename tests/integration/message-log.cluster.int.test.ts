@@ -143,6 +143,12 @@ test('every acknowledged message is in Kafka with its owner’s epoch and stored
   expect(hits[0]!.highlights.map(([a, b]) => hits[0]!.message.text.slice(a, b))).toEqual(['消息', '7', 'script', 'script']);
   expect(expectStatus(await admin.get(`/api/v1/history/search?q=${encodeURIComponent('消7')}`), 200)).toEqual([]); // adjacent, in order
   expect(expectStatus(await li.get(`/api/v1/history/search?q=${encodeURIComponent('回复 1-3')}`), 200)).toHaveLength(1); // an agent, in their department
+  // Elasticsearch syntax and hostile strings are text to find: a normal answer, never an error.
+  for (const q of ['"', '*:*', 'a AND (b OR', '/.*/', '\\', '{"query":{"match_all":{}}}', 'tenantId:*', '~1 ^2', '<img src=x onerror=alert(1)>', "'; drop table kefu_message; --"]) {
+    const answer = await admin.get(`/api/v1/history/search?q=${encodeURIComponent(q)}`);
+    expect({ q, status: answer.status }).toEqual({ q, status: 200 });
+  }
+  expect(expectStatus(await admin.get(`/api/v1/history/search?q=${encodeURIComponent('*:*')}`), 200)).toEqual([]);
   searchAs = admin;
 
   // A visitor resuming from 0 on a new connection is replayed every public message, in order, once.
