@@ -295,6 +295,9 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
       const subs = new ConversationSubscriptions(broker, actors, (error) => logger.warn('push registration failed:', error instanceof Error ? error.message : error));
       subscriptions = subs;
       const ownOrigin = () => new URL(url).origin;
+      // History search: SQLite FTS5 embedded, Elasticsearch in cluster mode.
+      const search = config.cluster && backends ? new ElasticsearchMessageSearch(backends.elasticsearch, db, { indexPrefix: config.cluster.elasticsearchIndexPrefix }) : new Fts5MessageSearch(db);
+      const history = new History(db, search);
       // Cluster mode: the persister stores messages a moment after their ack; reads wait for it (≤ 5 s).
       const log = new SqlMessageLog(db, { awaitPersister: config.cluster ? { pollMs: 20, maxWaitMs: 5_000 } : null });
       visitors = visitorGateway({
@@ -330,6 +333,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
         agent: (agentId, command) => actors.send('agent', agentId, command),
         queue: (skillGroupId, command) => actors.send('queue', skillGroupId, command),
         log,
+        visitorHistory: (principal, visitorId, limit) => history.list(principal, { visitorId }, { limit }),
         files: fileStore,
         subscriptions: subs,
         ownOrigin,
@@ -346,9 +350,6 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
         ownOrigin,
         onError: (error) => logger.error('file route failed', error),
       });
-      // History search: SQLite FTS5 embedded, Elasticsearch in cluster mode.
-      const search = config.cluster && backends ? new ElasticsearchMessageSearch(backends.elasticsearch, db, { indexPrefix: config.cluster.elasticsearchIndexPrefix }) : new Fts5MessageSearch(db);
-      const history = new History(db, search);
       const apiTable = apiRouteTable({ directory: directory!, history, secureCookies: url.startsWith('https:') });
       routes.push(
         webRoutes(),

@@ -8,7 +8,7 @@
  * is a part of the tree), with one or two random words. Printed per backend: p50/p90/p99 of
  * `History.search` (what the API answers with: scope, filters and the records included), and as
  * the baseline measured in the same run the raw Elasticsearch `_search` of the same query without
- * the records.
+ * the records. Both backends are warmed up (unmeasured searches) first.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -144,6 +144,8 @@ async function main(): Promise<void> {
     await es.indices.forcemerge({ index, max_num_segments: 1 });
     console.log(`  Elasticsearch loaded in ${((performance.now() - loadStart) / 1000).toFixed(0)} s`);
     const history = new History(mysql, new ElasticsearchMessageSearch(es, mysql, { indexPrefix: prefix }));
+    // Warm-up (not measured): caches and JIT on both sides.
+    for (let i = 0; i < 200; i++) await history.search(callers(), query(), {}, { limit: 20 });
     const raw = await openLoop(() => es.search({ index, size: 20, query: { bool: { filter: [{ term: { tenantId: 'default' } }], must: query().split(' ').map((t) => ({ match_phrase: { search: foldedText(t) } })) } }, sort: [{ at: 'desc' }, { conversationId: 'desc' }, { seq: 'desc' }] }));
     console.log(`  baseline, raw Elasticsearch _search (tenant filter, no records): ${p(raw)}`);
     const cluster = await openLoop(() => history.search(callers(), query(), {}, { limit: 20 }));
@@ -165,6 +167,7 @@ async function main(): Promise<void> {
       }
       console.log(`  SQLite FTS5 loaded in ${((performance.now() - loadStart) / 1000).toFixed(0)} s`);
       const embedded = new History(sqlite, new Fts5MessageSearch(sqlite));
+      for (let i = 0; i < 50; i++) await embedded.search(callers(), query(), {}, { limit: 20 });
       const fts = await openLoop(() => embedded.search(callers(), query(), {}, { limit: 20 }));
       console.log(`  embedded mode, History.search on SQLite FTS5: ${p(fts)}`);
     } finally {

@@ -17,7 +17,8 @@ import { AgentClient } from '../../tests/agent-client.ts';
 import { ApiClient, expectStatus } from '../../tests/api-client.ts';
 import { VisitorClient } from '../../tests/visitor-client.ts';
 import { MAX_TABS_PER_AGENT } from './server.ts';
-import { AGENT_CLOSE_CODES } from './wire.ts';
+import { AGENT_CLOSE_CODES, type AgentServerFrame } from './wire.ts';
+import { waitFor } from '../../tests/support.ts';
 
 jest.setTimeout(60_000);
 
@@ -382,4 +383,47 @@ test('online visitors and proactive invitation: an agent sees who is on the site
   expect(await tangTab.next('error', (e) => e.code === 'VISITOR_BUSY')).toMatchObject({ temporary: false });
   tangTab.send({ type: 'invite-visitor', visitorId: 'nobody-by-this-id' });
   expect(await tangTab.next('error', (e) => e.code === 'VISITOR_UNKNOWN')).toMatchObject({ temporary: false });
+});
+
+test('the screen pop’s history: the visitor’s earlier conversations, with summary and rating, for the conversation’s agent', async () => {
+  // A skill group and channel of their own: agents of other tests do not take these visitors.
+  const group = expectStatus(await admin.post('/api/v1/departments', { parentId: 'root', name: '回访组', isSkillGroup: true }), 201) as { id: string };
+  const channel = expectStatus(await admin.post('/api/v1/channels', { name: '回访站', skillGroupId: group.id }), 201) as { key: string };
+  const zhao = await agentAccount('zhao.screenpop@example.com', '赵磊', { maxConversations: 5, skillGroupIds: [group.id] });
+  const desk = await tab(zhao.cookie);
+  await desk.hello({ status: 'ready' });
+  const visitor = await VisitorClient.connect(`ws://127.0.0.1:${node.port}/ws/visitor/${channel.key}`);
+  open.push(visitor);
+  await visitor.hello();
+  visitor.send({ type: 'start' });
+  const current = await desk.next('conversation', (c) => c.status === 'assigned');
+  desk.send({ type: 'accept', conversationId: current.conversationId });
+
+  // An earlier conversation of the same visitor (from another tab, long ago): served by 赵磊, closed with a summary, rated.
+  const earlier = `earlier-${current.conversationId}`;
+  const visitorOf = { visitorId: current.visitor.id, displayName: null, identified: false, vip: false, lastAgentId: null };
+  await node.actors.send('conversation', earlier, { type: 'start', tenantId: 'default', channelId: current.channelId, visitor: visitorOf, open: { skillGroupId: group.id, requestedAgentId: null, preChat: {}, bot: false, withinWorkingHours: true } });
+  await desk.next('conversation', (c) => c.conversationId === earlier && c.status === 'assigned');
+  desk.send({ type: 'accept', conversationId: earlier });
+  desk.send({ type: 'close', conversationId: earlier, summary: '已补发优惠券' });
+  await desk.next('conversation', (c) => c.conversationId === earlier && c.status === 'closed');
+  expect((await node.actors.send('conversation', earlier, { type: 'rate', score: 4, comment: '还行' })).ok).toBe(true);
+
+  let answer: Extract<AgentServerFrame, { type: 'visitor-history' }> | undefined;
+  await waitFor('the earlier conversation, rated, in the visitor’s history', async () => {
+    const from = desk.frames.length;
+    desk.send({ type: 'visitor-history', conversationId: current.conversationId });
+    answer = await desk.next('visitor-history', (h) => h.conversationId === current.conversationId, { from });
+    return answer.conversations[0]?.rating ? true : undefined;
+  });
+  expect(answer!.conversations).toEqual([
+    { conversationId: earlier, status: 'closed', createdAt: expect.any(Number), closedAt: expect.any(Number), agentId: zhao.id, skillGroupId: group.id, summary: '已补发优惠券', rating: { score: 4, comment: '还行' } },
+  ]);
+
+  // Someone not on the conversation is told so, and learns nothing.
+  const other = await tab((await agentAccount('qian.screenpop@example.com', '钱宇')).cookie);
+  await other.hello();
+  other.send({ type: 'visitor-history', conversationId: current.conversationId });
+  expect(await other.next('error')).toMatchObject({ code: 'NOT_A_PARTICIPANT', conversationId: current.conversationId });
+  expect(other.frames.some((f) => f.type === 'visitor-history')).toBe(false);
 });

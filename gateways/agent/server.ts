@@ -30,7 +30,8 @@ import { takeOver, transferToAgent } from '../../actors/conversation/hand-over.t
 import type { ConversationEffect } from '../../actors/conversation/protocol.ts';
 import { participants, type Actor } from '../../actors/conversation/state.ts';
 import type { Authenticated, Authenticator } from '../../actors/directory/authenticator.ts';
-import { may, mayUse, visibleSubtree, type Scope } from '../../actors/directory/policies/access.ts';
+import { may, mayUse, visibleSubtree, type Principal, type Scope } from '../../actors/directory/policies/access.ts';
+import type { ConversationRecord } from '../../actors/conversation/record.ts';
 import type { Permission } from '../../actors/directory/policies/permissions.ts';
 import type { QueueActorCommand } from '../../actors/queue/queue.actor.ts';
 import type { QueueEffect } from '../../actors/queue/protocol.ts';
@@ -54,6 +55,7 @@ const FRAMES_PER_SECOND = 20;
 const MAX_REFUSED_IN_A_ROW = 20;
 const HELLO_TIMEOUT_MS = 10_000;
 const HISTORY_PAGE = 200;
+const VISITOR_HISTORY_LIMIT = 10;
 /** The queue view shows this many waiting visitors (and the total). */
 export const QUEUE_VIEW_SIZE = 50;
 /** The online-visitors list shows this many, the most recently arrived first. */
@@ -80,6 +82,8 @@ export type AgentGatewayDeps = {
   readonly agent: (agentId: string, command: AgentActorCommand) => Promise<Delivered<AgentEffect>>;
   readonly queue: (skillGroupId: string, command: QueueActorCommand) => Promise<Delivered<QueueEffect>>;
   readonly log: MessageLog;
+  /** A visitor's conversations newest first, as far as the principal may read history (actors/history/history.ts). */
+  readonly visitorHistory: (principal: Principal, visitorId: string, limit: number) => Promise<ConversationRecord[]>;
   readonly files: FileStore;
   /** This node's registrations with the conversations' owners (cluster/push-routing.ts): pushes come only for those followed. */
   readonly subscriptions: Pick<ConversationSubscriptions, 'follow' | 'unfollow'>;
@@ -302,6 +306,8 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
       }
       case 'history':
         return history(ws, frame.conversationId, frame.afterSeq ?? 0);
+      case 'visitor-history':
+        return visitorHistory(ws, who, frame.conversationId);
       case 'queue':
         return queueView(ws, who, frame.skillGroupId);
       case 'agents': {
@@ -354,7 +360,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
   }
 
   /** The frames that act on one conversation. */
-  type ConversationFrame = Exclude<Extract<AgentClientFrame, { conversationId: string }>, { type: 'history' }>;
+  type ConversationFrame = Exclude<Extract<AgentClientFrame, { conversationId: string }>, { type: 'history' | 'visitor-history' }>;
   async function conversationFrame(ws: Socket, who: Authenticated, frame: ConversationFrame): Promise<void> {
     const data = ws.getUserData();
     const me = data.accountId;
@@ -447,6 +453,32 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
       if (page.length < HISTORY_PAGE) break;
     }
     sendFrame(ws, { type: 'history', conversationId, lastSeq: Math.max(last, d.lastSeq) });
+  }
+
+  /** The earlier conversations of a conversation's visitor, as far as this account may read history (History's scope). */
+  async function visitorHistory(ws: Socket, who: Authenticated, conversationId: string): Promise<void> {
+    const d = await described(conversationId);
+    if (!isDescribed(d) || !participants(d).includes(ws.getUserData().accountId)) {
+      return sendFrame(ws, errorFrame('NOT_A_PARTICIPANT', 'only the conversation’s agents and watching supervisors read its visitor’s history here', false, { conversationId }));
+    }
+    if (!mayUse(who.principal, 'history.read').allowed) {
+      return sendFrame(ws, errorFrame('NOT_PERMITTED', 'reading history needs history.read', false, { conversationId }));
+    }
+    const records = await deps.visitorHistory(who.principal, d.visitor.visitorId, VISITOR_HISTORY_LIMIT + 1);
+    const conversations = records
+      .filter((r) => r.conversationId !== conversationId)
+      .slice(0, VISITOR_HISTORY_LIMIT)
+      .map((r) => ({
+        conversationId: r.conversationId,
+        status: r.status,
+        createdAt: r.createdAt,
+        closedAt: r.closedAt,
+        agentId: r.agentId,
+        skillGroupId: r.skillGroupId,
+        summary: r.summary,
+        rating: r.score === null ? null : { score: r.score, comment: r.comment },
+      }));
+    sendFrame(ws, { type: 'visitor-history', conversationId, conversations });
   }
 
   /** The online visitors this account may see: of the channels of its own skill groups, and of groups it supervises. */

@@ -66,6 +66,12 @@ export const agentClientFrames = {
    * included: answered with `message` frames in `seq` order, then `history` with the last `seq`.
    */
   history: z.strictObject({ type: z.literal('history'), conversationId, afterSeq: seq.optional() }),
+  /**
+   * The visitor's earlier conversations (the screen pop's history), of one of your conversations:
+   * answered with `visitor-history`, newest first, at most 10 — those within your reach (history.read
+   * over their skill group's department, or served by you).
+   */
+  'visitor-history': z.strictObject({ type: z.literal('visitor-history'), conversationId }),
   /** Hand the conversation to another agent, or back to a skill group's queue, with a note for whoever takes it. */
   transfer: z.strictObject({
     type: z.literal('transfer'),
@@ -111,6 +117,7 @@ export const agentClientFrame = z.discriminatedUnion('type', [
   c.typing,
   c.read,
   c.history,
+  c['visitor-history'],
   c.transfer,
   c.close,
   c.invite,
@@ -253,6 +260,23 @@ export const agentServerFrames = {
   ack: z.strictObject({ type: z.literal('ack'), conversationId, clientMsgId: z.string(), seq }),
   /** The end of the answer to a `history` request: every message up to `lastSeq` has been sent. */
   history: z.strictObject({ type: z.literal('history'), conversationId, lastSeq: seq }),
+  /** The answer to `visitor-history`: the visitor's earlier conversations, newest first (times in epoch ms). */
+  'visitor-history': z.strictObject({
+    type: z.literal('visitor-history'),
+    conversationId,
+    conversations: z.array(
+      z.strictObject({
+        conversationId: z.string(),
+        status: z.enum(['open', 'closed']),
+        createdAt: z.number(),
+        closedAt: z.number().nullable(),
+        agentId: z.string().nullable(),
+        skillGroupId: z.string().nullable(),
+        summary: z.string().nullable(),
+        rating: z.strictObject({ score: z.number().int(), comment: z.string().nullable() }).nullable(),
+      }),
+    ),
+  }),
   error: z.strictObject({
     type: z.literal('error'),
     code: z.string(),
@@ -265,7 +289,7 @@ export const agentServerFrames = {
 } as const;
 
 const s = agentServerFrames;
-export const agentServerFrame = z.discriminatedUnion('type', [s.welcome, s.presence, s.conversation, s.reminder, s.queue, s.visitors, s['visitor-invited'], s['agent-status'], s.agents, s.message, s.typing, s.read, s.ack, s.history, s.error, s.pong]);
+export const agentServerFrame = z.discriminatedUnion('type', [s.welcome, s.presence, s.conversation, s.reminder, s.queue, s.visitors, s['visitor-invited'], s['agent-status'], s.agents, s.message, s.typing, s.read, s.ack, s.history, s['visitor-history'], s.error, s.pong]);
 export type AgentServerFrame = z.infer<typeof agentServerFrame>;
 
 /** Decodes one agent client frame; never throws. */
