@@ -1,10 +1,12 @@
 /**
- * The contract of the integrator topics: docs/asyncapi.yaml is what the code generates, and every
+ * The contract of the integrator topics: docs/asyncapi.yaml is what the code generates, a valid
+ * AsyncAPI 3.0.0 document, and every
  * record the code appends — from real decisions of the conversation machine, through the
  * conversation kind's journal and claim — is valid against the file's schemas (checked by a JSON
  * Schema validator reading the file, not by the zod schemas it was generated from).
  */
 import { readFileSync } from 'node:fs';
+import asyncApiSpecs from '@asyncapi/specs';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { conversationKind } from '../actors/conversation/conversation.actor.ts';
@@ -24,6 +26,15 @@ const doc = parse(readFileSync(ASYNCAPI_FILE, 'utf8')) as Doc;
 
 test('docs/asyncapi.yaml is generated from the code’s record schemas (npm run asyncapi)', () => {
   expect(readFileSync(ASYNCAPI_FILE, 'utf8')).toBe(asyncApiYaml());
+});
+
+test('docs/asyncapi.yaml is a valid AsyncAPI 3.0.0 document (the official JSON Schema of the specification)', () => {
+  // The specification's schema carries its own copy of the draft-07 meta-schema.
+  const validate = new Ajv({ strict: false, allErrors: true, validateFormats: false, meta: false, validateSchema: false }).compile(asyncApiSpecs.schemas['3.0.0']);
+  expect({ valid: validate(doc), errors: validate.errors ?? null }).toEqual({ valid: true, errors: null });
+  const broken = structuredClone(doc) as unknown as { operations: Record<string, { action: string }> };
+  broken.operations.consumeMessages!.action = 'consume';
+  expect(validate(broken)).toBe(false);
 });
 
 /** The payload schemas of a channel's messages, by message name (the record's `type`). */

@@ -25,6 +25,14 @@ import type { ExternalMessageLog, LogEntry, LogOwner } from './message-log.ts';
 export const MESSAGES_TOPIC = 'kefu.messages.v1';
 
 /**
+ * Consumer group liveness for the log's workers: a worker node that dies loses its partitions after
+ * 6 s (the broker's smallest session timeout by default), not kafkajs's 30 s — readers wait for the
+ * persister, so its partitions must not stall for long.
+ */
+export const CONSUMER_LIVENESS = { sessionTimeout: 6_000, heartbeatInterval: 1_000 } as const;
+
+
+/**
  * Creates the topics of the message and event logs that do not exist yet (any node may; the
  * first one wins), with the configured partitions and the broker's replication default.
  */

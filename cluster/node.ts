@@ -298,8 +298,9 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
       // History search: SQLite FTS5 embedded, Elasticsearch in cluster mode.
       const search = config.cluster && backends ? new ElasticsearchMessageSearch(backends.elasticsearch, db, { indexPrefix: config.cluster.elasticsearchIndexPrefix }) : new Fts5MessageSearch(db);
       const history = new History(db, search);
-      // Cluster mode: the persister stores messages a moment after their ack; reads wait for it (≤ 5 s).
-      const log = new SqlMessageLog(db, { awaitPersister: config.cluster ? { pollMs: 20, maxWaitMs: 5_000 } : null });
+      // Cluster mode: the persister stores messages a moment after their ack; reads wait for it — up to
+      // 15 s, longer than a dead worker node's partitions take to move to another (6 s session timeout).
+      const log = new SqlMessageLog(db, { awaitPersister: config.cluster ? { pollMs: 20, maxWaitMs: 15_000 } : null });
       visitors = visitorGateway({
         channels,
         visitors: new VisitorDirectory(db.orm.em.fork()),

@@ -16,7 +16,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'moleculer';
 import type { Database } from '../cluster/database.ts';
-import { MESSAGES_TOPIC, parseRecord, type MessageLogRecord } from '../cluster/message-log.kafka.ts';
+import { CONSUMER_LIVENESS, MESSAGES_TOPIC, parseRecord, type MessageLogRecord } from '../cluster/message-log.kafka.ts';
 import type { LogMetrics } from '../cluster/metrics.ts';
 import { docId, ensureMessageIndex, type MessageDoc } from '../actors/history/elasticsearch.ts';
 import { foldedText } from '../actors/history/search-text.ts';
@@ -44,7 +44,7 @@ export class Indexer {
 
   constructor(options: { kafka: Kafka; es: Client; database: Database; topicPrefix: string; indexPrefix: string; metrics?: LogMetrics; logger: Logger }) {
     this.#topic = `${options.topicPrefix}${MESSAGES_TOPIC}`;
-    this.#consumer = options.kafka.consumer({ groupId: `${options.topicPrefix}kefu-indexer`, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
+    this.#consumer = options.kafka.consumer({ groupId: `${options.topicPrefix}kefu-indexer`, maxWaitTimeInMs: 100, allowAutoTopicCreation: false, ...CONSUMER_LIVENESS });
     this.#es = options.es;
     this.#em = options.database.orm.em.fork();
     this.#indexPrefix = options.indexPrefix;

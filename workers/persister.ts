@@ -19,7 +19,7 @@ import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'moleculer';
 import type { Database } from '../cluster/database.ts';
 import { CONVERSATIONS_TOPIC, parseConversationEvent } from '../cluster/event-log.kafka.ts';
-import { MESSAGES_TOPIC, parseRecord, type MessageLogRecord } from '../cluster/message-log.kafka.ts';
+import { CONSUMER_LIVENESS, MESSAGES_TOPIC, parseRecord, type MessageLogRecord } from '../cluster/message-log.kafka.ts';
 import { ConversationRecords } from '../actors/conversation/conversation-record.repository.ts';
 import type { LoggedConversationEvent } from '../actors/conversation/record.ts';
 import { appendStatement } from '../cluster/message-log.sql.ts';
@@ -44,7 +44,7 @@ export class Persister {
     this.#messages = `${options.topicPrefix}${MESSAGES_TOPIC}`;
     this.#conversations = `${options.topicPrefix}${CONVERSATIONS_TOPIC}`;
     this.#records = new ConversationRecords(options.database);
-    this.#consumer = options.kafka.consumer({ groupId: `${options.topicPrefix}kefu-persister`, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
+    this.#consumer = options.kafka.consumer({ groupId: `${options.topicPrefix}kefu-persister`, maxWaitTimeInMs: 100, allowAutoTopicCreation: false, ...CONSUMER_LIVENESS });
     this.#em = options.database.orm.em.fork();
     this.#metrics = options.metrics ?? null;
     this.#logger = options.logger;

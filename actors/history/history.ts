@@ -140,7 +140,10 @@ type SearchRow = Parameters<typeof recordOfRow>[0] & {
   m_at: number | string;
 };
 
-/** Embedded search: SQLite FTS5 over the message log (kefu_message_fts, written with each message). */
+/**
+ * Embedded search: SQLite FTS5 over the message log (kefu_message_fts, written with each message).
+ * Hits come newest first in commit order (rowid), which is the order of `at` as the owner assigned it.
+ */
 export class Fts5MessageSearch implements MessageSearch {
   readonly #em: EntityManager;
 
@@ -151,7 +154,9 @@ export class Fts5MessageSearch implements MessageSearch {
 
   async search(scope: Scope, terms: readonly string[], filter: HistoryFilter, page: { limit: number; before?: { at: number; conversationId: string; seq: number } }): Promise<SearchHit[]> {
     const c = recordConditions(scope, filter);
-    const before = page.before ? ' and (m.at < ? or (m.at = ? and (m.conversation_id < ? or (m.conversation_id = ? and m.seq < ?))))' : '';
+    // Newest first in commit order: the index's rowids follow it, so FTS5 hands the matches over in
+    // that order and the search stops at the page's end instead of sorting every match.
+    const before = page.before ? ' and f.rowid < (select rowid from kefu_message where conversation_id = ? and seq = ?)' : '';
     const b = page.before;
     const rows = (await this.#em.getConnection().execute(
       `select r.*, m.seq as m_seq, m.client_msg_id as m_client_msg_id, m.sender_kind as m_sender_kind, m.sender_id as m_sender_id,
@@ -161,8 +166,8 @@ export class Fts5MessageSearch implements MessageSearch {
        join kefu_conversation_record r on r.conversation_id = m.conversation_id
        left join kefu_department d on d.tenant_id = r.tenant_id and d.id = r.skill_group_id
        where kefu_message_fts match ? and m.tenant_id = ? and ${c.sql}${before}
-       order by m.at desc, m.conversation_id desc, m.seq desc limit ?`,
-      [fts5Match(terms), scope.tenantId, ...c.params, ...(b ? [b.at, b.at, b.conversationId, b.conversationId, b.seq] : []), page.limit],
+       order by f.rowid desc limit ?`,
+      [fts5Match(terms), scope.tenantId, ...c.params, ...(b ? [b.conversationId, b.seq] : []), page.limit],
       'all',
     )) as SearchRow[];
     return rows.map((row) => {

@@ -124,6 +124,12 @@ test('search finds Chinese words character by character in order, English whatev
   expect((await search('damaged')).map((h) => h.message.text)).toEqual(['Refund please, the box was DAMAGED']);
   expect((await search('REFUND box')).map((h) => h.message.seq)).toEqual([2]); // every word must match
   expect((await search('delivery 明天')).map((h) => h.conversationId)).toEqual([conversations.delivery]);
+  // Pages: newest first, `before` the last hit of the previous page.
+  const first = await search('退款', '&limit=1');
+  const last = first[0]!;
+  const next = await search('退款', `&limit=1&before=${(last.message as unknown as { atMs: number }).atMs},${last.conversationId},${last.message.seq}`);
+  expect([...first, ...next].map((h) => h.message.text)).toEqual(refund.map((h) => h.message.text));
+  expect(refund.map((h) => h.message.seq)).toEqual([3, 1]); // the agent's answer came after the visitor's words
   // Filters apply to the hits' conversations.
   expect(await search('退款', '&agentId=wang-wei')).toEqual([]);
   expect((await search('退款', '&score=5')).length).toBe(2);

@@ -104,7 +104,7 @@ test('3 actor nodes + 1 gateway start, join one cluster over NATS, serve a conve
   // A new tab resuming after seq 1 gets exactly what followed, from the log.
   const tab = await VisitorClient.connect(visitorUrl);
   expect(await tab.hello({ token: welcome.token, lastSeq: 1 })).toMatchObject({ conversationId: conversation, lastSeq: 3 });
-  await tab.next('message', (m) => m.seq === 3);
+  await tab.next('message', (m) => m.seq === 3, { ms: 30_000 }); // read from the persister, which may be taking over the killed node's partitions
   expect(tab.messages().map((m) => [m.seq, m.text])).toEqual([
     [2, '您好'],
     [3, 'still there?'],

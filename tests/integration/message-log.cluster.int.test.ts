@@ -10,7 +10,8 @@
  * - With the broker down, a message is refused with a temporary error and never acknowledged; sent
  *   again with the same client id once the broker is back, it is acknowledged and stored once.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { AgentClient } from '../agent-client.ts';
@@ -186,6 +187,60 @@ test('with the broker down a message is refused, never acknowledged; sent again 
   await waitFor('the persister to store it', async () => ((await storedRows()).some((r) => r.client_msg_id === 'during-outage') ? true : undefined), 60_000);
   const stored = (await storedRows()).filter((r) => r.client_msg_id === 'during-outage');
   expect(stored.map((r) => [r.conversation_id, Number(r.seq), r.text])).toEqual([[conversationId, ack!.seq, '断网时发送']]);
+}, 300_000);
+
+test('the broker stopped and started again under load: every acknowledged message is stored, the others are acknowledged once resent', async () => {
+  const infra = promisify(execFile);
+  const acked = new Map<string, { conversationId: string; seq: number }>();
+  let refused = 0;
+  let sending = true;
+  // Three visitors keep writing, 10 messages/s together, through the outage (the infra script runs
+  // asynchronously, so the writing goes on while Kafka stops and starts).
+  const writers = visitors.map(async ({ client, conversationId }, v) => {
+    const pending = new Set<string>();
+    client.ws.on('message', () => {
+      const f = client.frames[client.frames.length - 1]!;
+      if (f.type === 'ack' && f.clientMsgId?.startsWith(`load-${v}-`)) {
+        acked.set(f.clientMsgId, { conversationId, seq: f.seq });
+        pending.delete(f.clientMsgId);
+      }
+      if (f.type === 'error' && f.clientMsgId?.startsWith(`load-${v}-`) && f.code === 'UNAVAILABLE' && f.temporary) refused++;
+    });
+    for (let n = 0; sending; n++) {
+      const clientMsgId = `load-${v}-${n}`;
+      pending.add(clientMsgId);
+      client.send({ type: 'message', clientMsgId, text: `负载消息 ${v}-${n}` });
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    // What was not acknowledged is sent again with the same id, as a client does, until it is.
+    await waitFor(`visitor ${v}'s unacknowledged messages to be acknowledged after resending`, async () => {
+      for (const id of pending) client.send({ type: 'message', clientMsgId: id, text: `负载消息 ${id.slice(5)}` });
+      await new Promise((r) => setTimeout(r, 1_000));
+      return pending.size === 0 ? true : undefined;
+    }, 120_000);
+  });
+  await new Promise((r) => setTimeout(r, 2_000));
+  await infra(INFRA_SCRIPT, ['down', 'kafka']);
+  await new Promise((r) => setTimeout(r, 3_000));
+  await infra(INFRA_SCRIPT, ['up', 'kafka']);
+  await new Promise((r) => setTimeout(r, 3_000));
+  sending = false;
+  await Promise.all(writers);
+  expect(refused).toBeGreaterThan(0); // the outage was felt: messages were refused meanwhile
+
+  // Everything acknowledged was written: the persister, which reads only Kafka, stores each once at its seq.
+  await waitFor('the persister to store every acknowledged message', async () => {
+    const ids = new Set((await storedRows()).map((r) => r.client_msg_id));
+    return [...acked.keys()].every((id) => ids.has(id)) ? true : undefined;
+  }, 60_000);
+  const rows = await storedRows();
+  for (const [clientMsgId, { conversationId, seq }] of acked) {
+    expect(rows.filter((r) => r.client_msg_id === clientMsgId).map((r) => [r.conversation_id, Number(r.seq)])).toEqual([[conversationId, seq]]);
+  }
+  for (const { conversationId } of visitors) {
+    const seqs = rows.filter((r) => r.conversation_id === conversationId).map((r) => Number(r.seq));
+    expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+  }
 }, 300_000);
 
 test('with Elasticsearch down, search answers a temporary error and the indexer catches up afterwards', async () => {

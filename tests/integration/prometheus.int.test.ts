@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../cluster/config.ts';
-import { localInfraEnv, scratchMysqlDatabase } from '../../cluster/local-infra.ts';
+import { dropScratchData, localInfraEnv, scratchMysqlDatabase } from '../../cluster/local-infra.ts';
 import { startNode, type KefuNode } from '../../cluster/node.ts';
 import { uniqueName, waitFor } from '../support.ts';
 
@@ -13,6 +13,7 @@ const infra = localInfraEnv();
 let node: KefuNode;
 let targets: string;
 let scratch: { url: string; drop(): Promise<void> };
+let clusterName = '';
 
 beforeAll(async () => {
   const name = uniqueName('kefu-test');
@@ -27,8 +28,12 @@ beforeAll(async () => {
       KEFU_HOST: '127.0.0.1',
       KEFU_PORT: '0',
       KEFU_LOG_LEVEL: 'warn',
+      // Topics and indices of its own, dropped afterwards.
+      KEFU_KAFKA_TOPIC_PREFIX: `${name}.`,
+      KEFU_ELASTICSEARCH_INDEX_PREFIX: `${name}-`,
     }),
   );
+  clusterName = name;
   targets = join(infra.KEFU_PROMETHEUS_TARGETS_DIR, `${name}.json`);
   writeFileSync(targets, JSON.stringify([{ targets: [`127.0.0.1:${node.port}`], labels: { cluster: name } }]));
 });
@@ -36,6 +41,7 @@ afterAll(async () => {
   rmSync(targets, { force: true });
   await node?.stop();
   await scratch?.drop();
+  if (clusterName) await dropScratchData(clusterName);
 });
 
 type Sample = { metric: Record<string, string>; value: [number, string] };
