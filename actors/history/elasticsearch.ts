@@ -62,9 +62,9 @@ const MAPPINGS = {
   },
 } as const;
 
-/** A new, empty concrete index (`<alias>-<time>`) with the mapping above; not yet behind the alias. */
-export async function createMessageIndex(es: Client, prefix: string): Promise<string> {
-  const index = `${prefix}${MESSAGES_INDEX}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+/** A new, empty concrete index with the mapping above, not yet behind the alias: `<alias>-<suffix>`. */
+export async function createMessageIndex(es: Client, prefix: string, suffix = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`): Promise<string> {
+  const index = `${prefix}${MESSAGES_INDEX}-${suffix}`;
   await es.indices.create({ index, settings: { number_of_shards: 1, number_of_replicas: 0, refresh_interval: '500ms' }, mappings: MAPPINGS });
   return index;
 }
@@ -73,19 +73,18 @@ export async function createMessageIndex(es: Client, prefix: string): Promise<st
  * The index is reached through an alias (`<prefix>kefu-messages-v1`): writes require it
  * (`require_alias`), so a write can never create an index with a guessed mapping, and `kefu reindex`
  * builds a new index and swaps the alias over at once. Makes the alias and its first index if there
- * is none; when two nodes race, the alias keeps the index whose name sorts first.
+ * is none. The first index has a fixed name (`…-v1-1`), so nodes starting together create it once
+ * and point the alias at the same index.
  */
 export async function ensureMessageIndex(es: Client, prefix: string): Promise<string> {
   const alias = `${prefix}${MESSAGES_INDEX}`;
   if (await es.indices.existsAlias({ name: alias })) return alias;
   if (await es.indices.exists({ index: alias })) throw new Error(`${alias} is an index, not the alias Kefu expects: run \`kefu reindex\` to rebuild it behind the alias`);
-  const mine = await createMessageIndex(es, prefix);
-  await es.indices.updateAliases({ actions: [{ add: { index: mine, alias } }] });
-  const behind = Object.keys(await es.indices.getAlias({ name: alias })).sort();
-  if (behind.length > 1 && behind[0] !== mine) {
-    await es.indices.updateAliases({ actions: [{ remove: { index: mine, alias } }] });
-    await es.indices.delete({ index: mine, ignore_unavailable: true });
-  }
+  const first = `${alias}-1`;
+  await createMessageIndex(es, prefix, '1').catch(async (error: unknown) => {
+    if (!(await es.indices.exists({ index: first }))) throw error; // not just another node's creation
+  });
+  await es.indices.updateAliases({ actions: [{ add: { index: first, alias } }] });
   return alias;
 }
 
