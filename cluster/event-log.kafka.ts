@@ -69,8 +69,7 @@ export const agentEvents = [
     .describe('An agent’s load (conversations held) or capacity changed.'),
 ] as const;
 
-export const conversationEventRecord = z.discriminatedUnion('name', [...conversationEvents]);
-export const agentEventRecord = z.discriminatedUnion('name', [...agentEvents]);
+const conversationEventRecord = z.discriminatedUnion('name', [...conversationEvents]);
 
 /** A `kefu.conversations.v1` value read back, or null for one that is not a v1 event. */
 export function parseConversationEvent(value: Buffer | string | null): z.infer<typeof conversationEventRecord> | null {
@@ -83,7 +82,7 @@ export function parseConversationEvent(value: Buffer | string | null): z.infer<t
   }
 }
 
-export const eventTopic = (e: LoggedEvent): string => (isConversationEvent(e) ? CONVERSATIONS_TOPIC : AGENTS_TOPIC);
+const eventTopic = (e: LoggedEvent): string => (isConversationEvent(e) ? CONVERSATIONS_TOPIC : AGENTS_TOPIC);
 
 export class KafkaEventLog implements EventLog {
   readonly #producer: BatchingProducer;

@@ -50,7 +50,7 @@ export type MessageSearch = {
 /** Whose conversations a caller sees: those of a department subtree ('/': the whole tenant), and those they served. */
 export type Scope = { readonly tenantId: string; readonly subtree: string; readonly agentId: string };
 
-export const scopeOf = (principal: Principal): Scope => ({ tenantId: principal.tenantId, subtree: visibleSubtree(principal), agentId: principal.accountId });
+const scopeOf = (principal: Principal): Scope => ({ tenantId: principal.tenantId, subtree: visibleSubtree(principal), agentId: principal.accountId });
 
 /** The SQL conditions on a record `r` joined with its skill group `d` (a left join: '' when never routed). */
 export function recordConditions(scope: Scope, filter: HistoryFilter): { sql: string; params: unknown[] } {
