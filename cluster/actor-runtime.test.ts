@@ -56,6 +56,23 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/**
+ * One host of `definition` on its own, owning every shard (its membership is itself), with leases
+ * of a minute renewed by hand: tests move the lease table's clock (`table.now`) to let them run out.
+ */
+async function soloHost<S, C, E>(nodeId: string, definition: ActorKind<S, C, E>, options: { log?: ExternalMessageLog; passivateAfterMs?: number } = {}) {
+  const ownership: ShardOwnership = new ShardOwnership({
+    nodeId,
+    shardCount: SHARDS,
+    leases: new MemoryShardLeases(table, { nodeId, ttlMs: 60_000, safetyMarginMs: 1_000 }),
+    renewEveryMs: 3_600_000,
+    hooks: { gained: (s) => host.hooks.gained(s), handingOver: (s) => host.hooks.handingOver(s), lost: (s) => host.hooks.lost(s) },
+  });
+  const host: ActorHost<S, C, E> = new ActorHost({ definition, store: new ActorStore(db), ownership, ...options });
+  await ownership.start([nodeId]);
+  return { host, ownership };
+}
+
 /** Every node sees every other one (the membership the owners are computed from). */
 async function settled(nodes: { runtime: ActorRuntime }[], count: number): Promise<void> {
   await waitFor(`every node to see ${count} nodes`, async () => (nodes.every((n) => n.runtime.client.members('counter').length === count) ? true : undefined), 10_000);
@@ -214,18 +231,7 @@ describe('the outbox: effects other actors rely on are carried out even if the o
     },
   });
   let offset = 0;
-  const hostOn = async (nodeId: string, notify: (e: Notice) => Promise<void>, key: Key = (e) => `notice:${e.count}`) => {
-    const ownership: ShardOwnership = new ShardOwnership({
-      nodeId,
-      shardCount: SHARDS,
-      leases: new MemoryShardLeases(table, { nodeId, ttlMs: 60_000, safetyMarginMs: 1_000 }),
-      renewEveryMs: 3_600_000,
-      hooks: { gained: (s) => host.hooks.gained(s), handingOver: (s) => host.hooks.handingOver(s), lost: (s) => host.hooks.lost(s) },
-    });
-    const host: ActorHost<Tally, { type: 'add'; n: number }, Notice> = new ActorHost({ definition: tallyKind(notify, key), store: new ActorStore(db), ownership });
-    await ownership.start([nodeId]);
-    return { host, ownership };
-  };
+  const hostOn = (nodeId: string, notify: (e: Notice) => Promise<void>, key: Key = (e) => `notice:${e.count}`) => soloHost(nodeId, tallyKind(notify, key));
   beforeEach(() => {
     offset = 0;
     table.now = () => performance.now() + offset;
@@ -306,18 +312,7 @@ describe('an external message log (Kafka in cluster mode): nothing is answered b
     logged: (actorId, messages) => void pushed.push({ actorId, seqs: messages.map((m) => m.seq) }),
   };
   let offset = 0;
-  const hostOn = async (nodeId: string, log: RecordingLog, passivateAfterMs?: number) => {
-    const ownership: ShardOwnership = new ShardOwnership({
-      nodeId,
-      shardCount: SHARDS,
-      leases: new MemoryShardLeases(table, { nodeId, ttlMs: 60_000, safetyMarginMs: 1_000 }),
-      renewEveryMs: 3_600_000,
-      hooks: { gained: (s) => host.hooks.gained(s), handingOver: (s) => host.hooks.handingOver(s), lost: (s) => host.hooks.lost(s) },
-    });
-    const host: ActorHost<Chat, { type: 'say'; text: string }, Said> = new ActorHost({ definition: chatKind, store: new ActorStore(db), ownership, log, ...(passivateAfterMs ? { passivateAfterMs } : {}) });
-    await ownership.start([nodeId]);
-    return { host, ownership };
-  };
+  const hostOn = (nodeId: string, log: RecordingLog, passivateAfterMs?: number) => soloHost(nodeId, chatKind, { log, ...(passivateAfterMs ? { passivateAfterMs } : {}) });
   const texts = (log: RecordingLog) => log.appended.map((a) => a.entries.map((e) => (e.type === 'message' ? `${e.message.seq}:${e.message.text}` : `claim@${e.lastSeq}`)));
   beforeEach(() => {
     offset = 0;

@@ -18,7 +18,8 @@ import { indexedText } from '../actors/history/search-text.ts';
 import type { Database } from './database.ts';
 import { LogBehindError, type LoggedMessage, type MessageLog, type ReadOptions } from './message-log.ts';
 
-type Row = {
+/** A `kefu_message` row as SQL returns it (the columns a message is read back from). */
+export type MessageRow = {
   tenant_id: string;
   conversation_id: string;
   seq: number;
@@ -33,7 +34,26 @@ type Row = {
 
 const COLUMNS = ['conversation_id', 'seq', 'tenant_id', 'client_msg_id', 'sender_kind', 'sender_id', 'visibility', 'text', 'attachment', 'at', 'epoch'] as const;
 
-const senderId = (from: Actor): string => (from.kind === 'agent' ? from.agentId : from.kind === 'supervisor' ? from.supervisorId : '');
+/** The `sender_id` column of a sender: the agent's or supervisor's account id, '' for the others. */
+export const senderId = (from: Actor): string => (from.kind === 'agent' ? from.agentId : from.kind === 'supervisor' ? from.supervisorId : '');
+
+/** The columns every reader of `kefu_message` selects (a join may prefix them with its alias). */
+export const MESSAGE_COLUMNS = 'tenant_id, conversation_id, seq, client_msg_id, sender_kind, sender_id, visibility, text, attachment, at';
+
+/** A message read back from its row. */
+export function messageOfRow(r: MessageRow): LoggedMessage {
+  return {
+    tenantId: r.tenant_id,
+    conversationId: r.conversation_id,
+    seq: Number(r.seq),
+    clientMsgId: r.client_msg_id,
+    from: sender(r.sender_kind, r.sender_id),
+    visibility: r.visibility === 'internal' ? 'internal' : 'public',
+    text: r.text,
+    at: Number(r.at),
+    ...(r.attachment ? { file: JSON.parse(r.attachment) as SharedFile } : {}),
+  };
+}
 
 function sender(kind: string, id: string): Actor {
   switch (kind) {
@@ -98,23 +118,13 @@ export class SqlMessageLog implements MessageLog {
     if (this.#awaitPersister) await this.#stored(conversationId, options.through, this.#awaitPersister);
     const rows = await this.#em
       .getConnection()
-      .execute<Row[]>(
-        `select tenant_id, conversation_id, seq, client_msg_id, sender_kind, sender_id, visibility, text, attachment, at from kefu_message
+      .execute<MessageRow[]>(
+        `select ${MESSAGE_COLUMNS} from kefu_message
          where conversation_id = ? and seq > ? and seq <= ?${options.publicOnly ? " and visibility = 'public'" : ''} order by seq limit ?`,
         [conversationId, afterSeq, options.through, options.limit],
         'all',
       );
-    return rows.map((r: Row) => ({
-      tenantId: r.tenant_id,
-      conversationId: r.conversation_id,
-      seq: Number(r.seq),
-      clientMsgId: r.client_msg_id,
-      from: sender(r.sender_kind, r.sender_id),
-      visibility: r.visibility === 'internal' ? 'internal' : 'public',
-      text: r.text,
-      at: Number(r.at),
-      ...(r.attachment ? { file: JSON.parse(r.attachment) as SharedFile } : {}),
-    }));
+    return rows.map(messageOfRow);
   }
 
   /** Resolves once the persister stored the conversation's messages up to `through`. */

@@ -18,7 +18,7 @@ import { Client } from '@elastic/elasticsearch';
 import { ConversationRecords } from '../actors/conversation/conversation-record.repository.ts';
 import type { LoggedConversationEvent } from '../actors/conversation/record.ts';
 import type { Principal } from '../actors/directory/policies/access.ts';
-import { ElasticsearchMessageSearch, ensureMessageIndex, MESSAGES_INDEX, type MessageDoc } from '../actors/history/elasticsearch.ts';
+import { bulkIndex, ElasticsearchMessageSearch, ensureMessageIndex, messageDoc, type MessageDoc } from '../actors/history/elasticsearch.ts';
 import { Fts5MessageSearch, History } from '../actors/history/history.ts';
 import { foldedText } from '../actors/history/search-text.ts';
 import { migrateDatabase, openDatabase, type Database } from '../cluster/database.ts';
@@ -77,10 +77,8 @@ function* messagesOf(size: number): Generator<MessageDoc[]> {
     const c = Math.floor(m / PER_CONVERSATION);
     const group = c % GROUPS.length;
     const text = Array.from({ length: 6 }, () => (gen() < 0.3 ? WORDS[Math.floor(gen() * WORDS.length)]! : FILLER[Math.floor(gen() * FILLER.length)]!)).join(' ');
-    batch.push({
-      tenantId: 'default', conversationId: `conv${c}`, seq: (m % PER_CONVERSATION) + 1, clientMsgId: `m${m}`, from: { kind: 'visitor' }, visibility: 'public', text, at: 1_700_000_000_000 + m,
-      epoch: 1, search: foldedText(text), senderId: '', skillGroupId: GROUPS[group]!, departmentPath: pathOf(group), agentId: `agent${c % 40}`,
-    });
+    const placement = { skillGroupId: GROUPS[group]!, departmentPath: pathOf(group), agentId: `agent${c % 40}` };
+    batch.push(messageDoc({ tenantId: 'default', conversationId: `conv${c}`, seq: (m % PER_CONVERSATION) + 1, clientMsgId: `m${m}`, from: { kind: 'visitor' }, visibility: 'public', text, at: 1_700_000_000_000 + m, epoch: 1 }, placement));
     if (batch.length === size) {
       yield batch;
       batch = [];
@@ -135,10 +133,7 @@ async function main(): Promise<void> {
     const index = await ensureMessageIndex(es, prefix);
     await es.indices.putSettings({ index, settings: { refresh_interval: '-1' } });
     let loadStart = performance.now();
-    for (const batch of messagesOf(5_000)) {
-      const result = await es.bulk({ operations: batch.flatMap((d) => [{ index: { _index: index, _id: `${d.conversationId}:${d.seq}` } }, d]) });
-      if (result.errors) throw new Error('bulk load failed');
-    }
+    for (const batch of messagesOf(5_000)) await bulkIndex(es, index, batch, { requireAlias: true });
     await es.indices.putSettings({ index, settings: { refresh_interval: '500ms' } });
     await es.indices.refresh({ index });
     await es.indices.forcemerge({ index, max_num_segments: 1 });
@@ -175,7 +170,9 @@ async function main(): Promise<void> {
       rmSync(dir, { recursive: true, force: true });
     }
   } finally {
-    await es.indices.delete({ index: `${prefix}${MESSAGES_INDEX}`, ignore_unavailable: true });
+    // The alias's index (and any other of this run).
+    const indices = Object.keys(await es.indices.get({ index: `${prefix}*` }));
+    if (indices.length > 0) await es.indices.delete({ index: indices });
     await es.close();
     await mysql.close();
     await scratch.drop();

@@ -19,10 +19,10 @@ import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { openDatabase } from '../cluster/database.ts';
 import { localInfraEnv, localInfraUp } from '../cluster/local-infra.ts';
-import { MESSAGES_INDEX } from '../actors/history/elasticsearch.ts';
+import { docId, MESSAGES_INDEX } from '../actors/history/elasticsearch.ts';
 import { AgentClient } from '../tests/agent-client.ts';
 import { ApiClient, expectStatus } from '../tests/api-client.ts';
-import { launchCluster, setupToken } from '../tests/cluster-run.ts';
+import { firstAdmin, launchCluster } from '../tests/cluster-run.ts';
 import { VisitorClient } from '../tests/visitor-client.ts';
 import { percentile } from './stats.ts';
 
@@ -88,10 +88,7 @@ async function main(): Promise<void> {
   try {
     const base = `http://127.0.0.1:${cluster.port}`;
     const password = 'bench password 1';
-    expectStatus(await new ApiClient(base).post('/api/v1/setup', { token: await setupToken(cluster), email: 'boss@example.com', displayName: 'Boss', password }), 201);
-    const admin = await new ApiClient(base).login('boss@example.com', password);
-    const roles = expectStatus(await admin.get('/api/v1/roles'), 200) as { id: string; name: string }[];
-    const agentRole = roles.find((r) => r.name.startsWith('Agent'))!.id;
+    const { admin, agentRole } = await firstAdmin(cluster, base, password);
 
     // Agents, each with room for its share of the visitors, every assignment accepted at once.
     const deliveredAt = new Map<string, number>();
@@ -189,7 +186,7 @@ async function main(): Promise<void> {
             .getConnection()
             .execute<{ client_msg_id: string; conversation_id: string; seq: number }[]>(`select client_msg_id, conversation_id, seq from kefu_message where client_msg_id in (${waitingSql.map(() => '?').join(',')})`, waitingSql, 'all');
           const now = performance.now();
-          for (const r of rows) Object.assign(sample.get(r.client_msg_id)!, { inMysql: now, docId: `${r.conversation_id}:${r.seq}` });
+          for (const r of rows) Object.assign(sample.get(r.client_msg_id)!, { inMysql: now, docId: docId(r.conversation_id, Number(r.seq)) });
         }
         const waitingEs = [...sample].filter(([, s]) => s.inEs === undefined && s.docId !== undefined);
         if (waitingEs.length > 0) {

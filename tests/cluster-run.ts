@@ -8,6 +8,7 @@ import { DEFAULT_TENANT_ID } from '../actors/directory/channel.repository.ts';
 import { ensureSetupToken } from '../actors/directory/setup.ts';
 import { openDatabase } from '../cluster/database.ts';
 import { dropScratchData, scratchMysqlDatabase } from '../cluster/local-infra.ts';
+import { ApiClient, expectStatus } from './api-client.ts';
 import { freePorts, uniqueName, waitFor } from './support.ts';
 
 const LAUNCHER = fileURLToPath(new URL('../cluster/launch-local.ts', import.meta.url));
@@ -77,4 +78,12 @@ export async function setupToken(run: ClusterRun): Promise<string> {
   } finally {
     await db.close();
   }
+}
+
+/** The cluster's first administrator (boss@example.com), signed in through `base`, and the built-in agent role's id. */
+export async function firstAdmin(run: ClusterRun, base: string, password: string): Promise<{ admin: ApiClient; agentRole: string }> {
+  expectStatus(await new ApiClient(base).post('/api/v1/setup', { token: await setupToken(run), email: 'boss@example.com', displayName: 'Boss', password }), 201);
+  const admin = await new ApiClient(base).login('boss@example.com', password);
+  const roles = expectStatus(await admin.get('/api/v1/roles'), 200) as { id: string; name: string }[];
+  return { admin, agentRole: roles.find((r) => r.name.startsWith('Agent'))!.id };
 }

@@ -8,34 +8,29 @@
  * worker saw —, claims become delete-by-query), look up each conversation's skill group, its
  * department path and agent in MySQL (the scope a search filters on), then one `_bulk` request with
  * external versions (the epoch). Offsets are committed only after Elasticsearch accepted every
- * document. When Elasticsearch is down the batch fails and kafkajs retries it with backoff: lag grows,
+ * document (workers/log-consumer.ts). When Elasticsearch is down the batch fails and kafkajs retries it with backoff: lag grows,
  * nothing is skipped, and it catches up when Elasticsearch is back.
  */
 import type { Client } from '@elastic/elasticsearch';
 import type { EntityManager } from '@mikro-orm/core';
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { Logger } from 'moleculer';
 import type { Database } from '../cluster/database.ts';
-import { CONSUMER_LIVENESS, MESSAGES_TOPIC, parseRecord, type MessageLogRecord } from '../cluster/message-log.kafka.ts';
+import { MESSAGES_TOPIC, parseRecord, type MessageLogRecord } from '../cluster/message-log.kafka.ts';
 import type { LogMetrics } from '../cluster/metrics.ts';
-import { docId, ensureMessageIndex, type MessageDoc } from '../actors/history/elasticsearch.ts';
-import { foldedText } from '../actors/history/search-text.ts';
+import { bulkIndex, ensureMessageIndex, messageDoc, UNPLACED, type Placement } from '../actors/history/elasticsearch.ts';
+import { LogConsumer } from './log-consumer.ts';
 import { planPersist, type ConversationLogPosition } from './persist-plan.ts';
 
 const MAX_BULK = 1_000;
 const RECORD_WAIT_MS = 30_000;
 
-type Placement = { skillGroupId: string; departmentPath: string; agentId: string };
-
 export class Indexer {
-  readonly #consumer: Consumer;
+  readonly #consumer: LogConsumer;
   readonly #es: Client;
   readonly #em: EntityManager;
-  readonly #topic: string;
   readonly #indexPrefix: string;
-  readonly #metrics: LogMetrics | null;
   readonly #logger: Logger;
-  readonly #lag = new Map<number, number>();
   /** The highest epoch this worker saw per conversation (bounded: cleared when large). */
   readonly #epochs = new Map<string, number>();
   /** Conversations whose record the persister has not stored yet, since when (the batch is retried meanwhile). */
@@ -43,46 +38,33 @@ export class Indexer {
   #index = '';
 
   constructor(options: { kafka: Kafka; es: Client; database: Database; topicPrefix: string; indexPrefix: string; metrics?: LogMetrics; logger: Logger }) {
-    this.#topic = `${options.topicPrefix}${MESSAGES_TOPIC}`;
-    this.#consumer = options.kafka.consumer({ groupId: `${options.topicPrefix}kefu-indexer`, maxWaitTimeInMs: 100, allowAutoTopicCreation: false, ...CONSUMER_LIVENESS });
     this.#es = options.es;
     this.#em = options.database.orm.em.fork();
     this.#indexPrefix = options.indexPrefix;
-    this.#metrics = options.metrics ?? null;
     this.#logger = options.logger;
+    this.#consumer = new LogConsumer({
+      kafka: options.kafka,
+      groupId: `${options.topicPrefix}kefu-indexer`,
+      topics: [`${options.topicPrefix}${MESSAGES_TOPIC}`],
+      kind: 'indexer',
+      sliceSize: MAX_BULK,
+      handle: async (_topic, values) => {
+        const records = values.map(parseRecord).filter((r): r is MessageLogRecord => r !== null);
+        await this.#indexRecords(records);
+        return records.length;
+      },
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+      logger: options.logger,
+    });
   }
 
   async start(): Promise<void> {
     this.#index = await ensureMessageIndex(this.#es, this.#indexPrefix);
-    await this.#consumer.connect();
-    await this.#consumer.subscribe({ topic: this.#topic, fromBeginning: true });
-    await this.#consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.#batch(payload) });
+    await this.#consumer.start();
   }
 
-  async stop(): Promise<void> {
-    await this.#consumer.disconnect();
-  }
-
-  async #batch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    for (let from = 0; from < batch.messages.length && isRunning() && !isStale(); from += MAX_BULK) {
-      const slice = batch.messages.slice(from, from + MAX_BULK);
-      const records = slice.map((m) => parseRecord(m.value)).filter((r): r is MessageLogRecord => r !== null);
-      const stopTimer = this.#metrics?.consumerBatchSeconds.startTimer({ kind: 'indexer' });
-      try {
-        await this.#indexRecords(records);
-      } catch (error) {
-        this.#metrics?.consumerFailures.inc({ kind: 'indexer' });
-        this.#logger.warn(`indexing ${records.length} message(s) failed (retried):`, error instanceof Error ? error.message : error);
-        throw error;
-      }
-      stopTimer?.();
-      const last = slice[slice.length - 1]!.offset;
-      await this.#consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
-      this.#metrics?.consumed.inc({ kind: 'indexer' }, records.length);
-      await heartbeat();
-    }
-    this.#lag.set(batch.partition, Number(batch.offsetLag()));
-    this.#metrics?.consumerLag.set({ kind: 'indexer' }, [...this.#lag.values()].reduce((a, b) => a + b, 0));
+  stop(): Promise<void> {
+    return this.#consumer.stop();
   }
 
   async #indexRecords(records: readonly MessageLogRecord[]): Promise<void> {
@@ -111,18 +93,12 @@ export class Indexer {
     }
     if (this.#epochs.size > 100_000) this.#epochs.clear();
     for (const [id, p] of plan.positions) this.#epochs.set(id, p.epoch);
-    if (plan.messages.length === 0) return;
-    const operations = plan.messages.flatMap((m) => {
-      const place = placements.get(m.conversationId) ?? { skillGroupId: '', departmentPath: '', agentId: '' };
-      const doc: MessageDoc = { ...m, search: foldedText(m.text), senderId: m.from.kind === 'agent' ? m.from.agentId : m.from.kind === 'supervisor' ? m.from.supervisorId : '', ...place };
-      return [{ index: { _index: this.#index, _id: docId(m.conversationId, m.seq), version: m.epoch, version_type: 'external_gte' as const } }, doc];
-    });
-    const result = await this.#es.bulk({ operations, refresh: false, require_alias: true });
-    if (result.errors) {
-      // A version conflict is a newer owner's document already there: it stays, as it should.
-      const failed = result.items.filter((i) => i.index?.error && i.index.status !== 409);
-      if (failed.length > 0) throw new Error(`Elasticsearch refused ${failed.length} document(s): ${failed[0]!.index!.error!.reason ?? failed[0]!.index!.error!.type}`);
-    }
+    await bulkIndex(
+      this.#es,
+      this.#index,
+      plan.messages.map((m) => messageDoc(m, placements.get(m.conversationId) ?? UNPLACED)),
+      { requireAlias: true },
+    );
   }
 
   /** The highest epoch per conversation: what the persister recorded, or what this worker saw, whichever is higher. */

@@ -9,79 +9,55 @@
  * partitions over them (a conversation lives in one partition of each topic, so one persister at a
  * time writes it). A batch of records is written in one transaction — for messages the fencing
  * rules of workers/persist-plan.ts, then multi-row statements (never MikroORM's identity map: this
- * is bulk work) — and its offset is committed only after that transaction committed. A persister
+ * is bulk work) — and its offset is committed only after that transaction committed (workers/log-consumer.ts). A persister
  * killed at any point therefore re-reads records it may already have written; writing them again
  * changes nothing (messages are keyed by conversation id + seq and planned the same way; events
  * fold idempotently).
  */
 import type { EntityManager } from '@mikro-orm/core';
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { Logger } from 'moleculer';
 import type { Database } from '../cluster/database.ts';
 import { CONVERSATIONS_TOPIC, parseConversationEvent } from '../cluster/event-log.kafka.ts';
-import { CONSUMER_LIVENESS, MESSAGES_TOPIC, parseRecord, type MessageLogRecord } from '../cluster/message-log.kafka.ts';
+import { MESSAGES_TOPIC, parseRecord, type MessageLogRecord } from '../cluster/message-log.kafka.ts';
 import { ConversationRecords } from '../actors/conversation/conversation-record.repository.ts';
 import type { LoggedConversationEvent } from '../actors/conversation/record.ts';
 import { appendStatement } from '../cluster/message-log.sql.ts';
 import type { LogMetrics } from '../cluster/metrics.ts';
+import { LogConsumer } from './log-consumer.ts';
 import { planPersist, type ConversationLogPosition } from './persist-plan.ts';
 
 /** Records per transaction: MySQL's packet limit and lock time stay small, batches stay large. */
 const MAX_TRANSACTION_RECORDS = 1_000;
 
 export class Persister {
-  readonly #consumer: Consumer;
+  readonly #consumer: LogConsumer;
   readonly #em: EntityManager;
-  readonly #messages: string;
-  readonly #conversations: string;
   readonly #records: ConversationRecords;
-  readonly #metrics: LogMetrics | null;
-  readonly #logger: Logger;
-  readonly #lag = new Map<string, number>();
 
   constructor(options: { kafka: Kafka; database: Database; topicPrefix: string; metrics?: LogMetrics; logger: Logger }) {
     if (options.database.dialect !== 'mysql') throw new Error('the persister stores the Kafka log in MySQL/MariaDB (cluster mode)');
-    this.#messages = `${options.topicPrefix}${MESSAGES_TOPIC}`;
-    this.#conversations = `${options.topicPrefix}${CONVERSATIONS_TOPIC}`;
+    const messages = `${options.topicPrefix}${MESSAGES_TOPIC}`;
     this.#records = new ConversationRecords(options.database);
-    this.#consumer = options.kafka.consumer({ groupId: `${options.topicPrefix}kefu-persister`, maxWaitTimeInMs: 100, allowAutoTopicCreation: false, ...CONSUMER_LIVENESS });
     this.#em = options.database.orm.em.fork();
-    this.#metrics = options.metrics ?? null;
-    this.#logger = options.logger;
+    this.#consumer = new LogConsumer({
+      kafka: options.kafka,
+      groupId: `${options.topicPrefix}kefu-persister`,
+      topics: [messages, `${options.topicPrefix}${CONVERSATIONS_TOPIC}`],
+      kind: 'persister',
+      sliceSize: MAX_TRANSACTION_RECORDS,
+      handle: (topic, values) => (topic === messages ? this.#storeMessages(values.map(parseRecord)) : this.#storeEvents(values.map(parseConversationEvent))),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+      logger: options.logger,
+    });
   }
 
-  async start(): Promise<void> {
-    await this.#consumer.connect();
-    await this.#consumer.subscribe({ topics: [this.#messages, this.#conversations], fromBeginning: true });
-    await this.#consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.#batch(payload) });
+  start(): Promise<void> {
+    return this.#consumer.start();
   }
 
-  async stop(): Promise<void> {
-    await this.#consumer.disconnect();
-  }
-
-  async #batch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    const messages = batch.topic === this.#messages;
-    for (let from = 0; from < batch.messages.length && isRunning() && !isStale(); from += MAX_TRANSACTION_RECORDS) {
-      const slice = batch.messages.slice(from, from + MAX_TRANSACTION_RECORDS);
-      const stopTimer = this.#metrics?.consumerBatchSeconds.startTimer({ kind: 'persister' });
-      let stored: number;
-      try {
-        stored = messages ? await this.#storeMessages(slice.map((m) => parseRecord(m.value))) : await this.#storeEvents(slice.map((m) => parseConversationEvent(m.value)));
-      } catch (error) {
-        // kafkajs retries the batch from its last committed offset (with backoff): nothing is skipped.
-        this.#metrics?.consumerFailures.inc({ kind: 'persister' });
-        throw error;
-      }
-      stopTimer?.();
-      if (stored < slice.length) this.#logger.warn(`${batch.topic}: skipped ${slice.length - stored} record(s) that are not v1 records of this topic`);
-      const last = slice[slice.length - 1]!.offset;
-      await this.#consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
-      this.#metrics?.consumed.inc({ kind: 'persister' }, stored);
-      await heartbeat();
-    }
-    this.#lag.set(`${batch.topic}\0${batch.partition}`, Number(batch.offsetLag()));
-    this.#metrics?.consumerLag.set({ kind: 'persister' }, [...this.#lag.values()].reduce((a, b) => a + b, 0));
+  stop(): Promise<void> {
+    return this.#consumer.stop();
   }
 
   /** Conversation events folded into their records, in one transaction; the count of valid ones. */

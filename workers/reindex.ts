@@ -8,28 +8,14 @@
  */
 import type { Client } from '@elastic/elasticsearch';
 import type { Database } from '../cluster/database.ts';
-import { createMessageIndex, docId, MESSAGES_INDEX, type MessageDoc } from '../actors/history/elasticsearch.ts';
-import { foldedText, indexedText } from '../actors/history/search-text.ts';
+import { MESSAGE_COLUMNS, messageOfRow, type MessageRow } from '../cluster/message-log.sql.ts';
+import { bulkIndex, createMessageIndex, MESSAGES_INDEX, messageDoc, type MessageDoc } from '../actors/history/elasticsearch.ts';
+import { indexedText } from '../actors/history/search-text.ts';
 
 const BATCH = 1_000;
 
-type Row = {
-  rowid?: number;
-  tenant_id: string;
-  conversation_id: string;
-  seq: number;
-  client_msg_id: string;
-  sender_kind: string;
-  sender_id: string;
-  visibility: string;
-  text: string;
-  attachment: string;
-  at: number | string;
-  epoch: number | string;
-  skill_group_id: string | null;
-  agent_id: string | null;
-  path: string | null;
-};
+/** A message with what the search index stores beside it: the epoch and its conversation's placement. */
+type Row = MessageRow & { rowid?: number; epoch: number | string; skill_group_id: string | null; agent_id: string | null; path: string | null };
 
 export type Progress = (done: number, total: number) => void;
 
@@ -42,19 +28,21 @@ export function progressLine(done: number, total: number, elapsedMs: number, wid
   return `[${'#'.repeat(filled)}${'·'.repeat(width - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)}%  ${n(done)} / ${n(total)} messages  ${n(rate)}/s`;
 }
 
-async function* messages(db: Database, withRowid: boolean): AsyncGenerator<Row[]> {
+/** The log's messages in (conversation, seq) order, `BATCH` at a time — all of them, or those accepted since `since` (epoch ms). */
+async function* messages(db: Database, options: { withRowid: boolean; since?: number }): AsyncGenerator<Row[]> {
   const conn = db.orm.em.fork().getConnection();
+  const columns = MESSAGE_COLUMNS.split(', ').map((c) => `m.${c}`).join(', ');
+  const since = options.since === undefined ? '' : 'm.at >= ? and ';
   let after: [string, number] = ['', 0];
   for (;;) {
     const rows = await conn.execute<Row[]>(
-      `select ${withRowid ? 'm.rowid as rowid, ' : ''}m.tenant_id, m.conversation_id, m.seq, m.client_msg_id, m.sender_kind, m.sender_id, m.visibility, m.text, m.attachment, m.at, m.epoch,
-              r.skill_group_id, r.agent_id, d.path
+      `select ${options.withRowid ? 'm.rowid as rowid, ' : ''}${columns}, m.epoch, r.skill_group_id, r.agent_id, d.path
        from kefu_message m
        left join kefu_conversation_record r on r.conversation_id = m.conversation_id
        left join kefu_department d on d.tenant_id = r.tenant_id and d.id = r.skill_group_id
-       where m.conversation_id > ? or (m.conversation_id = ? and m.seq > ?)
+       where ${since}(m.conversation_id > ? or (m.conversation_id = ? and m.seq > ?))
        order by m.conversation_id, m.seq limit ?`,
-      [after[0], after[0], after[1], BATCH],
+      [...(options.since === undefined ? [] : [options.since]), after[0], after[0], after[1], BATCH],
       'all',
     );
     if (rows.length === 0) return;
@@ -69,38 +57,7 @@ async function total(db: Database): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
-function docOf(r: Row): MessageDoc {
-  const from: MessageDoc['from'] =
-    r.sender_kind === 'agent' ? { kind: 'agent', agentId: r.sender_id } : r.sender_kind === 'supervisor' ? { kind: 'supervisor', supervisorId: r.sender_id } : { kind: r.sender_kind as 'visitor' | 'bot' | 'system' };
-  return {
-    tenantId: r.tenant_id,
-    conversationId: r.conversation_id,
-    seq: Number(r.seq),
-    clientMsgId: r.client_msg_id,
-    from,
-    visibility: r.visibility === 'internal' ? 'internal' : 'public',
-    text: r.text,
-    ...(r.attachment ? { file: JSON.parse(r.attachment) as NonNullable<MessageDoc['file']> } : {}),
-    at: Number(r.at),
-    epoch: Number(r.epoch),
-    search: foldedText(r.text),
-    senderId: r.sender_id,
-    skillGroupId: r.skill_group_id ?? '',
-    departmentPath: r.path ?? '',
-    agentId: r.agent_id ?? '',
-  };
-}
-
-/** Bulk-indexes rows into `index` (external versions: a newer document already there stays). */
-async function bulk(es: Client, index: string, rows: readonly Row[], requireAlias: boolean): Promise<void> {
-  const operations = rows.flatMap((r) => {
-    const doc = docOf(r);
-    return [{ index: { _index: index, _id: docId(doc.conversationId, doc.seq), version: doc.epoch, version_type: 'external_gte' as const } }, doc];
-  });
-  const result = await es.bulk({ operations, ...(requireAlias ? { require_alias: true } : {}) });
-  const failed = result.errors ? result.items.filter((i) => i.index?.error && i.index.status !== 409) : [];
-  if (failed.length > 0) throw new Error(`Elasticsearch refused ${failed.length} document(s): ${failed[0]!.index!.error!.reason ?? failed[0]!.index!.error!.type}`);
-}
+const docOf = (r: Row): MessageDoc => messageDoc({ ...messageOfRow(r), epoch: Number(r.epoch) }, { skillGroupId: r.skill_group_id ?? '', departmentPath: r.path ?? '', agentId: r.agent_id ?? '' });
 
 /** Messages a rebuild's scan may have passed before the indexer wrote them: re-sent after the swap. */
 const CATCH_UP_MS = 60_000;
@@ -118,8 +75,8 @@ export async function reindexElasticsearch(db: Database, es: Client, indexPrefix
   const fresh = await createMessageIndex(es, indexPrefix);
   let done = 0;
   progress(0, all);
-  for await (const rows of messages(db, false)) {
-    await bulk(es, fresh, rows, false);
+  for await (const rows of messages(db, { withRowid: false })) {
+    await bulkIndex(es, fresh, rows.map(docOf), { requireAlias: false });
     done += rows.length;
     progress(done, Math.max(all, done));
   }
@@ -127,23 +84,7 @@ export async function reindexElasticsearch(db: Database, es: Client, indexPrefix
   // An index (not an alias) of that name is from before the alias existed: it goes.
   if (old.length === 0 && (await es.indices.exists({ index: alias }))) await es.indices.delete({ index: alias });
   await es.indices.updateAliases({ actions: [...old.map((index) => ({ remove: { index, alias } })), { add: { index: fresh, alias } }] });
-  const conn = db.orm.em.fork().getConnection();
-  for (let after: [string, number] = ['', 0]; ; ) {
-    const rows = await conn.execute<Row[]>(
-      `select m.tenant_id, m.conversation_id, m.seq, m.client_msg_id, m.sender_kind, m.sender_id, m.visibility, m.text, m.attachment, m.at, m.epoch, r.skill_group_id, r.agent_id, d.path
-       from kefu_message m
-       left join kefu_conversation_record r on r.conversation_id = m.conversation_id
-       left join kefu_department d on d.tenant_id = r.tenant_id and d.id = r.skill_group_id
-       where m.at >= ? and (m.conversation_id > ? or (m.conversation_id = ? and m.seq > ?))
-       order by m.conversation_id, m.seq limit ?`,
-      [scanStarted - CATCH_UP_MS, after[0], after[0], after[1], BATCH],
-      'all',
-    );
-    if (rows.length === 0) break;
-    await bulk(es, alias, rows, true);
-    const last = rows[rows.length - 1]!;
-    after = [last.conversation_id, Number(last.seq)];
-  }
+  for await (const rows of messages(db, { withRowid: false, since: scanStarted - CATCH_UP_MS })) await bulkIndex(es, alias, rows.map(docOf), { requireAlias: true });
   for (const index of old) await es.indices.delete({ index, ignore_unavailable: true });
   await es.indices.refresh({ index: alias });
   return done;
@@ -156,7 +97,7 @@ export async function reindexFts5(db: Database, progress: Progress): Promise<num
   await conn.execute('delete from kefu_message_fts');
   let done = 0;
   progress(0, all);
-  for await (const rows of messages(db, true)) {
+  for await (const rows of messages(db, { withRowid: true })) {
     await conn.execute(`insert or replace into kefu_message_fts (rowid, body) values ${rows.map(() => '(?, ?)').join(', ')}`, rows.flatMap((r) => [r.rowid, indexedText(r.text)]));
     done += rows.length;
     progress(done, Math.max(all, done));

@@ -21,9 +21,10 @@ import type { Client } from '@elastic/elasticsearch';
 import type { EntityManager } from '@mikro-orm/core';
 import type { Database } from '../../cluster/database.ts';
 import type { LoggedMessage } from '../../cluster/message-log.ts';
+import { senderId } from '../../cluster/message-log.sql.ts';
 import { recordOfRow } from '../conversation/conversation-record.repository.ts';
 import { DomainError } from '../kernel/domain-error.ts';
-import { recordConditions, type HistoryFilter, type MessageSearch, type Scope, type SearchHit } from './history.ts';
+import { FROM_RECORDS, recordConditions, type HistoryFilter, type MessageSearch, type Scope, type SearchHit } from './history.ts';
 import { foldedText, highlightRanges } from './search-text.ts';
 
 export const MESSAGES_INDEX = 'kefu-messages-v1';
@@ -40,6 +41,30 @@ export type MessageDoc = LoggedMessage & {
   /** The conversation's agent when the message was indexed ('' for none). */
   readonly agentId: string;
 };
+
+/** Where a message's conversation is served, as a search filters on it ('' for what is unknown). */
+export type Placement = { readonly skillGroupId: string; readonly departmentPath: string; readonly agentId: string };
+
+export const UNPLACED: Placement = { skillGroupId: '', departmentPath: '', agentId: '' };
+
+/** A message's document id: at most one document per (conversation, seq). */
+export const docId = (conversationId: string, seq: number): string => `${conversationId}:${seq}`;
+
+/** A message as the index holds it. */
+export const messageDoc = (m: LoggedMessage & { readonly epoch: number }, place: Placement): MessageDoc => ({ ...m, search: foldedText(m.text), senderId: senderId(m.from), ...place });
+
+/**
+ * Indexes documents in one `_bulk` request, each under `<conversationId>:<seq>` with the epoch as
+ * its external version; throws unless each was taken (a version conflict — a newer owner's document
+ * already there — counts as taken: it stays, as it should). `requireAlias`: refuse to create an index.
+ */
+export async function bulkIndex(es: Client, index: string, docs: readonly MessageDoc[], options: { requireAlias: boolean }): Promise<void> {
+  if (docs.length === 0) return;
+  const operations = docs.flatMap((doc) => [{ index: { _index: index, _id: docId(doc.conversationId, doc.seq), version: doc.epoch, version_type: 'external_gte' as const } }, doc]);
+  const result = await es.bulk({ operations, ...(options.requireAlias ? { require_alias: true } : {}) });
+  const failed = result.errors ? result.items.filter((i) => i.index?.error && i.index.status !== 409) : [];
+  if (failed.length > 0) throw new Error(`Elasticsearch refused ${failed.length} document(s): ${failed[0]!.index!.error!.reason ?? failed[0]!.index!.error!.type}`);
+}
 
 const MAPPINGS = {
   dynamic: 'strict',
@@ -87,8 +112,6 @@ export async function ensureMessageIndex(es: Client, prefix: string): Promise<st
   await es.indices.updateAliases({ actions: [{ add: { index: first, alias } }] });
   return alias;
 }
-
-export const docId = (conversationId: string, seq: number): string => `${conversationId}:${seq}`;
 
 type Page = { limit: number; before?: { at: number; conversationId: string; seq: number } };
 
@@ -152,8 +175,7 @@ export class ElasticsearchMessageSearch implements MessageSearch {
     const rows = await this.#em
       .getConnection()
       .execute(
-        `select r.* from kefu_conversation_record r left join kefu_department d on d.tenant_id = r.tenant_id and d.id = r.skill_group_id
-         where ${c.sql} and r.conversation_id in (${ids.map(() => '?').join(', ')})`,
+        `select r.* from ${FROM_RECORDS} where ${c.sql} and r.conversation_id in (${ids.map(() => '?').join(', ')})`,
         [...c.params, ...ids],
         'all',
       );

@@ -10,7 +10,7 @@
  */
 import type { EntityManager } from '@mikro-orm/core';
 import type { Database } from '../../cluster/database.ts';
-import { SqlMessageLog } from '../../cluster/message-log.sql.ts';
+import { MESSAGE_COLUMNS, messageOfRow, SqlMessageLog, type MessageRow } from '../../cluster/message-log.sql.ts';
 import type { LoggedMessage } from '../../cluster/message-log.ts';
 import { recordOfRow } from '../conversation/conversation-record.repository.ts';
 import type { ConversationRecord } from '../conversation/record.ts';
@@ -83,7 +83,8 @@ export function recordConditions(scope: Scope, filter: HistoryFilter): { sql: st
   return { sql: where.join(' and '), params };
 }
 
-const FROM_RECORDS = 'kefu_conversation_record r left join kefu_department d on d.tenant_id = r.tenant_id and d.id = r.skill_group_id';
+/** Records `r` with their skill group `d`: what recordConditions speaks of. */
+export const FROM_RECORDS = 'kefu_conversation_record r left join kefu_department d on d.tenant_id = r.tenant_id and d.id = r.skill_group_id';
 
 export class History {
   readonly #em: EntityManager;
@@ -129,16 +130,8 @@ export class History {
   }
 }
 
-type SearchRow = Parameters<typeof recordOfRow>[0] & {
-  m_seq: number;
-  m_client_msg_id: string;
-  m_sender_kind: string;
-  m_sender_id: string;
-  m_visibility: string;
-  m_text: string;
-  m_attachment: string;
-  m_at: number | string;
-};
+/** A hit's row: its conversation's record and the message's own columns (the two share only the ids, which are equal). */
+type SearchRow = Parameters<typeof recordOfRow>[0] & MessageRow;
 
 /**
  * Embedded search: SQLite FTS5 over the message log (kefu_message_fts, written with each message).
@@ -159,8 +152,7 @@ export class Fts5MessageSearch implements MessageSearch {
     const before = page.before ? ' and f.rowid < (select rowid from kefu_message where conversation_id = ? and seq = ?)' : '';
     const b = page.before;
     const rows = (await this.#em.getConnection().execute(
-      `select r.*, m.seq as m_seq, m.client_msg_id as m_client_msg_id, m.sender_kind as m_sender_kind, m.sender_id as m_sender_id,
-              m.visibility as m_visibility, m.text as m_text, m.attachment as m_attachment, m.at as m_at
+      `select r.*, ${MESSAGE_COLUMNS.split(', ').map((c) => `m.${c}`).join(', ')}
        from kefu_message_fts f
        join kefu_message m on m.rowid = f.rowid
        join kefu_conversation_record r on r.conversation_id = m.conversation_id
@@ -171,29 +163,8 @@ export class Fts5MessageSearch implements MessageSearch {
       'all',
     )) as SearchRow[];
     return rows.map((row) => {
-      const conversation = recordOfRow(row);
-      const message = messageOf(row, conversation);
-      return { message, highlights: highlightRanges(message.text, terms), conversation };
+      const message = messageOfRow(row);
+      return { message, highlights: highlightRanges(message.text, terms), conversation: recordOfRow(row) };
     });
   }
-}
-
-function messageOf(row: SearchRow, conversation: ConversationRecord): LoggedMessage {
-  const from: LoggedMessage['from'] =
-    row.m_sender_kind === 'agent'
-      ? { kind: 'agent', agentId: row.m_sender_id }
-      : row.m_sender_kind === 'supervisor'
-        ? { kind: 'supervisor', supervisorId: row.m_sender_id }
-        : { kind: row.m_sender_kind as 'visitor' | 'bot' | 'system' };
-  return {
-    tenantId: conversation.tenantId,
-    conversationId: conversation.conversationId,
-    seq: Number(row.m_seq),
-    clientMsgId: row.m_client_msg_id,
-    from,
-    visibility: row.m_visibility === 'internal' ? 'internal' : 'public',
-    text: row.m_text,
-    at: Number(row.m_at),
-    ...(row.m_attachment ? { file: JSON.parse(row.m_attachment) as NonNullable<LoggedMessage['file']> } : {}),
-  };
 }

@@ -6,7 +6,7 @@
  */
 import { AgentClient } from '../agent-client.ts';
 import { ApiClient, expectStatus } from '../api-client.ts';
-import { launchCluster, setupToken, type ClusterRun } from '../cluster-run.ts';
+import { firstAdmin, launchCluster, type ClusterRun } from '../cluster-run.ts';
 import { VisitorClient } from '../visitor-client.ts';
 import { WATCH_TRUST_AFTER_MS } from '../../cluster/push-routing.ts';
 import { METRICS } from '../../cluster/metrics.ts';
@@ -32,10 +32,7 @@ test('a conversation’s messages reach only the gateways holding its connection
   const gateway = [cluster.port, cluster.port + 1, cluster.port + 2];
   const actorNodes = [cluster.port + 3, cluster.port + 4];
   const base = `http://127.0.0.1:${gateway[0]}`;
-  expectStatus(await new ApiClient(base).post('/api/v1/setup', { token: await setupToken(cluster), email: 'boss@example.com', displayName: 'Boss', password: PASSWORD }), 201);
-  const admin = await new ApiClient(base).login('boss@example.com', PASSWORD);
-  const roles = expectStatus(await admin.get('/api/v1/roles'), 200) as { id: string; name: string }[];
-  const agentRole = roles.find((r) => r.name.startsWith('Agent'))!.id;
+  const { admin, agentRole } = await firstAdmin(cluster, base, PASSWORD);
   expectStatus(await admin.post('/api/v1/accounts', { email: 'li.na@example.com', displayName: '李娜', password: PASSWORD, departmentId: 'default', roleIds: [agentRole], skillGroupIds: ['default'] }), 201);
 
   // The agent works through gateway 1 (the session is valid on every gateway: it lives in the database).
