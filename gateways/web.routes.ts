@@ -1,6 +1,8 @@
 /**
  * Serves the web UI's built files (`web/public/`) from memory. Files are read once at start-up
- * and looked up by exact path, so no request path ever reaches the file system.
+ * and looked up by exact path, so no request path ever reaches the file system. The workstation
+ * (`/app/`) is a single-page app: any other path under `/app/` answers its `index.html`, and its
+ * content-hashed files under `/app/assets/` may be cached for good.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
@@ -40,7 +42,7 @@ export function webRoutes(): RouteModule {
     for (const [path, file] of files) {
       const headers = {
         'content-type': file.type,
-        'cache-control': 'no-cache',
+        'cache-control': path.startsWith('/app/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
         'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
       };
       const serve: Parameters<typeof app.get>[1] = (res) => send(res, { status: 200, body: file.body, headers });
@@ -50,6 +52,7 @@ export function webRoutes(): RouteModule {
         app.get(dir, serve);
         // `/setup` as well as `/setup/` (what the start-up banner prints).
         if (dir !== '/') app.get(dir.slice(0, -1), serve);
+        if (dir === '/app/') app.get('/app/*', serve);
       }
     }
   };

@@ -1,0 +1,106 @@
+/**
+ * The frame around every screen once signed in: the menu (only what the account may use), the
+ * language switch, the account menu with sign-out, and a banner while the server is unreachable.
+ */
+import { useEffect, useState, type ReactNode } from 'react';
+import { Alert, Avatar, Dropdown, Layout, Menu, Space } from 'antd';
+import { LaptopOutlined, LogoutOutlined, UserOutlined } from '@ant-design/icons';
+import { api, ApiError, OfflineError, type Me } from './api.ts';
+import { useI18n, type MessageKey } from './i18n.tsx';
+import { LanguageSwitch } from './Login.tsx';
+import { Profile, Sessions } from './Profile.tsx';
+import { navigate, usePath } from './router.ts';
+
+interface Screen {
+  path: string;
+  label: MessageKey;
+  icon: ReactNode;
+  /** Shown only to accounts for which this holds; the server enforces the same. */
+  allowed: (me: Me) => boolean;
+  render: (me: Me, onSignedOut: SignedOut) => ReactNode;
+}
+
+type SignedOut = (reason?: 'ended') => void;
+
+const SCREENS: Screen[] = [
+  { path: '/profile', label: 'shell.profile', icon: <UserOutlined />, allowed: () => true, render: (me) => <Profile me={me} /> },
+  { path: '/sessions', label: 'sessions.title', icon: <LaptopOutlined />, allowed: () => true, render: (_me, onSignedOut) => <Sessions onSignedOut={onSignedOut} /> },
+];
+
+/** Polls the session while the page is open, so a lost connection or an ended session shows. */
+function useConnection(onSignedOut: SignedOut): boolean {
+  const [online, setOnline] = useState(true);
+  useEffect(() => {
+    const check = () =>
+      api('GET', '/session').then(
+        () => setOnline(true),
+        (e) => {
+          if (e instanceof ApiError && e.status === 401) onSignedOut('ended');
+          else if (e instanceof OfflineError || (e instanceof ApiError && e.temporary)) setOnline(false);
+        },
+      );
+    const timer = setInterval(check, online ? 30_000 : 3_000);
+    addEventListener('online', check);
+    return () => {
+      clearInterval(timer);
+      removeEventListener('online', check);
+    };
+  }, [online, onSignedOut]);
+  return online;
+}
+
+export function Shell({ me, onSignedOut }: { me: Me; onSignedOut: SignedOut }) {
+  const { t } = useI18n();
+  const path = usePath();
+  const online = useConnection(onSignedOut);
+  const screens = SCREENS.filter((s) => s.allowed(me));
+  const screen = screens.find((s) => s.path === path);
+  useEffect(() => {
+    if (!screen && screens[0]) navigate(screens[0].path, true);
+  }, [screen, screens]);
+
+  const signOut = async () => {
+    await api('DELETE', '/session').catch(() => undefined);
+    onSignedOut();
+  };
+
+  return (
+    <Layout style={{ minHeight: '100vh' }}>
+      <Layout.Header className="kefu-header">
+        <span className="kefu-brand"><img src="/favicon.svg" alt="" />Kefu 客服</span>
+        <Space size="middle">
+          <LanguageSwitch />
+          <Dropdown
+            trigger={['click']}
+            menu={{
+              items: [
+                { key: 'profile', icon: <UserOutlined />, label: t('shell.profile'), onClick: () => navigate('/profile') },
+                { type: 'divider' },
+                { key: 'sign-out', icon: <LogoutOutlined />, label: t('shell.signOut'), onClick: () => void signOut() },
+              ],
+            }}
+          >
+            <a className="kefu-account" data-testid="account-menu" onClick={(e) => e.preventDefault()} href="#" title={me.displayName}>
+              <Avatar size="small" style={{ background: '#1769e0', flex: 'none' }}>{me.displayName.slice(0, 1).toUpperCase()}</Avatar>
+              <span className="kefu-account-name">{me.displayName}</span>
+            </a>
+          </Dropdown>
+        </Space>
+      </Layout.Header>
+      <Layout>
+        <Layout.Sider width={200} theme="light" breakpoint="md" collapsedWidth={56} style={{ borderRight: '1px solid #e8ecf1' }}>
+          <Menu
+            mode="inline"
+            selectedKeys={screen ? [screen.path] : []}
+            style={{ borderInlineEnd: 'none', paddingTop: 8 }}
+            items={screens.map((s) => ({ key: s.path, icon: s.icon, label: t(s.label), onClick: () => navigate(s.path) }))}
+          />
+        </Layout.Sider>
+        <Layout.Content>
+          {!online && <Alert className="kefu-banner" banner type="warning" message={t('shell.offline')} />}
+          <div className="kefu-content">{screen?.render(me, onSignedOut)}</div>
+        </Layout.Content>
+      </Layout>
+    </Layout>
+  );
+}

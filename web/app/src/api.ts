@@ -1,0 +1,95 @@
+/**
+ * The REST API as the workstation calls it: same origin, the session cookie, the CSRF token on
+ * every request that changes something, and the server's `{code, message, temporary}` errors as
+ * one typed error.
+ */
+
+export class ApiError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly temporary: boolean;
+  readonly details: Record<string, unknown> | undefined;
+  constructor(status: number, body: { code?: string; message?: string; temporary?: boolean; details?: Record<string, unknown> }) {
+    super(body.message ?? `HTTP ${status}`);
+    this.status = status;
+    this.code = body.code ?? (status >= 500 ? 'INTERNAL' : 'INVALID');
+    this.temporary = body.temporary ?? status >= 500;
+    this.details = body.details;
+  }
+}
+
+/** The network itself failed: the server could not be reached. */
+export class OfflineError extends Error {}
+
+let csrfToken: string | null = null;
+
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
+  let res: Response;
+  try {
+    res = await fetch(`/api/v1${path}`, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new OfflineError('The server cannot be reached');
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    // Not JSON (a proxy's error page): the status alone says what happened.
+  }
+  if (!res.ok) throw new ApiError(res.status, (parsed ?? {}) as ConstructorParameters<typeof ApiError>[1]);
+  return parsed as T;
+}
+
+// ---- the shapes the workstation reads (docs/api.md; the OpenAPI document is the reference) ----
+
+export type Permission = string;
+
+export interface Account {
+  id: string;
+  email: string;
+  mobile: string | null;
+  displayName: string;
+  departmentId: string;
+  roleIds: string[];
+  skillGroupIds: string[];
+  isSuperAdmin: boolean;
+  isAgent: boolean;
+  maxConversations: number;
+  disabled: boolean;
+  lastLoginAt: string | null;
+  createdAt: string;
+}
+
+export interface Me extends Account {
+  permissions: Permission[];
+}
+
+export interface SignedIn {
+  account: Account;
+  csrfToken: string;
+  expiresAt: string;
+}
+
+export interface SessionInfo {
+  id: string;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  ip: string;
+  userAgent: string;
+  current: boolean;
+}
+
+export interface SetupStatus {
+  tenant: string;
+  status: 'pending' | 'complete';
+}
