@@ -4,34 +4,26 @@
  * artifacts/screenshots/.
  */
 import { jest } from '@jest/globals';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
-import { loadConfig } from '../cluster/config.ts';
-import { startNode, type KefuNode } from '../cluster/node.ts';
+import { type Browser } from 'playwright-core';
+import { type KefuNode } from '../cluster/node.ts';
+import { launchChromium, screenshot, startEmbeddedNode } from '../tests/browser.ts';
 import { ApiClient } from '../tests/api-client.ts';
 
 jest.setTimeout(60_000);
 
-const SCREENSHOTS = fileURLToPath(new URL('../artifacts/screenshots/', import.meta.url));
-let dir: string;
+let stopNode: (() => Promise<void>) | undefined;
 let node: KefuNode;
 let browser: Browser;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'kefu-setup-page-'));
-  mkdirSync(SCREENSHOTS, { recursive: true });
   jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  node = await startNode(loadConfig({ KEFU_PORT: '0', KEFU_HOST: '127.0.0.1', KEFU_DATA_DIR: dir, KEFU_LOG_LEVEL: 'error', KEFU_NODE_ID: 'setup-page' }));
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  ({ node, stop: stopNode } = await startEmbeddedNode('setup-page'));
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
-  await node?.stop();
+  await stopNode?.();
   jest.restoreAllMocks();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 test('the setup page creates the first admin with the printed token, and only with it', async () => {
@@ -48,20 +40,20 @@ test('the setup page creates the first admin with the printed token, and only wi
   await page.click('button[type=submit]');
   await page.waitForSelector('#error:not([hidden])');
   expect(await page.textContent('#error')).toMatch(/setup token is wrong/);
-  await page.screenshot({ path: join(SCREENSHOTS, 'setup-wrong-token.png') });
+  await page.screenshot({ path: screenshot('setup-wrong-token.png') });
 
   await page.fill('input[name=token]', node.setup.token);
   await page.click('button[type=submit]');
   await page.waitForSelector('#done:not([hidden])');
   expect(await page.textContent('#who')).toBe('Zhang Wei 张伟 <zhang.wei@example.com>');
-  await page.screenshot({ path: join(SCREENSHOTS, 'setup-done.png') });
+  await page.screenshot({ path: screenshot('setup-done.png') });
   await new ApiClient(node.url).login('zhang.wei@example.com', 'a fine long passphrase');
 
   const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
   await phone.goto(`${node.url}/setup/`);
   await phone.waitForSelector('#complete:not([hidden])');
   expect(await phone.isHidden('#setup')).toBe(true);
-  await phone.screenshot({ path: join(SCREENSHOTS, 'setup-complete-phone.png') });
+  await phone.screenshot({ path: screenshot('setup-complete-phone.png') });
   expect(errors).toEqual([]);
 });
 
@@ -80,6 +72,6 @@ test('the interactive API docs render the OpenAPI document for a signed-in admin
   await page.waitForSelector('.opblock-tag');
   const tags = await page.$$eval('.opblock-tag', (els) => els.map((e) => e.getAttribute('data-tag')));
   expect(tags).toEqual(expect.arrayContaining(['Setup', 'Session', 'Org tree', 'Accounts', 'Channels', 'Audit log']));
-  await page.screenshot({ path: join(SCREENSHOTS, 'api-docs.png') });
+  await page.screenshot({ path: screenshot('api-docs.png') });
   expect(errors).toEqual([]);
 });

@@ -6,39 +6,34 @@
  * artifacts/screenshots/; the first load's time and the initial JavaScript are printed.
  */
 import { jest } from '@jest/globals';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { loadConfig } from '../cluster/config.ts';
-import { startNode, type KefuNode } from '../cluster/node.ts';
+import { type Browser, type Page } from 'playwright-core';
+import { type KefuNode } from '../cluster/node.ts';
+import { launchChromium, screenshot, startEmbeddedNode } from '../tests/browser.ts';
 import { ApiClient, expectStatus } from '../tests/api-client.ts';
 
 jest.setTimeout(90_000);
 
-const SCREENSHOTS = fileURLToPath(new URL('../artifacts/screenshots/', import.meta.url));
 const APP = fileURLToPath(new URL('../web/public/app/', import.meta.url));
 const HOSTILE_NAME = '<img src=x onerror="window.__pwned=1">"Wang" <script>window.__pwned=2</script>';
 const EMAIL = 'wang.fang@example.com';
 const PASSWORD = 'correct horse battery staple';
-let dir: string;
+let stopNode: (() => Promise<void>) | undefined;
 let node: KefuNode;
 let browser: Browser;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'kefu-workstation-'));
-  mkdirSync(SCREENSHOTS, { recursive: true });
   jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  node = await startNode(loadConfig({ KEFU_PORT: '0', KEFU_HOST: '127.0.0.1', KEFU_DATA_DIR: dir, KEFU_LOG_LEVEL: 'error', KEFU_NODE_ID: 'workstation-page' }));
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  ({ node, stop: stopNode } = await startEmbeddedNode('workstation-page'));
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
-  await node?.stop();
+  await stopNode?.();
   jest.restoreAllMocks();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** Page errors, console errors other than the expected 401s, and dialogs (a script that ran). */
@@ -67,7 +62,7 @@ test('before setup, the sign-in page is in the browser’s language and points t
   process.stderr.write(`[workstation] first load to interactive (cold cache, local): ${interactiveMs} ms; initial JavaScript ${initialKiB.toFixed(1)} KiB gzipped (target ≤ 2,000 ms, ≤ 400 KiB)\n`);
   expect(await page.textContent('h4')).toBe('登录 Kefu 客服');
   expect(await page.getAttribute('a[href="/setup"]', 'href')).toBe('/setup');
-  await page.screenshot({ path: join(SCREENSHOTS, 'workstation-sign-in-setup-pending.png') });
+  await page.screenshot({ path: screenshot('workstation-sign-in-setup-pending.png') });
   expect(problems).toEqual([]);
   await context.close();
 });
@@ -86,7 +81,7 @@ test('an agent signs in, reads their profile, ends another session, changes the 
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('alert').filter({ hasText: 'The email or the password is wrong.' }).waitFor();
   expect(await page.locator('a[href="/setup"]').count()).toBe(0);
-  await page.screenshot({ path: join(SCREENSHOTS, 'workstation-sign-in-wrong-password.png') });
+  await page.screenshot({ path: screenshot('workstation-sign-in-wrong-password.png') });
 
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -94,7 +89,7 @@ test('an agent signs in, reads their profile, ends another session, changes the 
   await page.getByText('This browser').waitFor();
   expect(new URL(page.url()).pathname).toBe('/app/sessions');
   await expect(page.locator('tbody tr').count()).resolves.toBe(2);
-  await page.screenshot({ path: join(SCREENSHOTS, 'workstation-sessions.png') });
+  await page.screenshot({ path: screenshot('workstation-sessions.png') });
   // End the other browser's session: it is signed out there, this one stays.
   await page.locator('tbody tr', { hasNotText: 'This browser' }).getByRole('button', { name: 'Sign out' }).click();
   await page.getByText('That session has ended.').waitFor();
@@ -107,7 +102,7 @@ test('an agent signs in, reads their profile, ends another session, changes the 
   await expect(page.getByText(HOSTILE_NAME).count()).resolves.toBe(2);
   expect(await page.locator('img[src="x"], body script:not([src])').count()).toBe(0);
   expect(await page.evaluate('window.__pwned')).toBeUndefined();
-  await page.screenshot({ path: join(SCREENSHOTS, 'workstation-profile.png'), fullPage: true });
+  await page.screenshot({ path: screenshot('workstation-profile.png'), fullPage: true });
 
   await page.getByLabel('Current password').fill('not the password at all');
   await page.getByLabel('New password').fill('a brand new passphrase');
@@ -123,7 +118,7 @@ test('an agent signs in, reads their profile, ends another session, changes the 
   await page.route('**/api/v1/session', (route) => route.abort('connectionrefused'));
   await page.evaluate("dispatchEvent(new Event('online'))");
   await page.getByText('Connection to the server lost. Retrying…').waitFor();
-  await page.screenshot({ path: join(SCREENSHOTS, 'workstation-offline.png') });
+  await page.screenshot({ path: screenshot('workstation-offline.png') });
   await page.unroute('**/api/v1/session');
   await page.evaluate("dispatchEvent(new Event('online'))");
   await page.getByText('Connection to the server lost. Retrying…').waitFor({ state: 'detached' });

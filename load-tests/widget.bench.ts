@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
+import { CHROMIUM_FLAGS as BROWSER_TEST_FLAGS } from '../tests/browser.ts';
 import { loadConfig } from '../cluster/config.ts';
 import { startNode } from '../cluster/node.ts';
 import { percentile } from './stats.ts';
@@ -21,7 +22,7 @@ import { percentile } from './stats.ts';
 const { values } = parseArgs({ options: { loads: { type: 'string', default: '20' } } });
 const LOADS = Number(values.loads);
 const WIDGET_FILE = fileURLToPath(new URL('../web/public/widget.js', import.meta.url));
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_FLAGS = [...BROWSER_TEST_FLAGS, '--disable-component-update', '--disable-sync'];
 
 /** Runs in the page before its scripts: notes when the widget's host element is added. */
 const NOTE_MOUNT = `

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32, deflateSync } from 'node:zlib';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { launchChromium } from '../../tests/browser.ts';
 import { FileStore } from '../../actors/conversation/file.repository.ts';
 import { ChannelDirectory, DEFAULT_CHANNEL_KEY, DEFAULT_TENANT_ID } from '../../actors/directory/channel.repository.ts';
 import { identityHash } from '../../actors/directory/visitor.repository.ts';
@@ -24,7 +25,6 @@ import { inviteVisitor, onlineVisitors } from './gateway.service.ts';
 jest.setTimeout(120_000);
 
 const SCREENSHOTS = fileURLToPath(new URL('../../artifacts/screenshots/', import.meta.url));
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 
 let dir: string;
 let node: KefuNode;
@@ -39,7 +39,7 @@ beforeAll(async () => {
   jest.spyOn(process.stdout, 'write').mockImplementation(() => true); // the setup banner
   port = String(await freePorts(1));
   node = await startNode(nodeConfig());
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

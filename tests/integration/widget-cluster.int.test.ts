@@ -7,7 +7,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { launchChromium } from '../browser.ts';
 import { AgentClient } from '../agent-client.ts';
 import { ApiClient, expectStatus } from '../api-client.ts';
 import { launchCluster, setupToken, type ClusterRun } from '../cluster-run.ts';
@@ -47,7 +48,7 @@ test('a visitor on the test page chats with an agent through both protocols, in 
   agent = await AgentClient.connect(`ws://127.0.0.1:${port}/ws/agent`, { cookie: li.cookie });
   await agent.hello({ status: 'ready' });
 
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));
