@@ -104,7 +104,9 @@ export async function createMessageIndex(es: Client, prefix: string, suffix = `$
 export async function ensureMessageIndex(es: Client, prefix: string): Promise<string> {
   const alias = `${prefix}${MESSAGES_INDEX}`;
   if (await es.indices.existsAlias({ name: alias })) return alias;
-  if (await es.indices.exists({ index: alias })) throw new Error(`${alias} is an index, not the alias Kefu expects: run \`kefu reindex\` to rebuild it behind the alias`);
+  // `exists` also answers true for an alias, which another node starting alongside may have
+  // just made: only a name that is still not an alias afterwards is a real index in the way.
+  if ((await es.indices.exists({ index: alias })) && !(await es.indices.existsAlias({ name: alias }))) throw new Error(`${alias} is an index, not the alias Kefu expects: run \`kefu reindex\` to rebuild it behind the alias`);
   const first = `${alias}-1`;
   await createMessageIndex(es, prefix, '1').catch(async (error: unknown) => {
     if (!(await es.indices.exists({ index: first }))) throw error; // not just another node's creation
