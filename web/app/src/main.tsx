@@ -7,7 +7,7 @@ import { createRoot } from 'react-dom/client';
 import { App as AntApp, ConfigProvider, Spin } from 'antd';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
-import { api, ApiError, OfflineError, setCsrfToken, type Me, type SignedIn } from './api.ts';
+import { api, ApiError, setCsrfToken, type Me, type SignedIn } from './api.ts';
 import { I18nProvider, useI18n } from './i18n.tsx';
 import { Login } from './Login.tsx';
 import './styles.css';
@@ -22,8 +22,8 @@ async function loadSession(): Promise<Session> {
     return { state: 'signed-in', me: await api<Me>('GET', '/me') };
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) return { state: 'signed-out' };
-    if (e instanceof OfflineError || (e instanceof ApiError && e.temporary)) return { state: 'offline' };
-    throw e;
+    // Unreachable, or failing for now (a proxy's 502, a restart): wait and try again.
+    return { state: 'offline' };
   }
 }
 
