@@ -6,14 +6,12 @@
  * artifacts/screenshots/; the first load's time and the initial JavaScript are printed.
  */
 import { jest } from '@jest/globals';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
 import { type Browser, type Page } from 'playwright-core';
 import { type KefuNode } from '../cluster/node.ts';
 import { launchChromium, screenshot, startEmbeddedNode } from '../tests/browser.ts';
 import { ApiClient, expectStatus } from '../tests/api-client.ts';
+import { initialJavaScriptKiB } from '../web/bundle-size.ts';
 
 jest.setTimeout(90_000);
 
@@ -56,9 +54,7 @@ test('before setup, the sign-in page is in the browser’s language and points t
   await page.goto(`${node.url}/app/`);
   await page.getByRole('button', { name: /登\s*录/ }).waitFor();
   const interactiveMs = Date.now() - started;
-  const html = readFileSync(join(APP, 'index.html'), 'utf8');
-  const initial = readdirSync(join(APP, 'assets')).filter((f) => f.endsWith('.js') && html.includes(f));
-  const initialKiB = initial.reduce((sum, f) => sum + gzipSync(readFileSync(join(APP, 'assets', f))).length, 0) / 1024;
+  const initialKiB = initialJavaScriptKiB(APP);
   process.stderr.write(`[workstation] first load to interactive (cold cache, local): ${interactiveMs} ms; initial JavaScript ${initialKiB.toFixed(1)} KiB gzipped (target ≤ 2,000 ms, ≤ 400 KiB)\n`);
   expect(await page.textContent('h4')).toBe('登录 Kefu 客服');
   expect(await page.getAttribute('a[href="/setup"]', 'href')).toBe('/setup');

@@ -6,12 +6,12 @@
  *   files under /app/assets/).
  * Runs on `npm install` (the `prepare` script) and before the tests; `npm run build:web` by hand.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { build as viteBuild } from 'vite';
+import { initialJavaScriptKiB } from './bundle-size.ts';
 
 const source = fileURLToPath(new URL('./widget/widget.ts', import.meta.url));
 const output = fileURLToPath(new URL('./public/widget.js', import.meta.url));
@@ -45,9 +45,4 @@ await viteBuild({
     },
   },
 });
-let initialJs = 0;
-const html = readFileSync(join(appOut, 'index.html'), 'utf8');
-for (const file of readdirSync(join(appOut, 'assets'))) {
-  if (file.endsWith('.js') && html.includes(`/app/assets/${file}`)) initialJs += gzipSync(readFileSync(join(appOut, 'assets', file))).length;
-}
-console.log(`[build:web] web/public/app/: initial JavaScript ${(initialJs / 1024).toFixed(1)} KiB gzipped`);
+console.log(`[build:web] web/public/app/: initial JavaScript ${initialJavaScriptKiB(appOut).toFixed(1)} KiB gzipped`);

@@ -1,31 +1,17 @@
 /** The sign-in page; links to /setup while the first administrator is still to be created. */
 import { useEffect, useState } from 'react';
-import { Alert, Button, Card, Form, Input, Select, Space, Typography } from 'antd';
-import { api, ApiError, OfflineError, setCsrfToken, type SetupStatus, type SignedIn } from './api.ts';
-import { useI18n, type Locale, type Translate } from './i18n.tsx';
+import { Alert, Button, Card, Form, Input, Space, Typography } from 'antd';
+import { api, ApiError, setCsrfToken, type SetupStatus, type SignedIn } from './api.ts';
+import { Brand, errorText, LanguageSwitch } from './common.tsx';
+import { useI18n, type Translate } from './i18n.tsx';
 
-export function signInError(e: unknown, t: Translate): string {
-  if (e instanceof OfflineError) return t('error.offline');
-  if (!(e instanceof ApiError)) return t('error.generic', { message: String(e) });
+function signInError(e: unknown, t: Translate): string {
+  if (!(e instanceof ApiError)) return errorText(e, t);
   if (e.code === 'LOCKED') return t('login.locked', { until: new Date(String(e.details?.lockedUntil ?? '')).toLocaleString() });
   if (e.code === 'RATE_LIMITED') return t('login.rateLimited');
   if (e.code === 'BUSY') return t('login.busy');
   if (e.status === 401 || e.code === 'INVALID') return t('login.failed');
-  return t('error.generic', { message: e.message });
-}
-
-export function LanguageSwitch() {
-  const { locale, setLocale, t } = useI18n();
-  return (
-    <Select<Locale>
-      aria-label={t('shell.language')}
-      size="small"
-      value={locale}
-      onChange={setLocale}
-      style={{ width: 110 }}
-      options={[{ value: 'zh-CN', label: '简体中文' }, { value: 'en', label: 'English' }]}
-    />
-  );
+  return errorText(e, t);
 }
 
 export function Login({ ended, onSignedIn }: { ended: boolean; onSignedIn: () => void }) {
@@ -56,7 +42,7 @@ export function Login({ ended, onSignedIn }: { ended: boolean; onSignedIn: () =>
       <Card className="kefu-login-card">
         <Space direction="vertical" size="large" style={{ width: '100%' }}>
           <Space style={{ width: '100%', justifyContent: 'space-between' }}>
-            <span className="kefu-brand"><img src="/favicon.svg" alt="" />Kefu 客服</span>
+            <Brand />
             <LanguageSwitch />
           </Space>
           <Typography.Title level={4} style={{ margin: 0 }}>{t('login.title')}</Typography.Title>

@@ -1,13 +1,9 @@
 /** My profile (who I am, my access, my password) and my sessions (the browsers signed in as me). */
 import { useCallback, useEffect, useState } from 'react';
 import { Alert, App, Button, Card, Descriptions, Form, Input, Space, Table, Tag } from 'antd';
-import { api, ApiError, OfflineError, type Me, type SessionInfo } from './api.ts';
+import { api, type Me, type SessionInfo } from './api.ts';
+import { errorText } from './common.tsx';
 import { useI18n, type Translate } from './i18n.tsx';
-
-export function errorText(e: unknown, t: Translate): string {
-  if (e instanceof OfflineError) return t('error.offline');
-  return t('error.generic', { message: e instanceof Error ? e.message : String(e) });
-}
 
 function when(iso: string | null, t: Translate): string {
   return iso ? new Date(iso).toLocaleString() : t('common.never');
@@ -28,7 +24,7 @@ export function Profile({ me }: { me: Me }) {
       form.resetFields();
       void message.success(t('profile.passwordChanged'));
     } catch (e) {
-      setError(e instanceof ApiError ? e.message : errorText(e, t));
+      setError(errorText(e, t));
     } finally {
       setBusy(false);
     }
@@ -36,7 +32,7 @@ export function Profile({ me }: { me: Me }) {
 
   return (
     <Space direction="vertical" size="large" style={{ width: '100%' }}>
-      <Card title={t('profile.title')}>
+      <Card title={t('shell.profile')}>
         <Descriptions column={{ xs: 1, md: 2 }} size="middle">
           <Descriptions.Item label={t('profile.displayName')}>{me.displayName}</Descriptions.Item>
           <Descriptions.Item label={t('profile.email')}>{me.email}</Descriptions.Item>
@@ -60,7 +56,7 @@ export function Profile({ me }: { me: Me }) {
           <Form.Item name="newPassword" label={t('profile.newPassword')} extra={t('profile.newPasswordHelp')} rules={[{ required: true, min: 10, message: t('profile.newPasswordHelp') }]}>
             <Input.Password autoComplete="new-password" />
           </Form.Item>
-          <Button type="primary" htmlType="submit" loading={busy}>{t('profile.save')}</Button>
+          <Button type="primary" htmlType="submit" loading={busy}>{t('profile.password')}</Button>
         </Form>
       </Card>
     </Space>

@@ -5,9 +5,9 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { Alert, Avatar, Dropdown, Layout, Menu, Space } from 'antd';
 import { LaptopOutlined, LogoutOutlined, UserOutlined } from '@ant-design/icons';
-import { api, ApiError, OfflineError, type Me } from './api.ts';
+import { api, ApiError, type Me } from './api.ts';
+import { Brand, LanguageSwitch } from './common.tsx';
 import { useI18n, type MessageKey } from './i18n.tsx';
-import { LanguageSwitch } from './Login.tsx';
 import { Profile, Sessions } from './Profile.tsx';
 import { navigate, usePath } from './router.ts';
 
@@ -36,7 +36,7 @@ function useConnection(onSignedOut: SignedOut): boolean {
         () => setOnline(true),
         (e) => {
           if (e instanceof ApiError && e.status === 401) onSignedOut('ended');
-          else if (e instanceof OfflineError || (e instanceof ApiError && e.temporary)) setOnline(false);
+          else setOnline(false);
         },
       );
     const timer = setInterval(check, online ? 30_000 : 3_000);
@@ -67,7 +67,7 @@ export function Shell({ me, onSignedOut }: { me: Me; onSignedOut: SignedOut }) {
   return (
     <Layout style={{ minHeight: '100vh' }}>
       <Layout.Header className="kefu-header">
-        <span className="kefu-brand"><img src="/favicon.svg" alt="" />Kefu 客服</span>
+        <Brand />
         <Space size="middle">
           <LanguageSwitch />
           <Dropdown
