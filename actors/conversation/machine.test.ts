@@ -398,7 +398,7 @@ describe('describe', () => {
     const state = run(chatting(), post(fromVisitor, 'm1'), post(agentA, 'm2'));
     const d = ok(decideConversation(state, { type: 'describe' }, T + 50));
     expect(d.state).toBe(state);
-    expect(d.effects).toEqual([{ type: 'described', tenantId: 't', status: 'assigned', agentId: 'a', lastSeq: 2, channelId: d.state.channelId, skillGroupId: d.state.skillGroupId, visitor: d.state.visitor, preChat: d.state.preChat, context: { page: null, locale: null, device: null }, transferMemo: null, invitedAgentIds: [], monitors: [] }]);
+    expect(d.effects).toEqual([{ type: 'described', tenantId: 't', status: 'assigned', agentId: 'a', accepted: true, lastSeq: 2, channelId: d.state.channelId, skillGroupId: d.state.skillGroupId, visitor: d.state.visitor, preChat: d.state.preChat, context: { page: null, locale: null, device: null }, transferMemo: null, invitedAgentIds: [], monitors: [] }]);
   });
 
   test('the screen pop shows where the visitor started: page, language, device', () => {

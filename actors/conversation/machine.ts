@@ -152,6 +152,7 @@ export function decideConversation(state: ConversationState, command: Conversati
           tenantId: state.tenantId,
           status: state.status,
           agentId: state.agentId,
+          accepted: state.acceptedAt !== null,
           lastSeq: state.lastSeq,
           channelId: state.channelId,
           skillGroupId: state.skillGroupId,

@@ -101,6 +101,8 @@ export type ConversationEffect =
       readonly tenantId: string;
       readonly status: ConversationStatus;
       readonly agentId: string | null;
+      /** Its agent has taken it (accepted, or answered). */
+      readonly accepted: boolean;
       readonly lastSeq: number;
       /** What an agent's screen pop shows (the agent gateway sends it only to the conversation's agent). */
       readonly channelId: string;

@@ -199,6 +199,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
       conversationId,
       status: d.status,
       agentId: d.agentId,
+      accepted: d.accepted,
       lastSeq: d.lastSeq,
       invitedAgentIds: [...d.invitedAgentIds],
       monitors: d.monitors.map((m) => ({ ...m })),

@@ -155,6 +155,8 @@ const conversationView = z.strictObject({
   conversationId,
   status: conversationStatus,
   agentId: z.string().nullable(),
+  /** Its agent has taken it (`accept`, or by answering); false while it is only offered (assigned or transferred to them). */
+  accepted: z.boolean(),
   lastSeq: seq,
   invitedAgentIds: z.array(z.string()),
   monitors: z.array(z.strictObject({ supervisorId: z.string(), mode: z.enum(['monitor', 'whisper', 'barge']) })),
