@@ -15,7 +15,7 @@ const common = {
   extensionsToTreatAsEsm: ['.ts'],
   transform,
   testEnvironment: 'node',
-  testPathIgnorePatterns: ['/node_modules/', '/web/'],
+  testPathIgnorePatterns: ['/node_modules/', '/web/public/'],
 };
 
 export default {

@@ -1,0 +1,157 @@
+/**
+ * The desk's one WebSocket to the agent gateway (`/ws/agent`, docs/protocol/agent.md): `hello` on
+ * every open, `ping` within the heartbeat, reconnecting with jittered exponential backoff after any
+ * close the protocol says to reconnect after (4000–4499, or the network), stopping on a final one
+ * (4500–4999). After each `welcome` it asks for what it missed (`history` after the last `seq`
+ * held) and resends the messages the gateway has not acknowledged, with their `clientMsgId`.
+ *
+ * Frames are handed on in batches (everything that arrived within one turn of the event loop), so
+ * a long history answer is one state update, not ten thousand.
+ */
+import type { AgentClientFrame } from '../../../../gateways/agent/wire.ts';
+import { lastSeqHeld, toResend, type ConnectionState, type DeskEvent, type DeskState, type ServerFrame } from './state.ts';
+
+export type ClientFrame = AgentClientFrame;
+
+/** 4000–4499: reconnect; 4500–4999: final (4501: the session ended). */
+const SIGNED_OUT = 4501;
+const isFinal = (code: number): boolean => code >= 4500 && code <= 4999;
+
+export const backoffMs = (attempt: number, random: () => number = Math.random): number => Math.min(15_000, 500 * 2 ** attempt) * (0.5 + random() / 2);
+
+export interface DeskConnectionOptions {
+  readonly url: string;
+  /** The state as the desk holds it now (what to resend, where each history starts). */
+  readonly current: () => DeskState;
+  readonly onEvents: (events: DeskEvent[]) => void;
+}
+
+export class DeskConnection {
+  readonly #options: DeskConnectionOptions;
+  #socket: WebSocket | null = null;
+  #attempt = 0;
+  #retry: ReturnType<typeof setTimeout> | null = null;
+  #heartbeat: ReturnType<typeof setInterval> | null = null;
+  #lastHeard = 0;
+  #pending: DeskEvent[] = [];
+  #flush: ReturnType<typeof setTimeout> | null = null;
+  #stopped = false;
+  #state: ConnectionState = 'connecting';
+
+  constructor(options: DeskConnectionOptions) {
+    this.#options = options;
+    addEventListener('online', this.#reconnectNow);
+  }
+
+  start(): void {
+    this.#open();
+  }
+
+  /** Closes for good (signing out, leaving the page). */
+  stop(): void {
+    this.#stopped = true;
+    removeEventListener('online', this.#reconnectNow);
+    this.#clearTimers();
+    this.#socket?.close(1000);
+    this.#socket = null;
+  }
+
+  /** Sends a frame if connected; false when not (the screen says so; messages wait in the outbox). */
+  send(frame: ClientFrame): boolean {
+    if (this.#state !== 'online' || this.#socket?.readyState !== WebSocket.OPEN) return false;
+    this.#socket.send(JSON.stringify(frame));
+    return true;
+  }
+
+  get connected(): boolean {
+    return this.#state === 'online';
+  }
+
+  #open(): void {
+    if (this.#stopped) return;
+    this.#setState(this.#attempt === 0 ? 'connecting' : 'reconnecting');
+    const socket = new WebSocket(this.#options.url);
+    this.#socket = socket;
+    socket.onopen = () => {
+      this.#lastHeard = Date.now();
+      socket.send(JSON.stringify({ type: 'hello', v: 1 } satisfies ClientFrame));
+    };
+    socket.onmessage = (e) => {
+      this.#lastHeard = Date.now();
+      let frame: ServerFrame;
+      try {
+        frame = JSON.parse(String(e.data)) as ServerFrame;
+      } catch {
+        return;
+      }
+      if (frame.type === 'welcome') this.#welcomed(frame);
+      this.#push({ kind: 'frame', frame, now: Date.now() });
+      if (frame.type === 'welcome') this.#catchUp(frame);
+    };
+    socket.onclose = (e) => {
+      if (this.#socket !== socket) return;
+      this.#socket = null;
+      this.#clearTimers();
+      if (this.#stopped) return;
+      if (isFinal(e.code)) {
+        this.#setState(e.code === SIGNED_OUT ? 'signed-out' : 'refused');
+        return;
+      }
+      this.#setState('reconnecting');
+      this.#retry = setTimeout(() => this.#open(), backoffMs(this.#attempt++));
+    };
+  }
+
+  #welcomed(welcome: Extract<ServerFrame, { type: 'welcome' }>): void {
+    this.#attempt = 0;
+    this.#state = 'online';
+    // Ping at half the interval the gateway asks for; a gateway silent for two intervals is gone.
+    this.#heartbeat = setInterval(() => {
+      if (Date.now() - this.#lastHeard > 2 * welcome.heartbeatMs) this.#socket?.close(4001);
+      else this.send({ type: 'ping' });
+    }, welcome.heartbeatMs / 2);
+  }
+
+  /** After a welcome: the messages missed while away, and mine not yet acknowledged. */
+  #catchUp(welcome: Extract<ServerFrame, { type: 'welcome' }>): void {
+    const state = this.#options.current();
+    for (const info of welcome.conversations) {
+      const known = state.conversations[info.conversationId];
+      const after = known ? lastSeqHeld(known) : 0;
+      this.send(after > 0 ? { type: 'history', conversationId: info.conversationId, afterSeq: after } : { type: 'history', conversationId: info.conversationId });
+      for (const o of known ? toResend(known) : []) {
+        this.send({ type: 'message', conversationId: info.conversationId, clientMsgId: o.clientMsgId, text: o.text, ...(o.file ? { file: { id: o.file.id } } : {}) });
+      }
+    }
+  }
+
+  #setState(state: ConnectionState): void {
+    this.#state = state;
+    this.#push({ kind: 'connection', state });
+  }
+
+  #push(event: DeskEvent): void {
+    this.#pending.push(event);
+    if (this.#flush !== null) return;
+    this.#flush = setTimeout(() => {
+      this.#flush = null;
+      const events = this.#pending;
+      this.#pending = [];
+      this.#options.onEvents(events);
+    }, 0);
+  }
+
+  readonly #reconnectNow = (): void => {
+    if (this.#stopped || this.#socket || this.#retry === null) return;
+    clearTimeout(this.#retry);
+    this.#retry = null;
+    this.#open();
+  };
+
+  #clearTimers(): void {
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    if (this.#retry) clearTimeout(this.#retry);
+    this.#heartbeat = null;
+    this.#retry = null;
+  }
+}
