@@ -56,17 +56,28 @@ export async function launchCluster(options: { nodes: number; gateways: number; 
         await dropScratchData(name);
       })()),
   };
+  // An early exit fails at once, with the end of the output: that is where the launcher says why.
+  const exitedEarly = new Promise<never>((_, reject) =>
+    launcher.once('exit', (code, signal) => reject(new Error(`launcher exited early (${signal ?? `code ${code}`}); its last lines:\n${tail(output, 60)}`))),
+  );
+  exitedEarly.catch(() => undefined);
   try {
-    await waitFor('the launcher to report the cluster ready', async () => {
-      if (launcher.exitCode !== null) throw new Error(`launcher exited early:\n${output}`);
-      return output.includes(`cluster "${name}" ready`) ? true : undefined;
-    }, 120_000);
+    const outcome = await Promise.race([
+      exitedEarly,
+      waitFor('the launcher to report the cluster ready', async () => {
+        if (launcher.exitCode !== null || launcher.signalCode !== null) return 'exited';
+        return output.includes(`cluster "${name}" ready`) ? 'ready' : undefined;
+      }, 120_000),
+    ]);
+    if (outcome === 'exited') await exitedEarly;
   } catch (error) {
     await run.stop();
     throw error;
   }
   return run;
 }
+
+const tail = (text: string, lines: number): string => text.split('\n').slice(-lines).join('\n');
 
 /** A fresh first-admin token for the cluster's default tenant, as `kefu setup-token` issues it. */
 export async function setupToken(run: ClusterRun): Promise<string> {

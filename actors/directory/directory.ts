@@ -12,12 +12,19 @@ import { audit, auditCsv, listAudit, type AuditView } from './audit.repository.t
 import { Authenticator } from './authenticator.ts';
 import { ChannelAdminRepository } from './channel-admin.repository.ts';
 import { authorize, type Caller, type DirectoryContext } from './context.ts';
+import { Department } from './department.entity.ts';
 import { DepartmentRepository, departmentScope, findDepartment } from './department.repository.ts';
 import { mayUse, visibleSubtree, type Scope } from './policies/access.ts';
 import { RoleRepository } from './role.repository.ts';
 import { VisitorBanRepository } from './visitor-ban.repository.ts';
 
 export const AUDIT_EXPORT_LIMIT = 10_000;
+export const COLLEAGUES_LIMIT = 2_000;
+
+export type Colleagues = {
+  readonly agents: { id: string; displayName: string; skillGroupIds: string[] }[];
+  readonly skillGroups: { id: string; name: string }[];
+};
 
 export type AuditFilter = { readonly action?: string; readonly actorId?: string; readonly from?: Date; readonly to?: Date; readonly before?: { at: Date; id: string }; readonly limit: number };
 
@@ -61,6 +68,25 @@ export class Directory {
     const order = { orderBy: { departmentPath: 'asc', id: 'asc' }, ...(this.ctx.dialect === 'mysql' ? { indexHint: `force index(${ACCOUNT_SUBTREE_INDEX})` } : {}) } as const;
     const rows = await this.ctx.em().find(Account, { tenantId, departmentPath: { $like: `${departmentPath}%` }, isAgent: true, disabled: false }, { ...order, limit, fields: ['id', 'displayName', 'departmentPath'] });
     return rows.map((a) => ({ accountId: a.id, displayName: a.displayName, departmentPath: a.departmentPath }));
+  }
+
+  /**
+   * The colleagues an agent works with across the tenant, as a desk lists them (transfer and
+   * invitation targets, names on messages): the active agents with the skill groups they serve,
+   * and the skill groups, each by name. At most COLLEAGUES_LIMIT of each, by name.
+   */
+  async colleagues(caller: Caller): Promise<Colleagues> {
+    await authorize(this.ctx, caller, mayUse(caller.principal, 'conversations.read'), { action: 'colleagues.read', type: 'account', id: '' });
+    const em = this.ctx.em();
+    const tenantId = caller.principal.tenantId;
+    const [agents, groups] = await Promise.all([
+      em.find(Account, { tenantId, isAgent: true, disabled: false }, { orderBy: { displayName: 'asc', id: 'asc' }, limit: COLLEAGUES_LIMIT, fields: ['id', 'displayName', 'skillGroupIds'] }),
+      em.find(Department, { tenantId, isSkillGroup: true }, { orderBy: { name: 'asc', id: 'asc' }, limit: COLLEAGUES_LIMIT, fields: ['id', 'name'] }),
+    ]);
+    return {
+      agents: agents.map((a) => ({ id: a.id, displayName: a.displayName, skillGroupIds: JSON.parse(a.skillGroupIds) as string[] })),
+      skillGroups: groups.map((d) => ({ id: d.id, name: d.name })),
+    };
   }
 
   /** Where a skill group sits in the org tree (the scope supervisors' permissions are checked against); null if the tenant has none of that id. */

@@ -186,6 +186,28 @@ test('an agent account is mirrored to its agent actor: name, skill groups, capac
   expect((await profile()).status).toBe('offline');
 });
 
+test('the colleague directory names the tenant’s active agents and its skill groups, to anyone who handles conversations', async () => {
+  const roles = expectStatus(await admin.get('/api/v1/roles'), 200) as { id: string; name: string }[];
+  const agentRole = roles.find((r) => r.name.startsWith('Agent'))!.id;
+  const group = expectStatus(await admin.post('/api/v1/departments', { parentId: 'root', name: '售后 After-sales <b>', isSkillGroup: true }), 201);
+  const li = expectStatus(await admin.post('/api/v1/accounts', { email: 'li.lei@example.com', displayName: '李雷', password: PASSWORD, departmentId: group.id, roleIds: [agentRole], skillGroupIds: [group.id] }), 201);
+  const gone = expectStatus(await admin.post('/api/v1/accounts', { email: 'gone.agent@example.com', displayName: 'Gone', password: PASSWORD, departmentId: group.id, roleIds: [agentRole] }), 201);
+  expectStatus(await admin.patch(`/api/v1/accounts/${gone.id}`, { disabled: true }), 200);
+  const clerk = expectStatus(await admin.post('/api/v1/accounts', { email: 'clerk@example.com', displayName: 'Clerk', password: PASSWORD, departmentId: group.id, isAgent: false }), 201);
+
+  const asLi = await client().login('li.lei@example.com', PASSWORD);
+  const colleagues = expectStatus(await asLi.get('/api/v1/colleagues'), 200) as { agents: { id: string; displayName: string; skillGroupIds: string[] }[]; skillGroups: { id: string; name: string }[] };
+  expect(colleagues.agents).toContainEqual({ id: li.id, displayName: '李雷', skillGroupIds: [group.id] });
+  expect(colleagues.agents.map((a) => a.id)).not.toContain(gone.id);
+  expect(colleagues.agents.map((a) => a.id)).not.toContain(clerk.id);
+  expect(colleagues.skillGroups).toContainEqual({ id: group.id, name: '售后 After-sales <b>' });
+  expect(colleagues.skillGroups.map((g) => g.id)).not.toContain('root');
+  expect(colleagues.agents.map((a) => a.displayName)).toEqual([...colleagues.agents.map((a) => a.displayName)].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)));
+
+  const asClerk = await client().login('clerk@example.com', PASSWORD);
+  expect((await asClerk.get('/api/v1/colleagues')).status).toBe(403);
+});
+
 test('account lists page by keyset in tree order, each account exactly once', async () => {
   const full = expectStatus(await admin.get('/api/v1/accounts?limit=500'), 200) as { id: string; departmentId: string }[];
   expect(full.length).toBeGreaterThan(5);

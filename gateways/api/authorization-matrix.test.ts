@@ -204,6 +204,7 @@ const CASES: Record<string, Case | 'public'> = {
     targetsA1: true,
     stillThere: 'same',
   },
+  'GET /api/v1/colleagues': { prepare: fixed('/api/v1/colleagues'), targetsA1: false },
   'GET /api/v1/accounts': { prepare: fixed('/api/v1/accounts'), targetsA1: false },
   'POST /api/v1/accounts': { prepare: async () => ({ path: '/api/v1/accounts', body: newAccountBody() }), targetsA1: true },
   'GET /api/v1/accounts/{id}': { prepare: async () => ({ path: `/api/v1/accounts/${expectStatus(await boss.post('/api/v1/accounts', newAccountBody()), 201).id}` }), targetsA1: true },
@@ -289,11 +290,14 @@ describe.each(matrix.map((r) => [key(r), r] as const))('%s', (_, route) => {
 
     if (want !== 'allowed' && c.stillThere) expect((await boss.get(path)).status).toBe(200);
     // Lists show nothing beyond the caller's subtree (B is outside A) or tenant. (The audit log is
-    // left out: it rightly records the ids a caller itself sent in refused requests.)
+    // left out: it rightly records the ids a caller itself sent in refused requests. The colleague
+    // directory is tenant-wide by design — a transfer may go to any colleague — so only the tenant
+    // bound holds for it.)
     if (want === 'allowed' && route.method === 'get' && !c.targetsA1 && !path.startsWith('/api/v1/audit')) {
       const text = JSON.stringify(answer.body);
-      if (persona.tenant === 't2') for (const id of [org.A, org.A1, org.B, ids.channelA1, ids.agentRole]) expect(text).not.toContain(id);
-      if (persona.reachesA1 && !persona.superAdmin) for (const id of [org.B, ids.agentB, ids.channelB, ids.conversationB]) expect(text).not.toContain(id);
+      const tenantWide = path === '/api/v1/colleagues';
+      if (persona.tenant === 't2') for (const id of [org.A, org.A1, org.B, ids.channelA1, ids.agentRole, ids.agentB]) expect(text).not.toContain(id);
+      if (persona.reachesA1 && !persona.superAdmin && !tenantWide) for (const id of [org.B, ids.agentB, ids.channelB, ids.conversationB]) expect(text).not.toContain(id);
       if (persona.tenant === 't2') expect(text).not.toContain(ids.conversationA1);
     }
   });

@@ -122,6 +122,16 @@ export function orgRoutes({ directory }: ApiContext): Route[] {
 
     route({
       method: 'get',
+      path: '/api/v1/colleagues',
+      tag: 'Accounts',
+      summary: 'The tenant’s active agents and skill groups by name: whom a conversation can be transferred to, and who wrote a message',
+      description: 'Across the whole tenant (a transfer may go to any colleague), names and ids only; at most 2,000 of each, by name.',
+      access: { kind: 'permission', permission: 'conversations.read' },
+      response: s.colleagues,
+      handler: async ({ caller }) => ok(await directory.colleagues(caller!)),
+    }),
+    route({
+      method: 'get',
       path: '/api/v1/accounts',
       tag: 'Accounts',
       summary: 'Accounts of one’s subtree (or of one department in it)',

@@ -135,6 +135,11 @@ const settingsValues = z.object({
   workingHours: z.object({ timeZone: z.string(), weekly: z.record(z.string(), z.string()), holidays: z.array(z.string()), closedMessage: z.string() }).nullable(),
 });
 
+export const colleagues = z.object({
+  agents: z.array(z.object({ id, displayName: z.string(), skillGroupIds: z.array(id) })),
+  skillGroups: z.array(z.object({ id, name: z.string() })),
+});
+
 export const department = z.object({
   id,
   parentId: id.nullable(),
