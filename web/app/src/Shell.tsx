@@ -4,9 +4,11 @@
  */
 import { useEffect, useState, type ReactNode } from 'react';
 import { Alert, Avatar, Dropdown, Layout, Menu, Space } from 'antd';
-import { LaptopOutlined, LogoutOutlined, UserOutlined } from '@ant-design/icons';
+import { LaptopOutlined, LogoutOutlined, MessageOutlined, UserOutlined } from '@ant-design/icons';
 import { api, ApiError, type Me } from './api.ts';
 import { Brand, LanguageSwitch } from './common.tsx';
+import { DeskScreen } from './desk/Desk.tsx';
+import { DeskProvider, deskAllowed } from './desk/useDesk.tsx';
 import { useI18n, type MessageKey } from './i18n.tsx';
 import { Profile, Sessions } from './Profile.tsx';
 import { navigate, usePath } from './router.ts';
@@ -15,6 +17,8 @@ interface Screen {
   path: string;
   label: MessageKey;
   icon: ReactNode;
+  /** Uses the whole width and height below the header (the desk), not a centred column. */
+  full?: boolean;
   /** Shown only to accounts for which this holds; the server enforces the same. */
   allowed: (me: Me) => boolean;
   render: (me: Me, onSignedOut: SignedOut) => ReactNode;
@@ -22,7 +26,9 @@ interface Screen {
 
 type SignedOut = (reason?: 'ended') => void;
 
+/** In menu order; the first one allowed is where an account lands. */
 const SCREENS: Screen[] = [
+  { path: '/desk', label: 'desk.title', icon: <MessageOutlined />, full: true, allowed: deskAllowed, render: () => <DeskScreen /> },
   { path: '/profile', label: 'shell.profile', icon: <UserOutlined />, allowed: () => true, render: (me) => <Profile me={me} /> },
   { path: '/sessions', label: 'sessions.title', icon: <LaptopOutlined />, allowed: () => true, render: (_me, onSignedOut) => <Sessions onSignedOut={onSignedOut} /> },
 ];
@@ -53,6 +59,7 @@ export function Shell({ me, onSignedOut }: { me: Me; onSignedOut: SignedOut }) {
   const { t } = useI18n();
   const path = usePath();
   const online = useConnection(onSignedOut);
+  const [narrow, setNarrow] = useState(false);
   const screens = SCREENS.filter((s) => s.allowed(me));
   const screen = screens.find((s) => s.path === path);
   useEffect(() => {
@@ -65,7 +72,8 @@ export function Shell({ me, onSignedOut }: { me: Me; onSignedOut: SignedOut }) {
   };
 
   return (
-    <Layout style={{ minHeight: '100vh' }}>
+    <DeskProvider me={me} onSignedOut={onSignedOut}>
+    <Layout className="kefu-shell">
       <Layout.Header className="kefu-header">
         <Brand />
         <Space size="middle">
@@ -88,7 +96,7 @@ export function Shell({ me, onSignedOut }: { me: Me; onSignedOut: SignedOut }) {
         </Space>
       </Layout.Header>
       <Layout>
-        <Layout.Sider width={200} theme="light" breakpoint="md" collapsedWidth={56} style={{ borderRight: '1px solid #e8ecf1' }}>
+        <Layout.Sider width={200} theme="light" breakpoint="md" onBreakpoint={setNarrow} collapsed={narrow || screen?.full === true} collapsedWidth={56} style={{ borderRight: '1px solid #e8ecf1' }}>
           <Menu
             mode="inline"
             selectedKeys={screen ? [screen.path] : []}
@@ -98,9 +106,10 @@ export function Shell({ me, onSignedOut }: { me: Me; onSignedOut: SignedOut }) {
         </Layout.Sider>
         <Layout.Content>
           {!online && <Alert className="kefu-banner" banner type="warning" message={t('shell.offline')} />}
-          <div className="kefu-content">{screen?.render(me, onSignedOut)}</div>
+          <div className={screen?.full ? 'kefu-content-full' : 'kefu-content'}>{screen?.render(me, onSignedOut)}</div>
         </Layout.Content>
       </Layout>
     </Layout>
+    </DeskProvider>
   );
 }

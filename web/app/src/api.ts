@@ -49,6 +49,27 @@ export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: 
   return parsed as T;
 }
 
+/** Uploads a file to a conversation (docs/files.md): the raw bytes, the session cookie, the CSRF token. */
+export async function uploadFile(conversationId: string, file: File): Promise<{ id: string; name: string; contentType: string; size: number }> {
+  let res: Response;
+  try {
+    res = await fetch(`/files/agent/${encodeURIComponent(conversationId)}?name=${encodeURIComponent(file.name)}`, {
+      method: 'POST',
+      headers: { accept: 'application/json', ...(csrfToken ? { 'x-csrf-token': csrfToken } : {}) },
+      credentials: 'same-origin',
+      body: file,
+    });
+  } catch {
+    throw new OfflineError('The server cannot be reached');
+  }
+  const parsed: unknown = await res.json().catch(() => ({}));
+  if (!res.ok) throw new ApiError(res.status, parsed as ConstructorParameters<typeof ApiError>[1]);
+  return parsed as { id: string; name: string; contentType: string; size: number };
+}
+
+/** Where a file shared in a conversation is read (the session cookie says who asks). */
+export const fileUrl = (fileId: string): string => `/files/agent/${encodeURIComponent(fileId)}`;
+
 // ---- the shapes the workstation reads (docs/api.md; the OpenAPI document is the reference) ----
 
 export type Permission = string;
@@ -92,4 +113,10 @@ export interface SessionInfo {
 export interface SetupStatus {
   tenant: string;
   status: 'pending' | 'complete';
+}
+
+/** `GET /api/v1/colleagues`: whom a conversation can go to, and whose name is on a message. */
+export interface Colleagues {
+  agents: { id: string; displayName: string; skillGroupIds: string[] }[];
+  skillGroups: { id: string; name: string }[];
 }

@@ -3,7 +3,8 @@
  * every open, `ping` within the heartbeat, reconnecting with jittered exponential backoff after any
  * close the protocol says to reconnect after (4000–4499, or the network), stopping on a final one
  * (4500–4999). After each `welcome` it asks for what it missed (`history` after the last `seq`
- * held) and resends the messages the gateway has not acknowledged, with their `clientMsgId`.
+ * held) and resends the messages the gateway has not acknowledged, with their `clientMsgId`; a
+ * conversation that arrives later (assigned, transferred to me) has its history asked for once.
  *
  * Frames are handed on in batches (everything that arrived within one turn of the event loop), so
  * a long history answer is one state update, not ten thousand.
@@ -36,6 +37,9 @@ export class DeskConnection {
   #pending: DeskEvent[] = [];
   #flush: ReturnType<typeof setTimeout> | null = null;
   #stopped = false;
+  #welcomedAs = '';
+  /** Conversations whose history this connection has asked for (all of the welcome's, then each newcomer once). */
+  #historyAsked = new Set<string>();
   #state: ConnectionState = 'connecting';
 
   constructor(options: DeskConnectionOptions) {
@@ -87,6 +91,7 @@ export class DeskConnection {
       if (frame.type === 'welcome') this.#welcomed(frame);
       this.#push({ kind: 'frame', frame, now: Date.now() });
       if (frame.type === 'welcome') this.#catchUp(frame);
+      if (frame.type === 'conversation') this.#arrived(frame);
     };
     socket.onclose = (e) => {
       if (this.#socket !== socket) return;
@@ -104,6 +109,7 @@ export class DeskConnection {
 
   #welcomed(welcome: Extract<ServerFrame, { type: 'welcome' }>): void {
     this.#attempt = 0;
+    this.#welcomedAs = welcome.agent.id;
     this.#state = 'online';
     // Ping at half the interval the gateway asks for; a gateway silent for two intervals is gone.
     this.#heartbeat = setInterval(() => {
@@ -115,6 +121,7 @@ export class DeskConnection {
   /** After a welcome: the messages missed while away, and mine not yet acknowledged. */
   #catchUp(welcome: Extract<ServerFrame, { type: 'welcome' }>): void {
     const state = this.#options.current();
+    this.#historyAsked = new Set(welcome.conversations.map((c) => c.conversationId));
     for (const info of welcome.conversations) {
       const known = state.conversations[info.conversationId];
       const after = known ? lastSeqHeld(known) : 0;
@@ -123,6 +130,15 @@ export class DeskConnection {
         this.send({ type: 'message', conversationId: info.conversationId, clientMsgId: o.clientMsgId, text: o.text, ...(o.file ? { file: { id: o.file.id } } : {}) });
       }
     }
+  }
+
+  /** A conversation newly on my side (assigned, transferred, invited to): what it holds so far. */
+  #arrived(info: Extract<ServerFrame, { type: 'conversation' }>): void {
+    const me = this.#welcomedAs;
+    const mine = info.agentId === me || info.invitedAgentIds.includes(me) || info.monitors.some((m) => m.supervisorId === me);
+    if (!mine || info.status === 'closed' || this.#historyAsked.has(info.conversationId)) return;
+    this.#historyAsked.add(info.conversationId);
+    this.send({ type: 'history', conversationId: info.conversationId });
   }
 
   #setState(state: ConnectionState): void {

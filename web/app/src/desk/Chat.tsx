@@ -1,0 +1,287 @@
+/**
+ * The chat pane of one conversation: the transcript (virtualised: ten thousand messages scroll as
+ * smoothly as ten), each message of ours with its delivery state (sending, sent, read by the
+ * visitor), the visitor's typing, and the composer — Enter sends, Shift+Enter is a new line, files
+ * by button, paste or drop, emoji, and a draft per conversation that survives a reload.
+ */
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, type ClipboardEvent, type DragEvent, type KeyboardEvent } from 'react';
+import { App, Button, Input, Popover, Tooltip, Typography } from 'antd';
+import { CheckOutlined, ExclamationCircleOutlined, LoadingOutlined, PaperClipOutlined, SendOutlined, SmileOutlined } from '@ant-design/icons';
+import VirtualList, { type ListRef } from '@rc-component/virtual-list';
+import { fileUrl, uploadFile } from '../api.ts';
+import { errorText } from '../common.tsx';
+import { useI18n } from '../i18n.tsx';
+import { clock, senderName } from './names.ts';
+import type { ChatMessage, DeskConversation, Outgoing, SharedFile } from './state.ts';
+import type { Desk } from './useDesk.tsx';
+import { useSize } from './useSize.ts';
+
+/** `continued`: by the same author shortly after the line before, so their name and time are not repeated. */
+type Line = { key: string; message: ChatMessage; continued: boolean; outgoing?: undefined } | { key: string; outgoing: Outgoing; message?: undefined };
+
+const GROUP_WITHIN_MS = 3 * 60_000;
+const sameAuthor = (a: ChatMessage, b: ChatMessage): boolean => JSON.stringify(a.from) === JSON.stringify(b.from) && a.visibility === b.visibility && b.at - a.at < GROUP_WITHIN_MS;
+
+const EMOJI = ['😀', '😊', '🙂', '😉', '😂', '🤔', '😅', '😢', '😮', '👍', '👌', '🙏', '👏', '💪', '🎉', '❤️', '✅', '❌', '⏳', '📦', '📞', '📧', '💡', '🔧'];
+const IMAGE = /^image\/(png|jpeg|gif|webp)$/;
+
+export function Chat({ c, desk, me }: { c: DeskConversation; desk: Desk; me: string }) {
+  const { t } = useI18n();
+  const { message: toast } = App.useApp();
+  const id = c.info.conversationId;
+  const lines = useMemo<Line[]>(
+    () => [
+      ...c.messages.map((m, i) => ({ key: `m${m.seq}`, message: m, continued: i > 0 && sameAuthor(c.messages[i - 1]!, m) })),
+      ...c.outbox.map((o) => ({ key: `o${o.clientMsgId}`, outgoing: o })),
+    ],
+    [c.messages, c.outbox],
+  );
+
+  // Stays at the bottom while the reader is there; a conversation opens at its end.
+  const holder = useRef<HTMLDivElement>(null);
+  const { height } = useSize(holder);
+  const list = useRef<ListRef>(null);
+  const atBottom = useRef(true);
+  useLayoutEffect(() => {
+    atBottom.current = true;
+  }, [id]);
+  useLayoutEffect(() => {
+    if (atBottom.current && lines.length > 0) list.current?.scrollTo({ index: lines.length - 1, align: 'bottom' });
+  }, [lines.length, id, height]);
+
+  // Seen while it is on screen and the window is in front.
+  useEffect(() => {
+    const markRead = () => {
+      if (document.visibilityState === 'visible') desk.read(id);
+    };
+    markRead();
+    addEventListener('focus', markRead);
+    document.addEventListener('visibilitychange', markRead);
+    return () => {
+      removeEventListener('focus', markRead);
+      document.removeEventListener('visibilitychange', markRead);
+    };
+  }, [desk, id, c.messages.length]);
+
+  const mine = (m: ChatMessage) => (m.from.kind === 'agent' && m.from.agentId === me) || (m.from.kind === 'supervisor' && m.from.supervisorId === me);
+  const canWrite = c.info.status !== 'closed' && (c.info.agentId === me || c.info.invitedAgentIds.includes(me) || c.info.monitors.some((x) => x.supervisorId === me && x.mode !== 'monitor'));
+
+  const upload = async (file: File) => {
+    const key = `upload-${file.name}`;
+    toast.open({ key, type: 'loading', content: t('desk.uploading', { name: file.name }), duration: 0 });
+    try {
+      const shared = await uploadFile(id, file);
+      desk.send(id, '', shared);
+      toast.destroy(key);
+    } catch (e) {
+      toast.open({ key, type: 'error', content: errorText(e, t) });
+    }
+  };
+  const onDrop = (e: DragEvent) => {
+    if (!canWrite || e.dataTransfer.files.length === 0) return;
+    e.preventDefault();
+    for (const file of e.dataTransfer.files) void upload(file);
+  };
+
+  return (
+    <div className="kefu-chat" onDragOver={(e) => canWrite && e.preventDefault()} onDrop={onDrop}>
+      <div className="kefu-transcript" ref={holder} data-testid="transcript">
+        {height > 0 && (
+          <VirtualList<Line>
+            ref={list}
+            data={lines}
+            height={height}
+            itemHeight={64}
+            itemKey="key"
+            onVisibleChange={(visible, all) => {
+              atBottom.current = all.length === 0 || visible.includes(all[all.length - 1]!);
+            }}
+          >
+            {(line) => (line.message ? <Bubble m={line.message} continued={line.continued} c={c} me={me} mine={mine(line.message)} desk={desk} /> : <Pending o={line.outgoing!} />)}
+          </VirtualList>
+        )}
+        {lines.length === 0 && <Typography.Text type="secondary" className="kefu-transcript-empty">{c.historyLoaded ? t('desk.noMessages') : t('desk.loading')}</Typography.Text>}
+      </div>
+      <div className="kefu-typing" aria-live="polite">{c.visitorTyping ? t('desk.typing') : ''}</div>
+      {canWrite ? <Composer id={id} desk={desk} onFile={(f) => void upload(f)} me={me} /> : <div className="kefu-composer-closed">{c.info.status === 'closed' ? t('desk.closedNote') : t('desk.watchingNote')}</div>}
+    </div>
+  );
+}
+
+function FileView({ file }: { file: SharedFile }) {
+  const url = fileUrl(file.id);
+  if (IMAGE.test(file.contentType)) {
+    return (
+      <a href={url} target="_blank" rel="noreferrer noopener">
+        <img className="kefu-bubble-image" src={url} alt={file.name} loading="lazy" />
+      </a>
+    );
+  }
+  return (
+    <a className="kefu-bubble-file" href={url} target="_blank" rel="noreferrer noopener" download={file.name}>
+      <PaperClipOutlined /> {file.name} <span className="kefu-bubble-size">{Math.max(1, Math.round(file.size / 1024))} KB</span>
+    </a>
+  );
+}
+
+function Bubble({ m, continued, c, me, mine, desk }: { m: ChatMessage; continued: boolean; c: DeskConversation; me: string; mine: boolean; desk: Desk }) {
+  const { t, locale } = useI18n();
+  if (m.from.kind === 'system') return <div className="kefu-system-line">{m.text}</div>;
+  const side = m.from.kind === 'visitor' ? 'theirs' : 'ours';
+  const read = mine && m.seq <= c.visitorReadSeq;
+  return (
+    <div className={`kefu-line kefu-line-${side}${continued ? ' kefu-line-continued' : ''}`} data-seq={m.seq} title={continued ? clock(m.at, locale) : undefined}>
+      {!continued && (
+        <div className="kefu-line-meta">
+          <span>{senderName(m.from, c.info, me, desk.colleagues, t)}</span>
+          <span>{clock(m.at, locale)}</span>
+          {m.visibility === 'internal' && <span className="kefu-internal-tag">{t('desk.internal')}</span>}
+        </div>
+      )}
+      <div className={`kefu-bubble kefu-bubble-${side}${m.visibility === 'internal' ? ' kefu-bubble-internal' : ''}`}>
+        {m.file && <FileView file={m.file} />}
+        {m.text && <div className="kefu-bubble-text">{m.text}</div>}
+      </div>
+      {mine && (
+        <div className="kefu-delivery" data-delivery={read ? 'read' : 'sent'}>
+          {read ? <><CheckOutlined /><CheckOutlined style={{ marginLeft: -6 }} /> {t('desk.read')}</> : <><CheckOutlined /> {t('desk.sent')}</>}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function Pending({ o }: { o: Outgoing }) {
+  const { t } = useI18n();
+  const state = o.error ? 'failed' : o.seq !== undefined ? 'sent' : 'sending';
+  return (
+    <div className="kefu-line kefu-line-ours" data-client-msg-id={o.clientMsgId}>
+      <div className="kefu-bubble kefu-bubble-ours kefu-bubble-pending">
+        {o.file && <FileView file={o.file} />}
+        {o.text && <div className="kefu-bubble-text">{o.text}</div>}
+      </div>
+      <div className={`kefu-delivery${state === 'failed' ? ' kefu-delivery-failed' : ''}`} data-delivery={state}>
+        {state === 'failed' ? <><ExclamationCircleOutlined /> {t('desk.failed', { reason: o.error! })}</> : state === 'sent' ? <><CheckOutlined /> {t('desk.sent')}</> : <><LoadingOutlined /> {t('desk.sending')}</>}
+      </div>
+    </div>
+  );
+}
+
+const DRAFTS_KEY = (me: string) => `kefu.drafts.${me}`;
+
+function readDrafts(me: string): Record<string, string> {
+  try {
+    return JSON.parse(localStorage.getItem(DRAFTS_KEY(me)) ?? '{}') as Record<string, string>;
+  } catch {
+    return {};
+  }
+}
+
+function saveDraft(me: string, id: string, text: string): void {
+  const drafts = readDrafts(me);
+  if (text) drafts[id] = text;
+  else delete drafts[id];
+  localStorage.setItem(DRAFTS_KEY(me), JSON.stringify(drafts));
+}
+
+/** Typing is told at most every 2 s while it goes on, and its end after 3 s of quiet or on sending. */
+const TYPING_EVERY_MS = 2_000;
+const TYPING_QUIET_MS = 3_000;
+
+function Composer({ id, desk, me, onFile }: { id: string; desk: Desk; me: string; onFile: (file: File) => void }) {
+  const { t } = useI18n();
+  const [text, setText] = useState(() => readDrafts(me)[id] ?? '');
+  const typingSentAt = useRef(0);
+  const quiet = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const input = useRef<HTMLTextAreaElement | null>(null);
+  const picker = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    setText(readDrafts(me)[id] ?? '');
+    input.current?.focus();
+  }, [id, me]);
+  useEffect(() => () => {
+    if (quiet.current) clearTimeout(quiet.current);
+  }, []);
+
+  const stopTyping = () => {
+    if (quiet.current) clearTimeout(quiet.current);
+    quiet.current = null;
+    if (typingSentAt.current > 0) desk.typing(id, false);
+    typingSentAt.current = 0;
+  };
+  const change = (value: string) => {
+    setText(value);
+    saveDraft(me, id, value);
+    if (Date.now() - typingSentAt.current > TYPING_EVERY_MS) {
+      desk.typing(id, true);
+      typingSentAt.current = Date.now();
+    }
+    if (quiet.current) clearTimeout(quiet.current);
+    quiet.current = setTimeout(stopTyping, TYPING_QUIET_MS);
+  };
+  const submit = () => {
+    const body = text.trim();
+    if (!body) return;
+    desk.send(id, body);
+    change('');
+    stopTyping();
+  };
+  const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+      e.preventDefault();
+      submit();
+    }
+  };
+  const onPaste = (e: ClipboardEvent<HTMLTextAreaElement>) => {
+    if (e.clipboardData.files.length === 0) return;
+    e.preventDefault();
+    for (const file of e.clipboardData.files) onFile(file);
+  };
+  const insert = (emoji: string) => {
+    const el = input.current;
+    const at = el?.selectionStart ?? text.length;
+    change(text.slice(0, at) + emoji + text.slice(el?.selectionEnd ?? at));
+    el?.focus();
+  };
+
+  return (
+    <div className="kefu-composer">
+      <Input.TextArea
+        ref={(r) => {
+          input.current = r?.resizableTextArea?.textArea ?? null;
+        }}
+        aria-label={t('desk.compose')}
+        placeholder={t('desk.composeHint')}
+        value={text}
+        autoSize={{ minRows: 2, maxRows: 8 }}
+        maxLength={5000}
+        onChange={(e) => change(e.target.value)}
+        onKeyDown={onKeyDown}
+        onPaste={onPaste}
+        variant="borderless"
+      />
+      <div className="kefu-composer-bar">
+        <span>
+          <Popover
+            trigger="click"
+            content={<div className="kefu-emoji">{EMOJI.map((e) => <button type="button" key={e} onClick={() => insert(e)}>{e}</button>)}</div>}
+          >
+            <Tooltip title={t('desk.emoji')}><Button type="text" icon={<SmileOutlined />} aria-label={t('desk.emoji')} /></Tooltip>
+          </Popover>
+          <Tooltip title={t('desk.attach')}><Button type="text" icon={<PaperClipOutlined />} aria-label={t('desk.attach')} onClick={() => picker.current?.click()} /></Tooltip>
+          <input
+            ref={picker}
+            type="file"
+            hidden
+            onChange={(e) => {
+              for (const file of e.target.files ?? []) onFile(file);
+              e.target.value = '';
+            }}
+          />
+        </span>
+        <Button type="primary" icon={<SendOutlined />} onClick={submit} disabled={!text.trim()}>{t('desk.send')}</Button>
+      </div>
+    </div>
+  );
+}

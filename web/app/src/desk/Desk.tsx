@@ -1,0 +1,329 @@
+/**
+ * The agent desk (工作台): the status switch and the conversation list on the left (offered to
+ * me, mine, waiting in my skill groups for a manual pick, recently closed — virtualised, so two
+ * hundred open conversations stay smooth), the chat pane in the middle, the visitor on the right.
+ * Accept, transfer (to a colleague or a skill group, with a memo), invite a colleague, close with
+ * a service summary (服务小结). Keyboard: Alt+↓/↑ next/previous conversation, Alt+A accept,
+ * Alt+T transfer, Alt+W close; Enter sends.
+ */
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { Alert, App, Badge, Button, Drawer, Empty, Form, Input, Modal, Radio, Segmented, Select, Space, Tag, Tooltip, Typography } from 'antd';
+import { CheckCircleOutlined, CloseCircleOutlined, InfoCircleOutlined, SwapOutlined, UserAddOutlined } from '@ant-design/icons';
+import VirtualList from '@rc-component/virtual-list';
+import { useI18n, type MessageKey } from '../i18n.tsx';
+import { Chat } from './Chat.tsx';
+import { duration, skillGroupName, visitorName } from './names.ts';
+import { awaitsAccept, listed, type AgentStatus, type DeskConversation, type ListSection, type QueueView } from './state.ts';
+import { useDesk, type Desk as DeskApi, type TransferTarget } from './useDesk.tsx';
+import { useNow, useSize } from './useSize.ts';
+import { VisitorPane } from './VisitorPane.tsx';
+
+type Row =
+  | { key: string; kind: 'header'; label: MessageKey; count: number }
+  | { key: string; kind: 'conversation'; section: ListSection; c: DeskConversation }
+  | { key: string; kind: 'waiting'; skillGroupId: string; entry: QueueView['waiting'][number] };
+
+const QUEUE_POLL_MS = 5_000;
+const ROW_HEIGHT = 64;
+
+export function DeskScreen() {
+  const desk = useDesk();
+  if (!desk) return null; // the menu offers the desk only to those who have one
+  return <DeskView desk={desk} />;
+}
+
+function DeskView({ desk }: { desk: DeskApi }) {
+  const { t } = useI18n();
+  const { message: toast } = App.useApp();
+  const { state } = desk;
+  const me = state.agent?.id ?? '';
+  const [selected, setSelected] = useState<string | null>(null);
+  const [dialog, setDialog] = useState<'transfer' | 'close' | 'invite' | null>(null);
+  const [sideOpen, setSideOpen] = useState(false);
+
+  // My skill groups' queues, for manual pick, while the desk is on screen.
+  const latest = useRef(desk);
+  latest.current = desk;
+  useEffect(() => {
+    if (state.connection !== 'online') return;
+    latest.current.refreshQueues();
+    const timer = setInterval(() => latest.current.refreshQueues(), QUEUE_POLL_MS);
+    return () => clearInterval(timer);
+  }, [state.connection]);
+
+  // A refusal from the gateway shows once.
+  useEffect(() => {
+    if (!state.notice) return;
+    toast.warning(state.notice.message);
+    desk.noticeSeen();
+  }, [state.notice, desk, toast]);
+
+  const entries = useMemo(() => listed(state), [state]);
+  const rows = useMemo<Row[]>(() => {
+    const out: Row[] = [];
+    const section = (s: ListSection) => entries.filter((e) => e.section === s);
+    const offered = section('offered');
+    const active = section('active');
+    const closed = section('closed');
+    const held = new Set(Object.keys(state.conversations));
+    const waiting = Object.values(state.queues).flatMap((q) => q.waiting.filter((w) => w.offeredTo === null && !held.has(w.conversationId)).map((entry) => ({ skillGroupId: q.skillGroupId, entry })));
+    const add = (label: MessageKey, items: Row[]) => {
+      if (items.length === 0) return;
+      out.push({ key: `h-${label}`, kind: 'header', label, count: items.length }, ...items);
+    };
+    add('desk.section.offered', offered.map((e) => ({ key: e.conversation.info.conversationId, kind: 'conversation', section: e.section, c: e.conversation })));
+    add('desk.section.active', active.map((e) => ({ key: e.conversation.info.conversationId, kind: 'conversation', section: e.section, c: e.conversation })));
+    add('desk.section.waiting', waiting.map((w) => ({ key: `w-${w.entry.conversationId}`, kind: 'waiting', ...w })));
+    add('desk.section.closed', closed.map((e) => ({ key: e.conversation.info.conversationId, kind: 'conversation', section: e.section, c: e.conversation })));
+    return out;
+  }, [entries, state.queues, state.conversations]);
+
+  const order = entries.map((e) => e.conversation.info.conversationId);
+  const current = (selected && state.conversations[selected]) || null;
+  useEffect(() => {
+    if (!current && order[0]) setSelected(order[0]);
+  }, [current, order]);
+
+  const step = (by: number) => {
+    if (order.length === 0) return;
+    const at = selected ? order.indexOf(selected) : -1;
+    setSelected(order[(at + by + order.length) % order.length]!);
+  };
+  const mineOpen = current !== null && current.info.status !== 'closed' && current.info.agentId === me;
+
+  // Alt+↓/↑, Alt+A, Alt+T, Alt+W (e.code: the same key whatever the layout, and on a Mac's Option).
+  const keys = useRef({ step, current, mineOpen });
+  keys.current = { step, current, mineOpen };
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!e.altKey || e.ctrlKey || e.metaKey) return;
+      const { step, current, mineOpen } = keys.current;
+      const act = (f: () => void) => {
+        e.preventDefault();
+        f();
+      };
+      if (e.code === 'ArrowDown') act(() => step(1));
+      else if (e.code === 'ArrowUp') act(() => step(-1));
+      else if (e.code === 'KeyA' && current && awaitsAccept(current, me)) act(() => desk.accept(current.info.conversationId));
+      else if (e.code === 'KeyT' && mineOpen) act(() => setDialog('transfer'));
+      else if (e.code === 'KeyW' && mineOpen) act(() => setDialog('close'));
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, [desk, me]);
+
+  const takes = state.agent?.takesConversations ?? true;
+  return (
+    <div className="kefu-desk" data-testid="desk">
+      <aside className="kefu-desk-list">
+        <div className="kefu-desk-status">
+          {takes && state.agent && (
+            <Segmented<Exclude<AgentStatus, 'offline'>>
+              block
+              aria-label={t('desk.status')}
+              value={state.agent.status === 'offline' ? 'away' : state.agent.status}
+              onChange={(s) => desk.setStatus(s)}
+              options={[
+                { value: 'ready', label: <span className="kefu-status"><i className="kefu-dot kefu-dot-ready" />{t('desk.status.ready')}</span> },
+                { value: 'busy', label: <span className="kefu-status"><i className="kefu-dot kefu-dot-busy" />{t('desk.status.busy')}</span> },
+                { value: 'away', label: <span className="kefu-status"><i className="kefu-dot kefu-dot-away" />{t('desk.status.away')}</span> },
+              ]}
+            />
+          )}
+          <ConnectionTag state={state.connection} />
+        </div>
+        <ConversationList rows={rows} selected={selected} me={me} desk={desk} onSelect={setSelected} />
+      </aside>
+      <section className="kefu-desk-main">
+        {current ? (
+          <>
+            <ChatHeader c={current} me={me} desk={desk} onDialog={setDialog} onInfo={() => setSideOpen(true)} />
+            {awaitsAccept(current, me) && (
+              <Alert
+                className="kefu-accept-banner"
+                type="info"
+                showIcon
+                message={t('desk.offered')}
+                action={<Button type="primary" size="small" onClick={() => desk.accept(current.info.conversationId)}>{t('desk.accept')}</Button>}
+              />
+            )}
+            {current.reminded && current.awaitingSince !== null && <Alert type="warning" showIcon banner message={t('desk.reminder')} />}
+            <Chat key={current.info.conversationId} c={current} desk={desk} me={me} />
+          </>
+        ) : (
+          <div className="kefu-desk-empty">
+            <Empty description={state.connection === 'online' ? t('desk.nothing') : t('desk.connecting')} />
+          </div>
+        )}
+      </section>
+      {current && (
+        <aside className="kefu-desk-side">
+          <VisitorPane c={current} desk={desk} />
+        </aside>
+      )}
+      <Drawer className="kefu-side-drawer" open={sideOpen && current !== null} onClose={() => setSideOpen(false)} width={320} title={t('desk.visitorInfo')}>
+        {current && <VisitorPane c={current} desk={desk} />}
+      </Drawer>
+      {current && dialog === 'transfer' && <TransferDialog c={current} desk={desk} me={me} onDone={() => setDialog(null)} />}
+      {current && dialog === 'close' && <CloseDialog c={current} desk={desk} onDone={() => setDialog(null)} />}
+      {current && dialog === 'invite' && <InviteDialog c={current} desk={desk} me={me} onDone={() => setDialog(null)} />}
+    </div>
+  );
+}
+
+function ConnectionTag({ state }: { state: DeskApi['state']['connection'] }) {
+  const { t } = useI18n();
+  if (state === 'online') return null;
+  const label: Record<typeof state, MessageKey> = { connecting: 'desk.conn.connecting', reconnecting: 'desk.conn.reconnecting', 'signed-out': 'desk.conn.signedOut', refused: 'desk.conn.refused' };
+  return <Tag color={state === 'refused' ? 'red' : 'orange'} className="kefu-conn-tag" data-testid="desk-connection">{t(label[state])}</Tag>;
+}
+
+function ConversationList({ rows, selected, me, desk, onSelect }: { rows: Row[]; selected: string | null; me: string; desk: DeskApi; onSelect: (id: string) => void }) {
+  const { t } = useI18n();
+  const holder = useRef<HTMLDivElement>(null);
+  const { height } = useSize(holder);
+  const now = useNow(10_000);
+  return (
+    <div className="kefu-conv-list" ref={holder} role="list" aria-label={t('desk.conversations')}>
+      {rows.length === 0 && <Typography.Text type="secondary" className="kefu-conv-none">{t('desk.noConversations')}</Typography.Text>}
+      {height > 0 && rows.length > 0 && (
+        <VirtualList<Row> data={rows} height={height} itemHeight={ROW_HEIGHT} itemKey="key">
+          {(row) => {
+            if (row.kind === 'header') return <div className="kefu-conv-header">{t(row.label)} · {row.count}</div>;
+            if (row.kind === 'waiting') {
+              const w = row.entry;
+              return (
+                <div className="kefu-conv kefu-conv-waiting" role="listitem">
+                  <div className="kefu-conv-avatar">{visitorName(w.visitor, t).slice(0, 1).toUpperCase()}</div>
+                  <div className="kefu-conv-body">
+                    <div className="kefu-conv-name">{visitorName(w.visitor, t)}</div>
+                    <div className="kefu-conv-preview">{skillGroupName(row.skillGroupId, desk.colleagues)} · {t('desk.waited', { time: duration(w.waitedMs, t) })}</div>
+                  </div>
+                  <Button size="small" onClick={() => desk.pick(row.skillGroupId, w.conversationId)}>{t('desk.pick')}</Button>
+                </div>
+              );
+            }
+            const { c } = row;
+            const id = c.info.conversationId;
+            const last = c.messages[c.messages.length - 1];
+            const preview = c.visitorTyping ? t('desk.typing') : last ? (last.file ? `📎 ${last.file.name}` : last.text) : c.info.status === 'closed' ? t('desk.closed') : '';
+            return (
+              <div
+                className={`kefu-conv${id === selected ? ' kefu-conv-selected' : ''}${row.section === 'closed' ? ' kefu-conv-closed' : ''}`}
+                role="listitem"
+                tabIndex={0}
+                aria-current={id === selected}
+                data-conversation-id={id}
+                onClick={() => onSelect(id)}
+                onKeyDown={(e) => e.key === 'Enter' && onSelect(id)}
+              >
+                <Badge dot={row.section === 'offered'} offset={[-4, 4]}>
+                  <div className="kefu-conv-avatar">{visitorName(c.info.visitor, t).slice(0, 1).toUpperCase()}</div>
+                </Badge>
+                <div className="kefu-conv-body">
+                  <div className="kefu-conv-name">
+                    <span>{visitorName(c.info.visitor, t)}</span>
+                    {c.awaitingSince !== null && row.section !== 'closed' && (
+                      <span className={`kefu-conv-wait${now - c.awaitingSince > 60_000 ? ' kefu-conv-wait-long' : ''}`}>{duration(now - c.awaitingSince, t)}</span>
+                    )}
+                  </div>
+                  <div className="kefu-conv-preview">{preview}</div>
+                </div>
+                {c.unread > 0 && <Badge count={c.unread} size="small" />}
+                {row.section === 'offered' && c.info.agentId === me && <Tag color="blue" className="kefu-conv-tag">{t('desk.new')}</Tag>}
+              </div>
+            );
+          }}
+        </VirtualList>
+      )}
+    </div>
+  );
+}
+
+function ChatHeader({ c, me, desk, onDialog, onInfo }: { c: DeskConversation; me: string; desk: DeskApi; onDialog: (d: 'transfer' | 'close' | 'invite') => void; onInfo: () => void }) {
+  const { t } = useI18n();
+  const id = c.info.conversationId;
+  const mine = c.info.agentId === me && c.info.status !== 'closed';
+  const invited = c.info.invitedAgentIds.includes(me) && c.info.status !== 'closed';
+  return (
+    <div className="kefu-chat-header">
+      <div className="kefu-chat-title">
+        <Typography.Text strong ellipsis>{visitorName(c.info.visitor, t)}</Typography.Text>
+        <Typography.Text type="secondary" className="kefu-chat-sub" ellipsis>
+          {skillGroupName(c.info.skillGroupId, desk.colleagues)}
+          {c.info.context.page ? ` · ${c.info.context.page.title || c.info.context.page.url}` : ''}
+        </Typography.Text>
+      </div>
+      <Space size={4} className="kefu-chat-actions">
+        {c.info.status === 'closed' && <Tag>{t('desk.closed')}</Tag>}
+        {mine && <Tooltip title={`${t('desk.transfer')} · Alt+T`}><Button aria-label={t('desk.transfer')} icon={<SwapOutlined />} onClick={() => onDialog('transfer')}>{t('desk.transfer')}</Button></Tooltip>}
+        {mine && <Tooltip title={t('desk.invite')}><Button aria-label={t('desk.invite')} icon={<UserAddOutlined />} onClick={() => onDialog('invite')}>{t('desk.invite')}</Button></Tooltip>}
+        {invited && <Button onClick={() => desk.leave(id)}>{t('desk.leave')}</Button>}
+        {mine && <Tooltip title={`${t('desk.close')} · Alt+W`}><Button aria-label={t('desk.close')} danger icon={<CloseCircleOutlined />} onClick={() => onDialog('close')}>{t('desk.close')}</Button></Tooltip>}
+        {c.info.status === 'closed' && <Button icon={<CheckCircleOutlined />} onClick={() => desk.dismiss(id)}>{t('desk.dismiss')}</Button>}
+        <Button className="kefu-info-button" icon={<InfoCircleOutlined />} aria-label={t('desk.visitorInfo')} onClick={onInfo} />
+      </Space>
+    </div>
+  );
+}
+
+function TransferDialog({ c, desk, me, onDone }: { c: DeskConversation; desk: DeskApi; me: string; onDone: () => void }) {
+  const { t } = useI18n();
+  const [kind, setKind] = useState<'agent' | 'skillGroup'>('agent');
+  const [target, setTarget] = useState<string | null>(null);
+  const [memo, setMemo] = useState('');
+  const agents = desk.colleagues.agents.filter((a) => a.id !== me);
+  const submit = () => {
+    if (!target) return;
+    const to: TransferTarget = kind === 'agent' ? { agentId: target } : { skillGroupId: target };
+    desk.transfer(c.info.conversationId, to, memo.trim());
+    onDone();
+  };
+  return (
+    <Modal open title={t('desk.transferTitle')} okText={t('desk.transfer')} cancelText={t('desk.cancel')} onOk={submit} onCancel={onDone} okButtonProps={{ disabled: !target }} destroyOnHidden>
+      <Form layout="vertical">
+        <Form.Item>
+          <Radio.Group value={kind} onChange={(e) => { setKind(e.target.value as 'agent' | 'skillGroup'); setTarget(null); }} optionType="button" options={[{ value: 'agent', label: t('desk.toAgent') }, { value: 'skillGroup', label: t('desk.toGroup') }]} />
+        </Form.Item>
+        <Form.Item label={kind === 'agent' ? t('desk.toAgent') : t('desk.toGroup')}>
+          <Select
+            showSearch={{ optionFilterProp: 'label' }}
+            aria-label={t('desk.transferTarget')}
+            value={target}
+            onChange={setTarget}
+            placeholder={t('desk.choose')}
+            options={kind === 'agent' ? agents.map((a) => ({ value: a.id, label: a.displayName })) : desk.colleagues.skillGroups.map((g) => ({ value: g.id, label: g.name }))}
+          />
+        </Form.Item>
+        <Form.Item label={t('desk.memo')}>
+          <Input.TextArea aria-label={t('desk.memo')} value={memo} onChange={(e) => setMemo(e.target.value)} maxLength={2000} autoSize={{ minRows: 2, maxRows: 6 }} placeholder={t('desk.memoHint')} />
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}
+
+function CloseDialog({ c, desk, onDone }: { c: DeskConversation; desk: DeskApi; onDone: () => void }) {
+  const { t } = useI18n();
+  const [summary, setSummary] = useState('');
+  return (
+    <Modal open title={t('desk.closeTitle')} okText={t('desk.close')} okButtonProps={{ danger: true }} cancelText={t('desk.cancel')} onOk={() => { desk.close(c.info.conversationId, summary.trim()); onDone(); }} onCancel={onDone} destroyOnHidden>
+      <Form layout="vertical">
+        <Form.Item label={t('desk.summary')} extra={t('desk.summaryHint')}>
+          <Input.TextArea aria-label={t('desk.summary')} autoFocus value={summary} onChange={(e) => setSummary(e.target.value)} maxLength={2000} autoSize={{ minRows: 3, maxRows: 8 }} />
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}
+
+function InviteDialog({ c, desk, me, onDone }: { c: DeskConversation; desk: DeskApi; me: string; onDone: () => void }) {
+  const { t } = useI18n();
+  const [agentId, setAgentId] = useState<string | null>(null);
+  const agents = desk.colleagues.agents.filter((a) => a.id !== me && !c.info.invitedAgentIds.includes(a.id));
+  return (
+    <Modal open title={t('desk.inviteTitle')} okText={t('desk.invite')} cancelText={t('desk.cancel')} okButtonProps={{ disabled: !agentId }} onOk={() => { if (agentId) desk.invite(c.info.conversationId, agentId); onDone(); }} onCancel={onDone} destroyOnHidden>
+      <Select showSearch={{ optionFilterProp: 'label' }} style={{ width: '100%' }} aria-label={t('desk.invite')} value={agentId} onChange={setAgentId} placeholder={t('desk.choose')} options={agents.map((a) => ({ value: a.id, label: a.displayName }))} />
+    </Modal>
+  );
+}

@@ -1,0 +1,42 @@
+/** How the desk names people and durations: the visitor, a message's author, a wait. */
+import type { Colleagues } from '../api.ts';
+import type { Translate } from '../i18n.tsx';
+import type { ConversationInfo, Sender } from './state.ts';
+
+/** The visitor's name, or "Visitor" and the end of their id (so two anonymous visitors differ). */
+export const visitorName = (visitor: ConversationInfo['visitor'], t: Translate): string => visitor.name?.trim() || t('desk.anonymous', { id: visitor.id.slice(-4).toUpperCase() });
+
+export const agentName = (agentId: string, colleagues: Colleagues, t: Translate): string => colleagues.agents.find((a) => a.id === agentId)?.displayName ?? t('desk.colleague');
+
+export const skillGroupName = (id: string | null, colleagues: Colleagues): string => (id === null ? '' : colleagues.skillGroups.find((g) => g.id === id)?.name ?? id);
+
+export function senderName(from: Sender, info: ConversationInfo, me: string, colleagues: Colleagues, t: Translate): string {
+  switch (from.kind) {
+    case 'visitor':
+      return visitorName(info.visitor, t);
+    case 'agent':
+      return from.agentId === me ? t('desk.you') : agentName(from.agentId, colleagues, t);
+    case 'supervisor':
+      return from.supervisorId === me ? t('desk.you') : agentName(from.supervisorId, colleagues, t);
+    case 'bot':
+      return t('desk.bot');
+    case 'system':
+      return '';
+  }
+}
+
+/** "45 s", "3 min", "2 h 5 min": how long someone has waited. */
+export function duration(ms: number, t: Translate): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return t('desk.seconds', { n: s });
+  const m = Math.floor(s / 60);
+  if (m < 60) return t('desk.minutes', { n: m });
+  return t('desk.hours', { h: Math.floor(m / 60), m: m % 60 });
+}
+
+/** The time of day of a message; with the date when it is not today. */
+export function clock(at: number, locale: string): string {
+  const d = new Date(at);
+  const today = new Date().toDateString() === d.toDateString();
+  return d.toLocaleString(locale, today ? { hour: '2-digit', minute: '2-digit' } : { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+}

@@ -1,0 +1,155 @@
+/**
+ * The agent desk as the screens use it: the desk's state (`state.ts`) kept by a reducer over the
+ * frames its connection (`connection.ts`) hands on, and the agent's actions as plain functions.
+ * Mounted once around every screen (Shell), so an assignment rings whichever screen is open and a
+ * draft or an unsent message survives switching screens.
+ */
+import { createContext, useCallback, useContext, useEffect, useMemo, useReducer, useRef, useState, type ReactNode } from 'react';
+import { api, type Colleagues, type Me } from '../api.ts';
+import { useI18n } from '../i18n.tsx';
+import { navigate } from '../router.ts';
+import { chime, notify, unlockAlerts } from './alert.ts';
+import { DeskConnection, type ClientFrame } from './connection.ts';
+import { deskAfter, initialDesk, type AgentStatus, type DeskEvent, type DeskState, type SharedFile } from './state.ts';
+
+/** The desk opens for an agent who may answer, and for a supervisor who watches. */
+export const deskAllowed = (me: Me): boolean => (me.isAgent && me.permissions.includes('conversations.reply')) || me.permissions.includes('monitoring.read');
+
+export type TransferTarget = { agentId: string } | { skillGroupId: string };
+
+export interface Desk {
+  readonly state: DeskState;
+  readonly colleagues: Colleagues;
+  setStatus(status: Exclude<AgentStatus, 'offline'>): void;
+  accept(conversationId: string): void;
+  /** A message (with a file uploaded to the conversation first, its caption in `text`). */
+  send(conversationId: string, text: string, file?: SharedFile): void;
+  typing(conversationId: string, typing: boolean): void;
+  /** I have seen everything up to the last message. */
+  read(conversationId: string): void;
+  transfer(conversationId: string, to: TransferTarget, memo: string): void;
+  close(conversationId: string, summary: string): void;
+  invite(conversationId: string, agentId: string): void;
+  leave(conversationId: string): void;
+  /** Asks for the visitor's earlier conversations (answered into `earlier`). */
+  loadEarlier(conversationId: string): void;
+  /** Asks for the queues of my skill groups (answered into `queues`). */
+  refreshQueues(): void;
+  pick(skillGroupId: string, conversationId: string): void;
+  dismiss(conversationId: string): void;
+  noticeSeen(): void;
+}
+
+const DeskContext = createContext<Desk | null>(null);
+
+/** The desk, or null when this account has none (not an agent, no supervisor rights). */
+export const useDesk = (): Desk | null => useContext(DeskContext);
+
+const NO_COLLEAGUES: Colleagues = { agents: [], skillGroups: [] };
+
+/** A fresh id for a message (letters and digits, as the protocol asks; not crypto.randomUUID, which plain-HTTP pages lack). */
+function newClientMsgId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return `d${Date.now().toString(36)}${Array.from(bytes, (b) => b.toString(36).padStart(2, '0')).join('')}`;
+}
+
+const reduce = (state: DeskState, events: readonly DeskEvent[]): DeskState => deskAfter(state, events);
+
+export function DeskProvider({ me, onSignedOut, children }: { me: Me; onSignedOut: (reason: 'ended') => void; children: ReactNode }) {
+  if (!deskAllowed(me)) return <>{children}</>;
+  return <OpenDesk me={me} onSignedOut={onSignedOut}>{children}</OpenDesk>;
+}
+
+function OpenDesk({ me, onSignedOut, children }: { me: Me; onSignedOut: (reason: 'ended') => void; children: ReactNode }) {
+  const { t } = useI18n();
+  const [state, dispatch] = useReducer(reduce, initialDesk);
+  const [colleagues, setColleagues] = useState<Colleagues>(NO_COLLEAGUES);
+  const stateRef = useRef(state);
+  stateRef.current = state;
+  const connection = useRef<DeskConnection | null>(null);
+
+  useEffect(() => {
+    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/agent`;
+    const c = new DeskConnection({ url, current: () => stateRef.current, onEvents: dispatch });
+    connection.current = c;
+    c.start();
+    return () => {
+      c.stop();
+      connection.current = null;
+    };
+  }, []);
+
+  useEffect(() => {
+    if (state.connection === 'signed-out') onSignedOut('ended');
+  }, [state.connection, onSignedOut]);
+
+  // Names for transfer targets and message authors; read again at each (re)connect.
+  useEffect(() => {
+    if (state.connection !== 'online') return;
+    let live = true;
+    api<Colleagues>('GET', '/colleagues').then((c) => live && setColleagues(c), () => undefined);
+    return () => {
+      live = false;
+    };
+  }, [state.connection]);
+
+  // A new assignment rings: chime, and a desktop notification when the page is behind others.
+  const rang = useRef(0);
+  useEffect(() => {
+    if (state.rings > rang.current) {
+      chime();
+      notify(t('desk.ring.title'), t('desk.ring.body'), () => navigate('/desk'));
+    }
+    rang.current = state.rings;
+  }, [state.rings, t]);
+
+  // The tab's title counts what waits for me: offers and unread messages.
+  useEffect(() => {
+    const waiting = Object.values(state.conversations).reduce((n, c) => n + c.unread + (c.info.agentId === me.id && !c.info.accepted && c.info.status !== 'closed' ? 1 : 0), 0);
+    document.title = waiting > 0 ? `(${waiting}) Kefu 客服` : 'Kefu 客服';
+  }, [state.conversations, me.id]);
+
+  const send = useCallback((frame: ClientFrame): boolean => connection.current?.send(frame) ?? false, []);
+
+  const desk = useMemo<Desk>(
+    () => ({
+      state,
+      colleagues,
+      setStatus: (status) => {
+        unlockAlerts();
+        send({ type: 'set-status', status });
+      },
+      accept: (conversationId) => {
+        unlockAlerts();
+        send({ type: 'accept', conversationId });
+      },
+      send: (conversationId, text, file) => {
+        const clientMsgId = newClientMsgId();
+        dispatch([{ kind: 'send', conversationId, outgoing: { clientMsgId, text, createdAt: Date.now(), ...(file ? { file } : {}) } }]);
+        send({ type: 'message', conversationId, clientMsgId, text, ...(file ? { file: { id: file.id } } : {}) });
+      },
+      typing: (conversationId, typing) => void send({ type: 'typing', conversationId, typing }),
+      read: (conversationId) => {
+        const c = stateRef.current.conversations[conversationId];
+        const seq = c?.messages[c.messages.length - 1]?.seq ?? 0;
+        if (!c || (seq <= c.readSeq && c.unread === 0)) return;
+        dispatch([{ kind: 'read', conversationId, seq }]);
+        send({ type: 'read', conversationId, seq });
+      },
+      transfer: (conversationId, to, memo) => void send({ type: 'transfer', conversationId, to, ...(memo ? { memo } : {}) }),
+      close: (conversationId, summary) => void send({ type: 'close', conversationId, ...(summary ? { summary } : {}) }),
+      invite: (conversationId, agentId) => void send({ type: 'invite', conversationId, agentId }),
+      leave: (conversationId) => void send({ type: 'leave', conversationId }),
+      loadEarlier: (conversationId) => void send({ type: 'visitor-history', conversationId }),
+      refreshQueues: () => {
+        for (const skillGroupId of me.skillGroupIds) send({ type: 'queue', skillGroupId });
+      },
+      pick: (skillGroupId, conversationId) => void send({ type: 'pick', skillGroupId, conversationId }),
+      dismiss: (conversationId) => dispatch([{ kind: 'dismiss', conversationId }]),
+      noticeSeen: () => dispatch([{ kind: 'notice-seen' }]),
+    }),
+    [state, colleagues, send, me.skillGroupIds],
+  );
+
+  return <DeskContext.Provider value={desk}>{children}</DeskContext.Provider>;
+}
