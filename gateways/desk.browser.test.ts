@@ -162,8 +162,8 @@ test('a visitor’s conversation rings on the desk, is accepted, chatted in, tra
     const text = `订单号 A-100${i}`;
     await visitorSays(visitor, text);
     await li.locator('.kefu-bubble-text', { hasText: text }).waitFor();
-    const acked = await waitFor('the visitor’s ack', async () => (await visitor.evaluate((t) => (window as unknown as { __ackedAt: Record<string, number> }).__ackedAt[t], text)) ?? undefined);
-    const seen = (await li.evaluate((t) => (window as unknown as { __seenAt: Record<string, number> }).__seenAt[t], text))!;
+    const acked = await waitFor('the visitor’s ack', async () => (await visitor.evaluate((t) => (globalThis as unknown as { __ackedAt: Record<string, number> }).__ackedAt[t], text)) ?? undefined);
+    const seen = (await li.evaluate((t) => (globalThis as unknown as { __seenAt: Record<string, number> }).__seenAt[t], text))!;
     latencies.push(seen - acked);
   }
   latencies.sort((a, b) => a - b);
