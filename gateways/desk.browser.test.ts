@@ -2,7 +2,8 @@
  * The agent desk in a real Chromium, on an embedded node, against a visitor in the widget: the
  * conversation rings on the desk of the agent who is ready, who accepts it and chats (delivery and
  * read state, typing), transfers it with a note to a colleague (Alt+T), who reads the history,
- * keeps a draft across a reload and closes it with a service summary; the visitor rates it.
+ * keeps a draft across a reload and closes it with a service summary; the visitor rates it; a
+ * shopper browsing the site shows among the online visitors and is invited to chat.
  * A hostile visitor name and message are shown as text. Prints how long a visitor's message
  * takes from the visitor's ack to the agent's chat pane; screenshots at desktop and tablet size.
  */
@@ -221,6 +222,20 @@ test('a visitor’s conversation rings on the desk, is accepted, chatted in, tra
   });
   expect(record).toMatchObject({ agentId: zhouId, summary: '查询退款进度，已告知三个工作日到账' });
   expect(liId).not.toBe(zhouId);
+
+  // A shopper browses without chatting: Li sees them among the online visitors and invites them.
+  const shopper = await newPage({ width: 1280, height: 800 }, 'zh-CN');
+  await shopper.goto(`${node.url}/test/widget`);
+  await shopper.locator('#kefu-widget .launcher').waitFor();
+  await li.locator('.kefu-desk-tabs').getByText('Online visitors').click();
+  const row = li.locator('.kefu-visitor', { hasText: 'Kefu widget test page', hasNotText: '王小明' });
+  await row.waitFor({ timeout: 15_000 });
+  await row.getByRole('button', { name: 'Invite' }).click();
+  await li.getByLabel('Greeting').fill('您好，需要帮您挑选吗？');
+  await li.getByRole('button', { name: 'Send invitation' }).click();
+  await shopper.locator('#kefu-widget .invite', { hasText: '需要帮您挑选吗' }).waitFor();
+  await row.getByText('Invited').waitFor();
+  await li.screenshot({ path: screenshot('desk-online-visitors.png') });
 
   // Nothing hostile ran or was injected, anywhere.
   for (const page of [li, zhou]) {

@@ -126,6 +126,15 @@ const en = {
   'desk.open': 'Open',
   'desk.ring.title': 'New conversation',
   'desk.ring.body': 'A visitor is waiting for you on the desk.',
+  'desk.visitors': 'Online visitors',
+  'desk.noVisitors': 'Nobody is on the site right now.',
+  'desk.invitedTag': 'Invited',
+  'desk.inChat': 'In chat',
+  'desk.inviteVisitor': 'Invite to chat',
+  'desk.greeting': 'Greeting',
+  'desk.greetingHint': 'Hello! Can I help you? (optional)',
+  'desk.inviteSend': 'Send invitation',
+  'desk.inviteShort': 'Invite',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -251,6 +260,15 @@ const zhCN: Record<MessageKey, string> = {
   'desk.open': '进行中',
   'desk.ring.title': '新会话',
   'desk.ring.body': '有访客正在工作台等待接入。',
+  'desk.visitors': '在线访客',
+  'desk.noVisitors': '当前没有在线访客。',
+  'desk.invitedTag': '已邀请',
+  'desk.inChat': '会话中',
+  'desk.inviteVisitor': '邀请对话',
+  'desk.greeting': '邀请语',
+  'desk.greetingHint': '您好，有什么可以帮您？（选填）',
+  'desk.inviteSend': '发送邀请',
+  'desk.inviteShort': '邀请',
 };
 
 export type Locale = 'en' | 'zh-CN';

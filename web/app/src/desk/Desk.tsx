@@ -16,6 +16,7 @@ import { duration, skillGroupName, visitorName } from './names.ts';
 import { awaitsAccept, listed, type AgentStatus, type DeskConversation, type ListSection, type QueueView } from './state.ts';
 import { useDesk, type Desk as DeskApi, type TransferTarget } from './useDesk.tsx';
 import { useNow, useSize } from './useSize.ts';
+import { OnlineVisitors } from './Visitors.tsx';
 import { VisitorPane } from './VisitorPane.tsx';
 
 type Row =
@@ -40,6 +41,7 @@ function DeskView({ desk }: { desk: DeskApi }) {
   const [selected, setSelected] = useState<string | null>(null);
   const [dialog, setDialog] = useState<'transfer' | 'close' | 'invite' | null>(null);
   const [sideOpen, setSideOpen] = useState(false);
+  const [tab, setTab] = useState<'conversations' | 'visitors'>('conversations');
 
   // My skill groups' queues, for manual pick, while the desk is on screen.
   const latest = useRef(desk);
@@ -132,7 +134,18 @@ function DeskView({ desk }: { desk: DeskApi }) {
           )}
           <ConnectionTag state={state.connection} />
         </div>
-        <ConversationList rows={rows} selected={selected} me={me} desk={desk} onSelect={setSelected} />
+        <Segmented<'conversations' | 'visitors'>
+          className="kefu-desk-tabs"
+          block
+          size="small"
+          value={tab}
+          onChange={setTab}
+          options={[
+            { value: 'conversations', label: t('desk.conversations') },
+            { value: 'visitors', label: t('desk.visitors') },
+          ]}
+        />
+        {tab === 'conversations' ? <ConversationList rows={rows} selected={selected} me={me} desk={desk} onSelect={setSelected} /> : <OnlineVisitors desk={desk} />}
       </aside>
       <section className="kefu-desk-main">
         {current ? (

@@ -148,6 +148,14 @@ describe('the outbox', () => {
   });
 });
 
+test('online visitors are what the last answer says; an invitation that showed is remembered', () => {
+  const online = { visitorId: 'v9', name: null, identified: false, channelId: 'web', skillGroupId: 'default', page: null, locale: null, device: null, since: T, conversationId: null };
+  const s = run(welcome(), frame({ type: 'visitors', visitors: [online] }), frame({ type: 'visitor-invited', visitorId: 'v9' }, T + 5));
+  expect(s.visitors).toEqual([online]);
+  expect(s.invited).toEqual({ v9: T + 5 });
+  expect(run(welcome(), frame({ type: 'visitors', visitors: [online] }), frame({ type: 'visitors', visitors: [] })).visitors).toEqual([]);
+});
+
 test('a history of 10,000 messages folds in one batch, in order', () => {
   const events: DeskEvent[] = [];
   for (let seq = 10_000; seq >= 1; seq--) events.push(visitorSays('c1', seq));

@@ -75,6 +75,8 @@ export interface DeskState {
   /** Queue views by skill group (for manual pick). */
   readonly queues: Readonly<Record<string, QueueView>>;
   readonly visitors: readonly OnlineVisitor[];
+  /** Visitors I invited to chat (proactive invitation), and when the invitation showed. */
+  readonly invited: Readonly<Record<string, number>>;
   /** The last refusal, for the screen to show. */
   readonly notice: DeskNotice | null;
   /** Conversations newly given to me since the desk last looked (rings). */
@@ -90,7 +92,7 @@ export type DeskEvent =
   | { readonly kind: 'dismiss'; readonly conversationId: string }
   | { readonly kind: 'notice-seen' };
 
-export const initialDesk: DeskState = { connection: 'connecting', agent: null, heartbeatMs: 25_000, conversations: {}, queues: {}, visitors: [], notice: null, rings: 0 };
+export const initialDesk: DeskState = { connection: 'connecting', agent: null, heartbeatMs: 25_000, conversations: {}, queues: {}, visitors: [], invited: {}, notice: null, rings: 0 };
 
 /** At most this many closed conversations stay listed. */
 export const RECENTLY_CLOSED = 20;
@@ -235,9 +237,10 @@ function onFrame(state: DeskState, frame: ServerFrame, now: number): DeskState {
       }
       return { ...state, notice };
     }
+    case 'visitor-invited':
+      return { ...state, invited: { ...state.invited, [frame.visitorId]: now } };
     case 'agent-status':
     case 'agents':
-    case 'visitor-invited':
     case 'pong':
       return state;
     default:

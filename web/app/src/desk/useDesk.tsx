@@ -36,6 +36,10 @@ export interface Desk {
   /** Asks for the queues of my skill groups (answered into `queues`). */
   refreshQueues(): void;
   pick(skillGroupId: string, conversationId: string): void;
+  /** Asks who is on the site now (answered into `visitors`). */
+  refreshVisitors(): void;
+  /** Proactive invitation: the visitor's widget invites them to chat with me. */
+  inviteVisitor(visitorId: string, text: string): void;
   dismiss(conversationId: string): void;
   noticeSeen(): void;
 }
@@ -145,6 +149,8 @@ function OpenDesk({ me, onSignedOut, children }: { me: Me; onSignedOut: (reason:
         for (const skillGroupId of me.skillGroupIds) send({ type: 'queue', skillGroupId });
       },
       pick: (skillGroupId, conversationId) => void send({ type: 'pick', skillGroupId, conversationId }),
+      refreshVisitors: () => void send({ type: 'visitors' }),
+      inviteVisitor: (visitorId, text) => void send({ type: 'invite-visitor', visitorId, ...(text ? { text } : {}) }),
       dismiss: (conversationId) => dispatch([{ kind: 'dismiss', conversationId }]),
       noticeSeen: () => dispatch([{ kind: 'notice-seen' }]),
     }),
