@@ -427,3 +427,37 @@ test('the screen pop’s history: the visitor’s earlier conversations, with su
   expect(await other.next('error')).toMatchObject({ code: 'NOT_A_PARTICIPANT', conversationId: current.conversationId });
   expect(other.frames.some((f) => f.type === 'visitor-history')).toBe(false);
 });
+
+test('a long history reaches a reader that stops reading for a while: paced by the reader, every message once, in order, the connection kept', async () => {
+  const group = expectStatus(await admin.post('/api/v1/departments', { parentId: 'root', name: '长记录组', isSkillGroup: true }), 201) as { id: string };
+  const qian = await agentAccount('qian.longhistory@example.com', '钱多', { maxConversations: 5, skillGroupIds: [group.id] });
+  const desk = await tab(qian.cookie);
+  await desk.hello({ status: 'away' });
+  const conversationId = `long-history-${qian.id}`;
+  const visitor = { visitorId: `v-${conversationId}`, displayName: null, identified: false, vip: false, lastAgentId: null };
+  await node.actors.send('conversation', conversationId, { type: 'start', tenantId: 'default', channelId: 'web', visitor, open: { skillGroupId: group.id, requestedAgentId: null, preChat: {}, bot: false, withinWorkingHours: true } });
+  // About 10 MB written while the visitor waits (not pushed): more than the gateway's slow-consumer
+  // limit (1 MiB) and the loopback's socket buffers together.
+  const COUNT = 5_000;
+  const text = (i: number) => `${i}:${'长'.repeat(600)}`;
+  for (let i = 1; i <= COUNT; i++) {
+    const r = await node.actors.send('conversation', conversationId, { type: 'post-message', from: { kind: 'visitor' }, clientMsgId: `v${i}`, text: text(i) });
+    expect(r.ok).toBe(true);
+  }
+  desk.send({ type: 'set-status', status: 'ready' });
+  await desk.next('conversation', (c) => c.conversationId === conversationId && c.status === 'assigned');
+
+  const from = desk.frames.length;
+  (desk.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+  desk.send({ type: 'history', conversationId });
+  await new Promise((r) => setTimeout(r, 1_500));
+  (desk.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.resume();
+  const end = await desk.next('history', (h) => h.conversationId === conversationId, { from });
+  const seqs = desk.frames.slice(from).filter((f): f is Extract<AgentServerFrame, { type: 'message' }> => f.type === 'message' && f.conversationId === conversationId).map((m) => m.seq);
+  expect(seqs).toHaveLength(COUNT);
+  expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+  expect(new Set(seqs).size).toBe(COUNT);
+  expect(end.lastSeq).toBe(seqs[seqs.length - 1]);
+  desk.send({ type: 'ping' });
+  await desk.next('pong', undefined, { from: desk.frames.length });
+}, 120_000);

@@ -55,6 +55,8 @@ const FRAMES_PER_SECOND = 20;
 const MAX_REFUSED_IN_A_ROW = 20;
 const HELLO_TIMEOUT_MS = 10_000;
 const HISTORY_PAGE = 200;
+/** A history answer pauses between pages while more than this waits to be sent: a long transcript is paced by the reader, never mistaken for a slow consumer. */
+const HISTORY_PAUSE_BYTES = 256 * 1024;
 const VISITOR_HISTORY_LIMIT = 10;
 /** The queue view shows this many waiting visitors (and the total). */
 export const QUEUE_VIEW_SIZE = 50;
@@ -107,6 +109,8 @@ type SocketData = {
   refusedInARow: number;
   work: Promise<void>;
   closed: boolean;
+  /** A long answer (history) waiting for the send buffer to drain before its next page. */
+  onDrain: (() => void)[];
 };
 type Socket = WebSocket<SocketData>;
 
@@ -452,8 +456,23 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
       for (const m of page) sendFrame(ws, { type: 'message', conversationId, seq: m.seq, clientMsgId: m.clientMsgId, from: m.from, visibility: m.visibility, text: m.text, ...(m.file ? { file: m.file } : {}), at: m.at });
       if (page.length > 0) last = page[page.length - 1]!.seq;
       if (page.length < HISTORY_PAGE) break;
+      await drained(ws);
+      if (ws.getUserData().closed) return;
     }
     sendFrame(ws, { type: 'history', conversationId, lastSeq: Math.max(last, d.lastSeq) });
+  }
+
+  /** Resolves once at most HISTORY_PAUSE_BYTES wait to be sent on the socket, or it closed. */
+  function drained(ws: Socket): Promise<void> {
+    const data = ws.getUserData();
+    if (data.closed || ws.getBufferedAmount() <= HISTORY_PAUSE_BYTES) return Promise.resolve();
+    return new Promise((resolve) => data.onDrain.push(resolve));
+  }
+
+  function wakeDrainWaiters(data: SocketData): void {
+    const waiting = data.onDrain;
+    data.onDrain = [];
+    for (const resume of waiting) resume();
   }
 
   /** The earlier conversations of a conversation's visitor, as far as this account may read history (History's scope). */
@@ -560,6 +579,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
         refusedInARow: 0,
         work: Promise.resolve(),
         closed: false,
+        onDrain: [],
       };
     };
     check().then(
@@ -604,9 +624,13 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
             sendFrame(ws, failureFrame(failure, 'conversationId' in decoded.frame ? { conversationId: decoded.frame.conversationId } : {}));
           });
       },
+      drain: (ws) => {
+        if (ws.getBufferedAmount() <= HISTORY_PAUSE_BYTES) wakeDrainWaiters(ws.getUserData());
+      },
       close: (ws) => {
         const data = ws.getUserData();
         data.closed = true;
+        wakeDrainWaiters(data);
         all.delete(ws);
         const tabs = byAccount.get(data.accountId);
         tabs?.delete(ws);

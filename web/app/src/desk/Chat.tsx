@@ -4,7 +4,7 @@
  * visitor), the visitor's typing, and the composer — Enter sends, Shift+Enter is a new line, files
  * by button, paste or drop, emoji, and a draft per conversation that survives a reload.
  */
-import { useEffect, useLayoutEffect, useMemo, useRef, useState, type ClipboardEvent, type DragEvent, type KeyboardEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type ClipboardEvent, type DragEvent, type KeyboardEvent } from 'react';
 import { App, Button, Input, Popover, Tooltip, Typography } from 'antd';
 import { CheckOutlined, ExclamationCircleOutlined, LoadingOutlined, PaperClipOutlined, SendOutlined, SmileOutlined } from '@ant-design/icons';
 import VirtualList, { type ListRef } from '@rc-component/virtual-list';
@@ -37,16 +37,25 @@ export function Chat({ c, desk, me }: { c: DeskConversation; desk: Desk; me: str
     [c.messages, c.outbox],
   );
 
-  // Stays at the bottom while the reader is there; a conversation opens at its end.
+  // Follows the end — a conversation opens there, and new messages keep it there — until the
+  // reader scrolls up (wheel, the scroll bar, keys); reaching the last message again follows again.
   const holder = useRef<HTMLDivElement>(null);
   const { height } = useSize(holder);
   const list = useRef<ListRef>(null);
   const atBottom = useRef(true);
-  useLayoutEffect(() => {
-    atBottom.current = true;
-  }, [id]);
-  useLayoutEffect(() => {
-    if (atBottom.current && lines.length > 0) list.current?.scrollTo({ index: lines.length - 1, align: 'bottom' });
+  const unfollow = () => {
+    atBottom.current = false;
+  };
+  // Scrolled by offset (past the end, clamped to it) in the next frames rather than by index inside
+  // React's commit: one update per frame however fast a long history streams in; the second frame
+  // lands on the true end once the rows just shown have been measured.
+  useEffect(() => {
+    if (!atBottom.current || lines.length === 0) return;
+    let frame = requestAnimationFrame(() => {
+      list.current?.scrollTo(Number.MAX_SAFE_INTEGER);
+      frame = requestAnimationFrame(() => list.current?.scrollTo(Number.MAX_SAFE_INTEGER));
+    });
+    return () => cancelAnimationFrame(frame);
   }, [lines.length, id, height]);
 
   // Seen while it is on screen and the window is in front.
@@ -85,7 +94,14 @@ export function Chat({ c, desk, me }: { c: DeskConversation; desk: Desk; me: str
 
   return (
     <div className="kefu-chat" onDragOver={(e) => canWrite && e.preventDefault()} onDrop={onDrop}>
-      <div className="kefu-transcript" ref={holder} data-testid="transcript">
+      <div
+        className="kefu-transcript"
+        ref={holder}
+        data-testid="transcript"
+        onWheel={(e) => e.deltaY < 0 && unfollow()}
+        onPointerDown={(e) => (e.target as HTMLElement).closest('.rc-virtual-list-scrollbar') && unfollow()}
+        onKeyDown={(e) => ['ArrowUp', 'PageUp', 'Home'].includes(e.key) && unfollow()}
+      >
         {height > 0 && (
           <VirtualList<Line>
             ref={list}
@@ -94,7 +110,7 @@ export function Chat({ c, desk, me }: { c: DeskConversation; desk: Desk; me: str
             itemHeight={64}
             itemKey="key"
             onVisibleChange={(visible, all) => {
-              atBottom.current = all.length === 0 || visible.includes(all[all.length - 1]!);
+              if (all.length > 0 && visible.includes(all[all.length - 1]!)) atBottom.current = true;
             }}
           >
             {(line) => (line.message ? <Bubble m={line.message} continued={line.continued} c={c} me={me} mine={mine(line.message)} desk={desk} /> : <Pending o={line.outgoing!} />)}

@@ -1,3 +1,7 @@
+/*
+ * The rows are plain elements, no animated Ant Design badges: two hundred of those updating at
+ * once (a history streaming in) is what React's nested-update limit is there to stop.
+ */
 /**
  * The agent desk (工作台): the status switch and the conversation list on the left (offered to
  * me, mine, waiting in my skill groups for a manual pick, recently closed — virtualised, so two
@@ -7,7 +11,7 @@
  * Alt+T transfer, Alt+W close; Enter sends.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { Alert, App, Badge, Button, Drawer, Empty, Form, Input, Modal, Radio, Segmented, Select, Space, Tag, Tooltip, Typography } from 'antd';
+import { Alert, App, Button, Drawer, Empty, Form, Input, Modal, Radio, Segmented, Select, Space, Tag, Tooltip, Typography } from 'antd';
 import { CheckCircleOutlined, CloseCircleOutlined, InfoCircleOutlined, SwapOutlined, UserAddOutlined } from '@ant-design/icons';
 import VirtualList from '@rc-component/virtual-list';
 import { useI18n, type MessageKey } from '../i18n.tsx';
@@ -85,6 +89,10 @@ function DeskView({ desk }: { desk: DeskApi }) {
   useEffect(() => {
     if (!current && order[0]) setSelected(order[0]);
   }, [current, order]);
+
+  useEffect(() => {
+    if (selected) latest.current.opened(selected);
+  }, [selected]);
 
   const step = (by: number) => {
     if (order.length === 0) return;
@@ -230,9 +238,7 @@ function ConversationList({ rows, selected, me, desk, onSelect }: { rows: Row[];
                 onClick={() => onSelect(id)}
                 onKeyDown={(e) => e.key === 'Enter' && onSelect(id)}
               >
-                <Badge dot={row.section === 'offered'} offset={[-4, 4]}>
-                  <div className="kefu-conv-avatar">{visitorName(c.info.visitor, t).slice(0, 1).toUpperCase()}</div>
-                </Badge>
+                <div className={`kefu-conv-avatar${row.section === 'offered' ? ' kefu-conv-avatar-offered' : ''}`}>{visitorName(c.info.visitor, t).slice(0, 1).toUpperCase()}</div>
                 <div className="kefu-conv-body">
                   <div className="kefu-conv-name">
                     <span>{visitorName(c.info.visitor, t)}</span>
@@ -242,7 +248,7 @@ function ConversationList({ rows, selected, me, desk, onSelect }: { rows: Row[];
                   </div>
                   <div className="kefu-conv-preview">{preview}</div>
                 </div>
-                {c.unread > 0 && <Badge count={c.unread} size="small" />}
+                {c.unread > 0 && <span className="kefu-unread" aria-label={t('desk.unread', { n: c.unread })}>{c.unread > 99 ? '99+' : c.unread}</span>}
                 {row.section === 'offered' && c.info.agentId === me && <Tag color="blue" className="kefu-conv-tag">{t('desk.new')}</Tag>}
               </div>
             );

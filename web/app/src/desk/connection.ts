@@ -18,6 +18,14 @@ export type ClientFrame = AgentClientFrame;
 const SIGNED_OUT = 4501;
 const isFinal = (code: number): boolean => code >= 4500 && code <= 4999;
 
+/**
+ * History requests come in bulk (one per conversation after a welcome): they go out at most
+ * HISTORY_BURST at once, then HISTORY_PER_SECOND — inside the gateway's frame budget (a burst of
+ * 60, then 20/s), with room left for what the agent does meanwhile.
+ */
+const HISTORY_BURST = 30;
+const HISTORY_PER_SECOND = 10;
+
 export const backoffMs = (attempt: number, random: () => number = Math.random): number => Math.min(15_000, 500 * 2 ** attempt) * (0.5 + random() / 2);
 
 export interface DeskConnectionOptions {
@@ -38,6 +46,10 @@ export class DeskConnection {
   #flush: ReturnType<typeof setTimeout> | null = null;
   #stopped = false;
   #welcomedAs = '';
+  #historyQueue: { conversationId: string; afterSeq: number }[] = [];
+  #historyTokens = HISTORY_BURST;
+  #historyRefilledAt = 0;
+  #historyTimer: ReturnType<typeof setTimeout> | null = null;
   /** Conversations whose history this connection has asked for (all of the welcome's, then each newcomer once). */
   #historyAsked = new Set<string>();
   #state: ConnectionState = 'connecting';
@@ -65,6 +77,12 @@ export class DeskConnection {
     if (this.#state !== 'online' || this.#socket?.readyState !== WebSocket.OPEN) return false;
     this.#socket.send(JSON.stringify(frame));
     return true;
+  }
+
+  /** The agent opened this conversation: if its history still waits its turn, it goes first. */
+  prioritize(conversationId: string): void {
+    const at = this.#historyQueue.findIndex((h) => h.conversationId === conversationId);
+    if (at > 0) this.#historyQueue.unshift(...this.#historyQueue.splice(at, 1));
   }
 
   get connected(): boolean {
@@ -125,7 +143,7 @@ export class DeskConnection {
     for (const info of welcome.conversations) {
       const known = state.conversations[info.conversationId];
       const after = known ? lastSeqHeld(known) : 0;
-      this.send(after > 0 ? { type: 'history', conversationId: info.conversationId, afterSeq: after } : { type: 'history', conversationId: info.conversationId });
+      this.#askHistory(info.conversationId, after);
       for (const o of known ? toResend(known) : []) {
         this.send({ type: 'message', conversationId: info.conversationId, clientMsgId: o.clientMsgId, text: o.text, ...(o.file ? { file: { id: o.file.id } } : {}) });
       }
@@ -138,7 +156,28 @@ export class DeskConnection {
     const mine = info.agentId === me || info.invitedAgentIds.includes(me) || info.monitors.some((m) => m.supervisorId === me);
     if (!mine || info.status === 'closed' || this.#historyAsked.has(info.conversationId)) return;
     this.#historyAsked.add(info.conversationId);
-    this.send({ type: 'history', conversationId: info.conversationId });
+    this.#askHistory(info.conversationId, 0);
+  }
+
+  #askHistory(conversationId: string, afterSeq: number): void {
+    this.#historyQueue.push({ conversationId, afterSeq });
+    this.#pumpHistory();
+  }
+
+  #pumpHistory(): void {
+    this.#historyTimer = null;
+    const now = Date.now();
+    this.#historyTokens = Math.min(HISTORY_BURST, this.#historyTokens + ((now - this.#historyRefilledAt) / 1000) * HISTORY_PER_SECOND);
+    this.#historyRefilledAt = now;
+    while (this.#historyTokens >= 1 && this.#historyQueue.length > 0) {
+      const { conversationId, afterSeq } = this.#historyQueue.shift()!;
+      if (!this.send(afterSeq > 0 ? { type: 'history', conversationId, afterSeq } : { type: 'history', conversationId })) {
+        this.#historyQueue = []; // not connected: the next welcome asks again
+        return;
+      }
+      this.#historyTokens--;
+    }
+    if (this.#historyQueue.length > 0) this.#historyTimer = setTimeout(() => this.#pumpHistory(), 1000 / HISTORY_PER_SECOND);
   }
 
   #setState(state: ConnectionState): void {
@@ -167,7 +206,10 @@ export class DeskConnection {
   #clearTimers(): void {
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     if (this.#retry) clearTimeout(this.#retry);
+    if (this.#historyTimer) clearTimeout(this.#historyTimer);
     this.#heartbeat = null;
     this.#retry = null;
+    this.#historyTimer = null;
+    this.#historyQueue = [];
   }
 }

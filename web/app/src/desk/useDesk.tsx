@@ -21,6 +21,8 @@ export interface Desk {
   readonly state: DeskState;
   readonly colleagues: Colleagues;
   setStatus(status: Exclude<AgentStatus, 'offline'>): void;
+  /** The agent looks at this conversation now: its history, if still waiting its turn, comes first. */
+  opened(conversationId: string): void;
   accept(conversationId: string): void;
   /** A message (with a file uploaded to the conversation first, its caption in `text`). */
   send(conversationId: string, text: string, file?: SharedFile): void;
@@ -123,6 +125,7 @@ function OpenDesk({ me, onSignedOut, children }: { me: Me; onSignedOut: (reason:
         unlockAlerts();
         send({ type: 'set-status', status });
       },
+      opened: (conversationId) => connection.current?.prioritize(conversationId),
       accept: (conversationId) => {
         unlockAlerts();
         send({ type: 'accept', conversationId });
