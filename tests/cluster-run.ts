@@ -56,9 +56,9 @@ export async function launchCluster(options: { nodes: number; gateways: number; 
         await dropScratchData(name);
       })()),
   };
-  // An early exit fails at once, with the end of the output: that is where the launcher says why.
+  // An early exit fails at once, with what went wrong.
   const exitedEarly = new Promise<never>((_, reject) =>
-    launcher.once('exit', (code, signal) => reject(new Error(`launcher exited early (${signal ?? `code ${code}`}); its last lines:\n${tail(output, 60)}`))),
+    launcher.once('exit', (code, signal) => reject(new Error(`launcher exited early (${signal ?? `code ${code}`}); what it and its nodes said went wrong:\n${troubles(output)}`))),
   );
   exitedEarly.catch(() => undefined);
   try {
@@ -77,7 +77,13 @@ export async function launchCluster(options: { nodes: number; gateways: number; 
   return run;
 }
 
-const tail = (text: string, lines: number): string => text.split('\n').slice(-lines).join('\n');
+/** The launcher's own lines and every warning or error of its nodes (a start-up failure is among them, before the long shutdown log). */
+const troubles = (text: string): string =>
+  text
+    .split('\n')
+    .filter((line) => /\[launcher\]|WARN|ERROR|FATAL|Error|error/.test(line))
+    .slice(-80)
+    .join('\n');
 
 /** A fresh first-admin token for the cluster's default tenant, as `kefu setup-token` issues it. */
 export async function setupToken(run: ClusterRun): Promise<string> {
