@@ -1,7 +1,8 @@
 /**
  * The agent desk in a real Chromium, on an embedded node, against a visitor in the widget: the
  * conversation rings on the desk of the agent who is ready, who accepts it and chats (delivery and
- * read state, typing), transfers it with a note to a colleague (Alt+T), who reads the history,
+ * read state, typing); a supervisor sees it on the monitor, watches and whispers; the agent
+ * transfers it with a note to a colleague (Alt+T), who reads the history,
  * keeps a draft across a reload and closes it with a service summary; the visitor rates it; a
  * shopper browsing the site shows among the online visitors and is invited to chat.
  * A hostile visitor name and message are shown as text. Prints how long a visitor's message
@@ -42,10 +43,11 @@ afterAll(async () => {
   jest.restoreAllMocks();
 });
 
-async function agentAccount(email: string, displayName: string): Promise<string> {
+async function account(email: string, displayName: string, role: 'Agent' | 'Supervisor'): Promise<string> {
   const roles = expectStatus(await admin.get('/api/v1/roles'), 200) as { id: string; name: string }[];
-  const agentRole = roles.find((r) => r.name.startsWith('Agent'))!.id;
-  return expectStatus(await admin.post('/api/v1/accounts', { email, displayName, password: PASSWORD, departmentId: 'default', roleIds: [agentRole], skillGroupIds: ['default'], maxConversations: 5 }), 201).id as string;
+  const roleId = roles.find((r) => r.name.startsWith(role))!.id;
+  const fields = role === 'Agent' ? { skillGroupIds: ['default'], maxConversations: 5 } : { isAgent: false };
+  return expectStatus(await admin.post('/api/v1/accounts', { email, displayName, password: PASSWORD, departmentId: 'default', roleIds: [roleId], ...fields }), 201).id as string;
 }
 
 /** Page errors, console errors, dialogs (a script that ran). */
@@ -119,8 +121,9 @@ async function visitorSays(page: Page, text: string): Promise<void> {
 }
 
 test('a visitor’s conversation rings on the desk, is accepted, chatted in, transferred with a note and closed with a summary', async () => {
-  const liId = await agentAccount('li.na@desk.example', '李娜');
-  const zhouId = await agentAccount('zhou.jie@desk.example', '周杰');
+  const liId = await account('li.na@desk.example', '李娜', 'Agent');
+  const zhouId = await account('zhou.jie@desk.example', '周杰', 'Agent');
+  await account('lead@desk.example', '组长 Lead', 'Supervisor');
 
   // The agent signs in; opening the desk makes them ready.
   const li = await newPage({ width: 1440, height: 900 });
@@ -174,6 +177,29 @@ test('a visitor’s conversation rings on the desk, is accepted, chatted in, tra
   await li.getByRole('button', { name: 'Visitor' }).waitFor(); // the side pane folds into a drawer
   await li.screenshot({ path: screenshot('desk-tablet.png') });
   await li.setViewportSize({ width: 1440, height: 900 });
+
+  // The supervisor sees Li's load and the queue on the monitor, watches the conversation and
+  // whispers: Li reads it as internal, the visitor never sees it.
+  const lead = await newPage({ width: 1440, height: 900 });
+  const leadProblems = watch(lead);
+  await signIn(lead, 'lead@desk.example');
+  await lead.getByRole('menuitem', { name: 'Monitor' }).click();
+  const liRow = lead.getByTestId('monitor').locator('tr', { hasText: '李娜' });
+  await liRow.getByText('1 / 5').waitFor();
+  await lead.locator('.kefu-queue-card').first().waitFor();
+  await lead.waitForTimeout(600); // the menu's and the table's fade-in end (a picture, not an assertion)
+  await lead.screenshot({ path: screenshot('monitor-desktop.png') });
+  await liRow.getByRole('button', { name: /Watch/ }).click();
+  await lead.getByText('Watching · 1').waitFor();
+  await lead.locator('.kefu-bubble-text', { hasText: '我来帮您查一下' }).waitFor();
+  await lead.getByText('You are watching this conversation.').waitFor();
+  await lead.getByLabel('How I am in it').getByText('Whisper').click();
+  const whisper = lead.getByLabel('Message', { exact: true });
+  await whisper.fill('先核实订单号再答复');
+  await whisper.press('Enter');
+  await li.locator('.kefu-bubble-internal', { hasText: '先核实订单号再答复' }).waitFor();
+  await lead.getByRole('button', { name: 'Stop' }).click();
+  await lead.getByText('Watching · 1').waitFor({ state: 'detached' });
 
   // A colleague comes on; Li transfers the conversation to them with a note (Alt+T).
   const zhou = await newPage({ width: 1440, height: 900 });
@@ -238,10 +264,11 @@ test('a visitor’s conversation rings on the desk, is accepted, chatted in, tra
   await li.screenshot({ path: screenshot('desk-online-visitors.png') });
 
   // Nothing hostile ran or was injected, anywhere.
-  for (const page of [li, zhou]) {
+  expect(await visitor.locator('#kefu-widget .bubble', { hasText: '先核实订单号' }).count()).toBe(0);
+  for (const page of [li, zhou, lead]) {
     expect(await page.locator('img[src="x"], .kefu-desk script, .kefu-bubble b, .kefu-side i').count()).toBe(0);
     expect(await page.evaluate('window.__pwned')).toBeUndefined();
   }
   expect(await visitor.evaluate('window.__pwned')).toBeUndefined();
-  expect([...liProblems, ...zhouProblems, ...visitorProblems]).toEqual([]);
+  expect([...liProblems, ...zhouProblems, ...leadProblems, ...visitorProblems]).toEqual([]);
 });

@@ -4,10 +4,11 @@
  */
 import { useEffect, useState, type ReactNode } from 'react';
 import { Alert, Avatar, Dropdown, Layout, Menu, Space } from 'antd';
-import { LaptopOutlined, LogoutOutlined, MessageOutlined, UserOutlined } from '@ant-design/icons';
+import { DashboardOutlined, LaptopOutlined, LogoutOutlined, MessageOutlined, UserOutlined } from '@ant-design/icons';
 import { api, ApiError, type Me } from './api.ts';
 import { Brand, LanguageSwitch } from './common.tsx';
 import { DeskScreen } from './desk/Desk.tsx';
+import { MonitorScreen } from './desk/Monitor.tsx';
 import { DeskProvider, deskAllowed } from './desk/useDesk.tsx';
 import { useI18n, type MessageKey } from './i18n.tsx';
 import { Profile, Sessions } from './Profile.tsx';
@@ -29,6 +30,7 @@ type SignedOut = (reason?: 'ended') => void;
 /** In menu order; the first one allowed is where an account lands. */
 const SCREENS: Screen[] = [
   { path: '/desk', label: 'desk.title', icon: <MessageOutlined />, full: true, allowed: deskAllowed, render: () => <DeskScreen /> },
+  { path: '/monitor', label: 'monitor.title', icon: <DashboardOutlined />, allowed: (me) => me.permissions.includes('monitoring.read'), render: (me) => <MonitorScreen me={me} /> },
   { path: '/profile', label: 'shell.profile', icon: <UserOutlined />, allowed: () => true, render: (me) => <Profile me={me} /> },
   { path: '/sessions', label: 'sessions.title', icon: <LaptopOutlined />, allowed: () => true, render: (_me, onSignedOut) => <Sessions onSignedOut={onSignedOut} /> },
 ];

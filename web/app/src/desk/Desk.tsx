@@ -17,9 +17,10 @@ import VirtualList from '@rc-component/virtual-list';
 import { useI18n, type MessageKey } from '../i18n.tsx';
 import { Chat } from './Chat.tsx';
 import { duration, skillGroupName, visitorName } from './names.ts';
-import { awaitsAccept, listed, type AgentStatus, type DeskConversation, type ListSection, type QueueView } from './state.ts';
+import { awaitsAccept, listed, watchingOnly, type AgentStatus, type DeskConversation, type ListSection, type QueueView } from './state.ts';
 import { useDesk, type Desk as DeskApi, type TransferTarget } from './useDesk.tsx';
 import { useNow, useSize } from './useSize.ts';
+import { DESK_SELECTION_KEY } from './Monitor.tsx';
 import { OnlineVisitors } from './Visitors.tsx';
 import { VisitorPane } from './VisitorPane.tsx';
 
@@ -42,7 +43,7 @@ function DeskView({ desk }: { desk: DeskApi }) {
   const { message: toast } = App.useApp();
   const { state } = desk;
   const me = state.agent?.id ?? '';
-  const [selected, setSelected] = useState<string | null>(null);
+  const [selected, setSelected] = useState<string | null>(() => sessionStorage.getItem(DESK_SELECTION_KEY));
   const [dialog, setDialog] = useState<'transfer' | 'close' | 'invite' | null>(null);
   const [sideOpen, setSideOpen] = useState(false);
   const [tab, setTab] = useState<'conversations' | 'visitors'>('conversations');
@@ -70,6 +71,7 @@ function DeskView({ desk }: { desk: DeskApi }) {
     const section = (s: ListSection) => entries.filter((e) => e.section === s);
     const offered = section('offered');
     const active = section('active');
+    const watching = section('watching');
     const closed = section('closed');
     const held = new Set(Object.keys(state.conversations));
     const waiting = Object.values(state.queues).flatMap((q) => q.waiting.filter((w) => w.offeredTo === null && !held.has(w.conversationId)).map((entry) => ({ skillGroupId: q.skillGroupId, entry })));
@@ -79,6 +81,7 @@ function DeskView({ desk }: { desk: DeskApi }) {
     };
     add('desk.section.offered', offered.map((e) => ({ key: e.conversation.info.conversationId, kind: 'conversation', section: e.section, c: e.conversation })));
     add('desk.section.active', active.map((e) => ({ key: e.conversation.info.conversationId, kind: 'conversation', section: e.section, c: e.conversation })));
+    add('desk.section.watching', watching.map((e) => ({ key: e.conversation.info.conversationId, kind: 'conversation', section: e.section, c: e.conversation })));
     add('desk.section.waiting', waiting.map((w) => ({ key: `w-${w.entry.conversationId}`, kind: 'waiting', ...w })));
     add('desk.section.closed', closed.map((e) => ({ key: e.conversation.info.conversationId, kind: 'conversation', section: e.section, c: e.conversation })));
     return out;
@@ -86,12 +89,22 @@ function DeskView({ desk }: { desk: DeskApi }) {
 
   const order = entries.map((e) => e.conversation.info.conversationId);
   const current = (selected && state.conversations[selected]) || null;
+  // Nothing (or something gone) selected: the first in the list. The selection the desk opened
+  // with (the last one, or the monitor's Watch) is given 3 s to arrive first.
+  const [patient, setPatient] = useState(true);
   useEffect(() => {
-    if (!current && order[0]) setSelected(order[0]);
-  }, [current, order]);
+    const timer = setTimeout(() => setPatient(false), 3_000);
+    return () => clearTimeout(timer);
+  }, []);
+  useEffect(() => {
+    if (current || (patient && selected)) return;
+    if (order[0]) setSelected(order[0]);
+  }, [current, order, patient, selected]);
 
   useEffect(() => {
-    if (selected) latest.current.opened(selected);
+    if (!selected) return;
+    latest.current.opened(selected);
+    sessionStorage.setItem(DESK_SELECTION_KEY, selected);
   }, [selected]);
 
   const step = (by: number) => {
@@ -264,6 +277,8 @@ function ChatHeader({ c, me, desk, onDialog, onInfo }: { c: DeskConversation; me
   const id = c.info.conversationId;
   const mine = c.info.agentId === me && c.info.status !== 'closed';
   const invited = c.info.invitedAgentIds.includes(me) && c.info.status !== 'closed';
+  const watching = watchingOnly(c, me) && c.info.status !== 'closed';
+  const mode = c.info.monitors.find((m) => m.supervisorId === me)?.mode ?? 'monitor';
   return (
     <div className="kefu-chat-header">
       <div className="kefu-chat-title">
@@ -278,6 +293,23 @@ function ChatHeader({ c, me, desk, onDialog, onInfo }: { c: DeskConversation; me
         {mine && <Tooltip title={`${t('desk.transfer')} · Alt+T`}><Button aria-label={t('desk.transfer')} icon={<SwapOutlined />} onClick={() => onDialog('transfer')}>{t('desk.transfer')}</Button></Tooltip>}
         {mine && <Tooltip title={t('desk.invite')}><Button aria-label={t('desk.invite')} icon={<UserAddOutlined />} onClick={() => onDialog('invite')}>{t('desk.invite')}</Button></Tooltip>}
         {invited && <Button onClick={() => desk.leave(id)}>{t('desk.leave')}</Button>}
+        {watching && (
+          <>
+            <Segmented<'monitor' | 'whisper' | 'barge'>
+              size="small"
+              aria-label={t('desk.watchMode')}
+              value={mode}
+              onChange={(m) => desk.monitor(id, m)}
+              options={[
+                { value: 'monitor', label: t('desk.mode.monitor') },
+                { value: 'whisper', label: t('desk.mode.whisper') },
+                { value: 'barge', label: t('desk.mode.barge') },
+              ]}
+            />
+            <Button onClick={() => desk.takeOver(id)}>{t('desk.takeOver')}</Button>
+            <Button onClick={() => desk.monitor(id, 'stop')}>{t('desk.stopWatching')}</Button>
+          </>
+        )}
         {mine && <Tooltip title={`${t('desk.close')} · Alt+W`}><Button aria-label={t('desk.close')} danger icon={<CloseCircleOutlined />} onClick={() => onDialog('close')}>{t('desk.close')}</Button></Tooltip>}
         {c.info.status === 'closed' && <Button icon={<CheckCircleOutlined />} onClick={() => desk.dismiss(id)}>{t('desk.dismiss')}</Button>}
         <Button className="kefu-info-button" icon={<InfoCircleOutlined />} aria-label={t('desk.visitorInfo')} onClick={onInfo} />

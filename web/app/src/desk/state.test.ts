@@ -156,6 +156,17 @@ test('online visitors are what the last answer says; an invitation that showed i
   expect(run(welcome(), frame({ type: 'visitors', visitors: [online] }), frame({ type: 'visitors', visitors: [] })).visitors).toEqual([]);
 });
 
+test('a supervisor’s board follows forced statuses; a conversation they watch is listed apart and leaves when they stop', () => {
+  const agent = { agentId: 'wang', displayName: '王芳', status: 'ready' as const, load: 1, maxConversations: 5, conversations: ['c9'] };
+  const s = run(welcome(), frame({ type: 'agents', agents: [agent] }), frame({ type: 'agent-status', agentId: 'wang', status: 'away' }));
+  expect(s.board).toEqual([{ ...agent, status: 'away' }]);
+  const watched = info('c9', { agentId: 'wang', accepted: true, monitors: [{ supervisorId: ME, mode: 'whisper' }] });
+  const watching = desk(s, conversation(watched));
+  expect(listed(watching).map((l) => l.section)).toEqual(['watching']);
+  expect(watching.rings).toBe(0);
+  expect(desk(watching, conversation({ ...watched, monitors: [] })).conversations).toEqual({});
+});
+
 test('a history of 10,000 messages folds in one batch, in order', () => {
   const events: DeskEvent[] = [];
   for (let seq = 10_000; seq >= 1; seq--) events.push(visitorSays('c1', seq));

@@ -22,6 +22,7 @@ export type AgentStatus = Frame<'presence'>['status'];
 export type QueueView = Omit<Frame<'queue'>, 'type'>;
 export type EarlierConversation = Frame<'visitor-history'>['conversations'][number];
 export type OnlineVisitor = Frame<'visitors'>['visitors'][number];
+export type BoardAgent = Frame<'agents'>['agents'][number];
 
 /** A message of mine the gateway has not acknowledged yet. */
 export interface Outgoing {
@@ -75,6 +76,8 @@ export interface DeskState {
   /** Queue views by skill group (for manual pick). */
   readonly queues: Readonly<Record<string, QueueView>>;
   readonly visitors: readonly OnlineVisitor[];
+  /** The supervisor's agent board (the last `agents` answer, with statuses set since); null until asked. */
+  readonly board: readonly BoardAgent[] | null;
   /** Visitors I invited to chat (proactive invitation), and when the invitation showed. */
   readonly invited: Readonly<Record<string, number>>;
   /** The last refusal, for the screen to show. */
@@ -92,7 +95,7 @@ export type DeskEvent =
   | { readonly kind: 'dismiss'; readonly conversationId: string }
   | { readonly kind: 'notice-seen' };
 
-export const initialDesk: DeskState = { connection: 'connecting', agent: null, heartbeatMs: 25_000, conversations: {}, queues: {}, visitors: [], invited: {}, notice: null, rings: 0 };
+export const initialDesk: DeskState = { connection: 'connecting', agent: null, heartbeatMs: 25_000, conversations: {}, queues: {}, visitors: [], board: null, invited: {}, notice: null, rings: 0 };
 
 /** At most this many closed conversations stay listed. */
 export const RECENTLY_CLOSED = 20;
@@ -239,8 +242,10 @@ function onFrame(state: DeskState, frame: ServerFrame, now: number): DeskState {
     }
     case 'visitor-invited':
       return { ...state, invited: { ...state.invited, [frame.visitorId]: now } };
-    case 'agent-status':
     case 'agents':
+      return { ...state, board: frame.agents };
+    case 'agent-status':
+      return state.board ? { ...state, board: state.board.map((a) => (a.agentId === frame.agentId ? { ...a, status: frame.status } : a)) } : state;
     case 'pong':
       return state;
     default:
@@ -303,18 +308,23 @@ export const toResend = (c: DeskConversation): Outgoing[] => c.outbox.filter((o)
 /** The last `seq` held for a conversation: where a `history` after a reconnect starts. */
 export const lastSeqHeld = (c: DeskConversation): number => c.messages[c.messages.length - 1]?.seq ?? 0;
 
-export type ListSection = 'offered' | 'active' | 'closed';
+export type ListSection = 'offered' | 'active' | 'watching' | 'closed';
+
+/** Am I on it only as a watching supervisor (not its agent, not invited)? */
+export const watchingOnly = (c: DeskConversation, me: string): boolean =>
+  c.info.agentId !== me && !c.info.invitedAgentIds.includes(me) && c.info.monitors.some((m) => m.supervisorId === me);
 
 /** Which part of the conversation list it belongs in. */
 export function sectionOf(c: DeskConversation, me: string): ListSection {
   if (c.info.status === 'closed') return 'closed';
+  if (watchingOnly(c, me)) return 'watching';
   return awaitsAccept(c, me) ? 'offered' : 'active';
 }
 
-/** The conversation list: offered first (oldest first), then the active ones with the longest-waiting visitor first, then the closed, newest first. */
+/** The conversation list: offered first (oldest first), then the active ones with the longest-waiting visitor first, then those I watch, then the closed, newest first. */
 export function listed(state: DeskState): { section: ListSection; conversation: DeskConversation }[] {
   const me = state.agent?.id ?? '';
-  const rank: Record<ListSection, number> = { offered: 0, active: 1, closed: 2 };
+  const rank: Record<ListSection, number> = { offered: 0, active: 1, watching: 2, closed: 3 };
   return Object.values(state.conversations)
     .map((conversation) => ({ section: sectionOf(conversation, me), conversation }))
     .sort((a, b) => {
@@ -322,7 +332,7 @@ export function listed(state: DeskState): { section: ListSection; conversation: 
       const x = a.conversation;
       const y = b.conversation;
       if (a.section === 'closed') return y.arrivedAt - x.arrivedAt;
-      if (a.section === 'active') return (x.awaitingSince ?? Infinity) - (y.awaitingSince ?? Infinity) || x.arrivedAt - y.arrivedAt;
+      if (a.section === 'active' || a.section === 'watching') return (x.awaitingSince ?? Infinity) - (y.awaitingSince ?? Infinity) || x.arrivedAt - y.arrivedAt;
       return x.arrivedAt - y.arrivedAt;
     });
 }

@@ -10,7 +10,7 @@ import { useI18n } from '../i18n.tsx';
 import { navigate } from '../router.ts';
 import { chime, notify, unlockAlerts } from './alert.ts';
 import { DeskConnection, type ClientFrame } from './connection.ts';
-import { deskAfter, initialDesk, type AgentStatus, type DeskEvent, type DeskState, type SharedFile } from './state.ts';
+import { deskAfter, initialDesk, watchingOnly, type AgentStatus, type DeskEvent, type DeskState, type SharedFile } from './state.ts';
 
 /** The desk opens for an agent who may answer, and for a supervisor who watches. */
 export const deskAllowed = (me: Me): boolean => (me.isAgent && me.permissions.includes('conversations.reply')) || me.permissions.includes('monitoring.read');
@@ -35,8 +35,15 @@ export interface Desk {
   leave(conversationId: string): void;
   /** Asks for the visitor's earlier conversations (answered into `earlier`). */
   loadEarlier(conversationId: string): void;
-  /** Asks for the queues of my skill groups (answered into `queues`). */
-  refreshQueues(): void;
+  /** Asks for the queues of these skill groups, by default mine (answered into `queues`). */
+  refreshQueues(skillGroupIds?: readonly string[]): void;
+  /** Asks for the supervisor's agent board (answered into `board`). */
+  refreshBoard(): void;
+  /** Watch (read-only), whisper, barge in, or stop (supervisor). */
+  monitor(conversationId: string, mode: 'monitor' | 'whisper' | 'barge' | 'stop'): void;
+  /** The supervisor takes the conversation over from its agent. */
+  takeOver(conversationId: string): void;
+  forceStatus(agentId: string, status: AgentStatus): void;
   pick(skillGroupId: string, conversationId: string): void;
   /** Asks who is on the site now (answered into `visitors`). */
   refreshVisitors(): void;
@@ -116,6 +123,11 @@ function OpenDesk({ me, onSignedOut, children }: { me: Me; onSignedOut: (reason:
   }, [state.conversations, me.id]);
 
   const send = useCallback((frame: ClientFrame): boolean => connection.current?.send(frame) ?? false, []);
+  /** A watching supervisor writes as one (a whisper, or to everyone while barging in). */
+  const asSupervisor = (conversationId: string): { as?: 'supervisor' } => {
+    const c = stateRef.current.conversations[conversationId];
+    return c && watchingOnly(c, me.id) ? { as: 'supervisor' } : {};
+  };
 
   const desk = useMemo<Desk>(
     () => ({
@@ -133,9 +145,9 @@ function OpenDesk({ me, onSignedOut, children }: { me: Me; onSignedOut: (reason:
       send: (conversationId, text, file) => {
         const clientMsgId = newClientMsgId();
         dispatch([{ kind: 'send', conversationId, outgoing: { clientMsgId, text, createdAt: Date.now(), ...(file ? { file } : {}) } }]);
-        send({ type: 'message', conversationId, clientMsgId, text, ...(file ? { file: { id: file.id } } : {}) });
+        send({ type: 'message', conversationId, clientMsgId, text, ...(file ? { file: { id: file.id } } : {}), ...asSupervisor(conversationId) });
       },
-      typing: (conversationId, typing) => void send({ type: 'typing', conversationId, typing }),
+      typing: (conversationId, typing) => void send({ type: 'typing', conversationId, typing, ...asSupervisor(conversationId) }),
       read: (conversationId) => {
         const c = stateRef.current.conversations[conversationId];
         const seq = c?.messages[c.messages.length - 1]?.seq ?? 0;
@@ -148,9 +160,13 @@ function OpenDesk({ me, onSignedOut, children }: { me: Me; onSignedOut: (reason:
       invite: (conversationId, agentId) => void send({ type: 'invite', conversationId, agentId }),
       leave: (conversationId) => void send({ type: 'leave', conversationId }),
       loadEarlier: (conversationId) => void send({ type: 'visitor-history', conversationId }),
-      refreshQueues: () => {
-        for (const skillGroupId of me.skillGroupIds) send({ type: 'queue', skillGroupId });
+      refreshQueues: (skillGroupIds = me.skillGroupIds) => {
+        for (const skillGroupId of skillGroupIds) send({ type: 'queue', skillGroupId });
       },
+      refreshBoard: () => void send({ type: 'agents' }),
+      monitor: (conversationId, mode) => void send({ type: 'monitor', conversationId, mode }),
+      takeOver: (conversationId) => void send({ type: 'take-over', conversationId }),
+      forceStatus: (agentId, status) => void send({ type: 'force-status', agentId, status }),
       pick: (skillGroupId, conversationId) => void send({ type: 'pick', skillGroupId, conversationId }),
       refreshVisitors: () => void send({ type: 'visitors' }),
       inviteVisitor: (visitorId, text) => void send({ type: 'invite-visitor', visitorId, ...(text ? { text } : {}) }),
