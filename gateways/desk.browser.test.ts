@@ -4,7 +4,8 @@
  * read state, typing); a supervisor sees it on the monitor, watches and whispers; the agent
  * transfers it with a note to a colleague (Alt+T), who reads the history,
  * keeps a draft across a reload and closes it with a service summary; the visitor rates it; a
- * shopper browsing the site shows among the online visitors and is invited to chat.
+ * shopper browsing the site shows among the online visitors and is invited to chat. History finds
+ * the conversation by its words; an agent of a sibling department finds nothing, in the UI or by URL.
  * A hostile visitor name and message are shown as text. Prints how long a visitor's message
  * takes from the visitor's ack to the agent's chat pane; screenshots at desktop and tablet size.
  */
@@ -242,6 +243,36 @@ test('a visitor’s conversation rings on the desk, is accepted, chatted in, tra
   await zhou.screenshot({ path: screenshot('desk-closed.png') });
 
   const conversationId = (await zhou.locator('.kefu-conv', { hasText: '王小明' }).getAttribute('data-conversation-id'))!;
+
+  // History finds it by its words, marks the match as text, and opens its record and transcript.
+  await zhou.getByRole('menuitem', { name: 'History' }).click();
+  await zhou.getByLabel('Search messages').fill('三个工作日');
+  await zhou.getByLabel('Search messages').press('Enter');
+  const hit = zhou.locator('.kefu-history-hit', { hasText: '退款将在三个工作日内' });
+  await hit.waitFor();
+  expect((await hit.locator('mark').allTextContents()).join('')).toContain('三个工作日');
+  await hit.click();
+  const drawer = zhou.getByTestId('transcript-drawer');
+  await drawer.getByText('查询退款进度，已告知三个工作日到账').waitFor();
+  await drawer.getByText(HOSTILE_TEXT).waitFor();
+  await zhou.waitForTimeout(500); // the drawer's slide-in ends (a picture, not an assertion)
+  await zhou.screenshot({ path: screenshot('history-transcript.png') });
+
+  // An agent of a sibling department finds nothing, in the UI or by URL.
+  const sibling = expectStatus(await admin.post('/api/v1/departments', { parentId: 'root', name: '其他部门 Other' }), 201) as { id: string };
+  const roles = expectStatus(await admin.get('/api/v1/roles'), 200) as { id: string; name: string }[];
+  expectStatus(await admin.post('/api/v1/accounts', { email: 'outsider@desk.example', displayName: 'Outsider', password: PASSWORD, departmentId: sibling.id, roleIds: [roles.find((r) => r.name.startsWith('Agent'))!.id], isAgent: false }), 201);
+  const outsider = await newPage({ width: 1440, height: 900 });
+  await outsider.goto(`${node.url}/app/history`);
+  await outsider.getByLabel('Email').fill('outsider@desk.example');
+  await outsider.getByLabel('Password').fill(PASSWORD);
+  await outsider.getByRole('button', { name: 'Sign in' }).click();
+  await outsider.getByTestId('history').waitFor();
+  await outsider.getByLabel('Search messages').fill('三个工作日');
+  await outsider.getByLabel('Search messages').press('Enter');
+  await outsider.getByText('No conversations match.').waitFor();
+  expect(await outsider.evaluate(async (id) => (await fetch(`/api/v1/history/conversations/${id}`)).status, conversationId)).toBe(404);
+  expect(await outsider.evaluate(async (id) => (await fetch(`/api/v1/history/conversations/${id}/messages`)).status, conversationId)).toBe(404);
   const record = await waitFor('the closed conversation in history', async () => {
     const r = await admin.get(`/api/v1/history/conversations/${conversationId}`);
     return r.status === 200 && (r.body as { summary: string | null }).summary ? (r.body as { agentId: string | null; summary: string | null }) : undefined;

@@ -2,14 +2,14 @@
  * The frame around every screen once signed in: the menu (only what the account may use), the
  * language switch, the account menu with sign-out, and a banner while the server is unreachable.
  */
-import { useEffect, useState, type ReactNode } from 'react';
-import { Alert, Avatar, Dropdown, Layout, Menu, Space } from 'antd';
-import { DashboardOutlined, LaptopOutlined, LogoutOutlined, MessageOutlined, UserOutlined } from '@ant-design/icons';
+import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
+import { Alert, Avatar, Dropdown, Layout, Menu, Space, Spin } from 'antd';
+import { DashboardOutlined, HistoryOutlined, LaptopOutlined, LogoutOutlined, MessageOutlined, SettingOutlined, UserOutlined } from '@ant-design/icons';
 import { api, ApiError, type Me } from './api.ts';
 import { Brand, LanguageSwitch } from './common.tsx';
 import { DeskScreen } from './desk/Desk.tsx';
 import { MonitorScreen } from './desk/Monitor.tsx';
-import { DeskProvider, deskAllowed } from './desk/useDesk.tsx';
+import { can, DeskProvider, deskAllowed } from './desk/useDesk.tsx';
 import { useI18n, type MessageKey } from './i18n.tsx';
 import { Profile, Sessions } from './Profile.tsx';
 import { navigate, usePath } from './router.ts';
@@ -27,10 +27,18 @@ interface Screen {
 
 type SignedOut = (reason?: 'ended') => void;
 
+/** The admin console and history are chunks of their own, fetched when first opened (web/README.md). */
+const AdminScreen = lazy(() => import('./admin/Admin.tsx'));
+const HistoryScreen = lazy(() => import('./history/History.tsx'));
+/** What the console's tabs need to be read, one of them for the menu to offer it. */
+const ADMIN_READS = ['departments.read', 'accounts.read', 'roles.read', 'channels.read', 'blacklist.read', 'audit.read'];
+
 /** In menu order; the first one allowed is where an account lands. */
 const SCREENS: Screen[] = [
   { path: '/desk', label: 'desk.title', icon: <MessageOutlined />, full: true, allowed: deskAllowed, render: () => <DeskScreen /> },
-  { path: '/monitor', label: 'monitor.title', icon: <DashboardOutlined />, allowed: (me) => me.permissions.includes('monitoring.read'), render: (me) => <MonitorScreen me={me} /> },
+  { path: '/monitor', label: 'monitor.title', icon: <DashboardOutlined />, allowed: (me) => can(me, 'monitoring.read'), render: (me) => <MonitorScreen me={me} /> },
+  { path: '/history', label: 'history.title', icon: <HistoryOutlined />, allowed: (me) => can(me, 'history.read'), render: () => <Suspense fallback={<Spin />}><HistoryScreen /></Suspense> },
+  { path: '/admin', label: 'admin.title', icon: <SettingOutlined />, allowed: (me) => ADMIN_READS.some((p) => can(me, p)), render: (me) => <Suspense fallback={<Spin />}><AdminScreen me={me} /></Suspense> },
   { path: '/profile', label: 'shell.profile', icon: <UserOutlined />, allowed: () => true, render: (me) => <Profile me={me} /> },
   { path: '/sessions', label: 'sessions.title', icon: <LaptopOutlined />, allowed: () => true, render: (_me, onSignedOut) => <Sessions onSignedOut={onSignedOut} /> },
 ];

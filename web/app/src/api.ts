@@ -120,3 +120,49 @@ export interface Colleagues {
   agents: { id: string; displayName: string; skillGroupIds: string[] }[];
   skillGroups: { id: string; name: string }[];
 }
+
+export interface Department {
+  id: string;
+  parentId: string | null;
+  path: string;
+  name: string;
+  isSkillGroup: boolean;
+  createdAt: string;
+}
+
+export interface Role {
+  id: string;
+  name: string;
+  description: string;
+  permissions: Permission[];
+}
+
+export interface Channel {
+  id: string;
+  key: string;
+  name: string;
+  skillGroupId: string;
+  allowedOrigins: string[];
+  identityEnforced: boolean;
+  createdAt: string;
+}
+
+export interface Ban {
+  id: string;
+  visitorId: string;
+  reason: string;
+  createdBy: string;
+  createdAt: string;
+  expiresAt: string | null;
+}
+
+export interface AuditEntry {
+  id: string;
+  at: string;
+  actorName: string;
+  action: string;
+  outcome: 'success' | 'failure' | 'denied';
+  targetType: string;
+  targetId: string;
+  ip: string;
+}

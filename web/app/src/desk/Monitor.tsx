@@ -13,7 +13,7 @@ import { useI18n, type MessageKey } from '../i18n.tsx';
 import { navigate } from '../router.ts';
 import { duration, skillGroupName, visitorName } from './names.ts';
 import type { AgentStatus, BoardAgent, QueueView } from './state.ts';
-import { useDesk, type Desk } from './useDesk.tsx';
+import { can, useDesk, type Desk } from './useDesk.tsx';
 
 const POLL_MS = 5_000;
 /** Where the desk opens (Desk.tsx reads it as its first selection). */
@@ -25,7 +25,7 @@ export const STATUS_LABEL: Record<AgentStatus, MessageKey> = { ready: 'desk.stat
 export function MonitorScreen({ me }: { me: Me }) {
   const desk = useDesk();
   if (!desk) return null;
-  return <MonitorView desk={desk} canIntervene={me.isSuperAdmin || me.permissions.includes('monitoring.intervene')} />;
+  return <MonitorView desk={desk} canIntervene={can(me, 'monitoring.intervene')} />;
 }
 
 function MonitorView({ desk, canIntervene }: { desk: Desk; canIntervene: boolean }) {

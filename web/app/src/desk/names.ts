@@ -17,7 +17,7 @@ export function senderName(from: Sender, info: ConversationInfo, me: string, col
     case 'agent':
       return from.agentId === me ? t('desk.you') : agentName(from.agentId, colleagues, t);
     case 'supervisor':
-      return from.supervisorId === me ? t('desk.you') : agentName(from.supervisorId, colleagues, t);
+      return from.supervisorId === me ? t('desk.you') : (colleagues.agents.find((a) => a.id === from.supervisorId)?.displayName ?? t('desk.supervisor'));
     case 'bot':
       return t('desk.bot');
     case 'system':

@@ -12,8 +12,11 @@ import { chime, notify, unlockAlerts } from './alert.ts';
 import { DeskConnection, type ClientFrame } from './connection.ts';
 import { deskAfter, initialDesk, watchingOnly, type AgentStatus, type DeskEvent, type DeskState, type SharedFile } from './state.ts';
 
+/** Does the account hold the permission (a super admin holds them all)? */
+export const can = (me: Me, permission: string): boolean => me.isSuperAdmin || me.permissions.includes(permission);
+
 /** The desk opens for an agent who may answer, and for a supervisor who watches. */
-export const deskAllowed = (me: Me): boolean => (me.isAgent && me.permissions.includes('conversations.reply')) || me.permissions.includes('monitoring.read');
+export const deskAllowed = (me: Me): boolean => (me.isAgent && can(me, 'conversations.reply')) || can(me, 'monitoring.read');
 
 export type TransferTarget = { agentId: string } | { skillGroupId: string };
 

@@ -1,0 +1,130 @@
+/**
+ * The admin console in a real Chromium, on an embedded node — the start of a new team's day:
+ * the first admin builds the org tree (a department and a skill group in it), makes an agent
+ * account serving that group, and a widget channel routed to it; a visitor on that channel's
+ * preview page reaches the new agent's desk. The audit log shows what was done. The console is
+ * a chunk of its own, fetched only when opened. Screenshots of each tab in artifacts/screenshots/.
+ */
+import { jest } from '@jest/globals';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type KefuNode } from '../cluster/node.ts';
+import { ApiClient, expectStatus } from '../tests/api-client.ts';
+import { launchChromium, screenshot, startEmbeddedNode } from '../tests/browser.ts';
+
+jest.setTimeout(120_000);
+
+const PASSWORD = 'admin browser secret';
+let stopNode: (() => Promise<void>) | undefined;
+let node: KefuNode;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  ({ node, stop: stopNode } = await startEmbeddedNode('admin-page'));
+  browser = await launchChromium();
+  if (node.setup.status !== 'issued') throw new Error('expected a setup token');
+  expectStatus(await new ApiClient(node.url).post('/api/v1/setup', { token: node.setup.token, email: 'boss@admin.example', displayName: 'Boss', password: PASSWORD }), 201);
+});
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => undefined);
+  await browser?.close();
+  await stopNode?.();
+  jest.restoreAllMocks();
+});
+
+async function newPage(locale = 'en-US'): Promise<{ page: Page; problems: string[]; scripts: string[] }> {
+  const context = await browser.newContext({ locale, viewport: { width: 1440, height: 900 } });
+  contexts.push(context);
+  const page = await context.newPage();
+  const problems: string[] = [];
+  const scripts: string[] = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => (m.type() === 'error' && !/40[13]|Failed to load resource/.test(m.text()) ? problems.push(`console: ${m.text()}`) : undefined));
+  page.on('request', (r) => (r.resourceType() === 'script' ? scripts.push(new URL(r.url()).pathname) : undefined));
+  return { page, problems, scripts };
+}
+
+async function signIn(page: Page, email: string): Promise<void> {
+  await page.goto(`${node.url}/app/`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('account-menu').waitFor();
+}
+
+/** Chooses `option` in the Ant Design select (or tree select) labelled `label` inside `scope`. */
+async function choose(page: Page, scope: ReturnType<Page['getByRole']>, label: string, option: string): Promise<void> {
+  await scope.getByLabel(label, { exact: true }).click();
+  await page.locator('.ant-select-dropdown:visible').getByText(option, { exact: true }).click();
+}
+
+test('the first admin builds the org tree, an agent and a channel; a visitor on the channel reaches the new agent', async () => {
+  const { page: boss, problems, scripts } = await newPage();
+  await signIn(boss, 'boss@admin.example');
+  expect(scripts.some((s) => s.includes('/Admin-'))).toBe(false); // not fetched until opened
+  await boss.getByRole('menuitem', { name: 'Administration' }).click();
+  await boss.getByTestId('admin').waitFor();
+  expect(scripts.some((s) => s.includes('/Admin-'))).toBe(true);
+
+  // The org tree: a department below the root, a skill group below it.
+  const tree = boss.locator('.ant-tree');
+  await tree.getByText('Kefu', { exact: true }).click(); // the tenant's root department
+  await boss.getByRole('button', { name: 'Add department' }).click();
+  await boss.getByRole('dialog').getByLabel('Name of the new one').fill('销售部 Sales');
+  await boss.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+  await tree.getByText('销售部 Sales').waitFor();
+  await boss.getByRole('button', { name: 'Add skill group' }).click(); // the new department is selected
+  await boss.getByRole('dialog').getByLabel('Name of the new one').fill('华东 East');
+  await boss.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+  await tree.getByText('华东 East').waitFor();
+  await boss.screenshot({ path: screenshot('admin-org-tree.png') });
+
+  // An agent serving the new group.
+  await boss.getByRole('tab', { name: 'Accounts' }).click();
+  await boss.getByRole('button', { name: 'New account' }).click();
+  const form = boss.getByRole('dialog');
+  await form.getByLabel('Name').fill('王芳');
+  await form.getByLabel('Email').fill('wang.fang@admin.example');
+  await form.getByLabel('Password').fill(PASSWORD);
+  await choose(boss, form, 'Department', '华东 East');
+  await choose(boss, form, 'Roles', 'Agent · 坐席');
+  await choose(boss, form, 'Serves skill groups', '华东 East');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await boss.locator('tr', { hasText: 'wang.fang@admin.example' }).waitFor();
+  await boss.screenshot({ path: screenshot('admin-accounts.png') });
+
+  // A channel routed to it, with its one-line snippet.
+  await boss.getByRole('tab', { name: 'Channels' }).click();
+  await boss.getByRole('button', { name: 'New channel' }).click();
+  await boss.getByRole('dialog').getByLabel('Channel name').fill('华东商城 Shop');
+  await choose(boss, boss.getByRole('dialog'), 'Skill group', '华东 East');
+  await boss.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+  const card = boss.locator('[data-channel-key]', { hasText: '华东商城 Shop' });
+  await card.waitFor();
+  const key = (await card.getAttribute('data-channel-key'))!;
+  expect(await card.locator('.kefu-snippet').textContent()).toContain(`<script src="${node.url}/widget.js" data-channel="${key}" async></script>`);
+  await boss.screenshot({ path: screenshot('admin-channels.png') });
+
+  await boss.getByRole('tab', { name: 'Roles' }).click();
+  await boss.getByText('monitoring.intervene').first().waitFor();
+  await boss.screenshot({ path: screenshot('admin-roles.png') });
+  await boss.getByRole('tab', { name: 'Audit log' }).click();
+  await boss.locator('tr', { hasText: 'account.create' }).first().waitFor();
+  await boss.screenshot({ path: screenshot('admin-audit.png') });
+
+  // The new agent opens the desk; a visitor on the channel's preview page reaches them.
+  const { page: wang, problems: wangProblems } = await newPage();
+  await signIn(wang, 'wang.fang@admin.example');
+  await wang.getByText('No conversations yet').waitFor();
+  const { page: visitor } = await newPage('zh-CN');
+  await visitor.goto(`${node.url}/test/widget?channel=${encodeURIComponent(key)}`);
+  await visitor.locator('#kefu-widget .launcher').click();
+  const input = visitor.locator('#kefu-widget textarea[aria-label]').last();
+  await input.fill('你好，想咨询华东的发货时间');
+  await input.press('Enter');
+  await wang.locator('.kefu-bubble-text', { hasText: '华东的发货时间' }).waitFor();
+  await wang.getByRole('button', { name: 'Accept' }).waitFor();
+
+  expect([...problems, ...wangProblems]).toEqual([]);
+});

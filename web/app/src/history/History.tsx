@@ -1,0 +1,183 @@
+/**
+ * History (历史会话), a chunk of its own: past and open conversations one may read (one's subtree,
+ * and those one served), filtered by time, skill group, agent, status and rating — or the messages
+ * containing some words, with the matches marked (as text, never as HTML). A conversation opens
+ * in a drawer with its record and transcript. Export writes what is listed as CSV (formulas
+ * neutralised).
+ */
+import { useEffect, useMemo, useState } from 'react';
+import { Button, DatePicker, Descriptions, Drawer, Empty, Input, Rate, Select, Space, Table, Tag, Typography } from 'antd';
+import { DownloadOutlined } from '@ant-design/icons';
+import { api, type Colleagues } from '../api.ts';
+import { errorText } from '../common.tsx';
+import { useI18n } from '../i18n.tsx';
+import { useFetched } from '../admin/useFetched.ts';
+
+export interface HistoryConversation {
+  id: string;
+  channelId: string;
+  visitor: { id: string; name: string | null };
+  skillGroupId: string | null;
+  agentId: string | null;
+  status: 'open' | 'closed';
+  createdAt: string;
+  closedAt: string | null;
+  summary: string | null;
+  rating: { score: number; comment: string | null } | null;
+}
+interface HistoryMessage {
+  seq: number;
+  from: { kind: string; agentId?: string; supervisorId?: string };
+  visibility: 'public' | 'internal';
+  text: string;
+  file?: { name: string };
+  atMs: number;
+}
+interface SearchHit {
+  conversationId: string;
+  message: HistoryMessage;
+  highlights: [number, number][];
+  conversation: HistoryConversation;
+}
+
+type Filters = { from?: string; to?: string; skillGroupId?: string; agentId?: string; status?: 'open' | 'closed'; score?: number; q?: string };
+
+const queryOf = (f: Filters): string => {
+  const params = new URLSearchParams({ limit: '200' });
+  for (const [k, v] of Object.entries(f)) if (v !== undefined && v !== '') params.set(k, String(v));
+  return params.toString();
+};
+
+/** A CSV cell: quoted, and a leading =, +, - or @ defused so a spreadsheet shows it as text. */
+export const csvCell = (value: string): string => `"${(/^[=+\-@\t\r]/.test(value) ? `'${value}` : value).replace(/"/g, '""')}"`;
+
+/** The text of a message with its matched ranges marked: React elements, never HTML. */
+function Marked({ text, ranges }: { text: string; ranges: [number, number][] }) {
+  const parts: React.ReactNode[] = [];
+  let at = 0;
+  for (const [start, end] of [...ranges].sort((a, b) => a[0] - b[0])) {
+    if (start < at) continue;
+    parts.push(text.slice(at, start), <mark key={start}>{text.slice(start, end)}</mark>);
+    at = end;
+  }
+  parts.push(text.slice(at));
+  return <>{parts}</>;
+}
+
+export default function HistoryScreen() {
+  const { t, locale } = useI18n();
+  const [filters, setFilters] = useState<Filters>({});
+  const [open, setOpen] = useState<HistoryConversation | null>(null);
+  const colleagues = useFetched<Colleagues>('/colleagues');
+  const searching = Boolean(filters.q);
+  const conversations = useFetched<HistoryConversation[]>(searching ? null : `/history/conversations?${queryOf(filters)}`);
+  const hits = useFetched<SearchHit[]>(searching ? `/history/search?${queryOf(filters)}` : null);
+  const agentName = (id: string | null) => (id ? (colleagues.data?.agents.find((a) => a.id === id)?.displayName ?? id) : '—');
+  const groupName = (id: string | null) => (id ? (colleagues.data?.skillGroups.find((g) => g.id === id)?.name ?? id) : '—');
+  const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString(locale) : '—');
+  const rows = useMemo(() => (searching ? (hits.data ?? []).map((h) => ({ key: `${h.conversationId}-${h.message.seq}`, c: h.conversation, hit: h })) : (conversations.data ?? []).map((c) => ({ key: c.id, c, hit: undefined as SearchHit | undefined }))), [searching, hits.data, conversations.data]);
+  const failure = searching ? hits.error : conversations.error;
+
+  const exportCsv = () => {
+    const header = ['conversation', 'created', 'closed', 'visitor', 'skill group', 'agent', 'status', 'rating', 'summary'];
+    const lines = rows.map(({ c }) => [c.id, c.createdAt, c.closedAt ?? '', c.visitor.name ?? c.visitor.id, groupName(c.skillGroupId), agentName(c.agentId), c.status, c.rating ? String(c.rating.score) : '', c.summary ?? ''].map(csvCell).join(','));
+    const blob = new Blob([`\uFEFF${[header.map(csvCell).join(','), ...lines].join('\r\n')}\r\n`], { type: 'text/csv;charset=utf-8' });
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = `kefu-history-${new Date().toISOString().slice(0, 10)}.csv`;
+    a.click();
+    URL.revokeObjectURL(a.href);
+  };
+
+  return (
+    <div data-testid="history">
+      <Typography.Title level={4} style={{ marginTop: 0 }}>{t('history.title')}</Typography.Title>
+      <Space wrap className="kefu-admin-toolbar">
+        <Input.Search allowClear aria-label={t('history.search')} placeholder={t('history.searchHint')} style={{ width: 260 }} onSearch={(q) => setFilters((f) => ({ ...f, q: q.trim() || undefined }))} />
+        <DatePicker.RangePicker aria-label={t('history.when')} onChange={(range) => setFilters((f) => ({ ...f, from: range?.[0]?.startOf('day').toISOString(), to: range?.[1]?.endOf('day').toISOString() }))} />
+        <Select allowClear aria-label={t('desk.skillGroup')} placeholder={t('desk.skillGroup')} style={{ width: 160 }} options={(colleagues.data?.skillGroups ?? []).map((g) => ({ value: g.id, label: g.name }))} onChange={(skillGroupId?: string) => setFilters((f) => ({ ...f, skillGroupId }))} />
+        <Select allowClear aria-label={t('monitor.agent')} placeholder={t('monitor.agent')} style={{ width: 160 }} options={(colleagues.data?.agents ?? []).map((a) => ({ value: a.id, label: a.displayName }))} onChange={(agentId?: string) => setFilters((f) => ({ ...f, agentId }))} />
+        <Select allowClear aria-label={t('history.status')} placeholder={t('history.status')} style={{ width: 120 }} options={[{ value: 'open', label: t('desk.open') }, { value: 'closed', label: t('desk.closed') }]} onChange={(status?: 'open' | 'closed') => setFilters((f) => ({ ...f, status }))} />
+        <Select allowClear aria-label={t('history.rating')} placeholder={t('history.rating')} style={{ width: 110 }} options={[1, 2, 3, 4, 5].map((n) => ({ value: n, label: '★'.repeat(n) }))} onChange={(score?: number) => setFilters((f) => ({ ...f, score }))} />
+        <Button icon={<DownloadOutlined />} onClick={exportCsv} disabled={rows.length === 0}>{t('history.export')}</Button>
+      </Space>
+      <Table
+        size="small"
+        rowKey="key"
+        loading={searching ? hits.loading : conversations.loading}
+        dataSource={rows}
+        pagination={{ pageSize: 50, hideOnSinglePage: true }}
+        locale={{ emptyText: <Empty description={failure ? errorText(failure, t) : t('history.none')} /> }}
+        onRow={(row) => ({ onClick: () => setOpen(row.c), className: 'kefu-history-row' })}
+        columns={[
+          { title: t('history.started'), width: 170, render: (_: unknown, { c }) => when(c.createdAt) },
+          { title: t('admin.visitor'), render: (_: unknown, { c }) => c.visitor.name ?? c.visitor.id },
+          { title: t('desk.skillGroup'), render: (_: unknown, { c }) => groupName(c.skillGroupId) },
+          { title: t('monitor.agent'), render: (_: unknown, { c }) => agentName(c.agentId) },
+          searching
+            ? { title: t('history.match'), render: (_: unknown, { hit }) => hit && <span className="kefu-history-hit"><Marked text={hit.message.text} ranges={hit.highlights} /></span> }
+            : { title: t('desk.summary'), render: (_: unknown, { c }) => <Typography.Text ellipsis style={{ maxWidth: 320 }}>{c.summary ?? ''}</Typography.Text> },
+          { title: t('history.rating'), width: 120, render: (_: unknown, { c }) => (c.rating ? <Rate disabled value={c.rating.score} style={{ fontSize: 12 }} /> : '—') },
+          { title: t('history.status'), width: 90, render: (_: unknown, { c }) => <Tag color={c.status === 'open' ? 'green' : 'default'}>{c.status === 'open' ? t('desk.open') : t('desk.closed')}</Tag> },
+        ]}
+      />
+      <Drawer open={open !== null} onClose={() => setOpen(null)} width={560} title={open ? (open.visitor.name ?? open.visitor.id) : ''} destroyOnHidden>
+        {open && <Transcript c={open} agentName={agentName} known={(id) => colleagues.data?.agents.find((a) => a.id === id)?.displayName} groupName={groupName} when={when} />}
+      </Drawer>
+    </div>
+  );
+}
+
+function Transcript({ c, agentName, known, groupName, when }: { c: HistoryConversation; agentName: (id: string | null) => string; known: (id: string | undefined) => string | undefined; groupName: (id: string | null) => string; when: (iso: string | null) => string }) {
+  const { t, locale } = useI18n();
+  const [messages, setMessages] = useState<HistoryMessage[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    let live = true;
+    void (async () => {
+      try {
+        const all: HistoryMessage[] = [];
+        for (let after = 0; live; ) {
+          const page = await api<HistoryMessage[]>('GET', `/history/conversations/${encodeURIComponent(c.id)}/messages?after=${after}&limit=500`);
+          all.push(...page);
+          if (page.length < 500) break;
+          after = page[page.length - 1]!.seq;
+        }
+        if (live) setMessages(all);
+      } catch (e) {
+        if (live) setError(e);
+      }
+    })();
+    return () => {
+      live = false;
+    };
+  }, [c.id]);
+  const who = (m: HistoryMessage) => {
+    if (m.from.kind === 'visitor') return c.visitor.name ?? t('admin.visitor');
+    if (m.from.kind === 'agent') return agentName(m.from.agentId ?? null);
+    if (m.from.kind === 'supervisor') return known(m.from.supervisorId) ?? t('desk.supervisor');
+    return m.from.kind === 'bot' ? t('desk.bot') : '';
+  };
+  return (
+    <div data-testid="transcript-drawer">
+      <Descriptions size="small" column={1} colon={false}>
+        <Descriptions.Item label={t('history.started')}>{when(c.createdAt)}</Descriptions.Item>
+        <Descriptions.Item label={t('history.ended')}>{when(c.closedAt)}</Descriptions.Item>
+        <Descriptions.Item label={t('desk.skillGroup')}>{groupName(c.skillGroupId)}</Descriptions.Item>
+        <Descriptions.Item label={t('monitor.agent')}>{agentName(c.agentId)}</Descriptions.Item>
+        <Descriptions.Item label={t('desk.summary')}>{c.summary ?? '—'}</Descriptions.Item>
+        <Descriptions.Item label={t('history.rating')}>{c.rating ? <><Rate disabled value={c.rating.score} style={{ fontSize: 12 }} /> {c.rating.comment}</> : '—'}</Descriptions.Item>
+      </Descriptions>
+      {error !== null && <Typography.Text type="danger">{errorText(error, t)}</Typography.Text>}
+      {messages === null && error === null && <Typography.Text type="secondary">{t('desk.loading')}</Typography.Text>}
+      <div className="kefu-history-transcript">
+        {messages?.map((m) => (
+          <div key={m.seq} className={`kefu-history-line${m.visibility === 'internal' ? ' kefu-history-internal' : ''}`}>
+            <div className="kefu-muted">{who(m)} · {new Date(m.atMs).toLocaleString(locale)}{m.visibility === 'internal' ? ` · ${t('desk.internal')}` : ''}</div>
+            <div className="kefu-history-text">{m.file ? `📎 ${m.file.name} ` : ''}{m.text}</div>
+          </div>
+        ))}
+      </div>
+    </div>
+  );
+}
