@@ -9,7 +9,7 @@ import { jest } from '@jest/globals';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { type KefuNode } from '../cluster/node.ts';
 import { ApiClient, expectStatus } from '../tests/api-client.ts';
-import { launchChromium, screenshot, startEmbeddedNode } from '../tests/browser.ts';
+import { launchChromium, screenshot, startEmbeddedNode, watchProblems } from '../tests/browser.ts';
 
 jest.setTimeout(120_000);
 
@@ -37,10 +37,8 @@ async function newPage(locale = 'en-US'): Promise<{ page: Page; problems: string
   const context = await browser.newContext({ locale, viewport: { width: 1440, height: 900 } });
   contexts.push(context);
   const page = await context.newPage();
-  const problems: string[] = [];
+  const problems = watchProblems(page);
   const scripts: string[] = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => (m.type() === 'error' && !/40[13]|Failed to load resource/.test(m.text()) ? problems.push(`console: ${m.text()}`) : undefined));
   page.on('request', (r) => (r.resourceType() === 'script' ? scripts.push(new URL(r.url()).pathname) : undefined));
   return { page, problems, scripts };
 }

@@ -15,7 +15,7 @@ import { ChannelDirectory, DEFAULT_CHANNEL_KEY } from '../actors/directory/chann
 import { identityHash } from '../actors/directory/visitor.repository.ts';
 import { type KefuNode } from '../cluster/node.ts';
 import { ApiClient, expectStatus } from '../tests/api-client.ts';
-import { launchChromium, screenshot, startEmbeddedNode } from '../tests/browser.ts';
+import { launchChromium, screenshot, startEmbeddedNode, watchProblems } from '../tests/browser.ts';
 import { waitFor } from '../tests/support.ts';
 
 jest.setTimeout(120_000);
@@ -49,18 +49,6 @@ async function account(email: string, displayName: string, role: 'Agent' | 'Supe
   const roleId = roles.find((r) => r.name.startsWith(role))!.id;
   const fields = role === 'Agent' ? { skillGroupIds: ['default'], maxConversations: 5 } : { isAgent: false };
   return expectStatus(await admin.post('/api/v1/accounts', { email, displayName, password: PASSWORD, departmentId: 'default', roleIds: [roleId], ...fields }), 201).id as string;
-}
-
-/** Page errors, console errors, dialogs (a script that ran). */
-function watch(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => (m.type() === 'error' && !/40[13]|Failed to load resource/.test(m.text()) ? problems.push(`console: ${m.text()}`) : undefined));
-  page.on('dialog', (d) => {
-    problems.push(`dialog: ${d.message()}`);
-    void d.dismiss();
-  });
-  return problems;
 }
 
 async function newPage(viewport: { width: number; height: number }, locale = 'en-US'): Promise<Page> {
@@ -128,7 +116,7 @@ test('a visitor’s conversation rings on the desk, is accepted, chatted in, tra
 
   // The agent signs in; opening the desk makes them ready.
   const li = await newPage({ width: 1440, height: 900 });
-  const liProblems = watch(li);
+  const liProblems = watchProblems(li);
   await signIn(li, 'li.na@desk.example');
   await li.getByText('No conversations yet').waitFor();
   await waitFor('the desk to show the agent ready', async () => ((await li.getByRole('radio', { name: 'Ready' }).isChecked()) ? true : undefined));
@@ -137,7 +125,7 @@ test('a visitor’s conversation rings on the desk, is accepted, chatted in, tra
   // A signed-in visitor of the shop with a hostile name writes a hostile message.
   const channel = (await new ChannelDirectory(node.database.orm.em.fork()).byKey(DEFAULT_CHANNEL_KEY))!;
   const visitor = await newPage({ width: 1280, height: 800 }, 'zh-CN');
-  const visitorProblems = watch(visitor);
+  const visitorProblems = watchProblems(visitor);
   await visitor.addInitScript(RECORD_ACKS);
   await visitor.goto(`${node.url}/test/widget?${new URLSearchParams({ user: 'shop-7', hash: identityHash(channel.identitySecret, 'shop-7'), name: HOSTILE_NAME })}`);
   await visitor.locator('#kefu-widget .launcher').click();
@@ -182,7 +170,7 @@ test('a visitor’s conversation rings on the desk, is accepted, chatted in, tra
   // The supervisor sees Li's load and the queue on the monitor, watches the conversation and
   // whispers: Li reads it as internal, the visitor never sees it.
   const lead = await newPage({ width: 1440, height: 900 });
-  const leadProblems = watch(lead);
+  const leadProblems = watchProblems(lead);
   await signIn(lead, 'lead@desk.example');
   await lead.getByRole('menuitem', { name: 'Monitor' }).click();
   const liRow = lead.getByTestId('monitor').locator('tr', { hasText: '李娜' });
@@ -204,7 +192,7 @@ test('a visitor’s conversation rings on the desk, is accepted, chatted in, tra
 
   // A colleague comes on; Li transfers the conversation to them with a note (Alt+T).
   const zhou = await newPage({ width: 1440, height: 900 });
-  const zhouProblems = watch(zhou);
+  const zhouProblems = watchProblems(zhou);
   await signIn(zhou, 'zhou.jie@desk.example');
   await li.locator('body').press('Alt+KeyT');
   const dialog = li.getByRole('dialog');

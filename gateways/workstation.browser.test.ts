@@ -7,9 +7,9 @@
  */
 import { jest } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type Page } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { type KefuNode } from '../cluster/node.ts';
-import { launchChromium, screenshot, startEmbeddedNode } from '../tests/browser.ts';
+import { launchChromium, screenshot, startEmbeddedNode, watchProblems } from '../tests/browser.ts';
 import { ApiClient, expectStatus } from '../tests/api-client.ts';
 import { initialJavaScriptKiB } from '../web/bundle-size.ts';
 
@@ -34,22 +34,10 @@ afterAll(async () => {
   jest.restoreAllMocks();
 });
 
-/** Page errors, console errors other than the expected 401s, and dialogs (a script that ran). */
-function watch(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => (m.type() === 'error' && !/40[13]|Failed to load resource/.test(m.text()) ? problems.push(`console: ${m.text()}`) : undefined));
-  page.on('dialog', (d) => {
-    problems.push(`dialog: ${d.message()}`);
-    void d.dismiss();
-  });
-  return problems;
-}
-
 test('before setup, the sign-in page is in the browser’s language and points to /setup', async () => {
   const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
-  const problems = watch(page);
+  const problems = watchProblems(page);
   const started = Date.now();
   await page.goto(`${node.url}/app/`);
   await page.getByRole('button', { name: /登\s*录/ }).waitFor();
@@ -70,7 +58,7 @@ test('an agent signs in, reads their profile, ends another session, changes the 
 
   const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
-  const problems = watch(page);
+  const problems = watchProblems(page);
   await page.goto(`${node.url}/app/sessions`);
   await page.getByLabel('Email').fill(EMAIL);
   await page.getByLabel('Password').fill('not the password at all');

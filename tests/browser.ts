@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { loadConfig } from '../cluster/config.ts';
 import { startNode, type KefuNode } from '../cluster/node.ts';
 
@@ -32,4 +32,19 @@ export async function startEmbeddedNode(nodeId: string, env: Record<string, stri
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * What went wrong on a page, for a test to expect empty: uncaught errors, console errors (other
+ * than the 401/403 answers a signed-out page expects), and dialogs — a script that ran.
+ */
+export function watchProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => (m.type() === 'error' && !/40[13]|Failed to load resource/.test(m.text()) ? problems.push(`console: ${m.text()}`) : undefined));
+  page.on('dialog', (d) => {
+    problems.push(`dialog: ${d.message()}`);
+    void d.dismiss();
+  });
+  return problems;
 }
