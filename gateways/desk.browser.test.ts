@@ -162,6 +162,15 @@ test('a visitor’s conversation rings on the desk, is accepted, chatted in, tra
   latencies.sort((a, b) => a - b);
   process.stderr.write(`[desk] visitor message in the agent's chat pane after the visitor's ack: median ${latencies[2]} ms, max ${latencies[4]} ms over 5 (target ≤ 100 ms)\n`);
   await li.screenshot({ path: screenshot('desk-desktop.png') });
+  // The same desk in Chinese, then back.
+  await li.getByLabel('Language').click();
+  await li.locator('.ant-select-dropdown:visible').getByText('简体中文').click();
+  await li.getByRole('button', { name: '转接' }).waitFor();
+  await li.waitForTimeout(300); // the language menu's fade-out ends (a picture, not an assertion)
+  await li.screenshot({ path: screenshot('desk-desktop-zh.png') });
+  await li.getByLabel('语言').click();
+  await li.locator('.ant-select-dropdown:visible').getByText('English').click();
+  await li.getByRole('button', { name: 'Transfer' }).waitFor();
   await li.setViewportSize({ width: 820, height: 1180 });
   await li.getByRole('button', { name: 'Visitor' }).waitFor(); // the side pane folds into a drawer
   await li.screenshot({ path: screenshot('desk-tablet.png') });
