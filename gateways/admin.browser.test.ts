@@ -1,6 +1,7 @@
 /**
  * The admin console in a real Chromium, on an embedded node — the start of a new team's day:
- * the first admin builds the org tree (a department and a skill group in it), makes an agent
+ * the first admin builds the org tree (a department and a skill group in it, with a welcome
+ * message and working hours set on the group), makes an agent
  * account serving that group, and a widget channel routed to it; a visitor on that channel's
  * preview page reaches the new agent's desk. The audit log shows what was done. The console is
  * a chunk of its own, fetched only when opened. Screenshots of each tab in artifacts/screenshots/.
@@ -76,7 +77,24 @@ test('the first admin builds the org tree, an agent and a channel; a visitor on 
   await boss.getByRole('dialog').getByLabel('Name of the new one').fill('华东 East');
   await boss.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
   await tree.getByText('华东 East').waitFor();
-  await boss.screenshot({ path: screenshot('admin-org-tree.png') });
+
+  // The new skill group's settings: inherited until set here; a welcome message and working hours set here.
+  const settings = boss.getByTestId('department-settings');
+  await settings.getByLabel('Welcome message').waitFor();
+  await settings.getByLabel('Welcome message').fill('您好，华东客服为您服务');
+  await settings.getByLabel('Open at set hours').click();
+  await settings.getByLabel('Sat', { exact: true }).fill('10:00-16:00');
+  await settings.getByRole('button', { name: 'Save settings' }).click();
+  await settings.getByText('set here ·').first().waitFor();
+  await boss.screenshot({ path: screenshot('admin-org-tree.png'), fullPage: true });
+
+  const admin = await new ApiClient(node.url).login('boss@admin.example', PASSWORD);
+  const east = (expectStatus(await admin.get('/api/v1/departments'), 200) as { id: string; name: string }[]).find((d) => d.name === '华东 East')!;
+  const inForce = expectStatus(await admin.get(`/api/v1/departments/${east.id}/settings`), 200) as { settings: { welcomeMessage: string; workingHours: { weekly: Record<string, string> } | null }; from: Record<string, string | null> };
+  expect(inForce.settings.welcomeMessage).toBe('您好，华东客服为您服务');
+  expect(inForce.settings.workingHours?.weekly).toMatchObject({ mon: '09:00-18:00', sat: '10:00-16:00' });
+  expect(inForce.from).toMatchObject({ welcomeMessage: east.id, workingHours: east.id });
+  expect(inForce.from.routingPolicy).not.toBe(east.id); // untouched: still inherited
 
   // An agent serving the new group.
   await boss.getByRole('tab', { name: 'Accounts' }).click();

@@ -17,7 +17,7 @@ export default function AdminScreen({ me }: { me: Me }) {
   const { t } = useI18n();
   // The same read permissions as ADMIN_READS in Shell.tsx, which decides whether the menu shows the console.
   const tabs: { key: string; label: MessageKey; read: string; content: React.ReactNode }[] = [
-    { key: 'org', label: 'admin.orgTree', read: 'departments.read', content: <OrgTree canWrite={can(me, 'departments.write')} /> },
+    { key: 'org', label: 'admin.orgTree', read: 'departments.read', content: <OrgTree canWrite={can(me, 'departments.write')} settings={{ read: can(me, 'settings.read'), write: can(me, 'settings.write') }} /> },
     { key: 'accounts', label: 'admin.accounts', read: 'accounts.read', content: <Accounts canWrite={can(me, 'accounts.write')} /> },
     { key: 'roles', label: 'admin.rolesTab', read: 'roles.read', content: <Roles /> },
     { key: 'channels', label: 'admin.channels', read: 'channels.read', content: <Channels canWrite={can(me, 'channels.write')} /> },

@@ -9,6 +9,7 @@ import { ApartmentOutlined, TeamOutlined } from '@ant-design/icons';
 import { api, type Department } from '../api.ts';
 import { errorText } from '../common.tsx';
 import { useI18n } from '../i18n.tsx';
+import { DepartmentSettings } from './Settings.tsx';
 import { useFetched } from './useFetched.ts';
 
 type TreeNode = { key: string; title: React.ReactNode; children: TreeNode[] };
@@ -24,7 +25,7 @@ export function treeOf(departments: readonly Department[], title: (d: Department
   return roots;
 }
 
-export function OrgTree({ canWrite }: { canWrite: boolean }) {
+export function OrgTree({ canWrite, settings }: { canWrite: boolean; settings: { read: boolean; write: boolean } }) {
   const { t } = useI18n();
   const { message } = App.useApp();
   const departments = useFetched<Department[]>('/departments');
@@ -84,6 +85,12 @@ export function OrgTree({ canWrite }: { canWrite: boolean }) {
           />
         ) : (
           <Typography.Text type="secondary">{t('admin.pickDepartmentHint')}</Typography.Text>
+        )}
+        {current && settings.read && (
+          <>
+            <Typography.Title level={5} className="kefu-settings-title">{t('settings.title')}</Typography.Title>
+            <DepartmentSettings key={current.id} department={current} departments={list} canWrite={settings.write} />
+          </>
         )}
       </Card>
       {adding && current && (
