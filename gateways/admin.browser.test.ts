@@ -10,7 +10,7 @@ import { jest } from '@jest/globals';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { type KefuNode } from '../cluster/node.ts';
 import { ApiClient, expectStatus } from '../tests/api-client.ts';
-import { launchChromium, screenshot, startEmbeddedNode, watchProblems } from '../tests/browser.ts';
+import { launchChromium, picturedOnFailure, screenshot, startEmbeddedNode, watchProblems } from '../tests/browser.ts';
 
 jest.setTimeout(120_000);
 
@@ -59,88 +59,90 @@ async function choose(page: Page, scope: ReturnType<Page['getByRole']>, label: s
 }
 
 test('the first admin builds the org tree, an agent and a channel; a visitor on the channel reaches the new agent', async () => {
-  const { page: boss, problems, scripts } = await newPage();
-  await signIn(boss, 'boss@admin.example');
-  expect(scripts.some((s) => s.includes('/Admin-'))).toBe(false); // not fetched until opened
-  await boss.getByRole('menuitem', { name: 'Administration' }).click();
-  await boss.getByTestId('admin').waitFor();
-  expect(scripts.some((s) => s.includes('/Admin-'))).toBe(true);
+  await picturedOnFailure(browser, 'admin', async () => {
+    const { page: boss, problems, scripts } = await newPage();
+    await signIn(boss, 'boss@admin.example');
+    expect(scripts.some((s) => s.includes('/Admin-'))).toBe(false); // not fetched until opened
+    await boss.getByRole('menuitem', { name: 'Administration' }).click();
+    await boss.getByTestId('admin').waitFor();
+    expect(scripts.some((s) => s.includes('/Admin-'))).toBe(true);
 
-  // The org tree: a department below the root, a skill group below it.
-  const tree = boss.locator('.ant-tree');
-  await tree.getByText('Kefu', { exact: true }).click(); // the tenant's root department
-  await boss.getByRole('button', { name: 'Add department' }).click();
-  await boss.getByRole('dialog').getByLabel('Name of the new one').fill('销售部 Sales');
-  await boss.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
-  await tree.getByText('销售部 Sales').waitFor();
-  await boss.getByRole('button', { name: 'Add skill group' }).click(); // the new department is selected
-  await boss.getByRole('dialog').getByLabel('Name of the new one').fill('华东 East');
-  await boss.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
-  await tree.getByText('华东 East').waitFor();
+    // The org tree: a department below the root, a skill group below it.
+    const tree = boss.locator('.ant-tree');
+    await tree.getByText('Kefu', { exact: true }).click(); // the tenant's root department
+    await boss.getByRole('button', { name: 'Add department' }).click();
+    await boss.getByRole('dialog').getByLabel('Name of the new one').fill('销售部 Sales');
+    await boss.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+    await tree.getByText('销售部 Sales').waitFor();
+    await boss.getByRole('button', { name: 'Add skill group' }).click(); // the new department is selected
+    await boss.getByRole('dialog').getByLabel('Name of the new one').fill('华东 East');
+    await boss.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+    await tree.getByText('华东 East').waitFor();
 
-  // The new skill group's settings: inherited until set here; a welcome message and working hours set here.
-  const settings = boss.getByTestId('department-settings');
-  await settings.getByLabel('Welcome message').waitFor();
-  await settings.getByLabel('Welcome message').fill('您好，华东客服为您服务');
-  await settings.getByLabel('Open at set hours').click();
-  await settings.getByLabel('Sat', { exact: true }).fill('10:00-16:00');
-  await settings.getByRole('button', { name: 'Save settings' }).click();
-  await settings.getByText('set here ·').first().waitFor();
-  await boss.screenshot({ path: screenshot('admin-org-tree.png'), fullPage: true });
+    // The new skill group's settings: inherited until set here; a welcome message and working hours set here.
+    const settings = boss.getByTestId('department-settings');
+    await settings.getByLabel('Welcome message').waitFor();
+    await settings.getByLabel('Welcome message').fill('您好，华东客服为您服务');
+    await settings.getByLabel('Open at set hours').click();
+    await settings.getByLabel('Sat', { exact: true }).fill('10:00-16:00');
+    await settings.getByRole('button', { name: 'Save settings' }).click();
+    await settings.getByText('set here ·').first().waitFor();
+    await boss.screenshot({ path: screenshot('admin-org-tree.png'), fullPage: true });
 
-  const admin = await new ApiClient(node.url).login('boss@admin.example', PASSWORD);
-  const east = (expectStatus(await admin.get('/api/v1/departments'), 200) as { id: string; name: string }[]).find((d) => d.name === '华东 East')!;
-  const inForce = expectStatus(await admin.get(`/api/v1/departments/${east.id}/settings`), 200) as { settings: { welcomeMessage: string; workingHours: { weekly: Record<string, string> } | null }; from: Record<string, string | null> };
-  expect(inForce.settings.welcomeMessage).toBe('您好，华东客服为您服务');
-  expect(inForce.settings.workingHours?.weekly).toMatchObject({ mon: '09:00-18:00', sat: '10:00-16:00' });
-  expect(inForce.from).toMatchObject({ welcomeMessage: east.id, workingHours: east.id });
-  expect(inForce.from.routingPolicy).not.toBe(east.id); // untouched: still inherited
+    const admin = await new ApiClient(node.url).login('boss@admin.example', PASSWORD);
+    const east = (expectStatus(await admin.get('/api/v1/departments'), 200) as { id: string; name: string }[]).find((d) => d.name === '华东 East')!;
+    const inForce = expectStatus(await admin.get(`/api/v1/departments/${east.id}/settings`), 200) as { settings: { welcomeMessage: string; workingHours: { weekly: Record<string, string> } | null }; from: Record<string, string | null> };
+    expect(inForce.settings.welcomeMessage).toBe('您好，华东客服为您服务');
+    expect(inForce.settings.workingHours?.weekly).toMatchObject({ mon: '09:00-18:00', sat: '10:00-16:00' });
+    expect(inForce.from).toMatchObject({ welcomeMessage: east.id, workingHours: east.id });
+    expect(inForce.from.routingPolicy).not.toBe(east.id); // untouched: still inherited
 
-  // An agent serving the new group.
-  await boss.getByRole('tab', { name: 'Accounts' }).click();
-  await boss.getByRole('button', { name: 'New account' }).click();
-  const form = boss.getByRole('dialog');
-  await form.getByLabel('Name').fill('王芳');
-  await form.getByLabel('Email').fill('wang.fang@admin.example');
-  await form.getByLabel('Password').fill(PASSWORD);
-  await choose(boss, form, 'Department', '华东 East');
-  await choose(boss, form, 'Roles', 'Agent · 坐席');
-  await choose(boss, form, 'Serves skill groups', '华东 East');
-  await form.getByRole('button', { name: 'Save' }).click();
-  await boss.locator('tr', { hasText: 'wang.fang@admin.example' }).waitFor();
-  await boss.screenshot({ path: screenshot('admin-accounts.png') });
+    // An agent serving the new group.
+    await boss.getByRole('tab', { name: 'Accounts' }).click();
+    await boss.getByRole('button', { name: 'New account' }).click();
+    const form = boss.getByRole('dialog');
+    await form.getByLabel('Name').fill('王芳');
+    await form.getByLabel('Email').fill('wang.fang@admin.example');
+    await form.getByLabel('Password').fill(PASSWORD);
+    await choose(boss, form, 'Department', '华东 East');
+    await choose(boss, form, 'Roles', 'Agent · 坐席');
+    await choose(boss, form, 'Serves skill groups', '华东 East');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await boss.locator('tr', { hasText: 'wang.fang@admin.example' }).waitFor();
+    await boss.screenshot({ path: screenshot('admin-accounts.png') });
 
-  // A channel routed to it, with its one-line snippet.
-  await boss.getByRole('tab', { name: 'Channels' }).click();
-  await boss.getByRole('button', { name: 'New channel' }).click();
-  await boss.getByRole('dialog').getByLabel('Channel name').fill('华东商城 Shop');
-  await choose(boss, boss.getByRole('dialog'), 'Skill group', '华东 East');
-  await boss.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
-  const card = boss.locator('[data-channel-key]', { hasText: '华东商城 Shop' });
-  await card.waitFor();
-  const key = (await card.getAttribute('data-channel-key'))!;
-  expect(await card.locator('.kefu-snippet').textContent()).toContain(`<script src="${node.url}/widget.js" data-channel="${key}" async></script>`);
-  await boss.screenshot({ path: screenshot('admin-channels.png') });
+    // A channel routed to it, with its one-line snippet.
+    await boss.getByRole('tab', { name: 'Channels' }).click();
+    await boss.getByRole('button', { name: 'New channel' }).click();
+    await boss.getByRole('dialog').getByLabel('Channel name').fill('华东商城 Shop');
+    await choose(boss, boss.getByRole('dialog'), 'Skill group', '华东 East');
+    await boss.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+    const card = boss.locator('[data-channel-key]', { hasText: '华东商城 Shop' });
+    await card.waitFor();
+    const key = (await card.getAttribute('data-channel-key'))!;
+    expect(await card.locator('.kefu-snippet').textContent()).toContain(`<script src="${node.url}/widget.js" data-channel="${key}" async></script>`);
+    await boss.screenshot({ path: screenshot('admin-channels.png') });
 
-  await boss.getByRole('tab', { name: 'Roles' }).click();
-  await boss.getByText('monitoring.intervene').first().waitFor();
-  await boss.screenshot({ path: screenshot('admin-roles.png') });
-  await boss.getByRole('tab', { name: 'Audit log' }).click();
-  await boss.locator('tr', { hasText: 'account.create' }).first().waitFor();
-  await boss.screenshot({ path: screenshot('admin-audit.png') });
+    await boss.getByRole('tab', { name: 'Roles' }).click();
+    await boss.getByText('monitoring.intervene').first().waitFor();
+    await boss.screenshot({ path: screenshot('admin-roles.png') });
+    await boss.getByRole('tab', { name: 'Audit log' }).click();
+    await boss.locator('tr', { hasText: 'account.create' }).first().waitFor();
+    await boss.screenshot({ path: screenshot('admin-audit.png') });
 
-  // The new agent opens the desk; a visitor on the channel's preview page reaches them.
-  const { page: wang, problems: wangProblems } = await newPage();
-  await signIn(wang, 'wang.fang@admin.example');
-  await wang.getByText('No conversations yet').waitFor();
-  const { page: visitor } = await newPage('zh-CN');
-  await visitor.goto(`${node.url}/test/widget?channel=${encodeURIComponent(key)}`);
-  await visitor.locator('#kefu-widget .launcher').click();
-  const input = visitor.locator('#kefu-widget textarea[aria-label]').last();
-  await input.fill('你好，想咨询华东的发货时间');
-  await input.press('Enter');
-  await wang.locator('.kefu-bubble-text', { hasText: '华东的发货时间' }).waitFor();
-  await wang.getByRole('button', { name: 'Accept' }).waitFor();
+    // The new agent opens the desk; a visitor on the channel's preview page reaches them.
+    const { page: wang, problems: wangProblems } = await newPage();
+    await signIn(wang, 'wang.fang@admin.example');
+    await wang.getByText('No conversations yet').waitFor();
+    const { page: visitor } = await newPage('zh-CN');
+    await visitor.goto(`${node.url}/test/widget?channel=${encodeURIComponent(key)}`);
+    await visitor.locator('#kefu-widget .launcher').click();
+    const input = visitor.locator('#kefu-widget textarea[aria-label]').last();
+    await input.fill('你好，想咨询华东的发货时间');
+    await input.press('Enter');
+    await wang.locator('.kefu-bubble-text', { hasText: '华东的发货时间' }).waitFor();
+    await wang.getByRole('button', { name: 'Accept' }).waitFor();
 
-  expect([...problems, ...wangProblems]).toEqual([]);
+    expect([...problems, ...wangProblems]).toEqual([]);
+  });
 });

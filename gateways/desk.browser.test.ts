@@ -15,7 +15,7 @@ import { ChannelDirectory, DEFAULT_CHANNEL_KEY } from '../actors/directory/chann
 import { identityHash } from '../actors/directory/visitor.repository.ts';
 import { type KefuNode } from '../cluster/node.ts';
 import { ApiClient, expectStatus } from '../tests/api-client.ts';
-import { launchChromium, screenshot, startEmbeddedNode, watchProblems } from '../tests/browser.ts';
+import { launchChromium, picturedOnFailure, screenshot, startEmbeddedNode, watchProblems } from '../tests/browser.ts';
 import { waitFor } from '../tests/support.ts';
 
 jest.setTimeout(120_000);
@@ -110,193 +110,195 @@ async function visitorSays(page: Page, text: string): Promise<void> {
 }
 
 test('a visitor’s conversation rings on the desk, is accepted, chatted in, transferred with a note and closed with a summary', async () => {
-  const liId = await account('li.na@desk.example', '李娜', 'Agent');
-  const zhouId = await account('zhou.jie@desk.example', '周杰', 'Agent');
-  await account('lead@desk.example', '组长 Lead', 'Supervisor');
+  await picturedOnFailure(browser, 'desk', async () => {
+    const liId = await account('li.na@desk.example', '李娜', 'Agent');
+    const zhouId = await account('zhou.jie@desk.example', '周杰', 'Agent');
+    await account('lead@desk.example', '组长 Lead', 'Supervisor');
 
-  // The agent signs in; opening the desk makes them ready.
-  const li = await newPage({ width: 1440, height: 900 });
-  const liProblems = watchProblems(li);
-  await signIn(li, 'li.na@desk.example');
-  await li.getByText('No conversations yet').waitFor();
-  await waitFor('the desk to show the agent ready', async () => ((await li.getByRole('radio', { name: 'Ready' }).isChecked()) ? true : undefined));
-  await li.evaluate(RECORD_SEEN);
+    // The agent signs in; opening the desk makes them ready.
+    const li = await newPage({ width: 1440, height: 900 });
+    const liProblems = watchProblems(li);
+    await signIn(li, 'li.na@desk.example');
+    await li.getByText('No conversations yet').waitFor();
+    await waitFor('the desk to show the agent ready', async () => ((await li.getByRole('radio', { name: 'Ready' }).isChecked()) ? true : undefined));
+    await li.evaluate(RECORD_SEEN);
 
-  // A signed-in visitor of the shop with a hostile name writes a hostile message.
-  const channel = (await new ChannelDirectory(node.database.orm.em.fork()).byKey(DEFAULT_CHANNEL_KEY))!;
-  const visitor = await newPage({ width: 1280, height: 800 }, 'zh-CN');
-  const visitorProblems = watchProblems(visitor);
-  await visitor.addInitScript(RECORD_ACKS);
-  await visitor.goto(`${node.url}/test/widget?${new URLSearchParams({ user: 'shop-7', hash: identityHash(channel.identitySecret, 'shop-7'), name: HOSTILE_NAME })}`);
-  await visitor.locator('#kefu-widget .launcher').click();
-  await visitorSays(visitor, HOSTILE_TEXT);
+    // A signed-in visitor of the shop with a hostile name writes a hostile message.
+    const channel = (await new ChannelDirectory(node.database.orm.em.fork()).byKey(DEFAULT_CHANNEL_KEY))!;
+    const visitor = await newPage({ width: 1280, height: 800 }, 'zh-CN');
+    const visitorProblems = watchProblems(visitor);
+    await visitor.addInitScript(RECORD_ACKS);
+    await visitor.goto(`${node.url}/test/widget?${new URLSearchParams({ user: 'shop-7', hash: identityHash(channel.identitySecret, 'shop-7'), name: HOSTILE_NAME })}`);
+    await visitor.locator('#kefu-widget .launcher').click();
+    await visitorSays(visitor, HOSTILE_TEXT);
 
-  // It rings on Li's desk: offered, with the Accept banner; the visitor's name and text are text.
-  await li.locator('.kefu-conv', { hasText: '王小明' }).waitFor();
-  await li.getByRole('button', { name: 'Accept' }).waitFor();
-  await li.locator('.kefu-bubble-text', { hasText: '订单没到' }).waitFor();
-  expect(await li.locator('.kefu-bubble-text', { hasText: '订单没到' }).textContent()).toBe(HOSTILE_TEXT);
-  expect(await li.getByTestId('visitor-pane').getByText(HOSTILE_NAME).count()).toBe(1);
-  await li.getByRole('button', { name: 'Accept' }).click();
-  await li.getByRole('button', { name: 'Transfer' }).waitFor();
-  await expect(li.getByRole('button', { name: 'Accept' }).count()).resolves.toBe(0);
+    // It rings on Li's desk: offered, with the Accept banner; the visitor's name and text are text.
+    await li.locator('.kefu-conv', { hasText: '王小明' }).waitFor();
+    await li.getByRole('button', { name: 'Accept' }).waitFor();
+    await li.locator('.kefu-bubble-text', { hasText: '订单没到' }).waitFor();
+    expect(await li.locator('.kefu-bubble-text', { hasText: '订单没到' }).textContent()).toBe(HOSTILE_TEXT);
+    expect(await li.getByTestId('visitor-pane').getByText(HOSTILE_NAME).count()).toBe(1);
+    await li.getByRole('button', { name: 'Accept' }).click();
+    await li.getByRole('button', { name: 'Transfer' }).waitFor();
+    await expect(li.getByRole('button', { name: 'Accept' }).count()).resolves.toBe(0);
 
-  // They chat: the agent's answer reaches the widget, is read there, and shows as read on the desk.
-  const composer = li.getByLabel('Message', { exact: true });
-  await composer.fill('您好，我来帮您查一下');
-  await composer.press('Enter');
-  await visitor.locator('#kefu-widget .msg.theirs .bubble', { hasText: '我来帮您查一下' }).waitFor();
-  await li.locator('.kefu-delivery[data-delivery="read"]').waitFor();
-  expect(await composer.inputValue()).toBe('');
+    // They chat: the agent's answer reaches the widget, is read there, and shows as read on the desk.
+    const composer = li.getByLabel('Message', { exact: true });
+    await composer.fill('您好，我来帮您查一下');
+    await composer.press('Enter');
+    await visitor.locator('#kefu-widget .msg.theirs .bubble', { hasText: '我来帮您查一下' }).waitFor();
+    await li.locator('.kefu-delivery[data-delivery="read"]').waitFor();
+    expect(await composer.inputValue()).toBe('');
 
-  // From the visitor's ack to the agent's chat pane, in the browser.
-  const latencies: number[] = [];
-  for (let i = 1; i <= 5; i++) {
-    const text = `订单号 A-100${i}`;
-    await visitorSays(visitor, text);
-    await li.locator('.kefu-bubble-text', { hasText: text }).waitFor();
-    const acked = await waitFor('the visitor’s ack', async () => (await visitor.evaluate((t) => (globalThis as unknown as { __ackedAt: Record<string, number> }).__ackedAt[t], text)) ?? undefined);
-    const seen = (await li.evaluate((t) => (globalThis as unknown as { __seenAt: Record<string, number> }).__seenAt[t], text))!;
-    latencies.push(seen - acked);
-  }
-  latencies.sort((a, b) => a - b);
-  process.stderr.write(`[desk] visitor message in the agent's chat pane after the visitor's ack: median ${latencies[2]} ms, max ${latencies[4]} ms over 5 (target ≤ 100 ms)\n`);
-  await li.screenshot({ path: screenshot('desk-desktop.png') });
-  // The same desk in Chinese, then back.
-  await li.getByLabel('Language').click();
-  await li.locator('.ant-select-dropdown:visible').getByText('简体中文').click();
-  await li.getByRole('button', { name: '转接' }).waitFor();
-  await li.waitForTimeout(300); // the language menu's fade-out ends (a picture, not an assertion)
-  await li.screenshot({ path: screenshot('desk-desktop-zh.png') });
-  await li.getByLabel('语言').click();
-  await li.locator('.ant-select-dropdown:visible').getByText('English').click();
-  await li.getByRole('button', { name: 'Transfer' }).waitFor();
-  await li.setViewportSize({ width: 820, height: 1180 });
-  await li.getByRole('button', { name: 'Visitor' }).waitFor(); // the side pane folds into a drawer
-  await li.screenshot({ path: screenshot('desk-tablet.png') });
-  await li.setViewportSize({ width: 1440, height: 900 });
+    // From the visitor's ack to the agent's chat pane, in the browser.
+    const latencies: number[] = [];
+    for (let i = 1; i <= 5; i++) {
+      const text = `订单号 A-100${i}`;
+      await visitorSays(visitor, text);
+      await li.locator('.kefu-bubble-text', { hasText: text }).waitFor();
+      const acked = await waitFor('the visitor’s ack', async () => (await visitor.evaluate((t) => (globalThis as unknown as { __ackedAt: Record<string, number> }).__ackedAt[t], text)) ?? undefined);
+      const seen = (await li.evaluate((t) => (globalThis as unknown as { __seenAt: Record<string, number> }).__seenAt[t], text))!;
+      latencies.push(seen - acked);
+    }
+    latencies.sort((a, b) => a - b);
+    process.stderr.write(`[desk] visitor message in the agent's chat pane after the visitor's ack: median ${latencies[2]} ms, max ${latencies[4]} ms over 5 (target ≤ 100 ms)\n`);
+    await li.screenshot({ path: screenshot('desk-desktop.png') });
+    // The same desk in Chinese, then back.
+    await li.getByLabel('Language').click();
+    await li.locator('.ant-select-dropdown:visible').getByText('简体中文').click();
+    await li.getByRole('button', { name: '转接' }).waitFor();
+    await li.waitForTimeout(300); // the language menu's fade-out ends (a picture, not an assertion)
+    await li.screenshot({ path: screenshot('desk-desktop-zh.png') });
+    await li.getByLabel('语言').click();
+    await li.locator('.ant-select-dropdown:visible').getByText('English').click();
+    await li.getByRole('button', { name: 'Transfer' }).waitFor();
+    await li.setViewportSize({ width: 820, height: 1180 });
+    await li.getByRole('button', { name: 'Visitor' }).waitFor(); // the side pane folds into a drawer
+    await li.screenshot({ path: screenshot('desk-tablet.png') });
+    await li.setViewportSize({ width: 1440, height: 900 });
 
-  // The supervisor sees Li's load and the queue on the monitor, watches the conversation and
-  // whispers: Li reads it as internal, the visitor never sees it.
-  const lead = await newPage({ width: 1440, height: 900 });
-  const leadProblems = watchProblems(lead);
-  await signIn(lead, 'lead@desk.example');
-  await lead.getByRole('menuitem', { name: 'Monitor' }).click();
-  const liRow = lead.getByTestId('monitor').locator('tr', { hasText: '李娜' });
-  await liRow.getByText('1 / 5').waitFor();
-  await lead.locator('.kefu-queue-card').first().waitFor();
-  await lead.waitForTimeout(600); // the menu's and the table's fade-in end (a picture, not an assertion)
-  await lead.screenshot({ path: screenshot('monitor-desktop.png') });
-  await liRow.getByRole('button', { name: /Watch/ }).click();
-  await lead.getByText('Watching · 1').waitFor();
-  await lead.locator('.kefu-bubble-text', { hasText: '我来帮您查一下' }).waitFor();
-  await lead.getByText('You are watching this conversation.').waitFor();
-  await lead.getByLabel('How I am in it').getByText('Whisper').click();
-  const whisper = lead.getByLabel('Message', { exact: true });
-  await whisper.fill('先核实订单号再答复');
-  await whisper.press('Enter');
-  await li.locator('.kefu-bubble-internal', { hasText: '先核实订单号再答复' }).waitFor();
-  await lead.getByRole('button', { name: 'Stop' }).click();
-  await lead.getByText('Watching · 1').waitFor({ state: 'detached' });
+    // The supervisor sees Li's load and the queue on the monitor, watches the conversation and
+    // whispers: Li reads it as internal, the visitor never sees it.
+    const lead = await newPage({ width: 1440, height: 900 });
+    const leadProblems = watchProblems(lead);
+    await signIn(lead, 'lead@desk.example');
+    await lead.getByRole('menuitem', { name: 'Monitor' }).click();
+    const liRow = lead.getByTestId('monitor').locator('tr', { hasText: '李娜' });
+    await liRow.getByText('1 / 5').waitFor();
+    await lead.locator('.kefu-queue-card').first().waitFor();
+    await lead.waitForTimeout(600); // the menu's and the table's fade-in end (a picture, not an assertion)
+    await lead.screenshot({ path: screenshot('monitor-desktop.png') });
+    await liRow.getByRole('button', { name: /Watch/ }).click();
+    await lead.getByText('Watching · 1').waitFor();
+    await lead.locator('.kefu-bubble-text', { hasText: '我来帮您查一下' }).waitFor();
+    await lead.getByText('You are watching this conversation.').waitFor();
+    await lead.getByLabel('How I am in it').getByText('Whisper').click();
+    const whisper = lead.getByLabel('Message', { exact: true });
+    await whisper.fill('先核实订单号再答复');
+    await whisper.press('Enter');
+    await li.locator('.kefu-bubble-internal', { hasText: '先核实订单号再答复' }).waitFor();
+    await lead.getByRole('button', { name: 'Stop' }).click();
+    await lead.getByText('Watching · 1').waitFor({ state: 'detached' });
 
-  // A colleague comes on; Li transfers the conversation to them with a note (Alt+T).
-  const zhou = await newPage({ width: 1440, height: 900 });
-  const zhouProblems = watchProblems(zhou);
-  await signIn(zhou, 'zhou.jie@desk.example');
-  await li.locator('body').press('Alt+KeyT');
-  const dialog = li.getByRole('dialog');
-  await dialog.getByLabel('Transfer to').click();
-  await li.locator('.ant-select-item-option', { hasText: '周杰' }).click();
-  await dialog.getByLabel('Note for whoever takes it').fill('退款问题 <i>VIP</i>');
-  await dialog.getByRole('button', { name: 'Transfer' }).click();
-  await li.locator('.kefu-conv', { hasText: '王小明' }).waitFor({ state: 'detached' });
+    // A colleague comes on; Li transfers the conversation to them with a note (Alt+T).
+    const zhou = await newPage({ width: 1440, height: 900 });
+    const zhouProblems = watchProblems(zhou);
+    await signIn(zhou, 'zhou.jie@desk.example');
+    await li.locator('body').press('Alt+KeyT');
+    const dialog = li.getByRole('dialog');
+    await dialog.getByLabel('Transfer to').click();
+    await li.locator('.ant-select-item-option', { hasText: '周杰' }).click();
+    await dialog.getByLabel('Note for whoever takes it').fill('退款问题 <i>VIP</i>');
+    await dialog.getByRole('button', { name: 'Transfer' }).click();
+    await li.locator('.kefu-conv', { hasText: '王小明' }).waitFor({ state: 'detached' });
 
-  // Zhou gets it offered, with the note and the whole history.
-  await zhou.locator('.kefu-conv', { hasText: '王小明' }).waitFor();
-  await zhou.getByText('退款问题 <i>VIP</i>').waitFor();
-  await zhou.locator('.kefu-bubble-text', { hasText: '我来帮您查一下' }).waitFor();
-  await zhou.getByRole('button', { name: 'Accept' }).click();
-  await zhou.getByRole('button', { name: 'Transfer' }).waitFor();
+    // Zhou gets it offered, with the note and the whole history.
+    await zhou.locator('.kefu-conv', { hasText: '王小明' }).waitFor();
+    await zhou.getByText('退款问题 <i>VIP</i>').waitFor();
+    await zhou.locator('.kefu-bubble-text', { hasText: '我来帮您查一下' }).waitFor();
+    await zhou.getByRole('button', { name: 'Accept' }).click();
+    await zhou.getByRole('button', { name: 'Transfer' }).waitFor();
 
-  // A draft survives a reload.
-  await zhou.getByLabel('Message', { exact: true }).fill('退款将在三个工作日内');
-  await zhou.reload();
-  await zhou.getByTestId('desk').waitFor();
-  await zhou.locator('.kefu-conv', { hasText: '王小明' }).click();
-  await expect(zhou.getByLabel('Message', { exact: true }).inputValue()).resolves.toBe('退款将在三个工作日内');
-  await zhou.getByLabel('Message', { exact: true }).press('Enter');
-  await visitor.locator('#kefu-widget .msg.theirs .bubble', { hasText: '三个工作日' }).waitFor();
+    // A draft survives a reload.
+    await zhou.getByLabel('Message', { exact: true }).fill('退款将在三个工作日内');
+    await zhou.reload();
+    await zhou.getByTestId('desk').waitFor();
+    await zhou.locator('.kefu-conv', { hasText: '王小明' }).click();
+    await expect(zhou.getByLabel('Message', { exact: true }).inputValue()).resolves.toBe('退款将在三个工作日内');
+    await zhou.getByLabel('Message', { exact: true }).press('Enter');
+    await visitor.locator('#kefu-widget .msg.theirs .bubble', { hasText: '三个工作日' }).waitFor();
 
-  // Zhou closes it with a service summary; it moves to recently closed; the visitor rates.
-  await zhou.getByRole('button', { name: 'End chat' }).click();
-  await zhou.getByRole('dialog').getByLabel('Service summary').fill('查询退款进度，已告知三个工作日到账');
-  await zhou.getByRole('dialog').getByRole('button', { name: 'End chat' }).click();
-  await zhou.getByText('Recently closed · 1').waitFor();
-  await zhou.getByText('This conversation has ended.').waitFor();
-  await visitor.locator('#kefu-widget form.rating').waitFor();
-  await visitor.locator('#kefu-widget .stars button').nth(4).click();
-  await visitor.locator('#kefu-widget form.rating button.primary').click();
-  await visitor.locator('#kefu-widget .msg.note', { hasText: '感谢您的评价' }).waitFor();
-  await zhou.screenshot({ path: screenshot('desk-closed.png') });
+    // Zhou closes it with a service summary; it moves to recently closed; the visitor rates.
+    await zhou.getByRole('button', { name: 'End chat' }).click();
+    await zhou.getByRole('dialog').getByLabel('Service summary').fill('查询退款进度，已告知三个工作日到账');
+    await zhou.getByRole('dialog').getByRole('button', { name: 'End chat' }).click();
+    await zhou.getByText('Recently closed · 1').waitFor();
+    await zhou.getByText('This conversation has ended.').waitFor();
+    await visitor.locator('#kefu-widget form.rating').waitFor();
+    await visitor.locator('#kefu-widget .stars button').nth(4).click();
+    await visitor.locator('#kefu-widget form.rating button.primary').click();
+    await visitor.locator('#kefu-widget .msg.note', { hasText: '感谢您的评价' }).waitFor();
+    await zhou.screenshot({ path: screenshot('desk-closed.png') });
 
-  const conversationId = (await zhou.locator('.kefu-conv', { hasText: '王小明' }).getAttribute('data-conversation-id'))!;
+    const conversationId = (await zhou.locator('.kefu-conv', { hasText: '王小明' }).getAttribute('data-conversation-id'))!;
 
-  // History finds it by its words, marks the match as text, and opens its record and transcript.
-  await zhou.getByRole('menuitem', { name: 'History' }).click();
-  await zhou.getByLabel('Search messages').fill('三个工作日');
-  await zhou.getByLabel('Search messages').press('Enter');
-  const hit = zhou.locator('.kefu-history-hit', { hasText: '退款将在三个工作日内' });
-  await hit.waitFor();
-  expect((await hit.locator('mark').allTextContents()).join('')).toContain('三个工作日');
-  await hit.click();
-  const drawer = zhou.getByTestId('transcript-drawer');
-  await drawer.getByText('查询退款进度，已告知三个工作日到账').waitFor();
-  await drawer.getByText(HOSTILE_TEXT).waitFor();
-  await zhou.waitForTimeout(500); // the drawer's slide-in ends (a picture, not an assertion)
-  await zhou.screenshot({ path: screenshot('history-transcript.png') });
+    // History finds it by its words, marks the match as text, and opens its record and transcript.
+    await zhou.getByRole('menuitem', { name: 'History' }).click();
+    await zhou.getByLabel('Search messages').fill('三个工作日');
+    await zhou.getByLabel('Search messages').press('Enter');
+    const hit = zhou.locator('.kefu-history-hit', { hasText: '退款将在三个工作日内' });
+    await hit.waitFor();
+    expect((await hit.locator('mark').allTextContents()).join('')).toContain('三个工作日');
+    await hit.click();
+    const drawer = zhou.getByTestId('transcript-drawer');
+    await drawer.getByText('查询退款进度，已告知三个工作日到账').waitFor();
+    await drawer.getByText(HOSTILE_TEXT).waitFor();
+    await zhou.waitForTimeout(500); // the drawer's slide-in ends (a picture, not an assertion)
+    await zhou.screenshot({ path: screenshot('history-transcript.png') });
 
-  // An agent of a sibling department finds nothing, in the UI or by URL.
-  const sibling = expectStatus(await admin.post('/api/v1/departments', { parentId: 'root', name: '其他部门 Other' }), 201) as { id: string };
-  const roles = expectStatus(await admin.get('/api/v1/roles'), 200) as { id: string; name: string }[];
-  expectStatus(await admin.post('/api/v1/accounts', { email: 'outsider@desk.example', displayName: 'Outsider', password: PASSWORD, departmentId: sibling.id, roleIds: [roles.find((r) => r.name.startsWith('Agent'))!.id], isAgent: false }), 201);
-  const outsider = await newPage({ width: 1440, height: 900 });
-  await outsider.goto(`${node.url}/app/history`);
-  await outsider.getByLabel('Email').fill('outsider@desk.example');
-  await outsider.getByLabel('Password').fill(PASSWORD);
-  await outsider.getByRole('button', { name: 'Sign in' }).click();
-  await outsider.getByTestId('history').waitFor();
-  await outsider.getByLabel('Search messages').fill('三个工作日');
-  await outsider.getByLabel('Search messages').press('Enter');
-  await outsider.getByText('No conversations match.').waitFor();
-  expect(await outsider.evaluate(async (id) => (await fetch(`/api/v1/history/conversations/${id}`)).status, conversationId)).toBe(404);
-  expect(await outsider.evaluate(async (id) => (await fetch(`/api/v1/history/conversations/${id}/messages`)).status, conversationId)).toBe(404);
-  const record = await waitFor('the closed conversation in history', async () => {
-    const r = await admin.get(`/api/v1/history/conversations/${conversationId}`);
-    return r.status === 200 && (r.body as { summary: string | null }).summary ? (r.body as { agentId: string | null; summary: string | null }) : undefined;
+    // An agent of a sibling department finds nothing, in the UI or by URL.
+    const sibling = expectStatus(await admin.post('/api/v1/departments', { parentId: 'root', name: '其他部门 Other' }), 201) as { id: string };
+    const roles = expectStatus(await admin.get('/api/v1/roles'), 200) as { id: string; name: string }[];
+    expectStatus(await admin.post('/api/v1/accounts', { email: 'outsider@desk.example', displayName: 'Outsider', password: PASSWORD, departmentId: sibling.id, roleIds: [roles.find((r) => r.name.startsWith('Agent'))!.id], isAgent: false }), 201);
+    const outsider = await newPage({ width: 1440, height: 900 });
+    await outsider.goto(`${node.url}/app/history`);
+    await outsider.getByLabel('Email').fill('outsider@desk.example');
+    await outsider.getByLabel('Password').fill(PASSWORD);
+    await outsider.getByRole('button', { name: 'Sign in' }).click();
+    await outsider.getByTestId('history').waitFor();
+    await outsider.getByLabel('Search messages').fill('三个工作日');
+    await outsider.getByLabel('Search messages').press('Enter');
+    await outsider.getByText('No conversations match.').waitFor();
+    expect(await outsider.evaluate(async (id) => (await fetch(`/api/v1/history/conversations/${id}`)).status, conversationId)).toBe(404);
+    expect(await outsider.evaluate(async (id) => (await fetch(`/api/v1/history/conversations/${id}/messages`)).status, conversationId)).toBe(404);
+    const record = await waitFor('the closed conversation in history', async () => {
+      const r = await admin.get(`/api/v1/history/conversations/${conversationId}`);
+      return r.status === 200 && (r.body as { summary: string | null }).summary ? (r.body as { agentId: string | null; summary: string | null }) : undefined;
+    });
+    expect(record).toMatchObject({ agentId: zhouId, summary: '查询退款进度，已告知三个工作日到账' });
+    expect(liId).not.toBe(zhouId);
+
+    // A shopper browses without chatting: Li sees them among the online visitors and invites them.
+    const shopper = await newPage({ width: 1280, height: 800 }, 'zh-CN');
+    await shopper.goto(`${node.url}/test/widget`);
+    await shopper.locator('#kefu-widget .launcher').waitFor();
+    await li.locator('.kefu-desk-tabs').getByText('Online visitors').click();
+    const row = li.locator('.kefu-visitor', { hasText: 'Kefu widget test page', hasNotText: '王小明' });
+    await row.waitFor({ timeout: 15_000 });
+    await row.getByRole('button', { name: 'Invite' }).click();
+    await li.getByLabel('Greeting').fill('您好，需要帮您挑选吗？');
+    await li.getByRole('button', { name: 'Send invitation' }).click();
+    await shopper.locator('#kefu-widget .invite', { hasText: '需要帮您挑选吗' }).waitFor();
+    await row.getByText('Invited').waitFor();
+    await li.screenshot({ path: screenshot('desk-online-visitors.png') });
+
+    // Nothing hostile ran or was injected, anywhere.
+    expect(await visitor.locator('#kefu-widget .bubble', { hasText: '先核实订单号' }).count()).toBe(0);
+    for (const page of [li, zhou, lead]) {
+      expect(await page.locator('img[src="x"], .kefu-desk script, .kefu-bubble b, .kefu-side i').count()).toBe(0);
+      expect(await page.evaluate('window.__pwned')).toBeUndefined();
+    }
+    expect(await visitor.evaluate('window.__pwned')).toBeUndefined();
+    expect([...liProblems, ...zhouProblems, ...leadProblems, ...visitorProblems]).toEqual([]);
   });
-  expect(record).toMatchObject({ agentId: zhouId, summary: '查询退款进度，已告知三个工作日到账' });
-  expect(liId).not.toBe(zhouId);
-
-  // A shopper browses without chatting: Li sees them among the online visitors and invites them.
-  const shopper = await newPage({ width: 1280, height: 800 }, 'zh-CN');
-  await shopper.goto(`${node.url}/test/widget`);
-  await shopper.locator('#kefu-widget .launcher').waitFor();
-  await li.locator('.kefu-desk-tabs').getByText('Online visitors').click();
-  const row = li.locator('.kefu-visitor', { hasText: 'Kefu widget test page', hasNotText: '王小明' });
-  await row.waitFor({ timeout: 15_000 });
-  await row.getByRole('button', { name: 'Invite' }).click();
-  await li.getByLabel('Greeting').fill('您好，需要帮您挑选吗？');
-  await li.getByRole('button', { name: 'Send invitation' }).click();
-  await shopper.locator('#kefu-widget .invite', { hasText: '需要帮您挑选吗' }).waitFor();
-  await row.getByText('Invited').waitFor();
-  await li.screenshot({ path: screenshot('desk-online-visitors.png') });
-
-  // Nothing hostile ran or was injected, anywhere.
-  expect(await visitor.locator('#kefu-widget .bubble', { hasText: '先核实订单号' }).count()).toBe(0);
-  for (const page of [li, zhou, lead]) {
-    expect(await page.locator('img[src="x"], .kefu-desk script, .kefu-bubble b, .kefu-side i').count()).toBe(0);
-    expect(await page.evaluate('window.__pwned')).toBeUndefined();
-  }
-  expect(await visitor.evaluate('window.__pwned')).toBeUndefined();
-  expect([...liProblems, ...zhouProblems, ...leadProblems, ...visitorProblems]).toEqual([]);
 });

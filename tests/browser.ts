@@ -48,3 +48,14 @@ export function watchProblems(page: Page): string[] {
   });
   return problems;
 }
+
+/** Runs `body`; if it throws, first saves a picture of every open page (`<name>-failure-<n>.png`) for the one reading the CI log. */
+export async function picturedOnFailure(browser: Browser, name: string, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (error) {
+    let n = 0;
+    for (const context of browser.contexts()) for (const page of context.pages()) await page.screenshot({ path: screenshot(`${name}-failure-${++n}.png`) }).catch(() => undefined);
+    throw error;
+  }
+}
