@@ -125,6 +125,16 @@ test('the first admin builds the org tree, an agent and a channel; a visitor on 
 
     await boss.getByRole('tab', { name: 'Roles' }).click();
     await boss.getByText('monitoring.intervene').first().waitFor();
+    // A role of the tenant's own, from the permission catalogue.
+    await boss.getByRole('button', { name: 'New role' }).click();
+    const roleForm = boss.getByRole('dialog');
+    await roleForm.getByLabel('Role name').fill('QA 质检');
+    await roleForm.getByText('Read the audit log').click();
+    await roleForm.getByText('See conversations and their messages').click();
+    await roleForm.getByRole('button', { name: 'Save' }).click();
+    const qa = boss.locator('tr', { hasText: 'QA 质检' });
+    await qa.getByText('audit.read').waitFor();
+    expect((await qa.locator('.ant-tag').allTextContents()).sort()).toEqual(['audit.read', 'conversations.read']);
     await boss.screenshot({ path: screenshot('admin-roles.png') });
     await boss.getByRole('tab', { name: 'Audit log' }).click();
     await boss.locator('tr', { hasText: 'account.create' }).first().waitFor();

@@ -19,7 +19,7 @@ export default function AdminScreen({ me }: { me: Me }) {
   const tabs: { key: string; label: MessageKey; read: string; content: React.ReactNode }[] = [
     { key: 'org', label: 'admin.orgTree', read: 'departments.read', content: <OrgTree canWrite={can(me, 'departments.write')} settings={{ read: can(me, 'settings.read'), write: can(me, 'settings.write') }} /> },
     { key: 'accounts', label: 'admin.accounts', read: 'accounts.read', content: <Accounts canWrite={can(me, 'accounts.write')} /> },
-    { key: 'roles', label: 'admin.rolesTab', read: 'roles.read', content: <Roles /> },
+    { key: 'roles', label: 'admin.rolesTab', read: 'roles.read', content: <Roles canEdit={me.isSuperAdmin} /> },
     { key: 'channels', label: 'admin.channels', read: 'channels.read', content: <Channels canWrite={can(me, 'channels.write')} /> },
     { key: 'blacklist', label: 'admin.blacklist', read: 'blacklist.read', content: <Blacklist canWrite={can(me, 'blacklist.write')} /> },
     { key: 'audit', label: 'admin.audit', read: 'audit.read', content: <AuditLog /> },

@@ -1,9 +1,10 @@
 /**
- * The admin console's read-mostly lists: roles and their permissions, the visitor blacklist (with
- * unblocking), and the audit log (newest first, filtered by action).
+ * The admin console's lists: roles and their permissions (created and edited by a super admin),
+ * the visitor blacklist (with unblocking), and the audit log (newest first, filtered by action).
  */
 import { useState } from 'react';
-import { App, Button, Input, Popconfirm, Space, Table, Tag, Typography } from 'antd';
+import { App, Button, Checkbox, Form, Input, Modal, Popconfirm, Space, Table, Tag, Typography } from 'antd';
+import { PlusOutlined } from '@ant-design/icons';
 import { api, type AuditEntry, type Ban, type Role } from '../api.ts';
 import { errorText } from '../common.tsx';
 import { useI18n } from '../i18n.tsx';
@@ -11,21 +12,69 @@ import { useFetched } from './useFetched.ts';
 
 const when = (iso: string, locale: string) => new Date(iso).toLocaleString(locale);
 
-export function Roles() {
+export function Roles({ canEdit }: { canEdit: boolean }) {
   const { t } = useI18n();
   const roles = useFetched<Role[]>('/roles');
+  const [editing, setEditing] = useState<Role | 'new' | null>(null);
   return (
-    <Table<Role>
-      size="small"
-      rowKey="id"
-      loading={roles.loading}
-      dataSource={roles.data ?? []}
-      pagination={false}
-      columns={[
-        { title: t('admin.name'), dataIndex: 'name', width: 240, render: (name: string, r) => <><Typography.Text strong>{name}</Typography.Text><div className="kefu-muted">{r.description}</div></> },
-        { title: t('admin.permissions'), dataIndex: 'permissions', render: (ps: string[]) => <Space size={[4, 4]} wrap>{ps.map((p) => <Tag key={p}>{p}</Tag>)}</Space> },
-      ]}
-    />
+    <>
+      {canEdit && (
+        <Space className="kefu-admin-toolbar">
+          <Button type="primary" icon={<PlusOutlined />} onClick={() => setEditing('new')}>{t('admin.newRole')}</Button>
+        </Space>
+      )}
+      <Table<Role>
+        size="small"
+        rowKey="id"
+        loading={roles.loading}
+        dataSource={roles.data ?? []}
+        pagination={false}
+        columns={[
+          { title: t('admin.name'), dataIndex: 'name', width: 240, render: (name: string, r) => <><Typography.Text strong>{name}</Typography.Text><div className="kefu-muted">{r.description}</div></> },
+          { title: t('admin.permissions'), dataIndex: 'permissions', render: (ps: string[]) => <Space size={[4, 4]} wrap>{ps.map((p) => <Tag key={p}>{p}</Tag>)}</Space> },
+          ...(canEdit ? [{ title: '', width: 80, render: (_: unknown, r: Role) => <Button size="small" onClick={() => setEditing(r)}>{t('admin.edit')}</Button> }] : []),
+        ]}
+      />
+      {editing && (
+        <RoleForm
+          role={editing === 'new' ? null : editing}
+          onClose={() => setEditing(null)}
+          onSaved={() => {
+            setEditing(null);
+            roles.reload();
+          }}
+        />
+      )}
+    </>
+  );
+}
+
+/** Creating and editing a role (a super admin's): its name, what it is for, and its permissions from the catalogue. */
+function RoleForm({ role, onClose, onSaved }: { role: Role | null; onClose: () => void; onSaved: () => void }) {
+  const { t } = useI18n();
+  const { message } = App.useApp();
+  const catalogue = useFetched<{ name: string; description: string }[]>('/permissions');
+  const [form] = Form.useForm<{ name: string; description: string; permissions: string[] }>();
+  const save = async () => {
+    const fields = await form.validateFields();
+    try {
+      await api(role ? 'PATCH' : 'POST', role ? `/roles/${role.id}` : '/roles', fields);
+      message.success(t('admin.saved'));
+      onSaved();
+    } catch (e) {
+      message.error(errorText(e, t));
+    }
+  };
+  return (
+    <Modal open width={640} title={role ? t('admin.editRole', { name: role.name }) : t('admin.newRole')} okText={t('admin.save')} cancelText={t('desk.cancel')} onOk={() => void save()} onCancel={onClose} destroyOnHidden>
+      <Form form={form} layout="vertical" initialValues={role ? { name: role.name, description: role.description, permissions: role.permissions } : { description: '', permissions: [] }}>
+        <Form.Item name="name" label={t('admin.name')} rules={[{ required: true, max: 100 }]}><Input aria-label={t('admin.roleName')} /></Form.Item>
+        <Form.Item name="description" label={t('admin.roleDescription')} rules={[{ max: 500 }]}><Input /></Form.Item>
+        <Form.Item name="permissions" label={t('admin.permissions')} rules={[{ required: true, type: 'array', min: 1 }]}>
+          <Checkbox.Group className="kefu-permission-grid" options={(catalogue.data ?? []).map((p) => ({ value: p.name, label: <span title={p.name}>{p.description}</span> }))} />
+        </Form.Item>
+      </Form>
+    </Modal>
   );
 }
 
