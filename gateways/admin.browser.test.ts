@@ -10,6 +10,7 @@ import { jest } from '@jest/globals';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { type KefuNode } from '../cluster/node.ts';
 import { ApiClient, expectStatus } from '../tests/api-client.ts';
+import { waitFor } from '../tests/support.ts';
 import { launchChromium, picturedOnFailure, screenshot, startEmbeddedNode, watchProblems } from '../tests/browser.ts';
 
 jest.setTimeout(120_000);
@@ -52,10 +53,24 @@ async function signIn(page: Page, email: string): Promise<void> {
   await page.getByTestId('account-menu').waitFor();
 }
 
-/** Chooses `option` in the Ant Design select (or tree select) labelled `label` inside `scope`. */
+/**
+ * Chooses `option` in the Ant Design select (or tree select) labelled `label` inside the dialog
+ * `scope`, then closes its menu and waits until no menu shows — a menu still fading out would
+ * otherwise offer its options to the next choice.
+ */
 async function choose(page: Page, scope: ReturnType<Page['getByRole']>, label: string, option: string): Promise<void> {
+  const menus = page.locator('.ant-select-dropdown:visible');
   await scope.getByLabel(label, { exact: true }).click();
-  await page.locator('.ant-select-dropdown:visible').getByText(option, { exact: true }).click();
+  await menus.getByText(option, { exact: true }).click();
+  await scope.locator('.ant-modal-title').click(); // a multiple select stays open until one clicks elsewhere
+  await waitFor(`the menu of ${label} to close`, async () => ((await menus.count()) === 0 ? true : undefined));
+}
+
+/** Opens a tab of the console once the last confirmation toast has gone (toasts sit over the tab bar for their 3 s). */
+async function openTab(page: Page, name: string): Promise<void> {
+  await waitFor('the toasts to go', async () => ((await page.locator('.ant-message-notice').count()) === 0 ? true : undefined));
+  await page.getByRole('tab', { name }).click();
+  await page.getByRole('tab', { name, selected: true }).waitFor();
 }
 
 test('the first admin builds the org tree, an agent and a channel; a visitor on the channel reaches the new agent', async () => {
@@ -98,7 +113,7 @@ test('the first admin builds the org tree, an agent and a channel; a visitor on 
     expect(inForce.from.routingPolicy).not.toBe(east.id); // untouched: still inherited
 
     // An agent serving the new group.
-    await boss.getByRole('tab', { name: 'Accounts' }).click();
+    await openTab(boss, 'Accounts');
     await boss.getByRole('button', { name: 'New account' }).click();
     const form = boss.getByRole('dialog');
     await form.getByLabel('Name').fill('王芳');
@@ -112,7 +127,7 @@ test('the first admin builds the org tree, an agent and a channel; a visitor on 
     await boss.screenshot({ path: screenshot('admin-accounts.png') });
 
     // A channel routed to it, with its one-line snippet.
-    await boss.getByRole('tab', { name: 'Channels' }).click();
+    await openTab(boss, 'Channels');
     await boss.getByRole('button', { name: 'New channel' }).click();
     await boss.getByRole('dialog').getByLabel('Channel name').fill('华东商城 Shop');
     await choose(boss, boss.getByRole('dialog'), 'Skill group', '华东 East');
@@ -123,7 +138,7 @@ test('the first admin builds the org tree, an agent and a channel; a visitor on 
     expect(await card.locator('.kefu-snippet').textContent()).toContain(`<script src="${node.url}/widget.js" data-channel="${key}" async></script>`);
     await boss.screenshot({ path: screenshot('admin-channels.png') });
 
-    await boss.getByRole('tab', { name: 'Roles' }).click();
+    await openTab(boss, 'Roles');
     await boss.getByText('monitoring.intervene').first().waitFor();
     // A role of the tenant's own, from the permission catalogue.
     await boss.getByRole('button', { name: 'New role' }).click();
@@ -136,7 +151,7 @@ test('the first admin builds the org tree, an agent and a channel; a visitor on 
     await qa.getByText('audit.read').waitFor();
     expect((await qa.locator('.ant-tag').allTextContents()).sort()).toEqual(['audit.read', 'conversations.read']);
     await boss.screenshot({ path: screenshot('admin-roles.png') });
-    await boss.getByRole('tab', { name: 'Audit log' }).click();
+    await openTab(boss, 'Audit log');
     await boss.locator('tr', { hasText: 'account.create' }).first().waitFor();
     await boss.screenshot({ path: screenshot('admin-audit.png') });
 
