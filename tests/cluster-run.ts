@@ -56,20 +56,15 @@ export async function launchCluster(options: { nodes: number; gateways: number; 
         await dropScratchData(name);
       })()),
   };
-  // An early exit fails at once, with what went wrong.
-  const exitedEarly = new Promise<never>((_, reject) =>
-    launcher.once('exit', (code, signal) => reject(new Error(`launcher exited early (${signal ?? `code ${code}`}); what it and its nodes said went wrong:\n${troubles(output)}`))),
-  );
-  exitedEarly.catch(() => undefined);
   try {
-    const outcome = await Promise.race([
-      exitedEarly,
-      waitFor('the launcher to report the cluster ready', async () => {
-        if (launcher.exitCode !== null || launcher.signalCode !== null) return 'exited';
-        return output.includes(`cluster "${name}" ready`) ? 'ready' : undefined;
-      }, 120_000),
-    ]);
-    if (outcome === 'exited') await exitedEarly;
+    // An early exit fails at once (not after the timeout), saying what went wrong.
+    const outcome = await waitFor('the launcher to report the cluster ready', async () => {
+      if (launcher.exitCode !== null || launcher.signalCode !== null) return 'exited';
+      return output.includes(`cluster "${name}" ready`) ? 'ready' : undefined;
+    }, 120_000);
+    if (outcome === 'exited') {
+      throw new Error(`launcher exited early (${launcher.signalCode ?? `code ${launcher.exitCode}`}); what it and its nodes said went wrong:\n${troubles(output)}`);
+    }
   } catch (error) {
     await run.stop();
     throw error;

@@ -10,7 +10,7 @@ import { api, type Account, type Department, type Role } from '../api.ts';
 import { errorText } from '../common.tsx';
 import { useI18n } from '../i18n.tsx';
 import { treeOf } from './OrgTree.tsx';
-import { useFetched } from './useFetched.ts';
+import { useFetched } from '../useFetched.ts';
 
 export function Accounts({ canWrite }: { canWrite: boolean }) {
   const { t } = useI18n();

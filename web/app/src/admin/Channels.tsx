@@ -9,7 +9,7 @@ import { LinkOutlined, PlusOutlined } from '@ant-design/icons';
 import { api, type Channel, type Department } from '../api.ts';
 import { errorText } from '../common.tsx';
 import { useI18n } from '../i18n.tsx';
-import { useFetched } from './useFetched.ts';
+import { useFetched } from '../useFetched.ts';
 
 /** The one line a website adds to embed this channel's widget (docs/widget.md). */
 export const snippetOf = (channel: Channel, origin: string): string => `<script src="${origin}/widget.js" data-channel="${channel.key}" async></script>`;

@@ -8,7 +8,7 @@ import { PlusOutlined } from '@ant-design/icons';
 import { api, type AuditEntry, type Ban, type Role } from '../api.ts';
 import { errorText } from '../common.tsx';
 import { useI18n } from '../i18n.tsx';
-import { useFetched } from './useFetched.ts';
+import { useFetched } from '../useFetched.ts';
 
 const when = (iso: string, locale: string) => new Date(iso).toLocaleString(locale);
 

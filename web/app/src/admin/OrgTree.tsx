@@ -10,7 +10,7 @@ import { api, type Department } from '../api.ts';
 import { errorText } from '../common.tsx';
 import { useI18n } from '../i18n.tsx';
 import { DepartmentSettings } from './Settings.tsx';
-import { useFetched } from './useFetched.ts';
+import { useFetched } from '../useFetched.ts';
 
 type TreeNode = { key: string; title: React.ReactNode; children: TreeNode[] };
 

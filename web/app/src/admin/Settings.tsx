@@ -10,7 +10,7 @@ import { App, Button, Form, Input, InputNumber, Select, Space, Switch, Typograph
 import { api, type Department } from '../api.ts';
 import { errorText } from '../common.tsx';
 import { useI18n, type MessageKey } from '../i18n.tsx';
-import { useFetched } from './useFetched.ts';
+import { useFetched } from '../useFetched.ts';
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 type Day = (typeof DAYS)[number];

@@ -149,7 +149,7 @@ function Bubble({ m, continued, c, me, mine, desk }: { m: ChatMessage; continued
     <div className={`kefu-line kefu-line-${side}${continued ? ' kefu-line-continued' : ''}`} data-seq={m.seq} title={continued ? clock(m.at, locale) : undefined}>
       {!continued && (
         <div className="kefu-line-meta">
-          <span>{senderName(m.from, c.info, me, desk.colleagues, t)}</span>
+          <span>{senderName(m.from, c.info.visitor, me, desk.colleagues, t)}</span>
           <span>{clock(m.at, locale)}</span>
           {m.visibility === 'internal' && <span className="kefu-internal-tag">{t('desk.internal')}</span>}
         </div>

@@ -20,7 +20,6 @@ import { duration, skillGroupName, visitorName } from './names.ts';
 import { awaitsAccept, listed, watchingOnly, type AgentStatus, type DeskConversation, type ListSection, type QueueView } from './state.ts';
 import { useDesk, type Desk as DeskApi, type TransferTarget } from './useDesk.tsx';
 import { useNow, useSize } from './useSize.ts';
-import { DESK_SELECTION_KEY } from './Monitor.tsx';
 import { OnlineVisitors } from './Visitors.tsx';
 import { VisitorPane } from './VisitorPane.tsx';
 
@@ -30,6 +29,8 @@ type Row =
   | { key: string; kind: 'waiting'; skillGroupId: string; entry: QueueView['waiting'][number] };
 
 const QUEUE_POLL_MS = 5_000;
+/** The conversation the desk shows, kept for the tab (a reload, or the monitor's Watch, opens it). */
+export const DESK_SELECTION_KEY = 'kefu.desk.selected';
 const ROW_HEIGHT = 64;
 
 export function DeskScreen() {
@@ -68,22 +69,18 @@ function DeskView({ desk }: { desk: DeskApi }) {
   const entries = useMemo(() => listed(state), [state]);
   const rows = useMemo<Row[]>(() => {
     const out: Row[] = [];
-    const section = (s: ListSection) => entries.filter((e) => e.section === s);
-    const offered = section('offered');
-    const active = section('active');
-    const watching = section('watching');
-    const closed = section('closed');
+    const section = (s: ListSection): Row[] => entries.filter((e) => e.section === s).map((e) => ({ key: e.conversation.info.conversationId, kind: 'conversation', section: s, c: e.conversation }));
     const held = new Set(Object.keys(state.conversations));
     const waiting = Object.values(state.queues).flatMap((q) => q.waiting.filter((w) => w.offeredTo === null && !held.has(w.conversationId)).map((entry) => ({ skillGroupId: q.skillGroupId, entry })));
     const add = (label: MessageKey, items: Row[]) => {
       if (items.length === 0) return;
       out.push({ key: `h-${label}`, kind: 'header', label, count: items.length }, ...items);
     };
-    add('desk.section.offered', offered.map((e) => ({ key: e.conversation.info.conversationId, kind: 'conversation', section: e.section, c: e.conversation })));
-    add('desk.section.active', active.map((e) => ({ key: e.conversation.info.conversationId, kind: 'conversation', section: e.section, c: e.conversation })));
-    add('desk.section.watching', watching.map((e) => ({ key: e.conversation.info.conversationId, kind: 'conversation', section: e.section, c: e.conversation })));
+    add('desk.section.offered', section('offered'));
+    add('desk.section.active', section('active'));
+    add('desk.section.watching', section('watching'));
     add('desk.section.waiting', waiting.map((w) => ({ key: `w-${w.entry.conversationId}`, kind: 'waiting', ...w })));
-    add('desk.section.closed', closed.map((e) => ({ key: e.conversation.info.conversationId, kind: 'conversation', section: e.section, c: e.conversation })));
+    add('desk.section.closed', section('closed'));
     return out;
   }, [entries, state.queues, state.conversations]);
 

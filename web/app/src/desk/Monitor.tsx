@@ -11,16 +11,14 @@ import { EyeOutlined } from '@ant-design/icons';
 import type { Me } from '../api.ts';
 import { useI18n, type MessageKey } from '../i18n.tsx';
 import { navigate } from '../router.ts';
+import { DESK_SELECTION_KEY } from './Desk.tsx';
 import { duration, skillGroupName, visitorName } from './names.ts';
 import type { AgentStatus, BoardAgent, QueueView } from './state.ts';
 import { can, useDesk, type Desk } from './useDesk.tsx';
 
 const POLL_MS = 5_000;
-/** Where the desk opens (Desk.tsx reads it as its first selection). */
-export const DESK_SELECTION_KEY = 'kefu.desk.selected';
-
-export const STATUS_COLOR: Record<AgentStatus, string> = { ready: 'green', busy: 'red', away: 'orange', offline: 'default' };
-export const STATUS_LABEL: Record<AgentStatus, MessageKey> = { ready: 'desk.status.ready', busy: 'desk.status.busy', away: 'desk.status.away', offline: 'monitor.offline' };
+const STATUS_COLOR: Record<AgentStatus, string> = { ready: 'green', busy: 'red', away: 'orange', offline: 'default' };
+const STATUS_LABEL: Record<AgentStatus, MessageKey> = { ready: 'desk.status.ready', busy: 'desk.status.busy', away: 'desk.status.away', offline: 'monitor.offline' };
 
 export function MonitorScreen({ me }: { me: Me }) {
   const desk = useDesk();

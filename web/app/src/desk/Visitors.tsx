@@ -33,7 +33,7 @@ export function OnlineVisitors({ desk }: { desk: Desk }) {
   return (
     <div className="kefu-visitors" role="list" aria-label={t('desk.visitors')}>
       {visitors.map((v) => {
-        const name = visitorName({ id: v.visitorId, name: v.name, identified: v.identified, vip: false }, t);
+        const name = visitorName({ id: v.visitorId, name: v.name }, t);
         return (
           <div key={v.visitorId} className="kefu-visitor" role="listitem" data-visitor-id={v.visitorId}>
             <div className="kefu-conv-avatar">{name.slice(0, 1).toUpperCase()}</div>

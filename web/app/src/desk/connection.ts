@@ -10,7 +10,7 @@
  * a long history answer is one state update, not ten thousand.
  */
 import type { AgentClientFrame } from '../../../../gateways/agent/wire.ts';
-import { lastSeqHeld, toResend, type ConnectionState, type DeskEvent, type DeskState, type ServerFrame } from './state.ts';
+import { involves, lastSeqHeld, toResend, type ConnectionState, type DeskEvent, type DeskState, type ServerFrame } from './state.ts';
 
 export type ClientFrame = AgentClientFrame;
 
@@ -152,9 +152,7 @@ export class DeskConnection {
 
   /** A conversation newly on my side (assigned, transferred, invited to): what it holds so far. */
   #arrived(info: Extract<ServerFrame, { type: 'conversation' }>): void {
-    const me = this.#welcomedAs;
-    const mine = info.agentId === me || info.invitedAgentIds.includes(me) || info.monitors.some((m) => m.supervisorId === me);
-    if (!mine || info.status === 'closed' || this.#historyAsked.has(info.conversationId)) return;
+    if (!involves(info, this.#welcomedAs) || info.status === 'closed' || this.#historyAsked.has(info.conversationId)) return;
     this.#historyAsked.add(info.conversationId);
     this.#askHistory(info.conversationId, 0);
   }

@@ -1,19 +1,25 @@
 /** How the desk names people and durations: the visitor, a message's author, a wait. */
 import type { Colleagues } from '../api.ts';
 import type { Translate } from '../i18n.tsx';
-import type { ConversationInfo, Sender } from './state.ts';
+import type { Sender } from './state.ts';
+
+/** Who the visitor is, as far as naming them goes (the desk's and History's shapes both have it). */
+type NamedVisitor = { readonly id: string; readonly name: string | null };
 
 /** The visitor's name, or "Visitor" and the end of their id (so two anonymous visitors differ). */
-export const visitorName = (visitor: ConversationInfo['visitor'], t: Translate): string => visitor.name?.trim() || t('desk.anonymous', { id: visitor.id.slice(-4).toUpperCase() });
+export const visitorName = (visitor: NamedVisitor, t: Translate): string => visitor.name?.trim() || t('desk.anonymous', { id: visitor.id.slice(-4).toUpperCase() });
+
+/** Before the colleague directory has come: nobody is known by name yet. */
+export const NO_COLLEAGUES: Colleagues = { agents: [], skillGroups: [] };
 
 export const agentName = (agentId: string, colleagues: Colleagues, t: Translate): string => colleagues.agents.find((a) => a.id === agentId)?.displayName ?? t('desk.colleague');
 
 export const skillGroupName = (id: string | null, colleagues: Colleagues): string => (id === null ? '' : colleagues.skillGroups.find((g) => g.id === id)?.name ?? id);
 
-export function senderName(from: Sender, info: ConversationInfo, me: string, colleagues: Colleagues, t: Translate): string {
+export function senderName(from: Sender, visitor: NamedVisitor, me: string, colleagues: Colleagues, t: Translate): string {
   switch (from.kind) {
     case 'visitor':
-      return visitorName(info.visitor, t);
+      return visitorName(visitor, t);
     case 'agent':
       return from.agentId === me ? t('desk.you') : agentName(from.agentId, colleagues, t);
     case 'supervisor':

@@ -106,8 +106,8 @@ function fresh(info: ConversationInfo, now: number): DeskConversation {
   return { info, messages: [], outbox: [], readSeq: 0, unread: 0, visitorReadSeq: 0, visitorTyping: false, awaitingSince: null, arrivedAt: now, historyLoaded: false, earlier: null, reminded: false };
 }
 
-/** Whether this account is still on the agents' side of the conversation. */
-function involves(info: ConversationInfo, me: string): boolean {
+/** Whether this account is (still) on the agents' side of the conversation: its agent, invited, or watching. */
+export function involves(info: ConversationInfo, me: string): boolean {
   return info.agentId === me || info.invitedAgentIds.includes(me) || info.monitors.some((m) => m.supervisorId === me);
 }
 

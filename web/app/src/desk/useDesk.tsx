@@ -9,8 +9,9 @@ import { api, type Colleagues, type Me } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
 import { navigate } from '../router.ts';
 import { chime, notify, unlockAlerts } from './alert.ts';
+import { NO_COLLEAGUES } from './names.ts';
 import { DeskConnection, type ClientFrame } from './connection.ts';
-import { deskAfter, initialDesk, watchingOnly, type AgentStatus, type DeskEvent, type DeskState, type SharedFile } from './state.ts';
+import { awaitsAccept, deskAfter, initialDesk, watchingOnly, type AgentStatus, type DeskEvent, type DeskState, type SharedFile } from './state.ts';
 
 /** Does the account hold the permission (a super admin holds them all)? */
 export const can = (me: Me, permission: string): boolean => me.isSuperAdmin || me.permissions.includes(permission);
@@ -60,8 +61,6 @@ const DeskContext = createContext<Desk | null>(null);
 
 /** The desk, or null when this account has none (not an agent, no supervisor rights). */
 export const useDesk = (): Desk | null => useContext(DeskContext);
-
-const NO_COLLEAGUES: Colleagues = { agents: [], skillGroups: [] };
 
 /** A fresh id for a message (letters and digits, as the protocol asks; not crypto.randomUUID, which plain-HTTP pages lack). */
 function newClientMsgId(): string {
@@ -121,7 +120,7 @@ function OpenDesk({ me, onSignedOut, children }: { me: Me; onSignedOut: (reason:
 
   // The tab's title counts what waits for me: offers and unread messages.
   useEffect(() => {
-    const waiting = Object.values(state.conversations).reduce((n, c) => n + c.unread + (c.info.agentId === me.id && !c.info.accepted && c.info.status !== 'closed' ? 1 : 0), 0);
+    const waiting = Object.values(state.conversations).reduce((n, c) => n + c.unread + (awaitsAccept(c, me.id) ? 1 : 0), 0);
     document.title = waiting > 0 ? `(${waiting}) Kefu 客服` : 'Kefu 客服';
   }, [state.conversations, me.id]);
 

@@ -11,7 +11,9 @@ import { DownloadOutlined } from '@ant-design/icons';
 import { api, type Colleagues } from '../api.ts';
 import { errorText } from '../common.tsx';
 import { useI18n } from '../i18n.tsx';
-import { useFetched } from '../admin/useFetched.ts';
+import { agentName, NO_COLLEAGUES, senderName, skillGroupName } from '../desk/names.ts';
+import type { Sender } from '../desk/state.ts';
+import { useFetched } from '../useFetched.ts';
 
 export interface HistoryConversation {
   id: string;
@@ -27,7 +29,7 @@ export interface HistoryConversation {
 }
 interface HistoryMessage {
   seq: number;
-  from: { kind: string; agentId?: string; supervisorId?: string };
+  from: Sender;
   visibility: 'public' | 'internal';
   text: string;
   file?: { name: string };
@@ -72,15 +74,16 @@ export default function HistoryScreen() {
   const searching = Boolean(filters.q);
   const conversations = useFetched<HistoryConversation[]>(searching ? null : `/history/conversations?${queryOf(filters)}`);
   const hits = useFetched<SearchHit[]>(searching ? `/history/search?${queryOf(filters)}` : null);
-  const agentName = (id: string | null) => (id ? (colleagues.data?.agents.find((a) => a.id === id)?.displayName ?? id) : '—');
-  const groupName = (id: string | null) => (id ? (colleagues.data?.skillGroups.find((g) => g.id === id)?.name ?? id) : '—');
+  const known = colleagues.data ?? NO_COLLEAGUES;
+  const agentOf = (id: string | null) => (id ? agentName(id, known, t) : '—');
+  const groupOf = (id: string | null) => skillGroupName(id, known) || '—';
   const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString(locale) : '—');
   const rows = useMemo(() => (searching ? (hits.data ?? []).map((h) => ({ key: `${h.conversationId}-${h.message.seq}`, c: h.conversation, hit: h })) : (conversations.data ?? []).map((c) => ({ key: c.id, c, hit: undefined as SearchHit | undefined }))), [searching, hits.data, conversations.data]);
   const failure = searching ? hits.error : conversations.error;
 
   const exportCsv = () => {
     const header = ['conversation', 'created', 'closed', 'visitor', 'skill group', 'agent', 'status', 'rating', 'summary'];
-    const lines = rows.map(({ c }) => [c.id, c.createdAt, c.closedAt ?? '', c.visitor.name ?? c.visitor.id, groupName(c.skillGroupId), agentName(c.agentId), c.status, c.rating ? String(c.rating.score) : '', c.summary ?? ''].map(csvCell).join(','));
+    const lines = rows.map(({ c }) => [c.id, c.createdAt, c.closedAt ?? '', c.visitor.name ?? c.visitor.id, groupOf(c.skillGroupId), agentOf(c.agentId), c.status, c.rating ? String(c.rating.score) : '', c.summary ?? ''].map(csvCell).join(','));
     const blob = new Blob([`\uFEFF${[header.map(csvCell).join(','), ...lines].join('\r\n')}\r\n`], { type: 'text/csv;charset=utf-8' });
     const a = document.createElement('a');
     a.href = URL.createObjectURL(blob);
@@ -112,8 +115,8 @@ export default function HistoryScreen() {
         columns={[
           { title: t('history.started'), width: 170, render: (_: unknown, { c }) => when(c.createdAt) },
           { title: t('admin.visitor'), render: (_: unknown, { c }) => c.visitor.name ?? c.visitor.id },
-          { title: t('desk.skillGroup'), render: (_: unknown, { c }) => groupName(c.skillGroupId) },
-          { title: t('monitor.agent'), render: (_: unknown, { c }) => agentName(c.agentId) },
+          { title: t('desk.skillGroup'), render: (_: unknown, { c }) => groupOf(c.skillGroupId) },
+          { title: t('monitor.agent'), render: (_: unknown, { c }) => agentOf(c.agentId) },
           searching
             ? { title: t('history.match'), render: (_: unknown, { hit }) => hit && <span className="kefu-history-hit"><Marked text={hit.message.text} ranges={hit.highlights} /></span> }
             : { title: t('desk.summary'), render: (_: unknown, { c }) => <Typography.Text ellipsis style={{ maxWidth: 320 }}>{c.summary ?? ''}</Typography.Text> },
@@ -122,13 +125,13 @@ export default function HistoryScreen() {
         ]}
       />
       <Drawer open={open !== null} onClose={() => setOpen(null)} width={560} title={open ? (open.visitor.name ?? open.visitor.id) : ''} destroyOnHidden>
-        {open && <Transcript c={open} agentName={agentName} known={(id) => colleagues.data?.agents.find((a) => a.id === id)?.displayName} groupName={groupName} when={when} />}
+        {open && <Transcript c={open} colleagues={known} agentOf={agentOf} groupOf={groupOf} when={when} />}
       </Drawer>
     </div>
   );
 }
 
-function Transcript({ c, agentName, known, groupName, when }: { c: HistoryConversation; agentName: (id: string | null) => string; known: (id: string | undefined) => string | undefined; groupName: (id: string | null) => string; when: (iso: string | null) => string }) {
+function Transcript({ c, colleagues, agentOf, groupOf, when }: { c: HistoryConversation; colleagues: Colleagues; agentOf: (id: string | null) => string; groupOf: (id: string | null) => string; when: (iso: string | null) => string }) {
   const { t, locale } = useI18n();
   const [messages, setMessages] = useState<HistoryMessage[] | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -152,19 +155,14 @@ function Transcript({ c, agentName, known, groupName, when }: { c: HistoryConver
       live = false;
     };
   }, [c.id]);
-  const who = (m: HistoryMessage) => {
-    if (m.from.kind === 'visitor') return c.visitor.name ?? t('admin.visitor');
-    if (m.from.kind === 'agent') return agentName(m.from.agentId ?? null);
-    if (m.from.kind === 'supervisor') return known(m.from.supervisorId) ?? t('desk.supervisor');
-    return m.from.kind === 'bot' ? t('desk.bot') : '';
-  };
+  const who = (m: HistoryMessage) => senderName(m.from, c.visitor, '', colleagues, t);
   return (
     <div data-testid="transcript-drawer">
       <Descriptions size="small" column={1} colon={false}>
         <Descriptions.Item label={t('history.started')}>{when(c.createdAt)}</Descriptions.Item>
         <Descriptions.Item label={t('history.ended')}>{when(c.closedAt)}</Descriptions.Item>
-        <Descriptions.Item label={t('desk.skillGroup')}>{groupName(c.skillGroupId)}</Descriptions.Item>
-        <Descriptions.Item label={t('monitor.agent')}>{agentName(c.agentId)}</Descriptions.Item>
+        <Descriptions.Item label={t('desk.skillGroup')}>{groupOf(c.skillGroupId)}</Descriptions.Item>
+        <Descriptions.Item label={t('monitor.agent')}>{agentOf(c.agentId)}</Descriptions.Item>
         <Descriptions.Item label={t('desk.summary')}>{c.summary ?? '—'}</Descriptions.Item>
         <Descriptions.Item label={t('history.rating')}>{c.rating ? <><Rate disabled value={c.rating.score} style={{ fontSize: 12 }} /> {c.rating.comment}</> : '—'}</Descriptions.Item>
       </Descriptions>

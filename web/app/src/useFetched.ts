@@ -1,6 +1,6 @@
 /** A REST resource as the admin screens read it: the data, the error, and a way to read it again after a change. */
 import { useCallback, useEffect, useState } from 'react';
-import { api } from '../api.ts';
+import { api } from './api.ts';
 
 export function useFetched<T>(path: string | null): { data: T | undefined; error: unknown; loading: boolean; reload: () => void } {
   const [data, setData] = useState<T>();
