@@ -90,7 +90,18 @@ export type ActorKind<S, C, E> = {
    * send, never wait for answers.
    */
   activated?(actorId: string, state: S): void;
+  /**
+   * Optional: whether an idle actor stays in memory anyway (default: no) — a live conversation, an
+   * online agent — so what the node counts of them (metrics) is what is live, not what was busy lately.
+   */
+  keepActive?(state: S): boolean;
 };
+
+/**
+ * Told of every committed decision, after its commit and before its effects run (metrics). `before`
+ * is the state the decision started from (a new actor's initial state). Must not throw or wait.
+ */
+export type CommitListener<S, C> = (actorId: string, before: S, after: S, command: C, now: number) => void;
 
 /** Committed states of the actors of a kind filed under an index key. */
 export type FindByIndex = (kind: string, indexKey: string) => Promise<{ actorId: string; state: unknown }[]>;
@@ -130,6 +141,7 @@ export class ActorHost<S, C, E> {
   readonly #metrics: ActorMetrics | null;
   readonly #log: ExternalMessageLog | null;
   #sweeper: NodeJS.Timeout | null = null;
+  readonly #listeners: CommitListener<S, C>[] = [];
 
   constructor(options: {
     definition: ActorKind<S, C, E>;
@@ -188,6 +200,16 @@ export class ActorHost<S, C, E> {
   /** Actors in memory on this node (for metrics and tests). */
   get activeCount(): number {
     return this.#active.size;
+  }
+
+  /** The states of the actors in memory on this node (read by metrics at scrape time). */
+  *states(): IterableIterator<S> {
+    for (const a of this.#active.values()) yield a.state;
+  }
+
+  /** Adds a listener told of every committed decision (see CommitListener). */
+  onCommitted(listener: CommitListener<S, C>): void {
+    this.#listeners.push(listener);
   }
 
   /** Delivers a command to an actor this node should own; see the module comment for the steps. */
@@ -262,6 +284,7 @@ export class ActorHost<S, C, E> {
         ...(this.#log && (writes ? journal.length > 0 : actor.loggedButListed) ? { loggedButListed: true } : {}),
       });
       this.#armTimers(actorId, timers);
+      for (const listener of this.#listeners) listener(actorId, actor.state, decision.state, command, now);
     } else {
       actor.lastUsed = performance.now();
     }
@@ -416,10 +439,12 @@ export class ActorHost<S, C, E> {
 
   #passivateIdle(): void {
     const cutoff = performance.now() - this.#passivateAfterMs;
+    const { keepActive } = this.definition;
     for (const [id, a] of [...this.#active]) {
-      if (a.lastUsed >= cutoff || this.#mailboxes.depth(id) > 0 || a.outbox.length > 0) continue;
+      if (a.lastUsed >= cutoff || this.#mailboxes.depth(id) > 0 || a.outbox.length > 0 || keepActive?.(a.state)) continue;
       if (!a.loggedButListed) {
         this.#active.delete(id);
+        this.#metrics?.passivations.inc({ kind: this.definition.kind });
         continue;
       }
       // Rewritten without its confirmed messages first (in its mailbox: a command arriving meanwhile waits).
@@ -427,7 +452,10 @@ export class ActorHost<S, C, E> {
         const still = this.#active.get(id);
         if (still !== a || this.#ownership.leaseFor(a.shard)?.epoch !== a.epoch) return;
         const saved = await this.#store.save(this.#snapshot(id, a.shard, a.epoch, a.state, a.outbox, this.#clock())).catch(() => 'failed' as const);
-        if (saved === 'saved' && this.#active.get(id) === a) this.#active.delete(id);
+        if (saved === 'saved' && this.#active.get(id) === a) {
+          this.#active.delete(id);
+          this.#metrics?.passivations.inc({ kind: this.definition.kind });
+        }
       });
     }
   }

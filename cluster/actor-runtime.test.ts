@@ -19,6 +19,8 @@ import { ShardOwnership } from './shard-ownership.ts';
 import { MemoryLeaseTable, MemoryShardLeases } from './shard-leases.memory.ts';
 import { LogUnavailableError, type ExternalMessageLog, type LogEntry, type LoggedMessage, type LogOwner } from './message-log.ts';
 import { SqlMessageLog } from './message-log.sql.ts';
+import { createActorMetrics } from './metrics.ts';
+import { Registry } from 'prom-client';
 
 const SHARDS = 256;
 let dir: string;
@@ -60,7 +62,7 @@ afterEach(async () => {
  * One host of `definition` on its own, owning every shard (its membership is itself), with leases
  * of a minute renewed by hand: tests move the lease table's clock (`table.now`) to let them run out.
  */
-async function soloHost<S, C, E>(nodeId: string, definition: ActorKind<S, C, E>, options: { log?: ExternalMessageLog; passivateAfterMs?: number } = {}) {
+async function soloHost<S, C, E>(nodeId: string, definition: ActorKind<S, C, E>, options: { log?: ExternalMessageLog; passivateAfterMs?: number; metrics?: ReturnType<typeof createActorMetrics> } = {}) {
   const ownership: ShardOwnership = new ShardOwnership({
     nodeId,
     shardCount: SHARDS,
@@ -213,6 +215,27 @@ test('a paused former owner cannot commit: its late write is fenced and it drops
   expect(a.host.activeCount).toBe(0);
   expect(await store().load('counter', 'x')).toMatchObject({ state: { count: 11, log: [1, 10] } });
   await Promise.all([a.ownership.stop(), b.ownership.stop()]);
+});
+
+test('idle actors are passivated (and counted) unless their kind keeps them: commit listeners see every committed change', async () => {
+  const registry = new Registry();
+  const metrics = createActorMetrics(registry);
+  // Counters at 5 or more are "live": kept in memory however idle.
+  const definition: ActorKind<Counter, CounterCommand, CounterEffect> = { ...counterKind('solo', []), keepActive: (s) => s.count >= 5 };
+  const { host, ownership } = await soloHost('solo', definition, { passivateAfterMs: 100, metrics });
+  const seen: string[] = [];
+  host.onCommitted((id, before, after, command) => seen.push(`${id}:${before.count}->${after.count}:${command.type}`));
+  host.start();
+  await host.deliver('idle', { type: 'add', n: 1 });
+  await host.deliver('live', { type: 'add', n: 7 });
+  await host.deliver('idle', { type: 'bad' }); // rejected: nothing committed, nothing told
+  expect(seen).toEqual(['idle:0->1:add', 'live:0->7:add']);
+  await waitFor('the idle actor to be passivated', async () => (host.activeCount === 1 ? true : undefined), 10_000);
+  expect([...host.states()].map((s) => s.count)).toEqual([7]);
+  const text = await registry.metrics();
+  expect(text).toMatch(/^kefu_actor_passivations_total\{kind="counter"\} 1$/m);
+  host.stop();
+  await ownership.stop();
 });
 
 describe('the outbox: effects other actors rely on are carried out even if the owner dies after the commit', () => {

@@ -5,6 +5,7 @@
  * (embedded). Every node gets a client to send commands to them.
  */
 import type { ServiceBroker } from 'moleculer';
+import type { Registry } from 'prom-client';
 import { agentKind } from '../actors/agent/agent.actor.ts';
 import { conversationKind } from '../actors/conversation/conversation.actor.ts';
 import type { Audience, Push } from '../actors/conversation/protocol.ts';
@@ -18,6 +19,7 @@ import type { KefuConfig } from './config.ts';
 import type { Database } from './database.ts';
 import type { EventLog, LoggedEvent } from './event-log.ts';
 import type { ExternalMessageLog } from './message-log.ts';
+import { observeContactCenter } from './contact-center-metrics.ts';
 import type { ActorMetrics } from './metrics.ts';
 import { MemoryLeaseTable, MemoryShardLeases } from './shard-leases.memory.ts';
 import { RedisShardLeases } from './shard-leases.redis.ts';
@@ -38,8 +40,10 @@ export function installContactCenter(input: {
   /** Where lifecycle and presence events are made durable (Kafka in cluster mode, the records table embedded). */
   events: EventLog | null;
   metrics: ActorMetrics;
+  /** The node's registry, for what the contact-center actors report (contact-center-metrics.ts). */
+  registry: Registry;
 }): ActorClient {
-  const { broker, config, database, backends, log, events, metrics } = input;
+  const { broker, config, database, backends, log, events, metrics, registry } = input;
   const client = new ActorClient(broker);
   if (!config.roles.has('actors')) return client;
 
@@ -74,7 +78,7 @@ export function installContactCenter(input: {
   const store = new ActorStore(database);
   const hosting = { store, metrics };
   const conversations = conversationKind(ports);
-  runtime.host(
+  const conversationHost = runtime.host(
     {
       ...conversations,
       activated: (conversationId, state) => {
@@ -84,7 +88,8 @@ export function installContactCenter(input: {
     },
     { ...hosting, leases: leasesFor('conversation'), log },
   );
-  runtime.host(agentKind(ports), { ...hosting, leases: leasesFor('agent') });
-  runtime.host(queueKind(ports), { ...hosting, leases: leasesFor('queue') });
+  const agentHost = runtime.host(agentKind(ports), { ...hosting, leases: leasesFor('agent') });
+  const queueHost = runtime.host(queueKind(ports), { ...hosting, leases: leasesFor('queue') });
+  observeContactCenter(registry, { conversations: conversationHost, agents: agentHost, queues: queueHost });
   return client;
 }

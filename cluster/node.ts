@@ -215,7 +215,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
     } else {
       events = new SqlEventLog(new ConversationRecords(database));
     }
-    const actors = installContactCenter({ broker, config, database, backends, log: messageLog, events, metrics: metrics.actors });
+    const actors = installContactCenter({ broker, config, database, backends, log: messageLog, events, metrics: metrics.actors, registry: metrics.registry });
     const db = database;
     const directory = config.roles.has('gateway')
       ? new Directory({
@@ -317,6 +317,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
         connectionsPerAddress: config.visitorConnectionsPerIp,
         heartbeatMs: config.visitorHeartbeatSeconds * 1_000,
         onError: (what, error) => logger.warn(`visitor gateway: ${what} failed:`, error instanceof Error ? error.message : error),
+        metrics: metrics.gateways.forRole('visitor', () => visitors?.connectionCount ?? 0),
       });
       const dir = directory!;
       agents = agentGateway({
@@ -340,6 +341,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
         ownOrigin,
         heartbeatMs: config.visitorHeartbeatSeconds * 1_000,
         onError: (what, error) => logger.warn(`agent gateway: ${what} failed:`, error instanceof Error ? error.message : error),
+        metrics: metrics.gateways.forRole('agent', () => agents?.connectionCount ?? 0),
       });
       const files = filesRoutes({
         files: fileStore,
@@ -358,7 +360,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
         agents.routes,
         widgetRoutes({ channels, ownOrigin, onError: (error) => logger.error('widget route failed', error) }),
         files,
-        apiRoutes({ routes: apiTable, authenticator: directory!.authenticator, ownOrigin, signInsPerMinute: config.signInsPerMinute, onError: (error) => logger.error('API route failed', error) }),
+        apiRoutes({ routes: apiTable, authenticator: directory!.authenticator, ownOrigin, signInsPerMinute: config.signInsPerMinute, timing: metrics.http, onError: (error) => logger.error('API route failed', error) }),
         apiDocsRoutes(apiTable, ownOrigin),
       );
     }

@@ -156,7 +156,7 @@ async function main(): Promise<void> {
 
     // Baseline: the same burst decided by the pure router in this process.
     const snapshots: AgentSnapshot[] = burstAgents.map((a) => ({ agentId: a, status: 'ready', load: 0, maxConversations: capacity, freeSlots: capacity, lastAssignedAt: null, skillGroupCount: 1 }));
-    const waiting = Array.from({ length: visitors }, (_, i) => ({ conversationId: `c${i}`, priority: 0, arrival: i, enqueuedAt: 0, waitingSince: 0, preferredAgentId: null, preferredUntil: 0, avoidAgentIds: [], offeredTo: null, shownPosition: null }));
+    const waiting = Array.from({ length: visitors }, (_, i) => ({ conversationId: `c${i}`, priority: 0, arrival: i, enqueuedAt: 0, waitingSince: 0, preferredAgentId: null, preferredUntil: 0, avoidAgentIds: [], offeredTo: null, offeredAt: null, shownPosition: null }));
     const p0 = performance.now();
     const planned = planOffers(waiting, snapshots, 'idle-first', 1).length;
     console.log(`  baseline: the pure router plans the burst's ${planned} assignments at ${Math.round(planned / ((performance.now() - p0) / 1000)).toLocaleString('en-US')}/s in one process`);

@@ -41,3 +41,21 @@ export async function freePorts(count: number): Promise<number> {
   }
   throw new Error(`no ${count} consecutive free ports found`);
 }
+
+/** A node's `/metrics` in Prometheus text format, with `sum` to read series from it. */
+export async function scrape(port: number): Promise<{ text: string; sum(name: string, labels?: Record<string, string>): number }> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return { text, sum: (name, labels = {}) => sumOf(text, name, labels) };
+}
+
+/** The sum of the samples named `name` whose labels include all of `labels` (0 if none). */
+export function sumOf(exposition: string, name: string, labels: Record<string, string> = {}): number {
+  let total = 0;
+  for (const line of exposition.split('\n')) {
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const given = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]));
+    if (Object.entries(labels).every(([k, v]) => given[k] === v)) total += Number(m[3]);
+  }
+  return total;
+}

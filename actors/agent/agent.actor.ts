@@ -51,6 +51,8 @@ export function agentKind(ports: ActorPorts): ActorKind<AgentState, AgentActorCo
           )
         : decideAgent(state, command, now),
     tenantOf: (state) => state.tenantId,
+    // A signed-in agent stays in memory (counted by the node's metrics).
+    keepActive: (state) => state.connections.length > 0 || state.status !== 'offline',
     timers: (state) => [
       ...(state.disconnectedAt !== null && state.connections.length === 0
         ? [{ at: state.disconnectedAt + state.presenceGraceMs, command: { type: 'presence-grace-expired' } as const }]

@@ -8,7 +8,7 @@ import { accept, reject } from '../kernel/decision.ts';
 import { enqueueCommand } from '../queue/protocol.ts';
 import { decideConversation } from './machine.ts';
 import type { ConversationCommand, ConversationEffect } from './protocol.ts';
-import { newConversation, participants, type ConversationSettings, type ConversationState, type TimerName, type Visitor } from './state.ts';
+import { isOpen, newConversation, participants, type ConversationSettings, type ConversationState, type TimerName, type Visitor } from './state.ts';
 
 /** The runtime-level command that creates a conversation (the first one a new conversation gets). */
 export type StartConversation = {
@@ -37,6 +37,8 @@ export function conversationKind(ports: ActorPorts): ActorKind<ConversationState
       return state.status === 'new' ? decideConversation(state, { type: 'open', ...command.open }, now) : accept(state);
     },
     tenantOf: (state) => state.tenantId,
+    // A live conversation stays in memory: the node's counts of conversations are of what is live.
+    keepActive: isOpen,
     // A waiting conversation is filed under its queue, so the queue can rebuild its waiting list.
     indexKey: (state) => (state.status === 'queued' && state.skillGroupId ? queuedIn(state.skillGroupId) : null),
     timers: (state) =>

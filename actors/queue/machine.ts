@@ -38,6 +38,7 @@ export function decideQueue(state: QueueState, command: QueueCommand, now: numbe
         preferredUntil: command.preferredAgentId ? now + preferredWait : now,
         avoidAgentIds: command.avoidAgentIds ?? [],
         offeredTo: null,
+        offeredAt: null,
         shownPosition: null,
       };
       // Insert in service order; nobody else's shown position changes (it never goes up). The
@@ -60,7 +61,7 @@ export function decideQueue(state: QueueState, command: QueueCommand, now: numbe
       const offers = planOffers(state.waiting, Object.values(state.agents), state.settings.policy, now);
       if (offers.length === 0) return accept(state);
       const offered = new Map(offers.map((o) => [o.conversationId, o.agentId]));
-      const waiting = state.waiting.map((e) => (offered.has(e.conversationId) ? { ...e, offeredTo: offered.get(e.conversationId)! } : e));
+      const waiting = state.waiting.map((e) => (offered.has(e.conversationId) ? { ...e, offeredTo: offered.get(e.conversationId)!, offeredAt: now } : e));
       // Until the agent reports again, count the slots just offered as taken.
       const agents = { ...state.agents };
       for (const o of offers) {
@@ -83,7 +84,7 @@ export function decideQueue(state: QueueState, command: QueueCommand, now: numbe
     }
     case 'offer-refused': {
       const waiting = state.waiting.map((e) =>
-        e.conversationId === command.conversationId && e.offeredTo === command.agentId ? { ...e, offeredTo: null } : e,
+        e.conversationId === command.conversationId && e.offeredTo === command.agentId ? { ...e, offeredTo: null, offeredAt: null } : e,
       );
       // The agent is not what we believed: offer it nothing more until it reports again.
       const known = state.agents[command.agentId];
@@ -123,7 +124,7 @@ export function decideQueue(state: QueueState, command: QueueCommand, now: numbe
           ? state.waiting.find((e) => e.offeredTo === null)
           : state.waiting.find((e) => e.conversationId === command.conversationId && e.offeredTo === null);
       if (!entry) return reject('CONVERSATION_UNKNOWN', 'no such conversation waiting in this skill group');
-      const waiting = state.waiting.map((e) => (e === entry ? { ...e, offeredTo: command.agentId } : e));
+      const waiting = state.waiting.map((e) => (e === entry ? { ...e, offeredTo: command.agentId, offeredAt: now } : e));
       return accept({ ...state, waiting }, [
         { type: 'offer', conversationId: entry.conversationId, agentId: command.agentId, ttlMs: state.settings.offerTtlMs },
       ]);
@@ -245,6 +246,7 @@ export function rebuildWaiting(
       preferredUntil: preferred ? since + wait : since,
       avoidAgentIds: c.unansweredBy,
       offeredTo: null,
+      offeredAt: null,
       shownPosition: null,
     };
   });

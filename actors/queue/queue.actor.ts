@@ -90,6 +90,8 @@ export function queueKind(ports: ActorPorts): ActorKind<QueueState, QueueActorCo
     decide: (state, command, now) =>
       command.type === 'create' ? decideQueue(state, { type: 'update-settings', settings: command.settings ?? {} }, now) : decideQueue(state, command, now),
     tenantOf: (state) => state.tenantId,
+    // A queue with visitors or online agents stays in memory (counted by the node's metrics).
+    keepActive: (state) => state.waiting.length > 0 || Object.values(state.agents).some((a) => a.status !== 'offline'),
     activated: (skillGroupId, state) => {
       for (const agentId of Object.keys(state.agents)) {
         fireAndForget(ports, `ask ${agentId} to report to ${skillGroupId}`, ports.send('agent', agentId, { type: 'report-availability', skillGroupId }));

@@ -51,8 +51,9 @@ export type QueueEntry = {
   readonly preferredUntil: number;
   /** Agents that let this conversation go unanswered: not offered it again. */
   readonly avoidAgentIds: readonly string[];
-  /** An offer in flight (a reservation being made with this agent). */
+  /** An offer in flight (a reservation being made with this agent), and when it was made. */
   readonly offeredTo: string | null;
+  readonly offeredAt: number | null;
   /** The position last told to the visitor; what is shown never goes up. */
   readonly shownPosition: number | null;
 };

@@ -18,7 +18,7 @@ import { ApiClient, expectStatus } from '../../tests/api-client.ts';
 import { VisitorClient } from '../../tests/visitor-client.ts';
 import { MAX_TABS_PER_AGENT } from './server.ts';
 import { AGENT_CLOSE_CODES, type AgentServerFrame } from './wire.ts';
-import { waitFor } from '../../tests/support.ts';
+import { scrape, waitFor } from '../../tests/support.ts';
 
 jest.setTimeout(60_000);
 
@@ -107,8 +107,10 @@ test('two tabs of one agent: presence, the assignment on both, accept, chat both
   visitor.send({ type: 'message', clientMsgId: 'v1', text: '我的订单还没到' });
   for (const t of [tab1, tab2]) expect(await t.next('message', (m) => m.clientMsgId === 'v1')).toMatchObject({ conversationId, from: { kind: 'visitor' }, text: '我的订单还没到' });
 
+  const acks = (await scrape(node.port)).sum('kefu_message_ack_seconds_count', { role: 'agent' });
   tab2.send({ type: 'message', conversationId, clientMsgId: 'a1', text: '您好，我来查一下' });
   const ack = await tab2.next('ack', (a) => a.clientMsgId === 'a1');
+  expect((await scrape(node.port)).sum('kefu_message_ack_seconds_count', { role: 'agent' })).toBe(acks + 1);
   expect(ack).toMatchObject({ conversationId, seq: expect.any(Number) });
   expect(await visitor.next('message', (m) => m.seq === ack.seq)).toMatchObject({ from: { kind: 'agent', name: '李娜' }, text: '您好，我来查一下' });
   await tab1.next('message', (m) => m.clientMsgId === 'a1'); // the other tab sees it too
@@ -448,6 +450,7 @@ test('a long history reaches a reader that stops reading for a while: paced by t
   await desk.next('conversation', (c) => c.conversationId === conversationId && c.status === 'assigned');
 
   const from = desk.frames.length;
+  const pauses = (await scrape(node.port)).sum('kefu_gateway_backpressure_total', { role: 'agent', reason: 'paused' });
   (desk.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
   desk.send({ type: 'history', conversationId });
   await new Promise((r) => setTimeout(r, 1_500));
@@ -458,6 +461,8 @@ test('a long history reaches a reader that stops reading for a while: paced by t
   expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
   expect(new Set(seqs).size).toBe(COUNT);
   expect(end.lastSeq).toBe(seqs[seqs.length - 1]);
+  // The pauses are counted as backpressure; the connection was never closed for it.
+  expect((await scrape(node.port)).sum('kefu_gateway_backpressure_total', { role: 'agent', reason: 'paused' })).toBeGreaterThan(pauses);
   desk.send({ type: 'ping' });
   await desk.next('pong', undefined, { from: desk.frames.length });
 }, 120_000);

@@ -40,6 +40,7 @@ import type { ConversationPushEvent } from '../../cluster/contact-center.ts';
 import type { ConversationSubscriptions } from '../../cluster/push-routing.ts';
 import type { OnlineVisitor } from '../visitor/server.ts';
 import type { MessageLog } from '../../cluster/message-log.ts';
+import { NO_SOCKET_METRICS, type SocketMetrics } from '../../cluster/metrics.ts';
 import { cookieValue, SESSION_COOKIE } from '../api/server.ts';
 import { json, send as sendHttp } from '../http.ts';
 import { TokenBucket } from '../rate-limit.ts';
@@ -93,6 +94,8 @@ export type AgentGatewayDeps = {
   readonly heartbeatMs: number;
   readonly onError: (what: string, error: unknown) => void;
   readonly clock?: () => number;
+  /** Frames, bytes, refusals, backpressure and ack latency of this gateway's sockets (cluster/metrics.ts). */
+  readonly metrics?: SocketMetrics;
 };
 
 type SocketData = {
@@ -138,6 +141,7 @@ function failureFrame(failure: unknown, about: { conversationId?: string; client
 
 export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
   const clock = deps.clock ?? (() => performance.now());
+  const metrics = deps.metrics ?? NO_SOCKET_METRICS;
   const byAccount = new Map<string, Set<Socket>>();
   const all = new Set<Socket>();
 
@@ -176,12 +180,18 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
 
   function sendFrame(ws: Socket, frame: AgentServerFrame): void {
     if (ws.getUserData().closed) return;
-    ws.send(JSON.stringify(frame), false);
-    if (ws.getBufferedAmount() > MAX_BUFFERED_BYTES) close(ws, CLOSE.SLOW_CONSUMER, 'slow consumer');
+    const text = JSON.stringify(frame);
+    ws.send(text, false);
+    metrics.sent(Buffer.byteLength(text));
+    if (ws.getBufferedAmount() > MAX_BUFFERED_BYTES) {
+      metrics.backpressure('closed');
+      close(ws, CLOSE.SLOW_CONSUMER, 'slow consumer');
+    }
   }
 
   function refuse(ws: Socket, error: WireError): void {
     const data = ws.getUserData();
+    metrics.rejected(error.code);
     sendFrame(ws, error);
     if (++data.refusedInARow > MAX_REFUSED_IN_A_ROW) close(ws, error.code === 'RATE_LIMITED' ? CLOSE.RATE_LIMITED : CLOSE.PROTOCOL_VIOLATION, 'too many refused frames');
   }
@@ -283,7 +293,8 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
   const notAnAgent = (conversationId?: string): ErrorFrame =>
     errorFrame('NOT_AN_AGENT', 'this account watches conversations but takes none (it is not an agent)', false, conversationId ? { conversationId } : {});
 
-  async function handle(ws: Socket, frame: AgentClientFrame): Promise<void> {
+  /** `receivedAt`: when the frame arrived (clock), for the ack latency. */
+  async function handle(ws: Socket, frame: AgentClientFrame, receivedAt: number): Promise<void> {
     const data = ws.getUserData();
     if (frame.type === 'ping') return sendFrame(ws, { type: 'pong' });
     // Every frame is authorized again: a session that ended, or rights that changed, stop here.
@@ -360,13 +371,13 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
         return;
       }
       default:
-        return conversationFrame(ws, who, frame);
+        return conversationFrame(ws, who, frame, receivedAt);
     }
   }
 
   /** The frames that act on one conversation. */
   type ConversationFrame = Exclude<Extract<AgentClientFrame, { conversationId: string }>, { type: 'history' | 'visitor-history' }>;
-  async function conversationFrame(ws: Socket, who: Authenticated, frame: ConversationFrame): Promise<void> {
+  async function conversationFrame(ws: Socket, who: Authenticated, frame: ConversationFrame, receivedAt: number): Promise<void> {
     const data = ws.getUserData();
     const me = data.accountId;
     const { conversationId } = frame;
@@ -439,7 +450,10 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
     }
     if (frame.type === 'message') {
       const ack = (r.effects as ConversationEffect[]).find((e) => e.type === 'ack');
-      if (ack) sendFrame(ws, { type: 'ack', conversationId, clientMsgId: ack.clientMsgId, seq: ack.seq });
+      if (ack) {
+        sendFrame(ws, { type: 'ack', conversationId, clientMsgId: ack.clientMsgId, seq: ack.seq });
+        metrics.acked((clock() - receivedAt) / 1000);
+      }
     }
   }
 
@@ -466,6 +480,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
   function drained(ws: Socket): Promise<void> {
     const data = ws.getUserData();
     if (data.closed || ws.getBufferedAmount() <= HISTORY_PAUSE_BYTES) return Promise.resolve();
+    metrics.backpressure('paused');
     return new Promise((resolve) => data.onDrain.push(resolve));
   }
 
@@ -613,12 +628,13 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
         if (data.closed) return;
         const now = clock();
         data.lastFrameAt = now;
+        metrics.received(message.byteLength);
         const decoded = decodeAgentFrame(message);
         if (!data.bucket.take(now)) return refuse(ws, RATE_LIMITED);
         if (!decoded.ok) return refuse(ws, decoded.error);
         data.refusedInARow = 0;
         data.work = data.work
-          .then(() => handle(ws, decoded.frame))
+          .then(() => handle(ws, decoded.frame, now))
           .catch((failure: unknown) => {
             deps.onError(`agent ${decoded.frame.type}`, failure);
             sendFrame(ws, failureFrame(failure, 'conversationId' in decoded.frame ? { conversationId: decoded.frame.conversationId } : {}));

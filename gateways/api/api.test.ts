@@ -12,6 +12,7 @@ import { ActorStore } from '../../cluster/actor-store.ts';
 import { loadConfig } from '../../cluster/config.ts';
 import { startNode, type KefuNode } from '../../cluster/node.ts';
 import { ApiClient, expectStatus } from '../../tests/api-client.ts';
+import { scrape } from '../../tests/support.ts';
 
 let dir: string;
 let node: KefuNode;
@@ -102,6 +103,8 @@ describe('sign-in', () => {
   });
 
   test('changing one’s password ends every other session; a role change ends all of them', async () => {
+    const requests = (code: string) => ({ route: '/api/v1/me', method: 'GET', code });
+    const before = await scrape(node.port);
     const tab1 = await client().login('li.na@example.com', PASSWORD);
     const tab2 = await client().login('li.na@example.com', PASSWORD);
     const sessions = expectStatus(await tab1.get('/api/v1/me/sessions'), 200) as { current: boolean }[];
@@ -111,6 +114,10 @@ describe('sign-in', () => {
     expectStatus(await tab1.post('/api/v1/me/password', { currentPassword: PASSWORD, newPassword: 'another good secret' }), 204);
     expect((await tab2.get('/api/v1/me')).status).toBe(401);
     expect((await tab1.get('/api/v1/me')).status).toBe(200);
+    // Each answer is timed under its route template and status class.
+    const after = await scrape(node.port);
+    expect(after.sum('kefu_http_request_seconds_count', requests('4xx')) - before.sum('kefu_http_request_seconds_count', requests('4xx'))).toBe(1);
+    expect(after.sum('kefu_http_request_seconds_count', requests('2xx')) - before.sum('kefu_http_request_seconds_count', requests('2xx'))).toBe(1);
 
     expectStatus(await admin.patch(`/api/v1/accounts/${agentId}`, { roleIds: [] }), 200);
     expect((await tab1.get('/api/v1/me')).status).toBe(401);

@@ -20,6 +20,7 @@ import { mayUse, superAdminOnly } from '../../actors/directory/policies/access.t
 import { DomainError, isDomainError, type DomainErrorType } from '../../actors/kernel/domain-error.ts';
 import { json, readBody, send, type Reply } from '../http.ts';
 import { RatePerAddress } from '../rate-limit.ts';
+import type { HttpTiming } from '../../cluster/metrics.ts';
 import type { RouteModule } from '../server.ts';
 import type { Access, Route } from './route.ts';
 
@@ -69,6 +70,8 @@ export type ApiDeps = {
   readonly ownOrigin: () => string;
   /** Sign-in and setup attempts per client address and minute (a burst of as many, then spread out). */
   readonly signInsPerMinute: number;
+  /** Told of every answered request: route template, method, status, seconds (cluster/metrics.ts). */
+  readonly timing?: HttpTiming;
   readonly onError: (error: unknown) => void;
 };
 
@@ -101,16 +104,17 @@ export function apiRoutes(deps: ApiDeps): RouteModule {
         res.onAborted(() => {
           aborted = true;
         });
+        const startedAt = performance.now();
+        const answered = (reply: Reply): void => {
+          if (aborted) return;
+          send(res, reply);
+          deps.timing?.(r.path, r.method, reply.status, (performance.now() - startedAt) / 1000);
+        };
         readBody(res, incoming.hasBody, MAX_BODY_BYTES, (body) => {
-          handle(r, incoming, body).then(
-            (reply) => {
-              if (!aborted) send(res, reply);
-            },
-            (error: unknown) => {
-              deps.onError(error);
-              if (!aborted) send(res, problem(500, 'INTERNAL', 'internal error', true));
-            },
-          );
+          handle(r, incoming, body).then(answered, (error: unknown) => {
+            deps.onError(error);
+            answered(problem(500, 'INTERNAL', 'internal error', true));
+          });
         });
       });
     }

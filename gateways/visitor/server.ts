@@ -26,6 +26,7 @@ import type { ChannelConfig, ChannelDirectory } from '../../actors/directory/cha
 import type { KnownVisitor, VisitorDirectory } from '../../actors/directory/visitor.repository.ts';
 import type { Delivered } from '../../cluster/actor-host.ts';
 import type { MessageLog } from '../../cluster/message-log.ts';
+import { NO_SOCKET_METRICS, type SocketMetrics } from '../../cluster/metrics.ts';
 import type { ConversationSubscriptions } from '../../cluster/push-routing.ts';
 import { json, send as sendHttp } from '../http.ts';
 import { ConnectionsPerAddress, TokenBucket } from '../rate-limit.ts';
@@ -83,6 +84,8 @@ export type VisitorGatewayDeps = {
   readonly onError: (what: string, error: unknown) => void;
   /** Time source for heartbeats and rate limits (monotonic ms). */
   readonly clock?: () => number;
+  /** Frames, bytes, refusals and ack latency of this gateway's sockets (cluster/metrics.ts). */
+  readonly metrics?: SocketMetrics;
 };
 
 type SocketData = {
@@ -171,6 +174,7 @@ export function allowedOrigin(channel: ChannelConfig, origin: string, ownOrigin:
 
 export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
   const clock = deps.clock ?? (() => performance.now());
+  const metrics = deps.metrics ?? NO_SOCKET_METRICS;
   const connections = new Connections<Socket>();
   const perAddress = new ConnectionsPerAddress(deps.connectionsPerAddress);
   /** Pushes of one conversation are turned into frames one after another, so they keep their order. */
@@ -192,8 +196,13 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
       if (frame.seq <= data.lastSentSeq) return; // already sent on this connection (replay and push overlap)
       data.lastSentSeq = frame.seq;
     }
-    ws.send(JSON.stringify(frame), false);
-    if (ws.getBufferedAmount() > MAX_BUFFERED_BYTES) close(ws, CLOSE_CODES.SLOW_CONSUMER, 'slow consumer');
+    const text = JSON.stringify(frame);
+    ws.send(text, false);
+    metrics.sent(Buffer.byteLength(text));
+    if (ws.getBufferedAmount() > MAX_BUFFERED_BYTES) {
+      metrics.backpressure('closed');
+      close(ws, CLOSE_CODES.SLOW_CONSUMER, 'slow consumer');
+    }
   }
 
   /** A push for one connection: held while it replays, sent otherwise. */
@@ -343,7 +352,8 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
     if (described) await replay(ws, visitor.conversationId!, frame.lastSeq ?? 0, described.lastSeq);
   }
 
-  async function handle(ws: Socket, frame: VisitorClientFrame): Promise<void> {
+  /** `receivedAt`: when the frame arrived (clock), for the ack latency. */
+  async function handle(ws: Socket, frame: VisitorClientFrame, receivedAt: number): Promise<void> {
     const data = ws.getUserData();
     if (frame.type === 'ping') return sendFrame(ws, { type: 'pong' });
     if (!data.visitor && frame.type !== 'hello') {
@@ -373,7 +383,10 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
           const r = await deps.send(conversationId, { type: 'post-message', from: { kind: 'visitor' }, clientMsgId: frame.clientMsgId, text: frame.text, ...(file ? { file } : {}) });
           if (!r.ok) return sendFrame(ws, errorFrame(r, clientMsgId));
           const ack = r.effects.find((e) => e.type === 'ack');
-          if (ack) sendFrame(ws, { type: 'ack', clientMsgId: ack.clientMsgId, seq: ack.seq });
+          if (ack) {
+            sendFrame(ws, { type: 'ack', clientMsgId: ack.clientMsgId, seq: ack.seq });
+            metrics.acked((clock() - receivedAt) / 1000);
+          }
           return;
         }
         case 'leave-message': {
@@ -409,6 +422,7 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
 
   function refuse(ws: Socket, error: WireError): void {
     const data = ws.getUserData();
+    metrics.rejected(error.code);
     sendFrame(ws, error);
     if (++data.refusedInARow > MAX_REFUSED_IN_A_ROW) {
       close(ws, error.code === 'RATE_LIMITED' ? CLOSE_CODES.RATE_LIMITED : CLOSE_CODES.PROTOCOL_VIOLATION, 'too many refused frames');
@@ -488,12 +502,13 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
         if (data.closed) return;
         const now = clock();
         data.lastFrameAt = now;
+        metrics.received(message.byteLength);
         // Decoded now: the ArrayBuffer is only valid during this call.
         const decoded = decodeVisitorFrame(message);
         if (!data.bucket.take(now)) return refuse(ws, RATE_LIMITED);
         if (!decoded.ok) return refuse(ws, decoded.error);
         data.refusedInARow = 0;
-        data.work = data.work.then(() => handle(ws, decoded.frame)).catch((error: unknown) => deps.onError('visitor frame', error));
+        data.work = data.work.then(() => handle(ws, decoded.frame, now)).catch((error: unknown) => deps.onError('visitor frame', error));
       },
       close: (ws) => {
         const data = ws.getUserData();

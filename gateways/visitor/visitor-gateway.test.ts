@@ -13,7 +13,7 @@ import { VisitorToken } from '../../actors/directory/visitor.entity.ts';
 import { identityHash } from '../../actors/directory/visitor.repository.ts';
 import { ActorStore } from '../../cluster/actor-store.ts';
 import { ConversationRecords } from '../../actors/conversation/conversation-record.repository.ts';
-import { waitFor } from '../../tests/support.ts';
+import { scrape, waitFor } from '../../tests/support.ts';
 import { loadConfig } from '../../cluster/config.ts';
 import { startNode, type KefuNode } from '../../cluster/node.ts';
 import { ApiClient, expectStatus } from '../../tests/api-client.ts';
@@ -96,6 +96,7 @@ afterAll(async () => {
 
 describe('the happy path', () => {
   test('visitor → queue → agent → chat both ways → close → rating', async () => {
+    const before = await scrape(node.port);
     const { visitor, welcome, assigned, conversationId } = await chatting('li-na', '李娜');
     expect(welcome).toMatchObject({ v: 1, conversationId: null, status: null, lastSeq: 0, agent: null, heartbeatMs: 25_000 });
     expect(welcome.token).toMatch(/^[A-Za-z0-9_-]{32}$/);
@@ -122,6 +123,24 @@ describe('the happy path', () => {
     visitor.send({ type: 'ping' });
     await visitor.next('pong');
     expect(visitor.frames.filter((f) => f.type === 'error')).toEqual([]);
+
+    // What the node's metrics tell of it.
+    const after = await scrape(node.port);
+    const grew = (name: string, labels: Record<string, string> = {}) => after.sum(name, labels) - before.sum(name, labels);
+    const tenant = { tenant: DEFAULT_TENANT_ID };
+    expect(grew('kefu_message_ack_seconds_count', { role: 'visitor' })).toBe(1);
+    expect(grew('kefu_gateway_frames_received_total', { role: 'visitor' })).toBeGreaterThanOrEqual(7); // hello, start, message, read, typing, rate, ping
+    expect(grew('kefu_gateway_frames_sent_total', { role: 'visitor' })).toBeGreaterThanOrEqual(8);
+    expect(grew('kefu_gateway_received_bytes_total', { role: 'visitor' })).toBeGreaterThan(100);
+    expect(grew('kefu_conversations_started_total', tenant)).toBe(1);
+    expect(grew('kefu_assignments_total', { ...tenant, group: 'default' })).toBe(1);
+    expect(grew('kefu_queue_wait_seconds_count', { ...tenant, group: 'default' })).toBe(1);
+    expect(grew('kefu_assignment_latency_seconds_count', { ...tenant, group: 'default' })).toBe(1);
+    expect(grew('kefu_conversations_closed_total', { ...tenant, reason: 'agent' })).toBe(1);
+    expect(after.sum('kefu_gateway_connections', { role: 'visitor' })).toBeGreaterThanOrEqual(1);
+    expect(after.sum('kefu_agents', { ...tenant, status: 'ready' })).toBeGreaterThanOrEqual(1);
+    expect(after.sum('kefu_agent_capacity', tenant)).toBeGreaterThanOrEqual(5);
+
     const stored = await new ActorStore(node.database).load<{ rating: unknown; visitorReadSeq: number }>('conversation', conversationId);
     expect(stored?.state).toMatchObject({ rating: { score: 5, comment: '很快' }, visitorReadSeq: 2 });
     // History's record of it (embedded: the lifecycle events folded as they are published, after the answer).
@@ -307,6 +326,7 @@ describe('hostile input', () => {
   test('malformed frames get their typed errors and change nothing', async () => {
     const { visitor, conversationId } = await chatting('hostile-agent');
     const before = await lastSeqOf(conversationId);
+    const scraped = await scrape(node.port);
     const cases: [string | Buffer, string][] = [
       ['{"type":"message","clientMsgId":"x","text":"' + 'x'.repeat(VISITOR_LIMITS.maxFrameBytes) + '"}', 'FRAME_TOO_LARGE'],
       ['{not json', 'BAD_FRAME'],
@@ -324,6 +344,12 @@ describe('hostile input', () => {
       expect(await visitor.next('error', () => true, { from: n })).toMatchObject({ code, temporary: false });
     }
     expect(await lastSeqOf(conversationId)).toBe(before);
+    // Each refusal is counted by its code.
+    const counted = await scrape(node.port);
+    for (const code of new Set(cases.map(([, c]) => c))) {
+      const labels = { role: 'visitor', reason: code };
+      expect(counted.sum('kefu_gateway_frames_rejected_total', labels) - scraped.sum('kefu_gateway_frames_rejected_total', labels)).toBe(cases.filter(([, c]) => c === code).length);
+    }
     visitor.send({ type: 'ping' });
     await visitor.next('pong'); // still connected
   });
@@ -356,6 +382,7 @@ describe('hostile input', () => {
 
   test('a reader that stops reading is closed with 4002 instead of being buffered for without bound', async () => {
     const { visitor, conversationId } = await chatting('flood-agent');
+    const closes = (await scrape(node.port)).sum('kefu_gateway_backpressure_total', { role: 'visitor', reason: 'closed' });
     const socket = (visitor.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
     socket.pause();
     const text = 'x'.repeat(4_000);
@@ -366,6 +393,7 @@ describe('hostile input', () => {
     socket.resume();
     expect(await visitor.closed).toBe(CLOSE_CODES.SLOW_CONSUMER);
     expect(sent).toBeLessThan(3_000);
+    expect((await scrape(node.port)).sum('kefu_gateway_backpressure_total', { role: 'visitor', reason: 'closed' })).toBe(closes + 1);
   });
 
   test('an Origin that is not on the channel’s allow-list is refused before the upgrade (403)', async () => {

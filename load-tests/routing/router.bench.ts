@@ -34,7 +34,7 @@ function waitingQueue(policy: RoutingPolicy): QueueState {
     preferredAgentId: null,
     preferredUntil: 0,
     avoidAgentIds: [],
-    offeredTo: null,
+    offeredTo: null, offeredAt: null,
     shownPosition: null,
   })).sort((a, b) => b.priority - a.priority || a.arrival - b.arrival);
   q = { ...q, waiting, nextArrival: WAITING };

@@ -4,7 +4,7 @@ import { planOffers } from './plan.ts';
 
 /** The agent the policy gives a single waiting conversation to (through the planner, as routing does). */
 const chosen = (policy: RoutingPolicy, candidates: readonly AgentSnapshot[]): string | undefined => {
-  const entry: QueueEntry = { conversationId: 'c', priority: 0, arrival: 0, enqueuedAt: 0, waitingSince: 0, preferredAgentId: null, preferredUntil: 0, avoidAgentIds: [], offeredTo: null, shownPosition: null };
+  const entry: QueueEntry = { conversationId: 'c', priority: 0, arrival: 0, enqueuedAt: 0, waitingSince: 0, preferredAgentId: null, preferredUntil: 0, avoidAgentIds: [], offeredTo: null, offeredAt: null, shownPosition: null };
   return planOffers([entry], candidates, policy, 1)[0]?.agentId;
 };
 
