@@ -150,7 +150,7 @@ export class LocalCluster {
     mkdirSync(this.#infra.KEFU_PROMETHEUS_TARGETS_DIR, { recursive: true });
     writeFileSync(
       this.#targetsFile,
-      JSON.stringify([...this.nodes.values()].map((n) => ({ targets: [`127.0.0.1:${n.port}`], labels: { cluster: this.name, role: n.roles } }))),
+      JSON.stringify([...this.nodes.values()].map((n) => ({ targets: [`127.0.0.1:${n.port}`], labels: { cluster: this.name } }))),
     );
   }
 }

@@ -35,6 +35,11 @@ export class LogConsumer {
   }
 
   async start(): Promise<void> {
+    // This kind's series exist from the start: no failures is 0, not "no data".
+    const kind = { kind: this.#kind };
+    this.#metrics?.consumerFailures.inc(kind, 0);
+    this.#metrics?.consumed.inc(kind, 0);
+    this.#metrics?.consumerLag.set(kind, 0);
     await this.#consumer.connect();
     await this.#consumer.subscribe({ topics: [...this.#topics], fromBeginning: true });
     await this.#consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.#batch(payload) });
