@@ -3,7 +3,7 @@
  * cluster mode requires and none the code does not read; every backend URL points at a service of
  * the file on the port that service's image listens on; images are pinned.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { CONFIG_VARIABLES, loadConfig } from '../cluster/config.ts';
 
@@ -31,6 +31,7 @@ test('the file has the whole stack: MySQL 8, Redis 7, NATS, Kafka, Elasticsearch
   expect(services.kafka?.environment?.KAFKA_PROCESS_ROLES).toBe('broker,controller'); // KRaft, no ZooKeeper
   expect(services.elasticsearch?.image).toMatch(/^docker\.elastic\.co\/elasticsearch\/elasticsearch:8\./);
   expect(services.prometheus?.image).toMatch(/^prom\/prometheus:/);
+  expect(services.prometheus?.volumes).toContain('./dashboards/alerts:/etc/prometheus/rules:ro');
   expect(services.grafana?.image).toMatch(/^grafana\/grafana:/);
   expect(services.grafana?.volumes).toContain('./dashboards:/var/lib/grafana/dashboards/kefu:ro');
   expect(kefuNodes.map(([name]) => name).sort()).toEqual(['kefu-actors', 'kefu-gateway']);
@@ -81,4 +82,14 @@ test('the MySQL credentials of the Kefu nodes are the ones the MySQL service cre
 test('the gateway publishes the port it listens on', () => {
   const gateway = services['kefu-gateway']!;
   expect(gateway.ports).toContain(`${gateway.environment!.KEFU_PORT}:${gateway.environment!.KEFU_PORT}`);
+});
+
+test('Prometheus loads the alerting rules (and not their unit cases) from the mounted directory', () => {
+  const config = parse(readFileSync(new URL('../dashboards/prometheus.yml', import.meta.url), 'utf8')) as { rule_files: string[] };
+  const [pattern] = config.rule_files;
+  expect(pattern).toBe('/etc/prometheus/rules/*.rules.yml');
+  const matches = (file: string) => new RegExp(`^${pattern!.replace(/^.*\//, '').replaceAll('.', '\\.').replace('*', '[^/]*')}$`).test(file);
+  const files = readdirSync(new URL('../dashboards/alerts/', import.meta.url));
+  expect(files.filter(matches)).toEqual(['kefu.rules.yml']);
+  expect(files).toContain('kefu.rules.test.yml');
 });

@@ -40,6 +40,7 @@ export class LogConsumer {
     this.#metrics?.consumerFailures.inc(kind, 0);
     this.#metrics?.consumed.inc(kind, 0);
     this.#metrics?.consumerLag.set(kind, 0);
+    this.#metrics?.consumerBatchSeconds.zero(kind);
     await this.#consumer.connect();
     await this.#consumer.subscribe({ topics: [...this.#topics], fromBeginning: true });
     await this.#consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.#batch(payload) });
