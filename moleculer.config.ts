@@ -24,7 +24,7 @@ export function brokerOptions(config: KefuConfig): BrokerOptions {
     // which blocked a busy node's event loop for seconds; Prometheus derives quantiles from the
     // histogram buckets instead (histogram_quantile).
     // (null, not []: the typings say number[], but an empty list would still collect the samples.)
-    metrics: { enabled: true, collectProcessMetrics: false, reporter: null, defaultQuantiles: null as unknown as number[] },
+    metrics: { enabled: config.metrics, collectProcessMetrics: false, reporter: null, defaultQuantiles: null as unknown as number[] },
     // Kefu's actors are placed by the actor runtime (cluster/), which calls owners by nodeID;
     // these are the defaults for every other (stateless) service call.
     requestTimeout: 10_000,

@@ -56,6 +56,8 @@ export type KefuConfig = {
   readonly visitorHeartbeatSeconds: number;
   /** Sign-in and setup attempts allowed per client address per minute (each costs a password hash). */
   readonly signInsPerMinute: number;
+  /** Whether the node counts anything and serves /metrics (KEFU_METRICS, on by default). */
+  readonly metrics: boolean;
   readonly cluster: ClusterBackends | null;
 };
 
@@ -248,6 +250,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     visitorConnectionsPerIp: r.integer('KEFU_VISITOR_CONNECTIONS_PER_IP', 200, 1, 1_000_000),
     visitorHeartbeatSeconds: r.integer('KEFU_VISITOR_HEARTBEAT', 25, 1, 300),
     signInsPerMinute: r.integer('KEFU_SIGN_INS_PER_MINUTE', 30, 1, 100_000),
+    metrics: r.oneOf('KEFU_METRICS', ['on', 'off'], 'on') === 'on',
     cluster,
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
@@ -270,6 +273,7 @@ export const CONFIG_VARIABLES = [
   'KEFU_VISITOR_CONNECTIONS_PER_IP',
   'KEFU_VISITOR_HEARTBEAT',
   'KEFU_SIGN_INS_PER_MINUTE',
+  'KEFU_METRICS',
   'KEFU_MYSQL_URL',
   'KEFU_REDIS_URL',
   'KEFU_KAFKA_BROKERS',

@@ -39,11 +39,11 @@ export function installContactCenter(input: {
   log: ExternalMessageLog | null;
   /** Where lifecycle and presence events are made durable (Kafka in cluster mode, the records table embedded). */
   events: EventLog | null;
-  metrics: ActorMetrics;
-  /** The node's registry, for what the contact-center actors report (contact-center-metrics.ts). */
-  registry: Registry;
+  /** The actor runtime's metrics and the node's registry (contact-center-metrics.ts); null with KEFU_METRICS=off. */
+  metrics: { actors: ActorMetrics; registry: Registry } | null;
 }): ActorClient {
-  const { broker, config, database, backends, log, events, metrics, registry } = input;
+  const { broker, config, database, backends, log, events } = input;
+  const metrics = input.metrics?.actors ?? null;
   const client = new ActorClient(broker);
   if (!config.roles.has('actors')) return client;
 
@@ -60,10 +60,10 @@ export function installContactCenter(input: {
       const event = { conversationId, ...delivery };
       const nodes = watchers.targetsOf(conversationId, (delivery.push as Push).kind);
       if (nodes === null) {
-        metrics.pushesBroadcast.inc();
+        metrics?.pushesBroadcast.inc();
         void broker.broadcast(CONVERSATION_PUSH_EVENT, event);
       } else {
-        metrics.pushesTargeted.inc();
+        metrics?.pushesTargeted.inc();
         void broker.emit(CONVERSATION_PUSH_EVENT, event, { groups: nodes.map(pushInboxName) });
       }
     },
@@ -76,7 +76,7 @@ export function installContactCenter(input: {
       : new MemoryShardLeases(new MemoryLeaseTable(), { nodeId: config.nodeId });
   const runtime = new ActorRuntime(broker, client);
   const store = new ActorStore(database);
-  const hosting = { store, metrics };
+  const hosting = { store, ...(metrics ? { metrics } : {}) };
   const conversations = conversationKind(ports);
   const conversationHost = runtime.host(
     {
@@ -90,6 +90,6 @@ export function installContactCenter(input: {
   );
   const agentHost = runtime.host(agentKind(ports), { ...hosting, leases: leasesFor('agent') });
   const queueHost = runtime.host(queueKind(ports), { ...hosting, leases: leasesFor('queue') });
-  observeContactCenter(registry, { conversations: conversationHost, agents: agentHost, queues: queueHost });
+  if (input.metrics) observeContactCenter(input.metrics.registry, { conversations: conversationHost, agents: agentHost, queues: queueHost });
   return client;
 }

@@ -12,9 +12,9 @@ import { freePorts } from '../tests/support.ts';
 let dir: string;
 const nodes: KefuNode[] = [];
 
-const start = async (): Promise<KefuNode> => {
+const start = async (env: Record<string, string> = {}): Promise<KefuNode> => {
   const node = await startNode(
-    loadConfig({ KEFU_PORT: '0', KEFU_HOST: '127.0.0.1', KEFU_DATA_DIR: dir, KEFU_LOG_LEVEL: 'warn', KEFU_NODE_ID: 'unit-node' }),
+    loadConfig({ KEFU_PORT: '0', KEFU_HOST: '127.0.0.1', KEFU_DATA_DIR: dir, KEFU_LOG_LEVEL: 'warn', KEFU_NODE_ID: 'unit-node', ...env }),
   );
   nodes.push(node);
   return node;
@@ -62,6 +62,15 @@ test('an embedded node serves health, readiness, metrics and the web UI on one p
   const missing = await fetch(`${base}/../../etc/passwd`);
   expect(missing.status).toBe(404);
   expect(await missing.json()).toEqual({ code: 'NOT_FOUND', message: 'no such route', temporary: false });
+});
+
+test('with KEFU_METRICS=off the node counts nothing and /metrics says so; it works the same otherwise', async () => {
+  const node = await start({ KEFU_METRICS: 'off' });
+  const res = await fetch(`http://127.0.0.1:${node.port}/metrics`);
+  expect(res.status).toBe(404);
+  expect(await res.json()).toEqual({ code: 'METRICS_OFF', message: 'metrics are switched off on this node (KEFU_METRICS=off)', temporary: false });
+  expect((await fetch(`http://127.0.0.1:${node.port}/ready`)).status).toBe(200);
+  expect(await node.actors.send('queue', 'sales', { type: 'create', tenantId: 't1' })).toMatchObject({ ok: true });
 });
 
 test('the first start issues a setup token; a restart migrates nothing and issues a fresh one', async () => {

@@ -128,7 +128,8 @@ async function syncQueuesUntilDone(directory: Directory, stopped: () => boolean,
 }
 
 export async function startNode(config: KefuConfig): Promise<KefuNode> {
-  const metrics = createNodeMetrics({ node: config.nodeId, mode: config.mode, roles: [...config.roles], version: KEFU_VERSION });
+  // KEFU_METRICS=off: nothing is counted at all (and /metrics answers 404) — to measure what metrics cost.
+  const metrics = config.metrics ? createNodeMetrics({ node: config.nodeId, mode: config.mode, roles: [...config.roles], version: KEFU_VERSION }) : null;
   const broker = new ServiceBroker(brokerOptions(config));
   const moleculerMetrics = moleculerMetricsRenderer(broker);
   const logger = broker.getLogger('kefu-node');
@@ -193,13 +194,13 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
       const kafka = { topicPrefix: config.cluster.kafkaTopicPrefix, partitions: config.cluster.kafkaPartitions };
       if (config.roles.has('actors') || config.roles.has('workers')) await ensureLogTopics(backends.kafkaAdmin, kafka);
       if (config.roles.has('actors')) {
-        producer = new BatchingProducer(backends.kafka, { metrics: metrics.log });
+        producer = new BatchingProducer(backends.kafka, metrics ? { metrics: metrics.log } : {});
         await producer.start();
         messageLog = new KafkaMessageLog(producer, kafka);
         events = new KafkaEventLog(producer, kafka);
       }
       if (config.roles.has('workers')) {
-        persister = new Persister({ kafka: backends.kafka, database, topicPrefix: kafka.topicPrefix, metrics: metrics.log, logger: broker.getLogger('persister') });
+        persister = new Persister({ kafka: backends.kafka, database, topicPrefix: kafka.topicPrefix, ...(metrics ? { metrics: metrics.log } : {}), logger: broker.getLogger('persister') });
         await persister.start();
         indexer = new Indexer({
           kafka: backends.kafka,
@@ -207,7 +208,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
           database,
           topicPrefix: kafka.topicPrefix,
           indexPrefix: config.cluster.elasticsearchIndexPrefix,
-          metrics: metrics.log,
+          ...(metrics ? { metrics: metrics.log } : {}),
           logger: broker.getLogger('indexer'),
         });
         await indexer.start();
@@ -215,7 +216,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
     } else {
       events = new SqlEventLog(new ConversationRecords(database));
     }
-    const actors = installContactCenter({ broker, config, database, backends, log: messageLog, events, metrics: metrics.actors, registry: metrics.registry });
+    const actors = installContactCenter({ broker, config, database, backends, log: messageLog, events, metrics: metrics ? { actors: metrics.actors, registry: metrics.registry } : null });
     const db = database;
     const directory = config.roles.has('gateway')
       ? new Directory({
@@ -245,7 +246,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
     if (config.roles.has('gateway')) {
       broker.createService(visitorGatewayService(() => visitors));
       broker.createService(agentGatewayService(() => agents));
-      broker.createService(pushInboxService(config.nodeId, () => ({ visitors, agents }), () => metrics.pushesReceived.inc()));
+      broker.createService(pushInboxService(config.nodeId, () => ({ visitors, agents }), () => metrics?.pushesReceived.inc()));
     }
     await broker.start();
     if (config.cluster) stopChecking = checkHeartbeatsEverySecond(broker);
@@ -281,10 +282,9 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
         node: config.nodeId,
         mode: config.mode,
         readiness,
-        metrics: async () => ({
-          contentType: metrics.registry.contentType,
-          body: (await metrics.registry.metrics()) + moleculerMetrics(),
-        }),
+        metrics: metrics
+          ? async () => ({ contentType: metrics.registry.contentType, body: (await metrics.registry.metrics()) + moleculerMetrics() })
+          : null,
         onError: (error) => logger.error('HTTP handler failed', error),
       }),
     ];
@@ -317,7 +317,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
         connectionsPerAddress: config.visitorConnectionsPerIp,
         heartbeatMs: config.visitorHeartbeatSeconds * 1_000,
         onError: (what, error) => logger.warn(`visitor gateway: ${what} failed:`, error instanceof Error ? error.message : error),
-        metrics: metrics.gateways.forRole('visitor', () => visitors?.connectionCount ?? 0),
+        ...(metrics ? { metrics: metrics.gateways.forRole('visitor', () => visitors?.connectionCount ?? 0) } : {}),
       });
       const dir = directory!;
       agents = agentGateway({
@@ -341,7 +341,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
         ownOrigin,
         heartbeatMs: config.visitorHeartbeatSeconds * 1_000,
         onError: (what, error) => logger.warn(`agent gateway: ${what} failed:`, error instanceof Error ? error.message : error),
-        metrics: metrics.gateways.forRole('agent', () => agents?.connectionCount ?? 0),
+        ...(metrics ? { metrics: metrics.gateways.forRole('agent', () => agents?.connectionCount ?? 0) } : {}),
       });
       const files = filesRoutes({
         files: fileStore,
@@ -360,7 +360,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
         agents.routes,
         widgetRoutes({ channels, ownOrigin, onError: (error) => logger.error('widget route failed', error) }),
         files,
-        apiRoutes({ routes: apiTable, authenticator: directory!.authenticator, ownOrigin, signInsPerMinute: config.signInsPerMinute, timing: metrics.http, onError: (error) => logger.error('API route failed', error) }),
+        apiRoutes({ routes: apiTable, authenticator: directory!.authenticator, ownOrigin, signInsPerMinute: config.signInsPerMinute, ...(metrics ? { timing: metrics.http } : {}), onError: (error) => logger.error('API route failed', error) }),
         apiDocsRoutes(apiTable, ownOrigin),
       );
     }
@@ -368,7 +368,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
 
     if (config.port === 0) url = config.publicUrl.replace(/:0$/, `:${http.port}`);
     ready = true;
-    metrics.startupSeconds.set(process.uptime());
+    metrics?.startupSeconds.set(process.uptime());
     logger.info(`Kefu ${KEFU_VERSION} ${config.mode} node ${config.nodeId} [${[...config.roles].join(',')}] ready at ${url}`);
     announceSetup(logger, setup, url);
     const gateway = visitors;

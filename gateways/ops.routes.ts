@@ -13,7 +13,8 @@ export type OpsSource = {
   readonly node: string;
   readonly mode: string;
   readiness(): Promise<Readiness>;
-  metrics(): Promise<{ contentType: string; body: string }>;
+  /** Null when metrics are switched off (KEFU_METRICS=off): /metrics answers 404. */
+  metrics: (() => Promise<{ contentType: string; body: string }>) | null;
   onError(error: unknown): void;
 };
 
@@ -33,10 +34,12 @@ export function opsRoutes(source: OpsSource): RouteModule {
       );
     });
     app.get('/metrics', (res) => {
+      const render = source.metrics;
+      if (!render) return send(res, json(404, { code: 'METRICS_OFF', message: 'metrics are switched off on this node (KEFU_METRICS=off)', temporary: false }));
       respondAsync(
         res,
         async () => {
-          const { contentType, body } = await source.metrics();
+          const { contentType, body } = await render();
           return text(200, body, contentType);
         },
         source.onError,
