@@ -1,9 +1,11 @@
 /**
  * What the visitor and agent gateways do alike with their uWS WebSockets: the same socket limits,
- * the same sweep interval for heartbeats, one ordered chain of work per conversation, and the same
- * wait for clients to go at shutdown.
+ * frames sent and counted the same way (slow consumers closed), the same sweep interval for
+ * heartbeats, one ordered chain of work per conversation, and the same wait for clients to go at
+ * shutdown.
  */
-import type { WebSocketBehavior } from 'uWebSockets.js';
+import type { WebSocket, WebSocketBehavior } from 'uWebSockets.js';
+import type { SocketMetrics } from '../cluster/metrics.ts';
 
 /** The uWS options every gateway socket gets, from its protocol's frame limit, its send-buffer ceiling and its heartbeat. */
 export function socketLimits(input: { maxFrameBytes: number; maxBufferedBytes: number; heartbeatMs: number }): Pick<
@@ -21,6 +23,20 @@ export function socketLimits(input: { maxFrameBytes: number; maxBufferedBytes: n
     idleTimeout: Math.min(960, Math.max(8, Math.ceil((input.heartbeatMs * 4) / 1000 / 4) * 4)),
     sendPingsAutomatically: true,
   };
+}
+
+/**
+ * Sends one frame as JSON text and counts it; a reader that lets more than `maxBufferedBytes` pile
+ * up is a slow consumer: counted, and handed to `closeSlow` (the gateway closes it with its code).
+ */
+export function sendCounted<T>(ws: WebSocket<T>, frame: unknown, metrics: SocketMetrics, maxBufferedBytes: number, closeSlow: () => void): void {
+  const text = JSON.stringify(frame);
+  ws.send(text, false);
+  metrics.sent(Buffer.byteLength(text));
+  if (ws.getBufferedAmount() > maxBufferedBytes) {
+    metrics.backpressure('closed');
+    closeSlow();
+  }
 }
 
 /** How often a gateway sweeps its connections for missed hellos and heartbeats. */

@@ -45,7 +45,7 @@ import { cookieValue, SESSION_COOKIE } from '../api/server.ts';
 import { json, send as sendHttp } from '../http.ts';
 import { TokenBucket } from '../rate-limit.ts';
 import type { RouteModule } from '../server.ts';
-import { serialPerKey, socketLimits, sweepIntervalMs, untilGone } from '../websocket.ts';
+import { sendCounted, serialPerKey, socketLimits, sweepIntervalMs, untilGone } from '../websocket.ts';
 import { RATE_LIMITED, type WireError } from '../visitor/wire.ts';
 import { AGENT_CLOSE_CODES as CLOSE, AGENT_LIMITS, AGENT_PROTOCOL_VERSION, decodeAgentFrame, type AgentClientFrame, type AgentServerFrame } from './wire.ts';
 
@@ -180,13 +180,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
 
   function sendFrame(ws: Socket, frame: AgentServerFrame): void {
     if (ws.getUserData().closed) return;
-    const text = JSON.stringify(frame);
-    ws.send(text, false);
-    metrics.sent(Buffer.byteLength(text));
-    if (ws.getBufferedAmount() > MAX_BUFFERED_BYTES) {
-      metrics.backpressure('closed');
-      close(ws, CLOSE.SLOW_CONSUMER, 'slow consumer');
-    }
+    sendCounted(ws, frame, metrics, MAX_BUFFERED_BYTES, () => close(ws, CLOSE.SLOW_CONSUMER, 'slow consumer'));
   }
 
   function refuse(ws: Socket, error: WireError): void {

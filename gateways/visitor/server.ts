@@ -31,7 +31,7 @@ import type { ConversationSubscriptions } from '../../cluster/push-routing.ts';
 import { json, send as sendHttp } from '../http.ts';
 import { ConnectionsPerAddress, TokenBucket } from '../rate-limit.ts';
 import type { RouteModule } from '../server.ts';
-import { serialPerKey, socketLimits, sweepIntervalMs, untilGone } from '../websocket.ts';
+import { sendCounted, serialPerKey, socketLimits, sweepIntervalMs, untilGone } from '../websocket.ts';
 import { Connections } from './connections.ts';
 import { deviceOf } from './device.ts';
 import { agentOf, visitorFrameOf, type AgentNames } from './pushes.ts';
@@ -196,13 +196,7 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
       if (frame.seq <= data.lastSentSeq) return; // already sent on this connection (replay and push overlap)
       data.lastSentSeq = frame.seq;
     }
-    const text = JSON.stringify(frame);
-    ws.send(text, false);
-    metrics.sent(Buffer.byteLength(text));
-    if (ws.getBufferedAmount() > MAX_BUFFERED_BYTES) {
-      metrics.backpressure('closed');
-      close(ws, CLOSE_CODES.SLOW_CONSUMER, 'slow consumer');
-    }
+    sendCounted(ws, frame, metrics, MAX_BUFFERED_BYTES, () => close(ws, CLOSE_CODES.SLOW_CONSUMER, 'slow consumer'));
   }
 
   /** A push for one connection: held while it replays, sent otherwise. */
