@@ -284,7 +284,13 @@ export class ActorHost<S, C, E> {
         ...(this.#log && (writes ? journal.length > 0 : actor.loggedButListed) ? { loggedButListed: true } : {}),
       });
       this.#armTimers(actorId, timers);
-      for (const listener of this.#listeners) listener(actorId, actor.state, decision.state, command, now);
+      for (const listener of this.#listeners) {
+        try {
+          listener(actorId, actor.state, decision.state, command, now);
+        } catch {
+          // A listener (metrics) never fails a command that is committed.
+        }
+      }
     } else {
       actor.lastUsed = performance.now();
     }
