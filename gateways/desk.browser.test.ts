@@ -138,6 +138,8 @@ test('a visitor’s conversation rings on the desk, is accepted, chatted in, tra
     await li.locator('.kefu-bubble-text', { hasText: '订单没到' }).waitFor();
     expect(await li.locator('.kefu-bubble-text', { hasText: '订单没到' }).textContent()).toBe(HOSTILE_TEXT);
     expect(await li.getByTestId('visitor-pane').getByText(HOSTILE_NAME).count()).toBe(1);
+    // Where the visitor came from is named: the channel's name, not its id.
+    await li.getByTestId('visitor-pane').getByText(channel.name, { exact: true }).waitFor();
     await li.getByRole('button', { name: 'Accept' }).click();
     await li.getByRole('button', { name: 'Transfer' }).waitFor();
     await expect(li.getByRole('button', { name: 'Accept' }).count()).resolves.toBe(0);
@@ -148,6 +150,11 @@ test('a visitor’s conversation rings on the desk, is accepted, chatted in, tra
     await composer.press('Enter');
     await visitor.locator('#kefu-widget .msg.theirs .bubble', { hasText: '我来帮您查一下' }).waitFor();
     await li.locator('.kefu-delivery[data-delivery="read"]').waitFor();
+    // Li asks for a rating while they chat: the widget shows the form (rated after the close, below); asked once.
+    await li.getByRole('button', { name: 'Ask for a rating' }).click();
+    await visitor.locator('#kefu-widget form.rating').waitFor();
+    await li.getByRole('button', { name: 'Ask for a rating' }).and(li.locator('[disabled]')).waitFor();
+    await li.mouse.move(0, 0); // its tooltip goes (screenshots below)
     expect(await composer.inputValue()).toBe('');
 
     // From the visitor's ack to the agent's chat pane, in the browser.

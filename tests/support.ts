@@ -1,5 +1,6 @@
 /** Helpers shared by the integration and e2e tests. */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** A short random suffix, so names in shared services (databases, topics, indices) never collide. */
@@ -32,10 +33,26 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-/** `count` consecutive free loopback ports, from a random start (20000-39999). */
+/**
+ * Where test ports come from: from 20000 up to the start of the kernel's ephemeral range (the
+ * source ports of outgoing connections), so that no client socket of the machine — say one still in
+ * TIME_WAIT after a load test — can hold a port between its check here and a server's listen.
+ */
+function testPortRange(): { from: number; to: number } {
+  let ephemeralFrom = 32_768;
+  try {
+    ephemeralFrom = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || ephemeralFrom;
+  } catch {
+    // not Linux: keep the usual default
+  }
+  return { from: 20_000, to: Math.max(25_000, ephemeralFrom) };
+}
+
+/** `count` consecutive free loopback ports, from a random start below the ephemeral range. */
 export async function freePorts(count: number): Promise<number> {
+  const { from, to } = testPortRange();
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 20_000);
+    const base = from + Math.floor(Math.random() * (to - from - count));
     const checks = await Promise.all(Array.from({ length: count }, (_, i) => portIsFree(base + i)));
     if (checks.every(Boolean)) return base;
   }

@@ -305,6 +305,17 @@ describe('closing, rating, reopening', () => {
     expect(effects).toContainEqual({ type: 'dequeue', skillGroupId: 'sales' });
   });
 
+  test('the agent asks for a rating while chatting: the visitor is shown the form; nothing else changes', () => {
+    const s = chatting();
+    const { state, effects } = ok(decideConversation(s, { type: 'request-rating', by: agentA }, T));
+    expect(state).toBe(s);
+    expect(effects).toEqual([{ type: 'push', to: 'visitor', push: { kind: 'rating-requested' }, agents: [] }]);
+    expect(decideConversation(s, { type: 'request-rating', by: agentB }, T)).toMatchObject({ rejected: 'NOT_ASSIGNED_AGENT' });
+    expect(decideConversation(queued(), { type: 'request-rating', by: agentA }, T)).toMatchObject({ rejected: 'INVALID_TRANSITION' });
+    const rated = run(s, { type: 'rate', score: 4, comment: null });
+    expect(decideConversation(rated, { type: 'request-rating', by: agentA }, T)).toMatchObject({ rejected: 'ALREADY_RATED' });
+  });
+
   test('another agent cannot close it', () => {
     expect(decideConversation(chatting(), { type: 'close', by: agentB, summary: null }, T)).toMatchObject({ rejected: 'NOT_ASSIGNED_AGENT' });
   });

@@ -323,6 +323,13 @@ export function decideConversation(state: ConversationState, command: Conversati
       return close(step, command.by, reason, command.summary).done();
     }
 
+    case 'request-rating': {
+      if (state.status !== 'assigned' && state.status !== 'transferred') return reject('INVALID_TRANSITION', `only a conversation with its agent can ask for a rating (it is ${state.status})`);
+      if (!isAgent(command.by, state.agentId)) return reject('NOT_ASSIGNED_AGENT', 'only the conversation’s agent asks its visitor for a rating');
+      if (state.rating !== null) return reject('ALREADY_RATED', 'this conversation was already rated');
+      return step.push('visitor', { kind: 'rating-requested' }).done();
+    }
+
     case 'rate': {
       const ratable = state.status === 'assigned' || state.status === 'transferred' || (state.status === 'closed' && state.closeReason !== 'offline-message');
       if (!ratable) return reject('INVALID_TRANSITION', `conversation ${state.conversationId} cannot be rated now (${state.status})`);

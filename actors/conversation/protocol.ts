@@ -36,6 +36,8 @@ export type ConversationCommand =
   | { readonly type: 'take-over'; readonly supervisorId: string }
   | { readonly type: 'close'; readonly by: Actor; readonly summary: string | null }
   | { readonly type: 'rate'; readonly score: number; readonly comment: string | null }
+  /** The agent asks the visitor to rate the conversation now (the visitor is shown the rating form). */
+  | { readonly type: 'request-rating'; readonly by: Actor }
   | { readonly type: 'reopen' }
   | { readonly type: 'leave-message'; readonly text: string; readonly contact: string | null }
   /** From the queue. */

@@ -11,6 +11,7 @@ import { ApiTokenRepository } from './api-token.repository.ts';
 import { audit, auditCsv, listAudit, type AuditView } from './audit.repository.ts';
 import { Authenticator } from './authenticator.ts';
 import { ChannelAdminRepository } from './channel-admin.repository.ts';
+import { Channel } from './channel.entity.ts';
 import { authorize, type Caller, type DirectoryContext } from './context.ts';
 import { Department } from './department.entity.ts';
 import { DepartmentRepository, departmentScope, findDepartment } from './department.repository.ts';
@@ -24,6 +25,8 @@ export const COLLEAGUES_LIMIT = 2_000;
 export type Colleagues = {
   readonly agents: { id: string; displayName: string; skillGroupIds: string[] }[];
   readonly skillGroups: { id: string; name: string }[];
+  /** The tenant's chat channels, for naming where a visitor came from. */
+  readonly channels: { id: string; name: string }[];
 };
 
 export type AuditFilter = { readonly action?: string; readonly actorId?: string; readonly from?: Date; readonly to?: Date; readonly before?: { at: Date; id: string }; readonly limit: number };
@@ -79,13 +82,15 @@ export class Directory {
     await authorize(this.ctx, caller, mayUse(caller.principal, 'conversations.read'), { action: 'colleagues.read', type: 'account', id: '' });
     const em = this.ctx.em();
     const tenantId = caller.principal.tenantId;
-    const [agents, groups] = await Promise.all([
+    const [agents, groups, channels] = await Promise.all([
       em.find(Account, { tenantId, isAgent: true, disabled: false }, { orderBy: { displayName: 'asc', id: 'asc' }, limit: COLLEAGUES_LIMIT, fields: ['id', 'displayName', 'skillGroupIds'] }),
       em.find(Department, { tenantId, isSkillGroup: true }, { orderBy: { name: 'asc', id: 'asc' }, limit: COLLEAGUES_LIMIT, fields: ['id', 'name'] }),
+      em.find(Channel, { tenantId }, { orderBy: { name: 'asc', id: 'asc' }, limit: COLLEAGUES_LIMIT, fields: ['id', 'name'] }),
     ]);
     return {
       agents: agents.map((a) => ({ id: a.id, displayName: a.displayName, skillGroupIds: JSON.parse(a.skillGroupIds) as string[] })),
       skillGroups: groups.map((d) => ({ id: d.id, name: d.name })),
+      channels: channels.map((c) => ({ id: c.id, name: c.name })),
     };
   }
 

@@ -145,6 +145,13 @@ test('two tabs of one agent: presence, the assignment on both, accept, chat both
   tab1.send({ type: 'accept', conversationId });
   await tab2.next('conversation', (c) => c.conversationId === conversationId && c.agentId === li.id && c.status === 'assigned');
 
+  // Li asks the visitor for a rating while they chat; chen (no longer its agent) may not.
+  chenTab.send({ type: 'request-rating', conversationId });
+  expect(await chenTab.next('error', (e) => e.conversationId === conversationId)).toMatchObject({ code: 'NOT_ASSIGNED_AGENT', temporary: false });
+  tab1.send({ type: 'request-rating', conversationId });
+  expect(await tab1.next('rating-requested')).toEqual({ type: 'rating-requested', conversationId });
+  await visitor.next('rating-requested');
+
   tab1.send({ type: 'close', conversationId, summary: '物流延迟，已催件' });
   await tab2.next('conversation', (c) => c.conversationId === conversationId && c.status === 'closed');
   await visitor.next('status', (s) => s.status === 'closed');

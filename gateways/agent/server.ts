@@ -404,6 +404,13 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
               : await deps.conversation(conversationId, { type: 'close', by: actor, summary: frame.summary ?? null });
         break;
       }
+      case 'request-rating': {
+        const actor = await actorFor(who, frame);
+        if ('code' in actor) return fail(actor);
+        const asked = await deps.conversation(conversationId, { type: 'request-rating', by: actor });
+        if (!asked.ok) return fail(failureFrame(asked, about));
+        return sendFrame(ws, { type: 'rating-requested', conversationId });
+      }
       case 'transfer':
       case 'invite': {
         const actor = await actorFor(who, frame);

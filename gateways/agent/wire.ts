@@ -86,6 +86,8 @@ export const agentClientFrames = {
   invite: z.strictObject({ type: z.literal('invite'), conversationId, agentId: accountId, as }),
   /** An invited colleague leaves the conversation. */
   leave: z.strictObject({ type: z.literal('leave'), conversationId }),
+  /** Ask the visitor to rate the conversation now (邀请评价): their widget shows the rating form; answered with `rating-requested`. */
+  'request-rating': z.strictObject({ type: z.literal('request-rating'), conversationId }),
   /**
    * A supervisor watches a live conversation (`monitor`, read-only), whispers to its agents
    * (`whisper`: internal messages), joins it (`barge`: the visitor sees them) or stops (`stop`).
@@ -120,6 +122,7 @@ export const agentClientFrame = z.discriminatedUnion('type', [
   c['visitor-history'],
   c.transfer,
   c.close,
+  c['request-rating'],
   c.invite,
   c.leave,
   c.monitor,
@@ -230,6 +233,8 @@ export const agentServerFrames = {
   'agent-status': z.strictObject({ type: z.literal('agent-status'), agentId: z.string(), status: agentStatus }),
   /** The invitation is showing on the visitor's tabs. */
   'visitor-invited': z.strictObject({ type: z.literal('visitor-invited'), visitorId: z.string() }),
+  /** The answer to `request-rating`: the visitor is being shown the rating form. */
+  'rating-requested': z.strictObject({ type: z.literal('rating-requested'), conversationId }),
   /** The visitor has waited too long for an answer in this conversation. */
   reminder: z.strictObject({ type: z.literal('reminder'), conversationId, timer: z.literal('agent-no-reply-reminder') }),
   /** The answer to `queue`: the first 50 waiting in service order, and the queue's figures. */
@@ -291,7 +296,7 @@ export const agentServerFrames = {
 } as const;
 
 const s = agentServerFrames;
-export const agentServerFrame = z.discriminatedUnion('type', [s.welcome, s.presence, s.conversation, s.reminder, s.queue, s.visitors, s['visitor-invited'], s['agent-status'], s.agents, s.message, s.typing, s.read, s.ack, s.history, s['visitor-history'], s.error, s.pong]);
+export const agentServerFrame = z.discriminatedUnion('type', [s.welcome, s.presence, s.conversation, s.reminder, s.queue, s.visitors, s['visitor-invited'], s['rating-requested'], s['agent-status'], s.agents, s.message, s.typing, s.read, s.ack, s.history, s['visitor-history'], s.error, s.pong]);
 export type AgentServerFrame = z.infer<typeof agentServerFrame>;
 
 /** Decodes one agent client frame; never throws. */

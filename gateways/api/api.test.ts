@@ -203,12 +203,13 @@ test('the colleague directory names the tenant’s active agents and its skill g
   const clerk = expectStatus(await admin.post('/api/v1/accounts', { email: 'clerk@example.com', displayName: 'Clerk', password: PASSWORD, departmentId: group.id, isAgent: false }), 201);
 
   const asLi = await client().login('li.lei@example.com', PASSWORD);
-  const colleagues = expectStatus(await asLi.get('/api/v1/colleagues'), 200) as { agents: { id: string; displayName: string; skillGroupIds: string[] }[]; skillGroups: { id: string; name: string }[] };
+  const colleagues = expectStatus(await asLi.get('/api/v1/colleagues'), 200) as { agents: { id: string; displayName: string; skillGroupIds: string[] }[]; skillGroups: { id: string; name: string }[]; channels: { id: string; name: string }[] };
   expect(colleagues.agents).toContainEqual({ id: li.id, displayName: '李雷', skillGroupIds: [group.id] });
   expect(colleagues.agents.map((a) => a.id)).not.toContain(gone.id);
   expect(colleagues.agents.map((a) => a.id)).not.toContain(clerk.id);
   expect(colleagues.skillGroups).toContainEqual({ id: group.id, name: '售后 After-sales <b>' });
   expect(colleagues.skillGroups.map((g) => g.id)).not.toContain('root');
+  expect(colleagues.channels).toContainEqual({ id: expect.any(String), name: expect.any(String) }); // the default channel
   expect(colleagues.agents.map((a) => a.displayName)).toEqual([...colleagues.agents.map((a) => a.displayName)].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)));
 
   const asClerk = await client().login('clerk@example.com', PASSWORD);

@@ -124,7 +124,7 @@ export function orgRoutes({ directory }: ApiContext): Route[] {
       method: 'get',
       path: '/api/v1/colleagues',
       tag: 'Accounts',
-      summary: 'The tenant’s active agents and skill groups by name: whom a conversation can be transferred to, and who wrote a message',
+      summary: 'The tenant’s active agents, skill groups and channels by name: whom a conversation can be transferred to, who wrote a message, where a visitor came from',
       description: 'Across the whole tenant (a transfer may go to any colleague), names and ids only; at most 2,000 of each, by name.',
       access: { kind: 'permission', permission: 'conversations.read' },
       response: s.colleagues,

@@ -138,6 +138,8 @@ const settingsValues = z.object({
 export const colleagues = z.object({
   agents: z.array(z.object({ id, displayName: z.string(), skillGroupIds: z.array(id) })),
   skillGroups: z.array(z.object({ id, name: z.string() })),
+  /** Channel ids are random (not directory-shaped). */
+  channels: z.array(z.object({ id: z.string(), name: z.string() })),
 });
 
 export const department = z.object({

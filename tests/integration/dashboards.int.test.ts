@@ -134,8 +134,12 @@ test('every dashboard panel and every alerting rule works against a real Prometh
     return r.ok && r.series.length > 0 ? true : undefined;
   }, 60_000);
   await new Promise((r) => setTimeout(r, 5_000));
-  const scrape = await query('max(max_over_time(scrape_duration_seconds{job="kefu"}[1m]))');
-  if (scrape.ok && scrape.series[0]) console.log(`slowest /metrics scrape of the cluster's nodes in the last minute: ${(Number(scrape.series[0].value[1]) * 1000).toFixed(1)} ms (target ≤ 50 ms)`);
+  const scrapeMs = async (promql: string) => {
+    const r = await query(promql);
+    return r.ok && r.series[0] ? `${(Number(r.series[0].value[1]) * 1000).toFixed(1)} ms` : '?';
+  };
+  const [median, slowest] = [await scrapeMs('quantile(0.5, quantile_over_time(0.5, scrape_duration_seconds{job="kefu"}[1m]))'), await scrapeMs('max(max_over_time(scrape_duration_seconds{job="kefu"}[1m]))')];
+  console.log(`/metrics scrapes of the loaded cluster's nodes as Prometheus timed them over the last minute: median ${median}, slowest ${slowest} (target ≤ 50 ms)`);
 
   const panels: string[] = [];
   const failures: string[] = [];

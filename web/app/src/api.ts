@@ -119,6 +119,7 @@ export interface SetupStatus {
 export interface Colleagues {
   agents: { id: string; displayName: string; skillGroupIds: string[] }[];
   skillGroups: { id: string; name: string }[];
+  channels: { id: string; name: string }[];
 }
 
 export interface Department {

@@ -12,7 +12,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Alert, App, Button, Drawer, Empty, Form, Input, Modal, Radio, Segmented, Select, Space, Tag, Tooltip, Typography } from 'antd';
-import { CheckCircleOutlined, CloseCircleOutlined, InfoCircleOutlined, SwapOutlined, UserAddOutlined } from '@ant-design/icons';
+import { CheckCircleOutlined, CloseCircleOutlined, InfoCircleOutlined, StarOutlined, SwapOutlined, UserAddOutlined } from '@ant-design/icons';
 import VirtualList from '@rc-component/virtual-list';
 import { useI18n, type MessageKey } from '../i18n.tsx';
 import { Chat } from './Chat.tsx';
@@ -289,6 +289,11 @@ function ChatHeader({ c, me, desk, onDialog, onInfo }: { c: DeskConversation; me
         {c.info.status === 'closed' && <Tag>{t('desk.closed')}</Tag>}
         {mine && <Tooltip title={`${t('desk.transfer')} · Alt+T`}><Button aria-label={t('desk.transfer')} icon={<SwapOutlined />} onClick={() => onDialog('transfer')}>{t('desk.transfer')}</Button></Tooltip>}
         {mine && <Tooltip title={t('desk.invite')}><Button aria-label={t('desk.invite')} icon={<UserAddOutlined />} onClick={() => onDialog('invite')}>{t('desk.invite')}</Button></Tooltip>}
+        {mine && c.info.accepted && (
+          <Tooltip title={desk.state.ratingRequested[id] ? t('desk.ratingRequested') : t('desk.requestRating')}>
+            <Button aria-label={t('desk.requestRating')} icon={<StarOutlined />} disabled={desk.state.ratingRequested[id] !== undefined} onClick={() => desk.requestRating(id)} />
+          </Tooltip>
+        )}
         {invited && <Button onClick={() => desk.leave(id)}>{t('desk.leave')}</Button>}
         {watching && (
           <>

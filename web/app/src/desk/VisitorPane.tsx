@@ -6,7 +6,7 @@
 import { useEffect, useRef } from 'react';
 import { Alert, Descriptions, Empty, List, Rate, Tag, Typography } from 'antd';
 import { useI18n } from '../i18n.tsx';
-import { agentName, clock, skillGroupName, visitorName } from './names.ts';
+import { agentName, channelName, clock, skillGroupName, visitorName } from './names.ts';
 import type { DeskConversation } from './state.ts';
 import type { Desk } from './useDesk.tsx';
 
@@ -39,7 +39,7 @@ export function VisitorPane({ c, desk }: { c: DeskConversation; desk: Desk }) {
       {info.transferMemo && <Alert className="kefu-side-memo" type="info" message={t('desk.transferMemo')} description={info.transferMemo} />}
       <Descriptions size="small" column={1} colon={false} className="kefu-side-facts">
         <Descriptions.Item label={t('desk.skillGroup')}>{skillGroupName(info.skillGroupId, desk.colleagues) || '—'}</Descriptions.Item>
-        <Descriptions.Item label={t('desk.channel')}>{info.channelId}</Descriptions.Item>
+        <Descriptions.Item label={t('desk.channel')}>{channelName(info.channelId, desk.colleagues)}</Descriptions.Item>
         <Descriptions.Item label={t('desk.page')}>
           {page ? (
             <Typography.Text ellipsis={{ tooltip: page.url }} style={{ maxWidth: 170 }}>{page.title || page.url}</Typography.Text>

@@ -10,11 +10,14 @@ type NamedVisitor = { readonly id: string; readonly name: string | null };
 export const visitorName = (visitor: NamedVisitor, t: Translate): string => visitor.name?.trim() || t('desk.anonymous', { id: visitor.id.slice(-4).toUpperCase() });
 
 /** Before the colleague directory has come: nobody is known by name yet. */
-export const NO_COLLEAGUES: Colleagues = { agents: [], skillGroups: [] };
+export const NO_COLLEAGUES: Colleagues = { agents: [], skillGroups: [], channels: [] };
 
 export const agentName = (agentId: string, colleagues: Colleagues, t: Translate): string => colleagues.agents.find((a) => a.id === agentId)?.displayName ?? t('desk.colleague');
 
 export const skillGroupName = (id: string | null, colleagues: Colleagues): string => (id === null ? '' : colleagues.skillGroups.find((g) => g.id === id)?.name ?? id);
+
+/** A channel's name, or its id while the colleague directory has not named it. */
+export const channelName = (id: string, colleagues: Colleagues): string => colleagues.channels.find((c) => c.id === id)?.name ?? id;
 
 export function senderName(from: Sender, visitor: NamedVisitor, me: string, colleagues: Colleagues, t: Translate): string {
   switch (from.kind) {

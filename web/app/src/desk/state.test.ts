@@ -153,6 +153,7 @@ test('online visitors are what the last answer says; an invitation that showed i
   const s = run(welcome(), frame({ type: 'visitors', visitors: [online] }), frame({ type: 'visitor-invited', visitorId: 'v9' }, T + 5));
   expect(s.visitors).toEqual([online]);
   expect(s.invited).toEqual({ v9: T + 5 });
+  expect(run(welcome(), frame({ type: 'rating-requested', conversationId: 'c1' }, T + 7)).ratingRequested).toEqual({ c1: T + 7 });
   expect(run(welcome(), frame({ type: 'visitors', visitors: [online] }), frame({ type: 'visitors', visitors: [] })).visitors).toEqual([]);
 });
 

@@ -37,6 +37,8 @@ export interface Desk {
   close(conversationId: string, summary: string): void;
   invite(conversationId: string, agentId: string): void;
   leave(conversationId: string): void;
+  /** Asks the visitor to rate the conversation now (their widget shows the form). */
+  requestRating(conversationId: string): void;
   /** Asks for the visitor's earlier conversations (answered into `earlier`). */
   loadEarlier(conversationId: string): void;
   /** Asks for the queues of these skill groups, by default mine (answered into `queues`). */
@@ -161,6 +163,7 @@ function OpenDesk({ me, onSignedOut, children }: { me: Me; onSignedOut: (reason:
       close: (conversationId, summary) => void send({ type: 'close', conversationId, ...(summary ? { summary } : {}) }),
       invite: (conversationId, agentId) => void send({ type: 'invite', conversationId, agentId }),
       leave: (conversationId) => void send({ type: 'leave', conversationId }),
+      requestRating: (conversationId) => void send({ type: 'request-rating', conversationId }),
       loadEarlier: (conversationId) => void send({ type: 'visitor-history', conversationId }),
       refreshQueues: (skillGroupIds = me.skillGroupIds) => {
         for (const skillGroupId of skillGroupIds) send({ type: 'queue', skillGroupId });
