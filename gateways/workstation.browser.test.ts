@@ -88,10 +88,23 @@ test('an agent signs in, reads their profile, ends another session, changes the 
   expect(await page.evaluate('window.__pwned')).toBeUndefined();
   await page.screenshot({ path: screenshot('workstation-profile.png'), fullPage: true });
 
+  // A new name, edited in place (an empty one is not saved): the header follows, and it is stored.
+  await page.getByRole('button', { name: 'Change the name colleagues and visitors see' }).click();
+  const nameBox = page.locator('.ant-typography-edit-content textarea');
+  await nameBox.fill('   ');
+  await nameBox.press('Enter');
+  await expect(page.getByText(HOSTILE_NAME).count()).resolves.toBe(2);
+  await page.getByRole('button', { name: 'Change the name colleagues and visitors see' }).click();
+  await nameBox.fill('王 Wang');
+  await nameBox.press('Enter');
+  await page.getByText('Name changed.').waitFor();
+  await expect(page.getByText('王 Wang', { exact: true }).count()).resolves.toBe(2);
+  expect(expectStatus(await (await new ApiClient(node.url).login(EMAIL, PASSWORD)).get('/api/v1/me'), 200).displayName).toBe('王 Wang');
+
   await page.getByLabel('Current password').fill('not the password at all');
   await page.getByLabel('New password').fill('a brand new passphrase');
   await page.getByRole('button', { name: 'Change password' }).click();
-  await page.getByRole('alert').waitFor();
+  await page.locator('.ant-alert-error[role="alert"]').waitFor(); // the form's own alert (toasts are alerts too)
   await page.getByLabel('Current password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Change password' }).click();
   await page.getByText('Password changed.', { exact: false }).waitFor();

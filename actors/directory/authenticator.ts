@@ -12,7 +12,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { DomainError } from '../kernel/domain-error.ts';
 import { Account } from './account.entity.ts';
-import { accountView, endSessions, type AccountRow, type AccountView } from './account.repository.ts';
+import { accountView, agentProfile, endSessions, type AccountRow, type AccountView } from './account.repository.ts';
 import { ApiToken } from './api-token.entity.ts';
 import { audit } from './audit.repository.ts';
 import { invalid, notFound, type Caller, type DirectoryContext } from './context.ts';
@@ -184,6 +184,24 @@ export class Authenticator {
     await em.flush();
     await endSessions(em, a.id, who.session?.tokenHash);
     this.#ctx.changed(a.tenantId);
+  }
+
+  /** Changes one's own profile: the name colleagues and visitors see (an agent's actor is told). */
+  async updateProfile(who: Authenticated, patch: { readonly displayName: string }): Promise<void> {
+    const em = this.#ctx.em();
+    const a = await em.findOne(Account, { tenantId: who.principal.tenantId, id: who.principal.accountId });
+    if (!a) throw notFound('account');
+    if (a.displayName === patch.displayName) return;
+    const before = a.displayName;
+    a.displayName = patch.displayName;
+    a.updatedAt = this.#ctx.now();
+    audit(
+      em,
+      { tenantId: a.tenantId, actorId: a.id, actorName: a.displayName, departmentPath: a.departmentPath, action: 'account.profile-change', outcome: 'success', targetType: 'account', targetId: a.id, ip: who.ip, details: { before: { displayName: before }, patch } },
+      this.#ctx.now(),
+    );
+    await em.flush();
+    if (a.isAgent && !a.disabled) await this.#ctx.agentChanged(agentProfile(a));
   }
 
   async sessions(who: Authenticated): Promise<SessionView[]> {

@@ -193,6 +193,20 @@ test('an agent account is mirrored to its agent actor: name, skill groups, capac
   expect((await profile()).status).toBe('offline');
 });
 
+test('one changes one’s own display name: it is what colleagues and visitors see from then on, and audited', async () => {
+  const a = expectStatus(await admin.post('/api/v1/accounts', { email: 'zhao.min@example.com', displayName: '赵敏', password: PASSWORD, departmentId: 'default', skillGroupIds: ['default'] }), 201);
+  const zhao = await client().login('zhao.min@example.com', PASSWORD);
+  expect(expectStatus(await zhao.patch('/api/v1/me', { displayName: '  赵敏 Min  ' }), 200)).toMatchObject({ id: a.id, displayName: '赵敏 Min' });
+  expect(expectStatus(await zhao.get('/api/v1/me'), 200).displayName).toBe('赵敏 Min');
+  const r = await node.actors.send<unknown, { type: string; displayName?: string }>('agent', a.id, { type: 'describe' });
+  expect(r.ok && r.effects.find((e) => e.type === 'profile')).toMatchObject({ displayName: '赵敏 Min' });
+  expect((await zhao.patch('/api/v1/me', { displayName: '' })).status).toBe(400);
+  expect((await zhao.patch('/api/v1/me', { displayName: 'x'.repeat(101) })).status).toBe(400);
+  expect((await zhao.patch('/api/v1/me', { displayName: 'ok', email: 'other@example.com' })).status).toBe(400); // only the name
+  const audit = expectStatus(await admin.get('/api/v1/audit?action=account.profile-change'), 200) as { actorId: string; details: { before: { displayName: string } } }[];
+  expect(audit).toContainEqual(expect.objectContaining({ actorId: a.id, details: expect.objectContaining({ before: { displayName: '赵敏' } }) }));
+});
+
 test('the colleague directory names the tenant’s active agents and its skill groups, to anyone who handles conversations', async () => {
   const roles = expectStatus(await admin.get('/api/v1/roles'), 200) as { id: string; name: string }[];
   const agentRole = roles.find((r) => r.name.startsWith('Agent'))!.id;

@@ -160,6 +160,14 @@ const CASES: Record<string, Case | 'public'> = {
   'GET /api/v1/session': { prepare: fixed('/api/v1/session'), targetsA1: false },
   'DELETE /api/v1/session': { prepare: fixed('/api/v1/session'), targetsA1: false },
   'GET /api/v1/me': { prepare: fixed('/api/v1/me'), targetsA1: false },
+  'PATCH /api/v1/me': {
+    // Sets the caller's own name to what it is (the personas keep their names).
+    prepare: async (as) => {
+      const me = as.cookie || as.bearer ? await as.get('/api/v1/me') : null;
+      return { path: '/api/v1/me', body: { displayName: me?.status === 200 ? (me.body as { displayName: string }).displayName : 'Someone' } };
+    },
+    targetsA1: false,
+  },
   'POST /api/v1/me/password': { prepare: fixed('/api/v1/me/password', { currentPassword: PASSWORD, newPassword: PASSWORD }), targetsA1: false },
   'GET /api/v1/me/sessions': { prepare: fixed('/api/v1/me/sessions'), targetsA1: false },
   'DELETE /api/v1/me/sessions/{id}': {
@@ -315,7 +323,7 @@ describe.each(matrix.map((r) => [key(r), r] as const))('%s', (_, route) => {
  */
 describe('agent WebSocket', () => {
   jest.setTimeout(60_000);
-  const CONVERSATION_FRAMES = ['accept', 'message', 'read', 'typing', 'history', 'invite', 'transfer', 'close'] as const;
+  const CONVERSATION_FRAMES = ['accept', 'message', 'read', 'typing', 'history', 'invite', 'transfer', 'request-rating', 'close'] as const;
   const wsUrl = () => `ws://127.0.0.1:${node.port}/ws/agent`;
   const opened: { close(): void }[] = [];
   afterEach(() => {
@@ -398,6 +406,7 @@ describe('agent WebSocket', () => {
       history: { type: 'history', conversationId },
       invite: { type: 'invite', conversationId, agentId: agentInA },
       transfer: { type: 'transfer', conversationId, to: { skillGroupId: org.A1 } },
+      'request-rating': { type: 'request-rating', conversationId },
       close: { type: 'close', conversationId, summary: 'matrix' },
     };
     for (const action of CONVERSATION_FRAMES) {
@@ -412,7 +421,7 @@ describe('agent WebSocket', () => {
       await visitor.next('typing', (t) => t.typing);
     } else {
       expect(await describeConversation(conversationId)).toEqual(before);
-      expect(visitor.frames.some((f) => f.type === 'typing')).toBe(false);
+      expect(visitor.frames.some((f) => f.type === 'typing' || f.type === 'rating-requested')).toBe(false);
       await sendAndSettle(ownerTab, { type: 'close', conversationId }); // frees the agent's slot for the next persona
     }
     // Every connected agent sets their own status; a supervisor who is no agent has none.

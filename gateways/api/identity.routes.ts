@@ -89,6 +89,19 @@ export function identityRoutes({ directory, secureCookies }: ApiContext): Route[
       handler: async ({ caller }) => ok(await directory.authenticator.me(caller!)),
     }),
     route({
+      method: 'patch',
+      path: '/api/v1/me',
+      tag: 'Me',
+      summary: 'Change one’s own profile: the display name colleagues and visitors see',
+      access: { kind: 'session' },
+      body: s.profilePatch,
+      response: s.me,
+      handler: async ({ caller, body }) => {
+        await directory.authenticator.updateProfile(caller!, body);
+        return ok(await directory.authenticator.me(caller!));
+      },
+    }),
+    route({
       method: 'post',
       path: '/api/v1/me/password',
       tag: 'Me',

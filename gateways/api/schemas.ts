@@ -84,6 +84,8 @@ export const session = z.object({ id, createdAt: isoDate, lastSeenAt: isoDate, e
 
 export const passwordChange = z.strictObject({ currentPassword: z.string().max(1_000), newPassword: password });
 
+export const profilePatch = z.strictObject({ displayName: name });
+
 export const setupStatus = z.object({ tenant: z.string(), status: z.enum(['pending', 'complete']) });
 
 export const setup = z.strictObject({ tenant: tenantId.optional(), token: z.string().min(1).max(200), email, displayName: name, password });

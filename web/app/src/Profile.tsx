@@ -1,6 +1,6 @@
-/** My profile (who I am, my access, my password) and my sessions (the browsers signed in as me). */
+/** My profile (who I am and my name, my access, my password) and my sessions (the browsers signed in as me). */
 import { useCallback, useEffect, useState } from 'react';
-import { Alert, App, Button, Card, Descriptions, Form, Input, Space, Table, Tag } from 'antd';
+import { Alert, App, Button, Card, Descriptions, Form, Input, Space, Table, Tag, Typography } from 'antd';
 import { api, type Me, type SessionInfo } from './api.ts';
 import { errorText } from './common.tsx';
 import { useI18n, type Translate } from './i18n.tsx';
@@ -9,9 +9,21 @@ function when(iso: string | null, t: Translate): string {
   return iso ? new Date(iso).toLocaleString() : t('common.never');
 }
 
-export function Profile({ me }: { me: Me }) {
+export function Profile({ me, onMe }: { me: Me; onMe: (me: Me) => void }) {
   const { t } = useI18n();
   const { message } = App.useApp();
+
+  /** My name as colleagues and visitors see it: edited in place, saved on Enter. */
+  const rename = async (value: string) => {
+    const displayName = value.trim();
+    if (displayName === '' || displayName === me.displayName) return;
+    try {
+      onMe(await api<Me>('PATCH', '/me', { displayName }));
+      void message.success(t('profile.nameChanged'));
+    } catch (e) {
+      void message.error(errorText(e, t));
+    }
+  };
   const [form] = Form.useForm<{ currentPassword: string; newPassword: string }>();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -34,7 +46,9 @@ export function Profile({ me }: { me: Me }) {
     <Space direction="vertical" size="large" style={{ width: '100%' }}>
       <Card title={t('shell.profile')}>
         <Descriptions column={{ xs: 1, md: 2 }} size="middle">
-          <Descriptions.Item label={t('profile.displayName')}>{me.displayName}</Descriptions.Item>
+          <Descriptions.Item label={t('profile.displayName')}>
+            <Typography.Text editable={{ onChange: (v) => void rename(v), maxLength: 100, tooltip: t('profile.editName'), text: me.displayName }}>{me.displayName}</Typography.Text>
+          </Descriptions.Item>
           <Descriptions.Item label={t('profile.email')}>{me.email}</Descriptions.Item>
           <Descriptions.Item label={t('profile.mobile')}>{me.mobile ?? '—'}</Descriptions.Item>
           <Descriptions.Item label={t('profile.lastLogin')}>{when(me.lastLoginAt, t)}</Descriptions.Item>

@@ -22,7 +22,7 @@ interface Screen {
   full?: boolean;
   /** Shown only to accounts for which this holds; the server enforces the same. */
   allowed: (me: Me) => boolean;
-  render: (me: Me, onSignedOut: SignedOut) => ReactNode;
+  render: (me: Me, onSignedOut: SignedOut, onMe: (me: Me) => void) => ReactNode;
 }
 
 type SignedOut = (reason?: 'ended') => void;
@@ -39,7 +39,7 @@ const SCREENS: Screen[] = [
   { path: '/monitor', label: 'monitor.title', icon: <DashboardOutlined />, allowed: (me) => can(me, 'monitoring.read'), render: (me) => <MonitorScreen me={me} /> },
   { path: '/history', label: 'history.title', icon: <HistoryOutlined />, allowed: (me) => can(me, 'history.read'), render: () => <Suspense fallback={<Spin />}><HistoryScreen /></Suspense> },
   { path: '/admin', label: 'admin.title', icon: <SettingOutlined />, allowed: (me) => ADMIN_READS.some((p) => can(me, p)), render: (me) => <Suspense fallback={<Spin />}><AdminScreen me={me} /></Suspense> },
-  { path: '/profile', label: 'shell.profile', icon: <UserOutlined />, allowed: () => true, render: (me) => <Profile me={me} /> },
+  { path: '/profile', label: 'shell.profile', icon: <UserOutlined />, allowed: () => true, render: (me, _signedOut, onMe) => <Profile me={me} onMe={onMe} /> },
   { path: '/sessions', label: 'sessions.title', icon: <LaptopOutlined />, allowed: () => true, render: (_me, onSignedOut) => <Sessions onSignedOut={onSignedOut} /> },
 ];
 
@@ -65,7 +65,7 @@ function useConnection(onSignedOut: SignedOut): boolean {
   return online;
 }
 
-export function Shell({ me, onSignedOut }: { me: Me; onSignedOut: SignedOut }) {
+export function Shell({ me, onSignedOut, onMe }: { me: Me; onSignedOut: SignedOut; onMe: (me: Me) => void }) {
   const { t } = useI18n();
   const path = usePath();
   const online = useConnection(onSignedOut);
@@ -116,7 +116,7 @@ export function Shell({ me, onSignedOut }: { me: Me; onSignedOut: SignedOut }) {
         </Layout.Sider>
         <Layout.Content>
           {!online && <Alert className="kefu-banner" banner type="warning" message={t('shell.offline')} />}
-          <div className={screen?.full ? 'kefu-content-full' : 'kefu-content'}>{screen?.render(me, onSignedOut)}</div>
+          <div className={screen?.full ? 'kefu-content-full' : 'kefu-content'}>{screen?.render(me, onSignedOut, onMe)}</div>
         </Layout.Content>
       </Layout>
     </Layout>

@@ -42,7 +42,7 @@ function Root() {
   if (session.state === 'loading') content = <div className="kefu-center"><Spin size="large" /></div>;
   else if (session.state === 'offline') content = <div className="kefu-center"><Spin size="large" tip={t('shell.offline')}><div style={{ width: 320, height: 80 }} /></Spin></div>;
   else if (session.state === 'signed-out') content = <Login ended={session.reason === 'ended'} onSignedIn={refresh} />;
-  else content = <Shell me={session.me} onSignedOut={(reason) => { setCsrfToken(null); setSession({ state: 'signed-out', reason }); }} />;
+  else content = <Shell me={session.me} onMe={(me) => setSession({ state: 'signed-in', me })} onSignedOut={(reason) => { setCsrfToken(null); setSession({ state: 'signed-out', reason }); }} />;
 
   return (
     <ConfigProvider locale={locale === 'zh-CN' ? zhCN : enUS} theme={{ token: { colorPrimary: '#1769e0', borderRadius: 6 } }}>
