@@ -2,10 +2,11 @@
  * History (历史会话), a chunk of its own: past and open conversations one may read (one's subtree,
  * and those one served), filtered by time, skill group, agent, status and rating — or the messages
  * containing some words, with the matches marked (as text, never as HTML). A conversation opens
- * in a drawer with its record and transcript. Export writes what is listed as CSV (formulas
- * neutralised).
+ * in a drawer with its record and transcript. Lists come in pages of HISTORY_PAGE, newest first;
+ * "Load more" fetches the next page after the last one listed (a keyset cursor). Export writes what
+ * is listed as CSV (formulas neutralised).
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Button, DatePicker, Descriptions, Drawer, Empty, Input, Rate, Select, Space, Table, Tag, Typography } from 'antd';
 import { DownloadOutlined } from '@ant-design/icons';
 import { api, type Colleagues } from '../api.ts';
@@ -44,11 +45,19 @@ interface SearchHit {
 
 type Filters = { from?: string; to?: string; skillGroupId?: string; agentId?: string; status?: 'open' | 'closed'; score?: number; q?: string };
 
-const queryOf = (f: Filters): string => {
-  const params = new URLSearchParams({ limit: '200' });
+/** Conversations (or search hits) per page. */
+export const HISTORY_PAGE = 200;
+
+const queryOf = (f: Filters, before?: string): string => {
+  const params = new URLSearchParams({ limit: String(HISTORY_PAGE) });
   for (const [k, v] of Object.entries(f)) if (v !== undefined && v !== '') params.set(k, String(v));
+  if (before) params.set('before', before);
   return params.toString();
 };
+
+/** Where the next page starts: after the last conversation listed (created, id), or the last hit (at, conversation, seq). */
+const cursorAfter = (last: HistoryConversation | SearchHit): string =>
+  'message' in last ? `${last.message.atMs},${last.conversationId},${last.message.seq}` : `${Date.parse(last.createdAt)},${last.id}`;
 
 /** A CSV cell: quoted, and a leading =, +, - or @ defused so a spreadsheet shows it as text. */
 export const csvCell = (value: string): string => `"${(/^[=+\-@\t\r]/.test(value) ? `'${value}` : value).replace(/"/g, '""')}"`;
@@ -74,11 +83,30 @@ export default function HistoryScreen() {
   const searching = Boolean(filters.q);
   const conversations = useFetched<HistoryConversation[]>(searching ? null : `/history/conversations?${queryOf(filters)}`);
   const hits = useFetched<SearchHit[]>(searching ? `/history/search?${queryOf(filters)}` : null);
+  // Pages after the first, for the filters they were fetched with; `full`: the last page was full (there may be more).
+  const [later, setLater] = useState<{ filters: Filters; items: (HistoryConversation | SearchHit)[]; full: boolean; loading: boolean; error: unknown }>({ filters, items: [], full: true, loading: false, error: null });
+  const laterItems = later.filters === filters ? later.items : [];
+  const firstPage: (HistoryConversation | SearchHit)[] = (searching ? hits.data : conversations.data) ?? [];
+  const loaded = [...firstPage, ...laterItems];
+  const mayHaveMore = firstPage.length === HISTORY_PAGE && (later.filters !== filters || later.full);
+  const loadMore = async () => {
+    const last = loaded[loaded.length - 1];
+    if (!last) return;
+    setLater({ filters, items: laterItems, full: true, loading: true, error: null });
+    try {
+      const page = await api<(HistoryConversation | SearchHit)[]>('GET', `${searching ? '/history/search' : '/history/conversations'}?${queryOf(filters, cursorAfter(last))}`);
+      setLater({ filters, items: [...laterItems, ...page], full: page.length === HISTORY_PAGE, loading: false, error: null });
+    } catch (error) {
+      setLater({ filters, items: laterItems, full: true, loading: false, error });
+    }
+  };
   const known = colleagues.data ?? NO_COLLEAGUES;
   const agentOf = (id: string | null) => (id ? agentName(id, known, t) : '—');
   const groupOf = (id: string | null) => skillGroupName(id, known) || '—';
   const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString(locale) : '—');
-  const rows = useMemo(() => (searching ? (hits.data ?? []).map((h) => ({ key: `${h.conversationId}-${h.message.seq}`, c: h.conversation, hit: h })) : (conversations.data ?? []).map((c) => ({ key: c.id, c, hit: undefined as SearchHit | undefined }))), [searching, hits.data, conversations.data]);
+  const rows = loaded.map((item) =>
+    'message' in item ? { key: `${item.conversationId}-${item.message.seq}`, c: item.conversation, hit: item as SearchHit | undefined } : { key: item.id, c: item, hit: undefined as SearchHit | undefined },
+  );
   const failure = searching ? hits.error : conversations.error;
 
   const exportCsv = () => {
@@ -113,7 +141,7 @@ export default function HistoryScreen() {
         locale={{ emptyText: <Empty description={failure ? errorText(failure, t) : t('history.none')} /> }}
         onRow={(row) => ({ onClick: () => setOpen(row.c), className: 'kefu-history-row' })}
         columns={[
-          { title: t('history.started'), width: 170, render: (_: unknown, { c }) => when(c.createdAt) },
+          { title: t('history.started'), width: 200, render: (_: unknown, { c }) => when(c.createdAt) },
           { title: t('admin.visitor'), render: (_: unknown, { c }) => c.visitor.name ?? c.visitor.id },
           { title: t('desk.skillGroup'), render: (_: unknown, { c }) => groupOf(c.skillGroupId) },
           { title: t('monitor.agent'), render: (_: unknown, { c }) => agentOf(c.agentId) },
@@ -124,6 +152,12 @@ export default function HistoryScreen() {
           { title: t('history.status'), width: 90, render: (_: unknown, { c }) => <Tag color={c.status === 'open' ? 'green' : 'default'}>{c.status === 'open' ? t('desk.open') : t('desk.closed')}</Tag> },
         ]}
       />
+      {mayHaveMore && (
+        <Space className="kefu-history-more">
+          <Button loading={later.loading} onClick={() => void loadMore()}>{t('history.loadMore', { n: loaded.length })}</Button>
+          {later.error !== null && later.filters === filters && <Typography.Text type="danger">{errorText(later.error, t)}</Typography.Text>}
+        </Space>
+      )}
       <Drawer open={open !== null} onClose={() => setOpen(null)} width={560} title={open ? (open.visitor.name ?? open.visitor.id) : ''} destroyOnHidden>
         {open && <Transcript c={open} colleagues={known} agentOf={agentOf} groupOf={groupOf} when={when} />}
       </Drawer>
