@@ -225,7 +225,10 @@ describe('assignment, acceptance, transfer', () => {
 
   test('only the agent or a supervisor transfers', () => {
     expect(decideConversation(chatting(), { type: 'transfer', by: agentB, to: { agentId: 'c' }, memo: null }, T)).toMatchObject({ rejected: 'NOT_ASSIGNED_AGENT' });
-    expect(decideConversation(queued(), { type: 'transfer', by: agentA, to: { agentId: 'c' }, memo: null }, T)).toMatchObject({ rejected: 'INVALID_TRANSITION' });
+    // A waiting visitor is a supervisor's to move (below); a closed conversation is nobody's.
+    expect(decideConversation(queued(), { type: 'transfer', by: agentA, to: { agentId: 'c' }, memo: null }, T)).toMatchObject({ rejected: 'NOT_ASSIGNED_AGENT' });
+    const closed = run(chatting(), { type: 'close', by: agentA, summary: null });
+    expect(decideConversation(closed, { type: 'transfer', by: { kind: 'supervisor', supervisorId: 's' }, to: { agentId: 'c' }, memo: null }, T)).toMatchObject({ rejected: 'INVALID_TRANSITION' });
   });
 
   test('an invited colleague hears everything of the conversation until they leave; the agent cannot leave', () => {
@@ -283,6 +286,20 @@ describe('supervisors', () => {
     expect(stopped.effects).toEqual([{ type: 'push', to: 'agents', push: { kind: 'participants' }, agents: ['a', 's'] }]);
     const next = ok(decideConversation(stopped.state, post(fromVisitor, 'v1'), T + 60)).effects.find((e) => e.type === 'push');
     expect(next).toMatchObject({ to: 'everyone', agents: ['a'] });
+  });
+
+  test('a supervisor moves a waiting visitor to another group (still waiting, from when they began) or to a named agent; nobody else may', () => {
+    const supervisor = { kind: 'supervisor', supervisorId: 's' } as const;
+    const waiting = queued();
+    const toGroup = ok(decideConversation(waiting, { type: 'transfer', by: supervisor, to: { skillGroupId: 'vip' }, memo: 'VIP customer' }, T + 30));
+    expect(toGroup.state).toMatchObject({ status: 'queued', skillGroupId: 'vip', waitingSince: waiting.waitingSince });
+    expect(toGroup.effects).toContainEqual({ type: 'dequeue', skillGroupId: 'sales' });
+    expect(toGroup.effects).toContainEqual(expect.objectContaining({ type: 'enqueue', skillGroupId: 'vip', waitingSince: waiting.waitingSince }));
+    const toAgent = ok(decideConversation(waiting, { type: 'transfer', by: supervisor, to: { agentId: 'b' }, memo: null }, T + 30));
+    expect(toAgent.state).toMatchObject({ status: 'transferred', agentId: 'b', acceptedAt: null, waitingSince: null });
+    expect(toAgent.effects).toContainEqual({ type: 'dequeue', skillGroupId: 'sales' });
+    expect(decideConversation(waiting, { type: 'transfer', by: supervisor, to: { skillGroupId: 'sales' }, memo: null }, T)).toMatchObject({ rejected: 'INVALID_TRANSITION' });
+    expect(decideConversation(waiting, { type: 'transfer', by: agentA, to: { skillGroupId: 'vip' }, memo: null }, T)).toMatchObject({ rejected: 'NOT_ASSIGNED_AGENT' });
   });
 
   test('take-over makes the supervisor the responsible agent and releases the agent', () => {

@@ -222,11 +222,16 @@ export function decideConversation(state: ConversationState, command: Conversati
     }
 
     case 'transfer': {
-      if (state.status !== 'assigned' && state.status !== 'transferred') return reject('INVALID_TRANSITION', `only a conversation with an agent can be transferred (it is ${state.status})`);
+      // A visitor still waiting in a queue is moved by a supervisor only (to another group, or to a named agent).
+      const waiting = state.status === 'queued';
+      if (waiting && command.by.kind !== 'supervisor') return reject('NOT_ASSIGNED_AGENT', 'only a supervisor moves a visitor who is waiting');
+      if (!waiting && state.status !== 'assigned' && state.status !== 'transferred') return reject('INVALID_TRANSITION', `only a conversation with an agent, or waiting in a queue, can be transferred (it is ${state.status})`);
       if (!isAgent(command.by, state.agentId) && command.by.kind !== 'supervisor') {
         return reject('NOT_ASSIGNED_AGENT', 'only the conversation’s agent or a supervisor can transfer it');
       }
+      if (waiting && 'skillGroupId' in command.to && command.to.skillGroupId === state.skillGroupId) return reject('INVALID_TRANSITION', 'the visitor already waits in that skill group');
       const fromAgentId = state.agentId;
+      if (waiting) step.effects.push({ type: 'dequeue', skillGroupId: state.skillGroupId! });
       if ('agentId' in command.to) {
         if (command.to.agentId === state.agentId) return reject('INVALID_TRANSITION', 'the conversation is already with that agent');
         step
@@ -238,6 +243,8 @@ export function decideConversation(state: ConversationState, command: Conversati
             acceptedAt: null,
             transferMemo: command.memo,
             invitedAgentIds: state.invitedAgentIds.filter((id) => id !== (command.to as { agentId: string }).agentId),
+            // Handed to a person: no longer waiting for routing (as when the queue assigns it).
+            ...(waiting ? { waitingSince: null } : {}),
           })
           .schedule('agent-no-answer', state.settings.agentNoAnswerMs)
           .emit({ name: 'conversation.transferred', fromAgentId, to: command.to, by: command.by, memo: command.memo })

@@ -473,3 +473,40 @@ test('a long history reaches a reader that stops reading for a while: paced by t
   desk.send({ type: 'ping' });
   await desk.next('pong', undefined, { from: desk.frames.length });
 }, 120_000);
+
+test('a supervisor moves a visitor who waits: to another skill group, then to a named agent, who accepts; an agent may not', async () => {
+  const quiet = expectStatus(await admin.post('/api/v1/departments', { parentId: 'default', name: '夜班组', isSkillGroup: true }), 201) as { id: string };
+  // The VIP group's agents pick their visitors (manual routing): nothing is assigned there by itself.
+  const vip = expectStatus(await admin.post('/api/v1/departments', { parentId: 'default', name: 'VIP 组', isSkillGroup: true, settings: { routingPolicy: 'manual' } }), 201) as { id: string };
+  const lead = await agentAccount('night.lead@example.com', '夜班组长', { role: supervisorRole, skillGroupIds: [] });
+  const ma = await agentAccount('ma.li@example.com', '马丽', { skillGroupIds: [vip.id] });
+  const maTab = await tab(ma.cookie);
+  await maTab.hello({ status: 'ready' });
+  const leadTab = await tab(lead.cookie);
+  await leadTab.hello();
+  const conversationId = `waiting-${lead.id}`;
+  const visitor = { visitorId: `v-${conversationId}`, displayName: '等待的访客', identified: false, vip: false, lastAgentId: null };
+  await node.actors.send('conversation', conversationId, { type: 'start', tenantId: 'default', channelId: 'web', visitor, open: { skillGroupId: quiet.id, requestedAgentId: null, preChat: {}, bot: false, withinWorkingHours: true } });
+  const describe = async () => {
+    const r = await node.actors.send<unknown, { type: string; status?: string; skillGroupId?: string; agentId?: string | null }>('conversation', conversationId, { type: 'describe' });
+    return r.ok ? r.effects.find((e) => e.type === 'described')! : null;
+  };
+  expect(await describe()).toMatchObject({ status: 'queued', skillGroupId: quiet.id });
+
+  // An agent may not move it; the supervisor moves it to the VIP group, where it waits on.
+  maTab.send({ type: 'transfer', conversationId, to: { skillGroupId: vip.id } });
+  expect(await maTab.next('error', (e) => e.conversationId === conversationId)).toMatchObject({ temporary: false });
+  leadTab.send({ type: 'transfer', conversationId, to: { skillGroupId: vip.id }, memo: '老客户', as: 'supervisor' });
+  await waitFor('the visitor in the VIP queue', async () => ((await describe())?.skillGroupId === vip.id ? true : undefined), 10_000);
+  expect(await describe()).toMatchObject({ status: 'queued', skillGroupId: vip.id });
+  leadTab.send({ type: 'queue', skillGroupId: vip.id });
+  expect((await leadTab.next('queue', (q) => q.skillGroupId === vip.id)).waiting.map((w) => w.conversationId)).toEqual([conversationId]);
+
+  // Then to Ma by name: she is offered it and accepts.
+  leadTab.send({ type: 'transfer', conversationId, to: { agentId: ma.id }, as: 'supervisor' });
+  expect(await maTab.next('conversation', (c) => c.conversationId === conversationId)).toMatchObject({ status: 'transferred', agentId: ma.id });
+  maTab.send({ type: 'accept', conversationId });
+  await maTab.next('conversation', (c) => c.conversationId === conversationId && c.status === 'assigned');
+  maTab.send({ type: 'close', conversationId });
+  await maTab.next('conversation', (c) => c.conversationId === conversationId && c.status === 'closed');
+});

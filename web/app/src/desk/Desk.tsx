@@ -11,14 +11,15 @@
  * Alt+T transfer, Alt+W close; Enter sends.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { Alert, App, Button, Drawer, Empty, Form, Input, Modal, Radio, Segmented, Select, Space, Tag, Tooltip, Typography } from 'antd';
+import { Alert, Button, Drawer, Empty, Form, Input, Modal, Segmented, Select, Space, Tag, Tooltip, Typography } from 'antd';
 import { CheckCircleOutlined, CloseCircleOutlined, InfoCircleOutlined, StarOutlined, SwapOutlined, UserAddOutlined } from '@ant-design/icons';
 import VirtualList from '@rc-component/virtual-list';
 import { useI18n, type MessageKey } from '../i18n.tsx';
 import { Chat } from './Chat.tsx';
+import { TransferDialog } from './TransferDialog.tsx';
 import { duration, skillGroupName, visitorName } from './names.ts';
 import { awaitsAccept, listed, watchingOnly, type AgentStatus, type DeskConversation, type ListSection, type QueueView } from './state.ts';
-import { useDesk, type Desk as DeskApi, type TransferTarget } from './useDesk.tsx';
+import { useDesk, type Desk as DeskApi } from './useDesk.tsx';
 import { useNow, useSize } from './useSize.ts';
 import { OnlineVisitors } from './Visitors.tsx';
 import { VisitorPane } from './VisitorPane.tsx';
@@ -41,7 +42,6 @@ export function DeskScreen() {
 
 function DeskView({ desk }: { desk: DeskApi }) {
   const { t } = useI18n();
-  const { message: toast } = App.useApp();
   const { state } = desk;
   const me = state.agent?.id ?? '';
   const [selected, setSelected] = useState<string | null>(() => sessionStorage.getItem(DESK_SELECTION_KEY));
@@ -58,13 +58,6 @@ function DeskView({ desk }: { desk: DeskApi }) {
     const timer = setInterval(() => latest.current.refreshQueues(), QUEUE_POLL_MS);
     return () => clearInterval(timer);
   }, [state.connection]);
-
-  // A refusal from the gateway shows once.
-  useEffect(() => {
-    if (!state.notice) return;
-    toast.warning(state.notice.message);
-    desk.noticeSeen();
-  }, [state.notice, desk, toast]);
 
   const entries = useMemo(() => listed(state), [state]);
   const rows = useMemo<Row[]>(() => {
@@ -195,7 +188,7 @@ function DeskView({ desk }: { desk: DeskApi }) {
       <Drawer className="kefu-side-drawer" open={sideOpen && current !== null} onClose={() => setSideOpen(false)} width={320} title={t('desk.visitorInfo')}>
         {current && <VisitorPane c={current} desk={desk} />}
       </Drawer>
-      {current && dialog === 'transfer' && <TransferDialog c={current} desk={desk} me={me} onDone={() => setDialog(null)} />}
+      {current && dialog === 'transfer' && <TransferDialog title={t('desk.transferTitle')} colleagues={desk.colleagues} exceptAgentId={me} onTransfer={(to, memo) => desk.transfer(current.info.conversationId, to, memo)} onDone={() => setDialog(null)} />}
       {current && dialog === 'close' && <CloseDialog c={current} desk={desk} onDone={() => setDialog(null)} />}
       {current && dialog === 'invite' && <InviteDialog c={current} desk={desk} me={me} onDone={() => setDialog(null)} />}
     </div>
@@ -317,42 +310,6 @@ function ChatHeader({ c, me, desk, onDialog, onInfo }: { c: DeskConversation; me
         <Button className="kefu-info-button" icon={<InfoCircleOutlined />} aria-label={t('desk.visitorInfo')} onClick={onInfo} />
       </Space>
     </div>
-  );
-}
-
-function TransferDialog({ c, desk, me, onDone }: { c: DeskConversation; desk: DeskApi; me: string; onDone: () => void }) {
-  const { t } = useI18n();
-  const [kind, setKind] = useState<'agent' | 'skillGroup'>('agent');
-  const [target, setTarget] = useState<string | null>(null);
-  const [memo, setMemo] = useState('');
-  const agents = desk.colleagues.agents.filter((a) => a.id !== me);
-  const submit = () => {
-    if (!target) return;
-    const to: TransferTarget = kind === 'agent' ? { agentId: target } : { skillGroupId: target };
-    desk.transfer(c.info.conversationId, to, memo.trim());
-    onDone();
-  };
-  return (
-    <Modal open title={t('desk.transferTitle')} okText={t('desk.transfer')} cancelText={t('desk.cancel')} onOk={submit} onCancel={onDone} okButtonProps={{ disabled: !target }} destroyOnHidden>
-      <Form layout="vertical">
-        <Form.Item>
-          <Radio.Group value={kind} onChange={(e) => { setKind(e.target.value as 'agent' | 'skillGroup'); setTarget(null); }} optionType="button" options={[{ value: 'agent', label: t('desk.toAgent') }, { value: 'skillGroup', label: t('desk.toGroup') }]} />
-        </Form.Item>
-        <Form.Item label={kind === 'agent' ? t('desk.toAgent') : t('desk.toGroup')}>
-          <Select
-            showSearch={{ optionFilterProp: 'label' }}
-            aria-label={t('desk.transferTarget')}
-            value={target}
-            onChange={setTarget}
-            placeholder={t('desk.choose')}
-            options={kind === 'agent' ? agents.map((a) => ({ value: a.id, label: a.displayName })) : desk.colleagues.skillGroups.map((g) => ({ value: g.id, label: g.name }))}
-          />
-        </Form.Item>
-        <Form.Item label={t('desk.memo')}>
-          <Input.TextArea aria-label={t('desk.memo')} value={memo} onChange={(e) => setMemo(e.target.value)} maxLength={2000} autoSize={{ minRows: 2, maxRows: 6 }} placeholder={t('desk.memoHint')} />
-        </Form.Item>
-      </Form>
-    </Modal>
   );
 }
 

@@ -5,13 +5,14 @@
  * conversations. Watch any conversation (it opens on the desk, read-only, with whisper, barge in
  * and take over there); set an agent's status (`monitoring.intervene`).
  */
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Button, Card, Empty, Progress, Select, Space, Statistic, Table, Tag, Typography } from 'antd';
 import { EyeOutlined } from '@ant-design/icons';
 import type { Me } from '../api.ts';
 import { useI18n, type MessageKey } from '../i18n.tsx';
 import { navigate } from '../router.ts';
 import { DESK_SELECTION_KEY } from './Desk.tsx';
+import { TransferDialog } from './TransferDialog.tsx';
 import { duration, skillGroupName, visitorName } from './names.ts';
 import type { AgentStatus, BoardAgent, QueueView } from './state.ts';
 import { can, useDesk, type Desk } from './useDesk.tsx';
@@ -62,6 +63,9 @@ function MonitorView({ desk, canIntervene }: { desk: Desk; canIntervene: boolean
     navigate('/desk');
   };
 
+  /** A waiting visitor the supervisor is moving to another group or to an agent. */
+  const [moving, setMoving] = useState<{ conversationId: string; skillGroupId: string; name: string } | null>(null);
+
   const queues = groups.map((g) => state.queues[g]).filter((q): q is QueueView => q !== undefined);
   return (
     <div className="kefu-monitor" data-testid="monitor">
@@ -80,7 +84,14 @@ function MonitorView({ desk, canIntervene }: { desk: Desk; canIntervene: boolean
                 {q.waiting.slice(0, 5).map((w) => (
                   <li key={w.conversationId}>
                     <span>{visitorName(w.visitor, t)}</span>
-                    <span>{duration(w.waitedMs, t)}</span>
+                    <span>
+                      {duration(w.waitedMs, t)}
+                      {canIntervene && (
+                        <Button size="small" type="link" aria-label={t('monitor.moveTitle', { name: visitorName(w.visitor, t) })} onClick={() => setMoving({ conversationId: w.conversationId, skillGroupId: q.skillGroupId, name: visitorName(w.visitor, t) })}>
+                          {t('monitor.move')}
+                        </Button>
+                      )}
+                    </span>
                   </li>
                 ))}
               </ul>
@@ -144,6 +155,15 @@ function MonitorView({ desk, canIntervene }: { desk: Desk; canIntervene: boolean
           ]}
         />
       </Card>
+      {moving && (
+        <TransferDialog
+          title={t('monitor.moveTitle', { name: moving.name })}
+          colleagues={colleagues}
+          exceptSkillGroupId={moving.skillGroupId}
+          onTransfer={(to, memo) => desk.transfer(moving.conversationId, to, memo, 'supervisor')}
+          onDone={() => setMoving(null)}
+        />
+      )}
     </div>
   );
 }

@@ -5,6 +5,7 @@
  * draft or an unsent message survives switching screens.
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useReducer, useRef, useState, type ReactNode } from 'react';
+import { App } from 'antd';
 import { api, type Colleagues, type Me } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
 import { navigate } from '../router.ts';
@@ -33,7 +34,8 @@ export interface Desk {
   typing(conversationId: string, typing: boolean): void;
   /** I have seen everything up to the last message. */
   read(conversationId: string): void;
-  transfer(conversationId: string, to: TransferTarget, memo: string): void;
+  /** To a colleague or a skill group; `as: 'supervisor'` for a supervisor moving a visitor who waits in a queue. */
+  transfer(conversationId: string, to: TransferTarget, memo: string, as?: 'supervisor'): void;
   close(conversationId: string, summary: string): void;
   invite(conversationId: string, agentId: string): void;
   leave(conversationId: string): void;
@@ -56,7 +58,6 @@ export interface Desk {
   /** Proactive invitation: the visitor's widget invites them to chat with me. */
   inviteVisitor(visitorId: string, text: string): void;
   dismiss(conversationId: string): void;
-  noticeSeen(): void;
 }
 
 const DeskContext = createContext<Desk | null>(null);
@@ -99,6 +100,14 @@ function OpenDesk({ me, onSignedOut, children }: { me: Me; onSignedOut: (reason:
   useEffect(() => {
     if (state.connection === 'signed-out') onSignedOut('ended');
   }, [state.connection, onSignedOut]);
+
+  // A refusal from the gateway shows once, on whichever screen is open (desk, monitor …).
+  const { message: toast } = App.useApp();
+  useEffect(() => {
+    if (!state.notice) return;
+    toast.warning(state.notice.message);
+    dispatch([{ kind: 'notice-seen' }]);
+  }, [state.notice, toast]);
 
   // Names for transfer targets and message authors; read again at each (re)connect.
   useEffect(() => {
@@ -159,7 +168,7 @@ function OpenDesk({ me, onSignedOut, children }: { me: Me; onSignedOut: (reason:
         dispatch([{ kind: 'read', conversationId, seq }]);
         send({ type: 'read', conversationId, seq });
       },
-      transfer: (conversationId, to, memo) => void send({ type: 'transfer', conversationId, to, ...(memo ? { memo } : {}) }),
+      transfer: (conversationId, to, memo, as) => void send({ type: 'transfer', conversationId, to, ...(memo ? { memo } : {}), ...(as ? { as } : {}) }),
       close: (conversationId, summary) => void send({ type: 'close', conversationId, ...(summary ? { summary } : {}) }),
       invite: (conversationId, agentId) => void send({ type: 'invite', conversationId, agentId }),
       leave: (conversationId) => void send({ type: 'leave', conversationId }),
@@ -176,7 +185,6 @@ function OpenDesk({ me, onSignedOut, children }: { me: Me; onSignedOut: (reason:
       refreshVisitors: () => void send({ type: 'visitors' }),
       inviteVisitor: (visitorId, text) => void send({ type: 'invite-visitor', visitorId, ...(text ? { text } : {}) }),
       dismiss: (conversationId) => dispatch([{ kind: 'dismiss', conversationId }]),
-      noticeSeen: () => dispatch([{ kind: 'notice-seen' }]),
     }),
     [state, colleagues, send, me.skillGroupIds],
   );
