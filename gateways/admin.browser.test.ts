@@ -11,7 +11,7 @@ import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { type KefuNode } from '../cluster/node.ts';
 import { ApiClient, expectStatus } from '../tests/api-client.ts';
 import { waitFor } from '../tests/support.ts';
-import { launchChromium, picturedOnFailure, screenshot, startEmbeddedNode, watchProblems } from '../tests/browser.ts';
+import { launchChromium, picturedOnFailure, screenshot, signIn, startEmbeddedNode, watchProblems } from '../tests/browser.ts';
 
 jest.setTimeout(120_000);
 
@@ -45,13 +45,7 @@ async function newPage(locale = 'en-US'): Promise<{ page: Page; problems: string
   return { page, problems, scripts };
 }
 
-async function signIn(page: Page, email: string): Promise<void> {
-  await page.goto(`${node.url}/app/`);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('account-menu').waitFor();
-}
+const signInAs = (page: Page, email: string): Promise<void> => signIn(page, node.url, email, PASSWORD);
 
 /**
  * Chooses `option` in the Ant Design select (or tree select) labelled `label` inside the dialog
@@ -76,7 +70,7 @@ async function openTab(page: Page, name: string): Promise<void> {
 test('the first admin builds the org tree, an agent and a channel; a visitor on the channel reaches the new agent', async () => {
   await picturedOnFailure(browser, 'admin', async () => {
     const { page: boss, problems, scripts } = await newPage();
-    await signIn(boss, 'boss@admin.example');
+    await signInAs(boss, 'boss@admin.example');
     expect(scripts.some((s) => s.includes('/Admin-'))).toBe(false); // not fetched until opened
     await boss.getByRole('menuitem', { name: 'Administration' }).click();
     await boss.getByTestId('admin').waitFor();
@@ -157,7 +151,7 @@ test('the first admin builds the org tree, an agent and a channel; a visitor on 
 
     // The new agent opens the desk; a visitor on the channel's preview page reaches them.
     const { page: wang, problems: wangProblems } = await newPage();
-    await signIn(wang, 'wang.fang@admin.example');
+    await signInAs(wang, 'wang.fang@admin.example');
     await wang.getByText('No conversations yet').waitFor();
     const { page: visitor } = await newPage('zh-CN');
     await visitor.goto(`${node.url}/test/widget?channel=${encodeURIComponent(key)}`);

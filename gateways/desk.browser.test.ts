@@ -15,7 +15,7 @@ import { ChannelDirectory, DEFAULT_CHANNEL_KEY } from '../actors/directory/chann
 import { identityHash } from '../actors/directory/visitor.repository.ts';
 import { type KefuNode } from '../cluster/node.ts';
 import { ApiClient, expectStatus } from '../tests/api-client.ts';
-import { launchChromium, picturedOnFailure, screenshot, startEmbeddedNode, watchProblems } from '../tests/browser.ts';
+import { launchChromium, picturedOnFailure, screenshot, signIn, startEmbeddedNode, watchProblems } from '../tests/browser.ts';
 import { waitFor } from '../tests/support.ts';
 
 jest.setTimeout(120_000);
@@ -58,11 +58,8 @@ async function newPage(viewport: { width: number; height: number }, locale = 'en
 }
 
 /** Signs in on the workstation; an agent lands on the desk. */
-async function signIn(page: Page, email: string): Promise<void> {
-  await page.goto(`${node.url}/app/`);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+async function signInToDesk(page: Page, email: string): Promise<void> {
+  await signIn(page, node.url, email, PASSWORD);
   await page.getByTestId('desk').waitFor();
   expect(new URL(page.url()).pathname).toBe('/app/desk');
 }
@@ -118,7 +115,7 @@ test('a visitor’s conversation rings on the desk, is accepted, chatted in, tra
     // The agent signs in; opening the desk makes them ready.
     const li = await newPage({ width: 1440, height: 900 });
     const liProblems = watchProblems(li);
-    await signIn(li, 'li.na@desk.example');
+    await signInToDesk(li, 'li.na@desk.example');
     await li.getByText('No conversations yet').waitFor();
     await waitFor('the desk to show the agent ready', async () => ((await li.getByRole('radio', { name: 'Ready' }).isChecked()) ? true : undefined));
     await li.evaluate(RECORD_SEEN);
@@ -188,7 +185,7 @@ test('a visitor’s conversation rings on the desk, is accepted, chatted in, tra
     // whispers: Li reads it as internal, the visitor never sees it.
     const lead = await newPage({ width: 1440, height: 900 });
     const leadProblems = watchProblems(lead);
-    await signIn(lead, 'lead@desk.example');
+    await signInToDesk(lead, 'lead@desk.example');
     await lead.getByRole('menuitem', { name: 'Monitor' }).click();
     const liRow = lead.getByTestId('monitor').locator('tr', { hasText: '李娜' });
     await liRow.getByText('1 / 5').waitFor();
@@ -210,7 +207,7 @@ test('a visitor’s conversation rings on the desk, is accepted, chatted in, tra
     // A colleague comes on; Li transfers the conversation to them with a note (Alt+T).
     const zhou = await newPage({ width: 1440, height: 900 });
     const zhouProblems = watchProblems(zhou);
-    await signIn(zhou, 'zhou.jie@desk.example');
+    await signInToDesk(zhou, 'zhou.jie@desk.example');
     await li.locator('body').press('Alt+KeyT');
     const dialog = li.getByRole('dialog');
     await dialog.getByLabel('Transfer to').click();

@@ -8,7 +8,7 @@ import { type Browser } from 'playwright-core';
 import { ConversationRecords } from '../actors/conversation/conversation-record.repository.ts';
 import { DEFAULT_TENANT_ID } from '../actors/directory/channel.repository.ts';
 import { type KefuNode } from '../cluster/node.ts';
-import { launchChromium, screenshot, startEmbeddedNode, watchProblems } from '../tests/browser.ts';
+import { launchChromium, screenshot, signIn, startEmbeddedNode, watchProblems } from '../tests/browser.ts';
 import { ApiClient, expectStatus } from '../tests/api-client.ts';
 
 jest.setTimeout(90_000);
@@ -51,10 +51,7 @@ test('history pages past the first 200 conversations: newest first, each once, t
   const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1440, height: 900 } });
   const page = await context.newPage();
   const problems = watchProblems(page);
-  await page.goto(`${node.url}/app/`);
-  await page.getByLabel('Email').fill('boss@history.example');
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(page, node.url, 'boss@history.example', PASSWORD);
   await page.getByRole('menuitem', { name: 'History' }).click();
   await page.getByTestId('history').waitFor();
 

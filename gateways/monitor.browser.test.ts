@@ -7,7 +7,7 @@
 import { jest } from '@jest/globals';
 import { type Browser } from 'playwright-core';
 import { type KefuNode } from '../cluster/node.ts';
-import { launchChromium, screenshot, startEmbeddedNode, watchProblems } from '../tests/browser.ts';
+import { launchChromium, screenshot, signIn, startEmbeddedNode, watchProblems } from '../tests/browser.ts';
 import { ApiClient, expectStatus } from '../tests/api-client.ts';
 import { waitFor } from '../tests/support.ts';
 
@@ -55,10 +55,7 @@ test('the supervisor moves a waiting visitor to another skill group from the mon
   const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1440, height: 900 } });
   const page = await context.newPage();
   const problems = watchProblems(page);
-  await page.goto(`${node.url}/app/`);
-  await page.getByLabel('Email').fill('lead@monitor.example');
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(page, node.url, 'lead@monitor.example', PASSWORD);
   await page.getByRole('menuitem', { name: 'Monitor' }).click();
 
   const card = page.locator(`.kefu-queue-card[data-skill-group="${groups.picked}"]`);

@@ -31,7 +31,7 @@ import { LocalCluster } from '../cluster/local-cluster.ts';
 import { dropScratchData, localInfraEnv, localInfraUp, scratchMysqlDatabase } from '../cluster/local-infra.ts';
 import { ApiClient, expectStatus } from '../tests/api-client.ts';
 import { freePorts, waitFor } from '../tests/support.ts';
-import { percentile } from './stats.ts';
+import { percentile, processUsage } from './stats.ts';
 
 const { values } = parseArgs({ options: { duration: { type: 'string', default: '30' }, rate: { type: 'string', default: '8' }, agents: { type: 'string', default: '20' } } });
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -43,11 +43,6 @@ type Stats = { readonly p50: number; readonly p90: number; readonly p99: number 
 type Row = { name: string; messagesPerS: number; ack: Stats; delivery: Stats | null; connections: number; cpuPerMessageUs: number | null; note: string };
 const statsOf = (values: readonly number[]): Stats => ({ p50: percentile(values, 50), p90: percentile(values, 90), p99: percentile(values, 99) });
 
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 function spawnNode(args: string[], env: Record<string, string>): ChildProcess {
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: 'ignore' });
@@ -105,7 +100,7 @@ async function relayBaseline(name: string, serverFile: string, pairs: number, ra
         });
   const sides: { v: Side; a: Side }[] = [];
   for (let k = 0; k < pairs; k++) sides.push({ v: await connect(k, 'v'), a: await connect(k, 'a') });
-  const cpu0 = cpuSeconds(server.pid!);
+  const cpu0 = processUsage(server.pid!)!.cpuSeconds;
   const t0 = performance.now();
   const total = await openLoop(rate, durationS, (i) => {
     const id = String(i);
@@ -114,7 +109,7 @@ async function relayBaseline(name: string, serverFile: string, pairs: number, ra
   });
   await waitFor(`${name}: every ack`, async () => (measured.ack.length >= total && measured.delivery.length >= total ? true : undefined), 30_000).catch(() => undefined);
   const elapsed = (performance.now() - t0) / 1000;
-  const cpu = cpuSeconds(server.pid!) - cpu0;
+  const cpu = processUsage(server.pid!)!.cpuSeconds - cpu0;
   for (const s of sides) {
     s.v.close();
     s.a.close();

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePorts, waitFor } from '../tests/support.ts';
-import { percentile } from './stats.ts';
+import { percentile, processUsage } from './stats.ts';
 
 const { values } = parseArgs({ options: { duration: { type: 'string', default: '30' }, rate: { type: 'string', default: '8' }, rounds: { type: 'string', default: '2' }, agents: { type: 'string', default: '20' } } });
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -59,7 +59,7 @@ async function measure(mode: 'on' | 'off', round: number): Promise<Measured> {
   running.add(node);
   try {
     await waitFor('the node to be ready', async () => ((await fetch(`${url}/ready`).catch(() => null))?.ok ? true : undefined), 60_000);
-    const cpuBefore = cpuSeconds(node.pid!);
+    const cpuBefore = processUsage(node.pid!)!.cpuSeconds;
     const scrapesMs: number[] = [];
     const scraper =
       mode === 'on'
@@ -76,7 +76,7 @@ async function measure(mode: 'on' | 'off', round: number): Promise<Measured> {
       { KEFU_LOAD_ADMIN_EMAIL: ADMIN.email, KEFU_LOAD_ADMIN_PASSWORD: ADMIN.password },
     );
     if (scraper) clearInterval(scraper);
-    const cpuS = cpuSeconds(node.pid!) - cpuBefore;
+    const cpuS = processUsage(node.pid!)!.cpuSeconds - cpuBefore;
     if (load.code !== 0) throw new Error(`the load run (metrics ${mode}) failed:\n${load.output}`);
     const report = JSON.parse(readFileSync(json, 'utf8')) as { counts: { messages_acked: number }; latencies: { ack_visitor_ms: { p99: number } } };
     return { mode, cpuS, messages: report.counts.messages_acked, ackP99: report.latencies.ack_visitor_ms.p99, scrapesMs };
@@ -87,11 +87,6 @@ async function measure(mode: 'on' | 'off', round: number): Promise<Measured> {
   }
 }
 
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 async function main(): Promise<void> {
   console.log(`metrics cost: mixed scenario, ${values.duration} s at ${values.rate} visitors/s, ${values.agents} agents, ${values.rounds} rounds (off, on alternating)`);

@@ -34,6 +34,15 @@ export async function startEmbeddedNode(nodeId: string, env: Record<string, stri
   };
 }
 
+/** Signs in on the workstation's sign-in page (`/app/`) and waits until the signed-in frame shows. */
+export async function signIn(page: Page, base: string, email: string, password: string): Promise<void> {
+  await page.goto(`${base}/app/`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('account-menu').waitFor();
+}
+
 /**
  * What went wrong on a page, for a test to expect empty: uncaught errors, console errors (other
  * than the 401/403 answers a signed-out page expects), and dialogs — a script that ran.

@@ -11,9 +11,10 @@
  * get --drain seconds, then everything is closed.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ApiClient, expectStatus } from '../../tests/api-client.ts';
+import { processUsage } from '../stats.ts';
 import { SCENARIOS, type ScenarioName } from './scenarios.ts';
 import { AgentDesk, LoadRun, visitorSession } from './sessions.ts';
 import { COUNTS, formatThreshold, judge, LATENCIES, Measurements, parseThreshold, statOf, type LatencyName, type Threshold } from './slo.ts';
@@ -77,19 +78,6 @@ try {
   fail((error as Error).message);
 }
 
-/** CPU time and RSS of a process, from /proc (Linux). */
-function processSample(pid: string): { cpuS: number; rssBytes: number } | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const cpuS = (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
-    const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return { cpuS, rssBytes: rss ? Number(rss[1]) * 1024 : 0 };
-  } catch {
-    return null;
-  }
-}
-
 async function setUpAgents(run: LoadRun, runId: string): Promise<{ desks: AgentDesk[]; disable(): Promise<void> }> {
   if (agentCount === 0) return { desks: [], disable: async () => undefined };
   if (!values['admin-email'] || !values['admin-password']) fail('this scenario has agents: give --admin-email and --admin-password (or KEFU_LOAD_ADMIN_EMAIL / KEFU_LOAD_ADMIN_PASSWORD)');
@@ -128,10 +116,10 @@ async function main(): Promise<void> {
   const agents = await setUpAgents(run, runId).catch((error: unknown) => fail(`setting up agents failed: ${(error as Error).message}`));
 
   const pids = values.pid;
-  const before = new Map(pids.map((pid) => [pid, processSample(pid)]));
+  const before = new Map(pids.map((pid) => [pid, processUsage(pid)]));
   const rssPeak = new Map<string, number>();
   const sampler = setInterval(() => {
-    for (const pid of pids) rssPeak.set(pid, Math.max(rssPeak.get(pid) ?? 0, processSample(pid)?.rssBytes ?? 0));
+    for (const pid of pids) rssPeak.set(pid, Math.max(rssPeak.get(pid) ?? 0, processUsage(pid)?.rssBytes ?? 0));
   }, 1_000);
 
   // Open loop: arrivals follow the scenario's rate whatever the sessions before them are doing.
@@ -175,8 +163,8 @@ async function main(): Promise<void> {
   }
   const processes = pids.map((pid) => {
     const a = before.get(pid);
-    const b = processSample(pid);
-    const cpu = a && b ? (b.cpuS - a.cpuS) / elapsedS : null;
+    const b = processUsage(pid);
+    const cpu = a && b ? (b.cpuSeconds - a.cpuSeconds) / elapsedS : null;
     return { pid, cpuPercent: cpu === null ? null : Math.round(cpu * 1000) / 10, rssPeakMiB: Math.round((rssPeak.get(pid) ?? 0) / 1048576), rssEndMiB: b ? Math.round(b.rssBytes / 1048576) : null };
   });
   for (const p of processes) console.log(`  process ${p.pid}: CPU ${p.cpuPercent ?? '?'} % of a core, RSS peak ${p.rssPeakMiB} MiB, at the end ${p.rssEndMiB ?? '?'} MiB`);

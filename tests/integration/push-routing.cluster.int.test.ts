@@ -10,6 +10,7 @@ import { firstAdmin, launchCluster, type ClusterRun } from '../cluster-run.ts';
 import { VisitorClient } from '../visitor-client.ts';
 import { WATCH_TRUST_AFTER_MS } from '../../cluster/push-routing.ts';
 import { METRICS } from '../../cluster/metrics.ts';
+import { scrape } from '../support.ts';
 
 const PASSWORD = 'push routing secret';
 let cluster: ClusterRun | undefined;
@@ -21,11 +22,7 @@ afterAll(async () => {
 });
 
 /** A counter of one node, read from its /metrics. */
-async function counter(port: number, name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
-  return line ? Number(line.split(' ').pop()) : 0;
-}
+const counter = async (port: number, name: string): Promise<number> => (await scrape(port)).sum(name);
 
 test('a conversation’s messages reach only the gateways holding its connections', async () => {
   cluster = await launchCluster({ nodes: 2, gateways: 3, prefix: 'kefu-push' });
