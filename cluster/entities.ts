@@ -12,6 +12,7 @@ import { AuditEntry } from '../actors/directory/audit-entry.entity.ts';
 import { Channel } from '../actors/directory/channel.entity.ts';
 import { Department } from '../actors/directory/department.entity.ts';
 import { LoginSession } from '../actors/directory/login-session.entity.ts';
+import { QuickReply } from '../actors/directory/quick-reply.entity.ts';
 import { Role } from '../actors/directory/role.entity.ts';
 import { SetupToken } from '../actors/directory/setup-token.entity.ts';
 import { Tenant } from '../actors/directory/tenant.entity.ts';
@@ -37,4 +38,5 @@ export const ENTITIES = [
   ConversationFile,
   ConversationLog,
   ConversationRecordRow,
+  QuickReply,
 ];

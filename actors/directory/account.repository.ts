@@ -14,6 +14,7 @@ import { departmentScope, findDepartment } from './department.repository.ts';
 import { newId } from './ids.ts';
 import { may, mayChangeAccount, mayGrant, mayUse, superAdminOnly, visibleSubtree } from './policies/access.ts';
 import { passwordProblem } from './policies/login.ts';
+import { QuickReply } from './quick-reply.entity.ts';
 import { flushUnique, loadRoles, rolePermissions } from './role.repository.ts';
 
 export type AccountRow = InferEntity<typeof Account>;
@@ -268,6 +269,7 @@ export class AccountRepository {
     await em.flush();
     await endSessions(em, id);
     await em.nativeDelete(ApiToken, { accountId: id });
+    await em.nativeDelete(QuickReply, { tenantId: caller.principal.tenantId, ownerId: id });
     this.#ctx.changed(caller.principal.tenantId);
     if (a.isAgent) await this.#ctx.agentChanged({ ...agentProfile(a), active: false });
   }

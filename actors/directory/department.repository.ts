@@ -12,6 +12,7 @@ import { Department } from './department.entity.ts';
 import { newId } from './ids.ts';
 import { Tenant } from './tenant.entity.ts';
 import { may, mayChangeDepartment, mayUse, visibleSubtree, type Scope } from './policies/access.ts';
+import { QuickReply } from './quick-reply.entity.ts';
 import { effectiveSettings, MAX_DEPARTMENT_DEPTH, pathIds, pathOf, type DepartmentSettings } from './policies/org.ts';
 
 export type DepartmentRow = InferEntity<typeof Department>;
@@ -167,7 +168,10 @@ export class DepartmentRepository {
     if ((await em.count(Department, { tenantId, parentId: id })) > 0) throw new DomainError('CONFLICT', 'the department has sub-departments; move or delete them first');
     if ((await em.count(Account, { tenantId, departmentId: id })) > 0) throw new DomainError('CONFLICT', 'the department has accounts; move them first');
     if ((await em.count(Channel, { tenantId, skillGroupId: id })) > 0) throw new DomainError('CONFLICT', 'channels route to this skill group; change them first');
-    auditChange(this.#ctx, em, caller, { action: 'department.delete', type: 'department', id, departmentPath: d.path, details: { name: d.name } });
+    // Its shared quick replies go with it (they are the department's own, like its settings).
+    const replies = await em.find(QuickReply, { tenantId, ownerId: '', departmentId: id });
+    auditChange(this.#ctx, em, caller, { action: 'department.delete', type: 'department', id, departmentPath: d.path, details: { name: d.name, quickReplies: replies.length } });
+    em.remove(replies);
     em.remove(d);
     await em.flush();
     this.#ctx.changed(tenantId);

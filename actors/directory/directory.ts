@@ -1,8 +1,8 @@
 /**
  * The directory (通讯录/组织): the stateless service behind identity and administration — tenants,
- * the org tree, roles, accounts, sign-in, API tokens, channels, the visitor blacklist and the audit
- * log. Any gateway node serves it straight from the database (there is no per-entity actor: every
- * operation is one short transaction); the only per-node state is the principal cache, kept in
+ * the org tree, roles, accounts, sign-in, API tokens, channels, quick replies, the visitor
+ * blacklist and the audit log. Any gateway node serves it straight from the database (there is no
+ * per-entity actor: every operation is one short transaction); the only per-node state is the principal cache, kept in
  * step across nodes by the `directory.changed` event (directory.service.ts).
  */
 import { ACCOUNT_SUBTREE_INDEX, Account } from './account.entity.ts';
@@ -16,6 +16,7 @@ import { authorize, type Caller, type DirectoryContext } from './context.ts';
 import { Department } from './department.entity.ts';
 import { DepartmentRepository, departmentScope, findDepartment } from './department.repository.ts';
 import { mayUse, visibleSubtree, type Scope } from './policies/access.ts';
+import { QuickReplyRepository } from './quick-reply.repository.ts';
 import { RoleRepository } from './role.repository.ts';
 import { VisitorBanRepository } from './visitor-ban.repository.ts';
 
@@ -40,6 +41,7 @@ export class Directory {
   readonly channels: ChannelAdminRepository;
   readonly bans: VisitorBanRepository;
   readonly tokens: ApiTokenRepository;
+  readonly quickReplies: QuickReplyRepository;
 
   constructor(ctx: Omit<DirectoryContext, 'changed'> & { readonly changed?: (tenantId: string) => void }) {
     // The local cache is dropped at once; `changed` tells the other nodes.
@@ -58,6 +60,7 @@ export class Directory {
     this.channels = new ChannelAdminRepository(full);
     this.bans = new VisitorBanRepository(full);
     this.tokens = new ApiTokenRepository(full);
+    this.quickReplies = new QuickReplyRepository(full);
   }
 
   /** Where an active agent of the tenant sits in the org tree (a supervisor's rights over them are checked there); null for anyone else. */

@@ -95,6 +95,8 @@ beforeAll(async () => {
   ids.channelA1 = channelA1.id;
   ids.channelA1Key = channelA1.key;
   ids.channelB = expectStatus(await boss.post('/api/v1/channels', { name: 'B site', skillGroupId: org.B }), 201).id;
+  // A quick reply shared in B, which nobody in A may see or change.
+  expectStatus(await boss.post('/api/v1/quick-replies', { departmentId: org.B, shortcut: 'b-only', content: 'Shared in B.' }), 201);
 
   // History: a conversation of skill group A1 and one of B, each with a message to search for.
   ids.conversationA1 = `matrixA1${Date.now().toString(36)}`;
@@ -153,6 +155,13 @@ type Case = {
 };
 
 const fixed = (path: string, body?: unknown) => async () => ({ path, ...(body === undefined ? {} : { body }) });
+/** A quick reply of the caller's own when they may have one (an unknown id otherwise). */
+const ownQuickReply = async (as: ApiClient): Promise<string> => {
+  const made = as.cookie ? await as.post('/api/v1/me/quick-replies', { shortcut: `own${++emailSeq}`, content: 'One moment please.' }) : null;
+  return made?.status === 201 ? (made.body as { id: string }).id : 'x0';
+};
+const sharedQuickReplyInA1 = async (): Promise<string> =>
+  expectStatus(await boss.post('/api/v1/quick-replies', { departmentId: org.A1, shortcut: `a1${++emailSeq}`, content: 'Shared in A1.' }), 201).id as string;
 const CASES: Record<string, Case | 'public'> = {
   'GET /api/v1/setup': 'public',
   'POST /api/v1/setup': 'public',
@@ -245,6 +254,14 @@ const CASES: Record<string, Case | 'public'> = {
     prepare: async () => ({ path: `/api/v1/blacklist/${expectStatus(await boss.post('/api/v1/blacklist', { visitorId: await makeVisitor() }), 201).id}` }),
     targetsA1: true,
   },
+  'GET /api/v1/me/quick-replies': { prepare: fixed('/api/v1/me/quick-replies'), targetsA1: false },
+  'POST /api/v1/me/quick-replies': { prepare: async () => ({ path: '/api/v1/me/quick-replies', body: { shortcut: `mine${++emailSeq}`, content: 'Thanks for waiting!' } }), targetsA1: false },
+  'PATCH /api/v1/me/quick-replies/{id}': { prepare: async (as) => ({ path: `/api/v1/me/quick-replies/${await ownQuickReply(as)}`, body: { content: 'Changed' } }), targetsA1: false },
+  'DELETE /api/v1/me/quick-replies/{id}': { prepare: async (as) => ({ path: `/api/v1/me/quick-replies/${await ownQuickReply(as)}` }), targetsA1: false },
+  'GET /api/v1/quick-replies': { prepare: fixed('/api/v1/quick-replies'), targetsA1: false },
+  'POST /api/v1/quick-replies': { prepare: async () => ({ path: '/api/v1/quick-replies', body: { departmentId: org.A1, shortcut: `shared${++emailSeq}`, content: 'Our hours are 9–18.' } }), targetsA1: true },
+  'PATCH /api/v1/quick-replies/{id}': { prepare: async () => ({ path: `/api/v1/quick-replies/${await sharedQuickReplyInA1()}`, body: { content: 'Changed' } }), targetsA1: true },
+  'DELETE /api/v1/quick-replies/{id}': { prepare: async () => ({ path: `/api/v1/quick-replies/${await sharedQuickReplyInA1()}` }), targetsA1: true },
   'GET /api/v1/audit': { prepare: fixed('/api/v1/audit'), targetsA1: false },
   'GET /api/v1/audit/export': { prepare: fixed('/api/v1/audit/export'), targetsA1: false },
   'GET /api/v1/history/conversations': { prepare: fixed('/api/v1/history/conversations'), targetsA1: false },

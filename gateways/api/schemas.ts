@@ -224,6 +224,32 @@ export const ban = z.object({ id, visitorId: z.string(), reason: z.string(), cre
 
 export const newBan = z.strictObject({ visitorId: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/), reason: z.string().max(500).default(''), expiresAt: z.iso.datetime().nullable().default(null) });
 
+// ---- quick replies -------------------------------------------------------------------------------
+
+export const quickReply = z.object({
+  id,
+  shortcut: z.string().describe('typed after / in the composer'),
+  content: z.string(),
+  departmentId: id.nullable().describe('the department sharing it; null for one’s own'),
+  departmentName: z.string().nullable(),
+  updatedAt: isoDate,
+});
+
+const shortcut = z
+  .string()
+  .trim()
+  .min(1)
+  .max(32)
+  .regex(/^[^\s/]+$/u, 'no spaces or /')
+  .describe('1–32 characters without spaces or /; stored lowercase');
+const replyContent = z.string().trim().min(1).max(2_000);
+
+export const newQuickReply = z.strictObject({ shortcut, content: replyContent });
+
+export const quickReplyPatch = z.strictObject({ shortcut: shortcut.optional(), content: replyContent.optional() });
+
+export const newSharedQuickReply = newQuickReply.extend({ departmentId: id });
+
 // ---- API tokens and the audit log --------------------------------------------------------------------
 
 export const apiToken = z.object({ id, name: z.string(), accountId: id, permissions: z.array(permission), createdAt: isoDate, expiresAt: isoDate.nullable(), lastUsedAt: isoDate.nullable() });

@@ -10,6 +10,7 @@ import { Migration20261202060611_identity } from './Migration20261202060611_iden
 import { Migration20261202094136_files } from './Migration20261202094136_files.ts';
 import { Migration20261202144715_conversation_log } from './Migration20261202144715_conversation_log.ts';
 import { Migration20261202150659_conversation_record } from './Migration20261202150659_conversation_record.ts';
+import { Migration20261203173400_quick_replies } from './Migration20261203173400_quick_replies.ts';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261121104804_initial', class: Migration20261121104804_initial },
@@ -22,4 +23,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261202094136_files', class: Migration20261202094136_files },
   { name: 'Migration20261202144715_conversation_log', class: Migration20261202144715_conversation_log },
   { name: 'Migration20261202150659_conversation_record', class: Migration20261202150659_conversation_record },
+  { name: 'Migration20261203173400_quick_replies', class: Migration20261203173400_quick_replies },
 ];
