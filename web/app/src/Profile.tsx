@@ -1,9 +1,11 @@
-/** My profile (who I am and my name, my access, my password) and my sessions (the browsers signed in as me). */
+/** My profile (who I am and my name, my access, my quick replies, my password) and my sessions (the browsers signed in as me). */
 import { useCallback, useEffect, useState } from 'react';
 import { Alert, App, Button, Card, Descriptions, Form, Input, Space, Table, Tag, Typography } from 'antd';
 import { api, type Me, type SessionInfo } from './api.ts';
 import { errorText } from './common.tsx';
+import { can } from './desk/useDesk.tsx';
 import { useI18n, type Translate } from './i18n.tsx';
+import { QuickReplyList } from './QuickReplies.tsx';
 
 function when(iso: string | null, t: Translate): string {
   return iso ? new Date(iso).toLocaleString() : t('common.never');
@@ -61,6 +63,11 @@ export function Profile({ me, onMe }: { me: Me; onMe: (me: Me) => void }) {
           </Descriptions.Item>
         </Descriptions>
       </Card>
+      {can(me, 'conversations.reply') && (
+        <Card title={t('replies.mine')} id="quick-replies">
+          <QuickReplyList shared={false} />
+        </Card>
+      )}
       <Card title={t('profile.password')}>
         <Form form={form} layout="vertical" requiredMark={false} onFinish={changePassword} disabled={busy} style={{ maxWidth: 420 }}>
           {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 16 }} role="alert" />}

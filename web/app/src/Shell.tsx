@@ -31,7 +31,7 @@ type SignedOut = (reason?: 'ended') => void;
 const AdminScreen = lazy(() => import('./admin/Admin.tsx'));
 const HistoryScreen = lazy(() => import('./history/History.tsx'));
 /** What the console's tabs need to be read, one of them for the menu to offer it. */
-const ADMIN_READS = ['departments.read', 'accounts.read', 'roles.read', 'channels.read', 'blacklist.read', 'audit.read'];
+const ADMIN_READS = ['departments.read', 'accounts.read', 'roles.read', 'channels.read', 'quickReplies.write', 'blacklist.read', 'audit.read'];
 
 /** In menu order; the first one allowed is where an account lands. */
 const SCREENS: Screen[] = [

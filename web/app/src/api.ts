@@ -148,6 +148,16 @@ export interface Channel {
   createdAt: string;
 }
 
+/** A quick reply (快捷回复): one's own (no department) or one a department shares. */
+export interface QuickReply {
+  id: string;
+  shortcut: string;
+  content: string;
+  departmentId: string | null;
+  departmentName: string | null;
+  updatedAt: string;
+}
+
 export interface Ban {
   id: string;
   visitorId: string;

@@ -11,7 +11,7 @@ import { Accounts } from './Accounts.tsx';
 import { Channels } from './Channels.tsx';
 import { AuditLog, Blacklist, Roles } from './Lists.tsx';
 import { OrgTree } from './OrgTree.tsx';
-
+import { QuickReplyList } from '../QuickReplies.tsx';
 
 export default function AdminScreen({ me }: { me: Me }) {
   const { t } = useI18n();
@@ -21,6 +21,7 @@ export default function AdminScreen({ me }: { me: Me }) {
     { key: 'accounts', label: 'admin.accounts', read: 'accounts.read', content: <Accounts canWrite={can(me, 'accounts.write')} /> },
     { key: 'roles', label: 'admin.rolesTab', read: 'roles.read', content: <Roles canEdit={me.isSuperAdmin} /> },
     { key: 'channels', label: 'admin.channels', read: 'channels.read', content: <Channels canWrite={can(me, 'channels.write')} /> },
+    { key: 'quick-replies', label: 'replies.title', read: 'quickReplies.write', content: <QuickReplyList shared /> },
     { key: 'blacklist', label: 'admin.blacklist', read: 'blacklist.read', content: <Blacklist canWrite={can(me, 'blacklist.write')} /> },
     { key: 'audit', label: 'admin.audit', read: 'audit.read', content: <AuditLog /> },
   ];

@@ -2,16 +2,19 @@
  * The chat pane of one conversation: the transcript (virtualised: ten thousand messages scroll as
  * smoothly as ten), each message of ours with its delivery state (sending, sent, read by the
  * visitor), the visitor's typing, and the composer — Enter sends, Shift+Enter is a new line, files
- * by button, paste or drop, emoji, and a draft per conversation that survives a reload.
+ * by button, paste or drop, emoji, quick replies by typing `/` and a shortcut, and a draft per
+ * conversation that survives a reload.
  */
 import { useEffect, useMemo, useRef, useState, type ClipboardEvent, type DragEvent, type KeyboardEvent } from 'react';
 import { App, Button, Input, Popover, Tooltip, Typography } from 'antd';
-import { CheckOutlined, ExclamationCircleOutlined, LoadingOutlined, PaperClipOutlined, SendOutlined, SmileOutlined } from '@ant-design/icons';
+import { CheckOutlined, ExclamationCircleOutlined, LoadingOutlined, PaperClipOutlined, SendOutlined, SmileOutlined, ThunderboltOutlined } from '@ant-design/icons';
 import VirtualList, { type ListRef } from '@rc-component/virtual-list';
-import { fileUrl, uploadFile } from '../api.ts';
+import { fileUrl, uploadFile, type QuickReply } from '../api.ts';
 import { errorText } from '../common.tsx';
 import { useI18n } from '../i18n.tsx';
+import { useFetched } from '../useFetched.ts';
 import { clock, senderName } from './names.ts';
+import { insertReply, matchReplies, slashAt, type Slash } from './quick-replies.ts';
 import type { ChatMessage, DeskConversation, Outgoing, SharedFile } from './state.ts';
 import type { Desk } from './useDesk.tsx';
 import { useSize } from './useSize.ts';
@@ -212,6 +215,16 @@ function Composer({ id, desk, me, onFile }: { id: string; desk: Desk; me: string
   const input = useRef<HTMLTextAreaElement | null>(null);
   const picker = useRef<HTMLInputElement>(null);
 
+  // Quick replies: a `/word` at the cursor offers the matching ones; Esc puts that `/` aside.
+  const replies = useFetched<QuickReply[]>('/me/quick-replies');
+  const [cursor, setCursor] = useState(0);
+  const [chosen, setChosen] = useState(0);
+  const [dismissed, setDismissed] = useState<number | null>(null);
+  const slash = slashAt(text, cursor);
+  const offering = slash !== null && slash.start !== dismissed;
+  const matches = offering ? matchReplies(replies.data ?? [], slash.query) : [];
+  const active = Math.min(chosen, matches.length - 1);
+
   useEffect(() => {
     setText(readDrafts(me)[id] ?? '');
     input.current?.focus();
@@ -226,8 +239,11 @@ function Composer({ id, desk, me, onFile }: { id: string; desk: Desk; me: string
     if (typingSentAt.current > 0) desk.typing(id, false);
     typingSentAt.current = 0;
   };
-  const change = (value: string) => {
+  const change = (value: string, at = input.current?.selectionStart ?? value.length) => {
     setText(value);
+    setCursor(at);
+    setChosen(0);
+    if (slashAt(value, at)?.start !== dismissed) setDismissed(null);
     saveDraft(me, id, value);
     if (Date.now() - typingSentAt.current > TYPING_EVERY_MS) {
       desk.typing(id, true);
@@ -236,15 +252,51 @@ function Composer({ id, desk, me, onFile }: { id: string; desk: Desk; me: string
     if (quiet.current) clearTimeout(quiet.current);
     quiet.current = setTimeout(stopTyping, TYPING_QUIET_MS);
   };
+  /** Puts `value` in place of the selection (or `replacing`, a `/query`) and the cursor after it. */
+  const put = (value: string, replacing?: Slash) => {
+    const el = input.current;
+    const from = el?.selectionStart ?? text.length;
+    const to = el?.selectionEnd ?? from;
+    const next = insertReply(text, replacing ?? { start: from, query: '' }, replacing ? from : to, value);
+    change(next.text, next.cursor);
+    requestAnimationFrame(() => {
+      el?.focus();
+      el?.setSelectionRange(next.cursor, next.cursor);
+    });
+  };
+  /** The ⚡ button: a `/` at the cursor, which opens the picker with every reply. */
+  const offerReplies = () => {
+    const before = text.slice(0, input.current?.selectionStart ?? text.length);
+    put(before === '' || /\s$/u.test(before) ? '/' : ' /');
+  };
   const submit = () => {
     const body = text.trim();
     if (!body) return;
     desk.send(id, body);
-    change('');
+    change('', 0);
     stopTyping();
   };
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
-    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+    if (e.nativeEvent.isComposing) return;
+    if (matches.length > 0 && slash) {
+      const step = e.key === 'ArrowDown' ? 1 : e.key === 'ArrowUp' ? -1 : 0;
+      if (step !== 0) {
+        e.preventDefault();
+        setChosen((active + step + matches.length) % matches.length);
+        return;
+      }
+      if ((e.key === 'Enter' && !e.shiftKey) || e.key === 'Tab') {
+        e.preventDefault();
+        put(matches[active]!.content, slash);
+        return;
+      }
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        setDismissed(slash.start);
+        return;
+      }
+    }
+    if (e.key === 'Enter' && !e.shiftKey) {
       e.preventDefault();
       submit();
     }
@@ -254,15 +306,34 @@ function Composer({ id, desk, me, onFile }: { id: string; desk: Desk; me: string
     e.preventDefault();
     for (const file of e.clipboardData.files) onFile(file);
   };
-  const insert = (emoji: string) => {
-    const el = input.current;
-    const at = el?.selectionStart ?? text.length;
-    change(text.slice(0, at) + emoji + text.slice(el?.selectionEnd ?? at));
-    el?.focus();
-  };
 
   return (
     <div className="kefu-composer">
+      {offering && (matches.length > 0 || (replies.data?.length === 0 && slash.query === '')) && (
+        <div className="kefu-reply-picker" role="listbox" id={`replies-${id}`} aria-label={t('replies.title')}>
+          {matches.length === 0 && <div className="kefu-reply-empty">{t('desk.noQuickReplies')}</div>}
+          {matches.map((r, i) => (
+            <div
+              key={r.id}
+              id={`reply-${r.id}`}
+              role="option"
+              aria-selected={i === active}
+              className={`kefu-reply-option${i === active ? ' kefu-reply-option-active' : ''}`}
+              onMouseEnter={() => setChosen(i)}
+              // Chosen on mouse down, before the text area loses focus and its selection.
+              onMouseDown={(e) => {
+                e.preventDefault();
+                put(r.content, slash);
+              }}
+            >
+              <code className="kefu-shortcut">/{r.shortcut}</code>
+              <span className="kefu-reply-text">{r.content}</span>
+              {r.departmentName && <span className="kefu-reply-source">{r.departmentName}</span>}
+            </div>
+          ))}
+          {matches.length > 0 && <div className="kefu-reply-keys">{t('desk.pickerHint')}</div>}
+        </div>
+      )}
       <Input.TextArea
         ref={(r) => {
           input.current = r?.resizableTextArea?.textArea ?? null;
@@ -272,8 +343,11 @@ function Composer({ id, desk, me, onFile }: { id: string; desk: Desk; me: string
         value={text}
         autoSize={{ minRows: 2, maxRows: 8 }}
         maxLength={5000}
-        onChange={(e) => change(e.target.value)}
+        onChange={(e) => change(e.target.value, e.target.selectionStart)}
+        onSelect={(e) => setCursor(e.currentTarget.selectionStart)}
         onKeyDown={onKeyDown}
+        aria-controls={matches.length > 0 ? `replies-${id}` : undefined}
+        aria-activedescendant={matches.length > 0 ? `reply-${matches[active]!.id}` : undefined}
         onPaste={onPaste}
         variant="borderless"
       />
@@ -281,10 +355,11 @@ function Composer({ id, desk, me, onFile }: { id: string; desk: Desk; me: string
         <span>
           <Popover
             trigger="click"
-            content={<div className="kefu-emoji">{EMOJI.map((e) => <button type="button" key={e} onClick={() => insert(e)}>{e}</button>)}</div>}
+            content={<div className="kefu-emoji">{EMOJI.map((e) => <button type="button" key={e} onClick={() => put(e)}>{e}</button>)}</div>}
           >
             <Tooltip title={t('desk.emoji')}><Button type="text" icon={<SmileOutlined />} aria-label={t('desk.emoji')} /></Tooltip>
           </Popover>
+          <Tooltip title={t('desk.quickReplies')}><Button type="text" icon={<ThunderboltOutlined />} aria-label={t('desk.quickReplies')} onClick={offerReplies} /></Tooltip>
           <Tooltip title={t('desk.attach')}><Button type="text" icon={<PaperClipOutlined />} aria-label={t('desk.attach')} onClick={() => picker.current?.click()} /></Tooltip>
           <input
             ref={picker}

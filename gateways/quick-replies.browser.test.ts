@@ -1,0 +1,135 @@
+/**
+ * Quick replies in a real Chromium on an embedded node: an admin shares one with the whole company
+ * from the admin console, an agent adds their own on My profile, and in a chat the agent types `/`
+ * to pick one (filtered as they type, chosen with the keyboard), which reaches the visitor as
+ * written; Esc puts the picker aside so a plain `/` can be sent. Screenshots of the three screens.
+ */
+import { jest } from '@jest/globals';
+import { type Browser, type Page } from 'playwright-core';
+import { DEFAULT_CHANNEL_KEY } from '../actors/directory/channel.repository.ts';
+import { type KefuNode } from '../cluster/node.ts';
+import { ApiClient, expectStatus } from '../tests/api-client.ts';
+import { launchChromium, picturedOnFailure, screenshot, signIn, startEmbeddedNode, watchProblems } from '../tests/browser.ts';
+import { waitFor } from '../tests/support.ts';
+import { VisitorClient } from '../tests/visitor-client.ts';
+
+jest.setTimeout(90_000);
+
+const PASSWORD = 'correct horse battery staple';
+const SHARED = '我们的服务时间是每天 9:00–18:00。';
+const MINE = 'Refunds reach your card in 3 working days. <b>Not bold</b>';
+let stopNode: (() => Promise<void>) | undefined;
+let node: KefuNode;
+let browser: Browser;
+let rootName: string;
+let visitor: VisitorClient | undefined;
+
+beforeAll(async () => {
+  jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  ({ node, stop: stopNode } = await startEmbeddedNode('quick-replies-page'));
+  browser = await launchChromium();
+  if (node.setup.status !== 'issued') throw new Error('expected a setup token');
+  expectStatus(await new ApiClient(node.url).post('/api/v1/setup', { token: node.setup.token, email: 'boss@replies.example', displayName: 'Boss', password: PASSWORD }), 201);
+  const admin = await new ApiClient(node.url).login('boss@replies.example', PASSWORD);
+  const roles = expectStatus(await admin.get('/api/v1/roles'), 200) as { id: string; name: string }[];
+  const agentRole = roles.find((r) => r.name.startsWith('Agent'))!.id;
+  expectStatus(await admin.post('/api/v1/accounts', { email: 'li@replies.example', displayName: '李娜', password: PASSWORD, departmentId: 'default', roleIds: [agentRole], skillGroupIds: ['default'], maxConversations: 3 }), 201);
+  rootName = (expectStatus(await admin.get('/api/v1/departments'), 200) as { id: string; name: string }[]).find((d) => d.id === 'root')!.name;
+});
+afterAll(async () => {
+  visitor?.close();
+  await browser?.close();
+  await stopNode?.();
+  jest.restoreAllMocks();
+});
+
+async function newReply(page: Page, fields: { department?: string; shortcut: string; content: string }): Promise<void> {
+  await page.getByRole('button', { name: 'New quick reply' }).click();
+  const dialog = page.getByRole('dialog');
+  if (fields.department) {
+    await dialog.getByLabel('Shared with', { exact: true }).click();
+    const menu = page.locator('.ant-select-dropdown:visible');
+    await menu.getByText(fields.department, { exact: true }).click();
+    await waitFor('the menu to close', async () => ((await menu.count()) === 0 ? true : undefined));
+  }
+  await dialog.getByLabel('Shortcut', { exact: true }).fill(fields.shortcut);
+  await dialog.getByLabel('Text', { exact: true }).fill(fields.content);
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await dialog.waitFor({ state: 'detached' });
+}
+
+test('an admin shares a reply, an agent adds their own, and picks each with / in a chat', async () => {
+  await picturedOnFailure(browser, 'quick-replies', async () => {
+    // The admin shares a reply with everyone (the root department).
+    const bossContext = await browser.newContext({ locale: 'en-US', viewport: { width: 1440, height: 900 } });
+    const boss = await bossContext.newPage();
+    const bossProblems = watchProblems(boss);
+    await signIn(boss, node.url, 'boss@replies.example', PASSWORD);
+    await boss.getByRole('menuitem', { name: 'Administration' }).click();
+    await boss.getByRole('tab', { name: 'Quick replies' }).click();
+    await newReply(boss, { department: rootName, shortcut: 'Hours', content: SHARED });
+    await boss.locator('.kefu-shortcut', { hasText: '/hours' }).waitFor(); // stored lowercase
+    await boss.getByText(SHARED).waitFor();
+    await boss.mouse.move(0, 0);
+    await boss.screenshot({ path: screenshot('admin-quick-replies.png') });
+    expect(bossProblems).toEqual([]);
+    await bossContext.close();
+
+    // The agent adds one of their own on their profile, then opens the desk.
+    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1440, height: 900 } });
+    const li = await context.newPage();
+    const problems = watchProblems(li);
+    await signIn(li, node.url, 'li@replies.example', PASSWORD);
+    await li.getByTestId('desk').waitFor();
+    await li.getByRole('menuitem', { name: 'My profile' }).click();
+    await newReply(li, { shortcut: 'refund', content: MINE });
+    await li.locator('#quick-replies .kefu-shortcut', { hasText: '/refund' }).waitFor();
+    expect(await li.locator('#quick-replies').getByText(SHARED).count()).toBe(0); // one's own only here
+    await li.mouse.move(0, 0);
+    await li.screenshot({ path: screenshot('profile-quick-replies.png'), fullPage: true });
+    await li.getByRole('menuitem', { name: 'Desk' }).click();
+    await waitFor('the desk to show the agent ready', async () => ((await li.getByRole('radio', { name: 'Ready' }).isChecked()) ? true : undefined));
+
+    // A visitor writes; the agent accepts.
+    visitor = await VisitorClient.connect(`ws://127.0.0.1:${node.port}/ws/visitor/${DEFAULT_CHANNEL_KEY}`);
+    await visitor.hello();
+    visitor.send({ type: 'start' });
+    visitor.send({ type: 'message', clientMsgId: 'q1', text: '退款多久到账？什么时候上班？' });
+    await li.getByRole('button', { name: 'Accept' }).click();
+    await li.getByRole('button', { name: 'Transfer' }).waitFor();
+
+    // `/` offers both, one's own first; typing narrows; Enter inserts and a second Enter sends.
+    const composer = li.getByLabel('Message', { exact: true });
+    await composer.click();
+    await composer.pressSequentially('/');
+    const picker = li.getByRole('listbox', { name: 'Quick replies' });
+    await picker.waitFor();
+    expect(await picker.getByRole('option').allTextContents()).toEqual([`/refund${MINE}`, `/hours${SHARED}${rootName}`]);
+    await li.screenshot({ path: screenshot('desk-quick-replies.png') });
+    await composer.pressSequentially('ho');
+    await waitFor('the picker to narrow', async () => ((await picker.getByRole('option').count()) === 1 ? true : undefined));
+    await composer.press('Enter');
+    await picker.waitFor({ state: 'detached' });
+    expect(await composer.inputValue()).toBe(SHARED);
+    await composer.press('Enter');
+    await visitor.next('message', (m) => m.text === SHARED);
+
+    // After other words, with the ⚡ button and Tab; then a `/` put aside with Esc is sent as it is.
+    await composer.pressSequentially('您好！');
+    await li.getByRole('button', { name: 'Quick replies (type /)' }).click();
+    await picker.waitFor();
+    await composer.pressSequentially('ref');
+    await composer.press('Tab');
+    expect(await composer.inputValue()).toBe(`您好！ ${MINE}`);
+    await composer.pressSequentially(' /');
+    await picker.waitFor();
+    await composer.press('Escape');
+    await picker.waitFor({ state: 'detached' });
+    await composer.press('Enter');
+    await visitor.next('message', (m) => m.text === `您好！ ${MINE} /`);
+    await li.locator('.kefu-bubble-text', { hasText: 'Not bold' }).waitFor();
+    expect(await li.locator('.kefu-bubble-text b').count()).toBe(0); // shown as text
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
