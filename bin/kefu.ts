@@ -115,6 +115,7 @@ async function admin(config: KefuConfig, args: string[]): Promise<void> {
       changed: () => {},
       skillGroupChanged: async () => {},
       agentChanged: async () => {},
+      visitorBlocked: () => {},
     };
     try {
       const account = await createFirstAdmin(ctx, { tenantId: values.tenant, token: state.token, email: values.email!, displayName: values.name!, password, ip: 'cli' });

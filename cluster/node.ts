@@ -20,7 +20,7 @@ import { Fts5MessageSearch, History } from '../actors/history/history.ts';
 import { apiRoutes } from '../gateways/api/server.ts';
 import { ensureSetupToken, type SetupState } from '../actors/directory/setup.ts';
 import { VisitorDirectory } from '../actors/directory/visitor.repository.ts';
-import { announceConversation, inviteVisitor, onlineVisitors, visitorGatewayService } from '../gateways/visitor/gateway.service.ts';
+import { announceBlock, announceConversation, inviteVisitor, onlineVisitors, visitorGatewayService } from '../gateways/visitor/gateway.service.ts';
 import { cachedAgentNames } from '../gateways/visitor/pushes.ts';
 import { visitorGateway, type VisitorGateway } from '../gateways/visitor/server.ts';
 import { widgetRoutes } from '../gateways/visitor/widget.routes.ts';
@@ -229,6 +229,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
           skillGroupChanged: async (tenantId, skillGroupId, settings) => {
             await actors.send('queue', skillGroupId, { type: 'create', tenantId, settings: { policy: settings.routingPolicy, maxWaiting: settings.maxWaiting } });
           },
+          visitorBlocked: announceBlock(broker),
           // The agent actor mirrors its account: an inactive one serves no skill group and goes offline.
           agentChanged: async (agent) => {
             await actors.send('agent', agent.accountId, {
@@ -336,6 +337,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
         queue: (skillGroupId, command) => actors.send('queue', skillGroupId, command),
         log,
         visitorHistory: (principal, visitorId, limit) => history.list(principal, { visitorId }, { limit }),
+        blockVisitor: (who, ban) => dir.bans.blockFromConversation(who, ban),
         files: fileStore,
         subscriptions: subs,
         ownOrigin,

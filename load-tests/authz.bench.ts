@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     const agent = await new ApiClient(node.url).login('agent@example.com', password);
     const token = cookieValue(agent.cookie!, SESSION_COOKIE)!;
 
-    const directory = new Directory({ em: () => node.database.orm.em.fork(), dialect: node.database.dialect, now: () => new Date(), hasher: new PasswordHasher({ concurrency: 1, queue: 1 }), skillGroupChanged: async () => {}, agentChanged: async () => {} });
+    const directory = new Directory({ em: () => node.database.orm.em.fork(), dialect: node.database.dialect, now: () => new Date(), hasher: new PasswordHasher({ concurrency: 1, queue: 1 }), skillGroupChanged: async () => {}, agentChanged: async () => {}, visitorBlocked: () => {} });
     const auth = directory.authenticator;
     const who = (await auth.fromSession(token))!;
     const scope = { tenantId: who.principal.tenantId, departmentPath: who.principal.departmentPath };

@@ -112,7 +112,7 @@ async function main(): Promise<void> {
     await migrateDatabase(db);
     await ensureTenant(db.orm.em.fork(), { id: 'default', name: 'Bench' }, new Date());
     const org = await buildOrg(db);
-    const directory = new Directory({ em: () => db.orm.em.fork(), dialect: db.dialect, now: () => new Date(), hasher: new PasswordHasher({ concurrency: 1, queue: 1 }), skillGroupChanged: async () => {}, agentChanged: async () => {} });
+    const directory = new Directory({ em: () => db.orm.em.fork(), dialect: db.dialect, now: () => new Date(), hasher: new PasswordHasher({ concurrency: 1, queue: 1 }), skillGroupChanged: async () => {}, agentChanged: async () => {}, visitorBlocked: () => {} });
     const caller: Caller = { name: 'bench', ip: '', principal: { tenantId: 'default', accountId: 'bench', superAdmin: false, departmentPath: '/root/', permissions: new Set(['accounts.read']), via: 'session' } };
 
     await fillAccounts(db, org, 0, BASELINE_ROWS);

@@ -30,6 +30,8 @@ export type DirectoryContext = {
    * ancestor's, or a move): its queue actor gets them (and must exist before visitors arrive).
    */
   readonly skillGroupChanged: (tenantId: string, skillGroupId: string, settings: DepartmentSettings) => Promise<void>;
+  /** After a visitor was blocked: their open widgets, on every gateway node, are told and closed. */
+  readonly visitorBlocked: (tenantId: string, visitorId: string) => void;
 };
 
 export type AgentProfile = {

@@ -510,3 +510,54 @@ test('a supervisor moves a visitor who waits: to another skill group, then to a 
   maTab.send({ type: 'close', conversationId });
   await maTab.next('conversation', (c) => c.conversationId === conversationId && c.status === 'closed');
 });
+
+test('the agent blocks the visitor from the desk: on the blacklist, their widgets closed (4504), the conversation ended; nobody else may', async () => {
+  const group = expectStatus(await admin.post('/api/v1/departments', { parentId: 'root', name: '风控组', isSkillGroup: true }), 201) as { id: string };
+  const channel = expectStatus(await admin.post('/api/v1/channels', { name: '风控站', skillGroupId: group.id }), 201) as { key: string };
+  const sun = await agentAccount('sun.block@example.com', '孙丽', { skillGroupIds: [group.id] });
+  const desk = await tab(sun.cookie);
+  await desk.hello({ status: 'ready' });
+  const visitorAt = `ws://127.0.0.1:${node.port}/ws/visitor/${channel.key}`;
+  const visitor = await VisitorClient.connect(visitorAt);
+  const secondTab = await VisitorClient.connect(visitorAt);
+  open.push(visitor, secondTab);
+  const welcome = await visitor.hello();
+  await secondTab.hello({ token: welcome.token });
+  visitor.send({ type: 'start' });
+  const assigned = await desk.next('conversation', (c) => c.status === 'assigned');
+  const { conversationId } = assigned;
+  const visitorId = assigned.visitor.id;
+  desk.send({ type: 'accept', conversationId });
+
+  // Someone else's agent may not, and nothing changes.
+  const other = await tab((await agentAccount('zhou.block@example.com', '周明')).cookie);
+  await other.hello();
+  other.send({ type: 'block-visitor', conversationId, reason: 'not mine' });
+  expect(await other.next('error')).toMatchObject({ code: 'NOT_ASSIGNED_AGENT', conversationId });
+  expect(expectStatus(await admin.get('/api/v1/blacklist'), 200)).toEqual([]);
+
+  desk.send({ type: 'block-visitor', conversationId, reason: '广告骚扰', days: 7 });
+  const blocked = await desk.next('visitor-blocked');
+  expect(blocked).toMatchObject({ conversationId, visitorId });
+  expect(blocked.until! - Date.now()).toBeGreaterThan(6.9 * 86_400_000);
+  for (const t of [visitor, secondTab]) {
+    expect(await t.next('error', (e) => e.code === 'VISITOR_BLOCKED')).toMatchObject({ temporary: false });
+    expect(await t.closed).toBe(4504);
+  }
+  await desk.next('conversation', (c) => c.conversationId === conversationId && c.status === 'closed');
+  const bans = expectStatus(await admin.get('/api/v1/blacklist'), 200) as { visitorId: string; reason: string; createdBy: string; expiresAt: string | null }[];
+  expect(bans).toEqual([expect.objectContaining({ visitorId, reason: '广告骚扰', createdBy: sun.id })]);
+  const audit = expectStatus(await admin.get('/api/v1/audit?action=visitor.ban'), 200) as { actorId: string; details: { conversationId?: string } }[];
+  expect(audit[0]).toMatchObject({ actorId: sun.id, details: { conversationId } });
+
+  // Coming back is refused; a second block says so; after the close, still only its agent may.
+  const back = await VisitorClient.connect(visitorAt);
+  open.push(back);
+  back.send({ type: 'hello', v: 1, token: welcome.token });
+  expect(await back.next('error')).toMatchObject({ code: 'VISITOR_BLOCKED' });
+  desk.send({ type: 'block-visitor', conversationId });
+  expect(await desk.next('error', (e) => e.conversationId === conversationId)).toMatchObject({ code: 'ALREADY_BLOCKED' });
+  const from = other.frames.length;
+  other.send({ type: 'block-visitor', conversationId });
+  expect(await other.next('error', () => true, { from })).toMatchObject({ code: 'NOT_ASSIGNED_AGENT', conversationId });
+});

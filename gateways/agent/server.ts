@@ -30,6 +30,7 @@ import { takeOver, transferToAgent } from '../../actors/conversation/hand-over.t
 import type { ConversationEffect } from '../../actors/conversation/protocol.ts';
 import { participants, type Actor } from '../../actors/conversation/state.ts';
 import type { Authenticated, Authenticator } from '../../actors/directory/authenticator.ts';
+import { DomainError } from '../../actors/kernel/domain-error.ts';
 import { may, mayUse, visibleSubtree, type Principal, type Scope } from '../../actors/directory/policies/access.ts';
 import type { ConversationRecord } from '../../actors/conversation/record.ts';
 import type { Permission } from '../../actors/directory/policies/permissions.ts';
@@ -85,6 +86,8 @@ export type AgentGatewayDeps = {
   readonly agent: (agentId: string, command: AgentActorCommand) => Promise<Delivered<AgentEffect>>;
   readonly queue: (skillGroupId: string, command: QueueActorCommand) => Promise<Delivered<QueueEffect>>;
   readonly log: MessageLog;
+  /** Blocks a conversation's visitor for its agent (actors/directory/visitor-ban.repository.ts `blockFromConversation`); a DomainError when that cannot be. */
+  readonly blockVisitor: (who: Authenticated, ban: { visitorId: string; reason: string; expiresAt: Date | null; conversationId: string }) => Promise<unknown>;
   /** A visitor's conversations newest first, as far as the principal may read history (actors/history/history.ts). */
   readonly visitorHistory: (principal: Principal, visitorId: string, limit: number) => Promise<ConversationRecord[]>;
   readonly files: FileStore;
@@ -410,6 +413,27 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
         const asked = await deps.conversation(conversationId, { type: 'request-rating', by: actor });
         if (!asked.ok) return fail(failureFrame(asked, about));
         return sendFrame(ws, { type: 'rating-requested', conversationId });
+      }
+      case 'block-visitor': {
+        const actor = await actorFor(who, frame);
+        if ('code' in actor) return fail(actor);
+        const d = await described(conversationId);
+        if (!isDescribed(d)) return fail(failureFrame(d, about));
+        // Its agent (still, or the last one of a closed conversation), or a supervisor allowed to intervene.
+        if (actor.kind === 'agent' && d.agentId !== me) return fail(errorFrame('NOT_ASSIGNED_AGENT', 'only the conversation’s agent may block its visitor', false));
+        const until = frame.days ? Date.now() + frame.days * 86_400_000 : null;
+        const reason = frame.reason?.trim() ?? '';
+        try {
+          await deps.blockVisitor(who, { visitorId: d.visitor.visitorId, reason, expiresAt: until === null ? null : new Date(until), conversationId });
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+          return fail(error.type === 'CONFLICT' ? errorFrame('ALREADY_BLOCKED', 'this visitor is already blocked', false) : errorFrame('VISITOR_UNKNOWN', 'this conversation’s visitor is not in the directory', false));
+        }
+        if (d.status !== 'closed') {
+          const closed = await deps.conversation(conversationId, { type: 'close', by: actor, summary: reason || null });
+          if (!closed.ok) fail(failureFrame(closed, about)); // blocked all the same
+        }
+        return sendFrame(ws, { type: 'visitor-blocked', conversationId, visitorId: d.visitor.visitorId, until });
       }
       case 'transfer':
       case 'invite': {

@@ -89,6 +89,18 @@ export const agentClientFrames = {
   /** Ask the visitor to rate the conversation now (邀请评价): their widget shows the rating form; answered with `rating-requested`. */
   'request-rating': z.strictObject({ type: z.literal('request-rating'), conversationId }),
   /**
+   * Block the conversation's visitor (拉黑) — its agent, or a supervisor intervening (`as`): they go
+   * on the blacklist for `days` (absent or null: until unblocked), their open widgets close, and a
+   * conversation still open ends with the reason as its summary. Answered with `visitor-blocked`.
+   */
+  'block-visitor': z.strictObject({
+    type: z.literal('block-visitor'),
+    conversationId,
+    reason: z.string().max(500).optional(),
+    days: z.number().int().min(1).max(3650).nullable().optional(),
+    as,
+  }),
+  /**
    * A supervisor watches a live conversation (`monitor`, read-only), whispers to its agents
    * (`whisper`: internal messages), joins it (`barge`: the visitor sees them) or stops (`stop`).
    */
@@ -123,6 +135,7 @@ export const agentClientFrame = z.discriminatedUnion('type', [
   c.transfer,
   c.close,
   c['request-rating'],
+  c['block-visitor'],
   c.invite,
   c.leave,
   c.monitor,
@@ -235,6 +248,8 @@ export const agentServerFrames = {
   'visitor-invited': z.strictObject({ type: z.literal('visitor-invited'), visitorId: z.string() }),
   /** The answer to `request-rating`: the visitor is being shown the rating form. */
   'rating-requested': z.strictObject({ type: z.literal('rating-requested'), conversationId }),
+  /** The answer to `block-visitor`: the visitor is blocked until `until` (ms since the epoch; null: until unblocked). */
+  'visitor-blocked': z.strictObject({ type: z.literal('visitor-blocked'), conversationId, visitorId: z.string(), until: z.number().int().nullable() }),
   /** The visitor has waited too long for an answer in this conversation. */
   reminder: z.strictObject({ type: z.literal('reminder'), conversationId, timer: z.literal('agent-no-reply-reminder') }),
   /** The answer to `queue`: the first 50 waiting in service order, and the queue's figures. */
@@ -296,7 +311,7 @@ export const agentServerFrames = {
 } as const;
 
 const s = agentServerFrames;
-export const agentServerFrame = z.discriminatedUnion('type', [s.welcome, s.presence, s.conversation, s.reminder, s.queue, s.visitors, s['visitor-invited'], s['rating-requested'], s['agent-status'], s.agents, s.message, s.typing, s.read, s.ack, s.history, s['visitor-history'], s.error, s.pong]);
+export const agentServerFrame = z.discriminatedUnion('type', [s.welcome, s.presence, s.conversation, s.reminder, s.queue, s.visitors, s['visitor-invited'], s['rating-requested'], s['visitor-blocked'], s['agent-status'], s.agents, s.message, s.typing, s.read, s.ack, s.history, s['visitor-history'], s.error, s.pong]);
 export type AgentServerFrame = z.infer<typeof agentServerFrame>;
 
 /** Decodes one agent client frame; never throws. */

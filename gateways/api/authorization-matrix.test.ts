@@ -340,7 +340,7 @@ describe.each(matrix.map((r) => [key(r), r] as const))('%s', (_, route) => {
  */
 describe('agent WebSocket', () => {
   jest.setTimeout(60_000);
-  const CONVERSATION_FRAMES = ['accept', 'message', 'read', 'typing', 'history', 'invite', 'transfer', 'request-rating', 'close'] as const;
+  const CONVERSATION_FRAMES = ['accept', 'message', 'read', 'typing', 'history', 'invite', 'transfer', 'request-rating', 'close', 'block-visitor'] as const;
   const wsUrl = () => `ws://127.0.0.1:${node.port}/ws/agent`;
   const opened: { close(): void }[] = [];
   afterEach(() => {
@@ -425,6 +425,7 @@ describe('agent WebSocket', () => {
       transfer: { type: 'transfer', conversationId, to: { skillGroupId: org.A1 } },
       'request-rating': { type: 'request-rating', conversationId },
       close: { type: 'close', conversationId, summary: 'matrix' },
+      'block-visitor': { type: 'block-visitor', conversationId, reason: 'matrix', days: 1 },
     };
     for (const action of CONVERSATION_FRAMES) {
       if (owner && action === 'transfer') continue; // the owner's transfer is its own test (agent-gateway.test.ts); here it would requeue
@@ -438,7 +439,7 @@ describe('agent WebSocket', () => {
       await visitor.next('typing', (t) => t.typing);
     } else {
       expect(await describeConversation(conversationId)).toEqual(before);
-      expect(visitor.frames.some((f) => f.type === 'typing' || f.type === 'rating-requested')).toBe(false);
+      expect(visitor.frames.some((f) => f.type === 'typing' || f.type === 'rating-requested' || f.type === 'error')).toBe(false);
       await sendAndSettle(ownerTab, { type: 'close', conversationId }); // frees the agent's slot for the next persona
     }
     // Every connected agent sets their own status; a supervisor who is no agent has none.

@@ -1,8 +1,9 @@
 /**
  * The visitor gateway's Moleculer endpoint on a gateway node: "this visitor started a
- * conversation" notices reach the tabs of that visitor this node holds, and the agents' side asks
- * every gateway node who is online and shows invitations on the tabs it holds. (Conversation
- * pushes come through the node's push inbox: gateways/push-inbox.service.ts.)
+ * conversation" and "this visitor was blocked" notices reach the tabs of that visitor this node
+ * holds, and the agents' side asks every gateway node who is online and shows invitations on the
+ * tabs it holds. (Conversation pushes come through the node's push inbox:
+ * gateways/push-inbox.service.ts.)
  */
 import type { ServiceBroker, ServiceSchema } from 'moleculer';
 import { nodesRunning } from '../../cluster/actor-runtime.ts';
@@ -10,9 +11,12 @@ import type { OnlineVisitor, VisitorGateway } from './server.ts';
 
 /** Broadcast by the gateway node where a visitor's tab started a conversation. */
 export const VISITOR_CONVERSATION_STARTED_EVENT = 'visitor.conversation-started';
+/** Broadcast by the gateway node where a visitor was blocked: every node closes that visitor's tabs. */
+export const VISITOR_BLOCKED_EVENT = 'visitor.blocked';
 const SERVICE = 'visitor-gateway';
 
 type StartedEvent = { visitorId: string; conversationId: string };
+type BlockedEvent = { tenantId: string; visitorId: string };
 type Invitation = Parameters<VisitorGateway['invite']>[2];
 
 export function visitorGatewayService(gateway: () => VisitorGateway | null): ServiceSchema {
@@ -22,6 +26,11 @@ export function visitorGatewayService(gateway: () => VisitorGateway | null): Ser
       [VISITOR_CONVERSATION_STARTED_EVENT]: {
         handler(ctx: { params: StartedEvent }) {
           gateway()?.follow(ctx.params.visitorId, ctx.params.conversationId);
+        },
+      },
+      [VISITOR_BLOCKED_EVENT]: {
+        handler(ctx: { params: BlockedEvent }) {
+          gateway()?.block(ctx.params.tenantId, ctx.params.visitorId);
         },
       },
     },
@@ -37,6 +46,10 @@ export function visitorGatewayService(gateway: () => VisitorGateway | null): Ser
 
 export const announceConversation = (broker: ServiceBroker) => (visitorId: string, conversationId: string): void => {
   void broker.broadcast(VISITOR_CONVERSATION_STARTED_EVENT, { visitorId, conversationId } satisfies StartedEvent);
+};
+
+export const announceBlock = (broker: ServiceBroker) => (tenantId: string, visitorId: string): void => {
+  void broker.broadcast(VISITOR_BLOCKED_EVENT, { tenantId, visitorId } satisfies BlockedEvent);
 };
 
 /** The gateway nodes holding visitor connections, as this node's registry sees them. */

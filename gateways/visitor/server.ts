@@ -138,6 +138,8 @@ export type VisitorGateway = {
   online(tenantId: string): OnlineVisitor[];
   /** An agent's invitation to chat, shown on this visitor's tabs here; answers how many tabs got it. */
   invite(tenantId: string, visitorId: string, invitation: Omit<Extract<VisitorServerFrame, { type: 'invitation' }>, 'type'>): number;
+  /** The visitor was just blocked (any node): their tabs here are told and closed (4504), as a blocked `hello` is. */
+  block(tenantId: string, visitorId: string): void;
   readonly connectionCount: number;
   /**
    * Graceful shutdown: tells every client to reconnect (4000: to another node, or to this one when
@@ -145,6 +147,8 @@ export type VisitorGateway = {
    */
   shutdown(ms: number): Promise<void>;
 };
+
+const BLOCKED_MESSAGE = 'this visitor is blocked from the chat';
 
 const OPEN_STATUSES: ReadonlySet<ConversationStatus> = new Set(['new', 'bot', 'queued', 'assigned', 'transferred']);
 
@@ -312,7 +316,7 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
         IDENTITY_INVALID: 'the identity hash does not match this user id',
         IDENTITY_REQUIRED: 'this channel only serves signed-in visitors',
         TOKEN_INVALID: 'the token is unknown, expired or of another channel: start over without it',
-        VISITOR_BLOCKED: 'this visitor is blocked from the chat',
+        VISITOR_BLOCKED: BLOCKED_MESSAGE,
       } as const;
       sendFrame(ws, wireError(result.reason, messages[result.reason], false));
       // Blocked is final and keeps the token: starting over without it must not lift the ban.
@@ -572,6 +576,12 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
       const tabs = connections.ofVisitor(visitorId).filter((ws) => ws.getUserData().visitor?.tenantId === tenantId);
       for (const ws of tabs) pushFrame(ws, { type: 'invitation', ...invitation });
       return tabs.length;
+    },
+    block(tenantId, visitorId) {
+      for (const ws of connections.ofVisitor(visitorId).filter((w) => w.getUserData().visitor?.tenantId === tenantId)) {
+        sendFrame(ws, wireError('VISITOR_BLOCKED', BLOCKED_MESSAGE, false));
+        close(ws, CLOSE_CODES.BLOCKED, 'blocked');
+      }
     },
     get connectionCount() {
       return connections.size;
