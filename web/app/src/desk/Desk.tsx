@@ -12,7 +12,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Alert, Button, Drawer, Empty, Form, Input, Modal, Segmented, Select, Space, Tag, Tooltip, Typography } from 'antd';
-import { CheckCircleOutlined, CloseCircleOutlined, InfoCircleOutlined, StarOutlined, SwapOutlined, UserAddOutlined } from '@ant-design/icons';
+import { CheckCircleOutlined, CloseCircleOutlined, InfoCircleOutlined, StarOutlined, StopOutlined, SwapOutlined, UserAddOutlined } from '@ant-design/icons';
 import VirtualList from '@rc-component/virtual-list';
 import { useI18n, type MessageKey } from '../i18n.tsx';
 import { Chat } from './Chat.tsx';
@@ -45,7 +45,7 @@ function DeskView({ desk }: { desk: DeskApi }) {
   const { state } = desk;
   const me = state.agent?.id ?? '';
   const [selected, setSelected] = useState<string | null>(() => sessionStorage.getItem(DESK_SELECTION_KEY));
-  const [dialog, setDialog] = useState<'transfer' | 'close' | 'invite' | null>(null);
+  const [dialog, setDialog] = useState<'transfer' | 'close' | 'invite' | 'block' | null>(null);
   const [sideOpen, setSideOpen] = useState(false);
   const [tab, setTab] = useState<'conversations' | 'visitors'>('conversations');
 
@@ -191,6 +191,7 @@ function DeskView({ desk }: { desk: DeskApi }) {
       {current && dialog === 'transfer' && <TransferDialog title={t('desk.transferTitle')} colleagues={desk.colleagues} exceptAgentId={me} onTransfer={(to, memo) => desk.transfer(current.info.conversationId, to, memo)} onDone={() => setDialog(null)} />}
       {current && dialog === 'close' && <CloseDialog c={current} desk={desk} onDone={() => setDialog(null)} />}
       {current && dialog === 'invite' && <InviteDialog c={current} desk={desk} me={me} onDone={() => setDialog(null)} />}
+      {current && dialog === 'block' && <BlockDialog c={current} desk={desk} onDone={() => setDialog(null)} />}
     </div>
   );
 }
@@ -262,7 +263,7 @@ function ConversationList({ rows, selected, me, desk, onSelect }: { rows: Row[];
   );
 }
 
-function ChatHeader({ c, me, desk, onDialog, onInfo }: { c: DeskConversation; me: string; desk: DeskApi; onDialog: (d: 'transfer' | 'close' | 'invite') => void; onInfo: () => void }) {
+function ChatHeader({ c, me, desk, onDialog, onInfo }: { c: DeskConversation; me: string; desk: DeskApi; onDialog: (d: 'transfer' | 'close' | 'invite' | 'block') => void; onInfo: () => void }) {
   const { t } = useI18n();
   const id = c.info.conversationId;
   const mine = c.info.agentId === me && c.info.status !== 'closed';
@@ -287,6 +288,11 @@ function ChatHeader({ c, me, desk, onDialog, onInfo }: { c: DeskConversation; me
             <Button aria-label={t('desk.requestRating')} icon={<StarOutlined />} disabled={desk.state.ratingRequested[id] !== undefined} onClick={() => desk.requestRating(id)} />
           </Tooltip>
         )}
+        {c.info.agentId === me && (id in desk.state.blocked ? (
+          <Tag color="red">{t('desk.blocked')}</Tag>
+        ) : (
+          <Tooltip title={t('desk.block')}><Button aria-label={t('desk.block')} icon={<StopOutlined />} onClick={() => onDialog('block')} /></Tooltip>
+        ))}
         {invited && <Button onClick={() => desk.leave(id)}>{t('desk.leave')}</Button>}
         {watching && (
           <>
@@ -321,6 +327,35 @@ function CloseDialog({ c, desk, onDone }: { c: DeskConversation; desk: DeskApi; 
       <Form layout="vertical">
         <Form.Item label={t('desk.summary')} extra={t('desk.summaryHint')}>
           <Input.TextArea aria-label={t('desk.summary')} autoFocus value={summary} onChange={(e) => setSummary(e.target.value)} maxLength={2000} autoSize={{ minRows: 3, maxRows: 8 }} />
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}
+
+/** Days a block lasts; 0: until unblocked. */
+const BLOCK_FOR = [1, 7, 30, 0] as const;
+
+/** Blocking the visitor (拉黑): why, and for how long; an open conversation ends with it. */
+function BlockDialog({ c, desk, onDone }: { c: DeskConversation; desk: DeskApi; onDone: () => void }) {
+  const { t } = useI18n();
+  const [reason, setReason] = useState('');
+  const [days, setDays] = useState<(typeof BLOCK_FOR)[number]>(0);
+  const name = visitorName(c.info.visitor, t);
+  return (
+    <Modal open title={t('desk.blockTitle', { name })} okText={t('desk.block')} okButtonProps={{ danger: true }} cancelText={t('desk.cancel')} onOk={() => { desk.blockVisitor(c.info.conversationId, reason.trim(), days || null); onDone(); }} onCancel={onDone} destroyOnHidden>
+      <Typography.Paragraph type="secondary">{t(c.info.status === 'closed' ? 'desk.blockHintClosed' : 'desk.blockHint')}</Typography.Paragraph>
+      <Form layout="vertical">
+        <Form.Item label={t('desk.blockFor')}>
+          <Segmented<(typeof BLOCK_FOR)[number]>
+            aria-label={t('desk.blockFor')}
+            value={days}
+            onChange={setDays}
+            options={BLOCK_FOR.map((d) => ({ value: d, label: d === 0 ? t('desk.blockForever') : t('desk.blockDays', { n: d }) }))}
+          />
+        </Form.Item>
+        <Form.Item label={t('admin.reason')}>
+          <Input.TextArea aria-label={t('admin.reason')} autoFocus value={reason} onChange={(e) => setReason(e.target.value)} maxLength={500} autoSize={{ minRows: 2, maxRows: 6 }} />
         </Form.Item>
       </Form>
     </Modal>

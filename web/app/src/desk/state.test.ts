@@ -148,12 +148,13 @@ describe('the outbox', () => {
   });
 });
 
-test('online visitors are what the last answer says; an invitation that showed is remembered', () => {
+test('online visitors are what the last answer says; an invitation, a rating asked for and a visitor blocked are remembered', () => {
   const online = { visitorId: 'v9', name: null, identified: false, channelId: 'web', skillGroupId: 'default', page: null, locale: null, device: null, since: T, conversationId: null };
   const s = run(welcome(), frame({ type: 'visitors', visitors: [online] }), frame({ type: 'visitor-invited', visitorId: 'v9' }, T + 5));
   expect(s.visitors).toEqual([online]);
   expect(s.invited).toEqual({ v9: T + 5 });
   expect(run(welcome(), frame({ type: 'rating-requested', conversationId: 'c1' }, T + 7)).ratingRequested).toEqual({ c1: T + 7 });
+  expect(run(welcome(), frame({ type: 'visitor-blocked', conversationId: 'c1', visitorId: 'v1', until: null }), frame({ type: 'visitor-blocked', conversationId: 'c2', visitorId: 'v2', until: T + 86_400_000 })).blocked).toEqual({ c1: null, c2: T + 86_400_000 });
   expect(run(welcome(), frame({ type: 'visitors', visitors: [online] }), frame({ type: 'visitors', visitors: [] })).visitors).toEqual([]);
 });
 

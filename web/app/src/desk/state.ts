@@ -82,6 +82,8 @@ export interface DeskState {
   readonly invited: Readonly<Record<string, number>>;
   /** Conversations whose visitor I asked for a rating, and when the form showed. */
   readonly ratingRequested: Readonly<Record<string, number>>;
+  /** Conversations whose visitor I blocked, and until when (null: until unblocked). */
+  readonly blocked: Readonly<Record<string, number | null>>;
   /** The last refusal, for the screen to show. */
   readonly notice: DeskNotice | null;
   /** Conversations newly given to me since the desk last looked (rings). */
@@ -97,7 +99,7 @@ export type DeskEvent =
   | { readonly kind: 'dismiss'; readonly conversationId: string }
   | { readonly kind: 'notice-seen' };
 
-export const initialDesk: DeskState = { connection: 'connecting', agent: null, heartbeatMs: 25_000, conversations: {}, queues: {}, visitors: [], board: null, invited: {}, ratingRequested: {}, notice: null, rings: 0 };
+export const initialDesk: DeskState = { connection: 'connecting', agent: null, heartbeatMs: 25_000, conversations: {}, queues: {}, visitors: [], board: null, invited: {}, ratingRequested: {}, blocked: {}, notice: null, rings: 0 };
 
 /** At most this many closed conversations stay listed. */
 export const RECENTLY_CLOSED = 20;
@@ -246,6 +248,8 @@ function onFrame(state: DeskState, frame: ServerFrame, now: number): DeskState {
       return { ...state, invited: { ...state.invited, [frame.visitorId]: now } };
     case 'rating-requested':
       return { ...state, ratingRequested: { ...state.ratingRequested, [frame.conversationId]: now } };
+    case 'visitor-blocked':
+      return { ...state, blocked: { ...state.blocked, [frame.conversationId]: frame.until } };
     case 'agents':
       return { ...state, board: frame.agents };
     case 'agent-status':

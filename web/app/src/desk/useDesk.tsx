@@ -41,6 +41,8 @@ export interface Desk {
   leave(conversationId: string): void;
   /** Asks the visitor to rate the conversation now (their widget shows the form). */
   requestRating(conversationId: string): void;
+  /** Blocks the conversation's visitor (拉黑) for `days` (null: until unblocked); an open conversation ends. */
+  blockVisitor(conversationId: string, reason: string, days: number | null): void;
   /** Asks for the visitor's earlier conversations (answered into `earlier`). */
   loadEarlier(conversationId: string): void;
   /** Asks for the queues of these skill groups, by default mine (answered into `queues`). */
@@ -173,6 +175,7 @@ function OpenDesk({ me, onSignedOut, children }: { me: Me; onSignedOut: (reason:
       invite: (conversationId, agentId) => void send({ type: 'invite', conversationId, agentId }),
       leave: (conversationId) => void send({ type: 'leave', conversationId }),
       requestRating: (conversationId) => void send({ type: 'request-rating', conversationId }),
+      blockVisitor: (conversationId, reason, days) => void send({ type: 'block-visitor', conversationId, ...(reason ? { reason } : {}), days }),
       loadEarlier: (conversationId) => void send({ type: 'visitor-history', conversationId }),
       refreshQueues: (skillGroupIds = me.skillGroupIds) => {
         for (const skillGroupId of skillGroupIds) send({ type: 'queue', skillGroupId });

@@ -1,8 +1,12 @@
 /**
- * Quick replies in a real Chromium on an embedded node: an admin shares one with the whole company
- * from the admin console, an agent adds their own on My profile, and in a chat the agent types `/`
- * to pick one (filtered as they type, chosen with the keyboard), which reaches the visitor as
- * written; Esc puts the picker aside so a plain `/` can be sent. Screenshots of the three screens.
+ * The desk's tools, in a real Chromium on an embedded node.
+ * - Quick replies: an admin shares one with the whole company from the admin console, an agent adds
+ *   their own on My profile, and in a chat the agent types `/` to pick one (filtered as they type,
+ *   chosen with the keyboard), which reaches the visitor as written; Esc puts the picker aside so a
+ *   plain `/` can be sent.
+ * - Blocking: the agent blocks an abusive visitor; the visitor's widget closes for good, also after
+ *   a reload, and the conversation ends.
+ * Screenshots of each.
  */
 import { jest } from '@jest/globals';
 import { type Browser, type Page } from 'playwright-core';
@@ -23,6 +27,7 @@ let node: KefuNode;
 let browser: Browser;
 let rootName: string;
 let visitor: VisitorClient | undefined;
+let admin: ApiClient;
 
 beforeAll(async () => {
   jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
@@ -30,7 +35,7 @@ beforeAll(async () => {
   browser = await launchChromium();
   if (node.setup.status !== 'issued') throw new Error('expected a setup token');
   expectStatus(await new ApiClient(node.url).post('/api/v1/setup', { token: node.setup.token, email: 'boss@replies.example', displayName: 'Boss', password: PASSWORD }), 201);
-  const admin = await new ApiClient(node.url).login('boss@replies.example', PASSWORD);
+  admin = await new ApiClient(node.url).login('boss@replies.example', PASSWORD);
   const roles = expectStatus(await admin.get('/api/v1/roles'), 200) as { id: string; name: string }[];
   const agentRole = roles.find((r) => r.name.startsWith('Agent'))!.id;
   expectStatus(await admin.post('/api/v1/accounts', { email: 'li@replies.example', displayName: '李娜', password: PASSWORD, departmentId: 'default', roleIds: [agentRole], skillGroupIds: ['default'], maxConversations: 3 }), 201);
@@ -130,6 +135,50 @@ test('an admin shares a reply, an agent adds their own, and picks each with / in
     await li.locator('.kefu-bubble-text', { hasText: 'Not bold' }).waitFor();
     expect(await li.locator('.kefu-bubble-text b').count()).toBe(0); // shown as text
     expect(problems).toEqual([]);
+    await context.close();
+  });
+});
+
+test('the agent blocks an abusive visitor: their widget closes for good, also after a reload, and the conversation ends', async () => {
+  await picturedOnFailure(browser, 'block-visitor', async () => {
+    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1440, height: 900 } });
+    const li = await context.newPage();
+    const problems = watchProblems(li);
+    await signIn(li, node.url, 'li@replies.example', PASSWORD);
+    await li.getByTestId('desk').waitFor();
+    await waitFor('the desk to show the agent ready', async () => ((await li.getByRole('radio', { name: 'Ready' }).isChecked()) ? true : undefined));
+
+    const shopperContext = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 800 } });
+    const shopper = await shopperContext.newPage();
+    await shopper.goto(`${node.url}/test/widget`);
+    await shopper.locator('#kefu-widget .launcher').click();
+    const input = shopper.locator('#kefu-widget textarea[aria-label]').last();
+    await input.fill('Buy cheap followers at spam.example');
+    await input.press('Enter');
+
+    const row = li.locator('.kefu-conv', { hasText: 'Buy cheap followers' });
+    await row.click();
+    await li.getByRole('button', { name: 'Accept' }).click();
+    await li.getByRole('button', { name: 'Block visitor' }).click();
+    const dialog = li.getByRole('dialog');
+    await dialog.getByText('7 d', { exact: true }).click();
+    await dialog.getByLabel('Reason', { exact: true }).fill('Spam links');
+    await li.screenshot({ path: screenshot('desk-block-visitor.png') });
+    await dialog.getByRole('button', { name: 'Block visitor' }).click();
+
+    await li.locator('.kefu-chat-header').getByText('Blocked', { exact: true }).waitFor();
+    await li.locator('.kefu-chat-header').getByText('Closed', { exact: true }).waitFor();
+    await shopper.locator('#kefu-widget').getByText('Chat is not available right now.').first().waitFor();
+    expect(await input.isDisabled()).toBe(true);
+    const bans = expectStatus(await admin.get('/api/v1/blacklist'), 200) as { reason: string; expiresAt: string | null }[];
+    expect(bans).toEqual([expect.objectContaining({ reason: 'Spam links', expiresAt: expect.any(String) })]);
+
+    // A reload does not lift it: the widget keeps its token, and the gateway refuses it.
+    await shopper.reload(); // the chat reopens by itself after a reload
+    await shopper.locator('#kefu-widget').getByText('Chat is not available right now.').first().waitFor();
+    await shopper.screenshot({ path: screenshot('widget-blocked.png') });
+    expect(problems).toEqual([]);
+    await shopperContext.close();
     await context.close();
   });
 });
