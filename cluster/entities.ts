@@ -10,6 +10,7 @@ import { Account } from '../actors/directory/account.entity.ts';
 import { ApiToken } from '../actors/directory/api-token.entity.ts';
 import { AuditEntry } from '../actors/directory/audit-entry.entity.ts';
 import { Channel } from '../actors/directory/channel.entity.ts';
+import { Contact, ContactVisitor } from '../actors/directory/contact.entity.ts';
 import { Department } from '../actors/directory/department.entity.ts';
 import { LoginSession } from '../actors/directory/login-session.entity.ts';
 import { QuickReply } from '../actors/directory/quick-reply.entity.ts';
@@ -39,4 +40,6 @@ export const ENTITIES = [
   ConversationLog,
   ConversationRecordRow,
   QuickReply,
+  Contact,
+  ContactVisitor,
 ];

@@ -177,7 +177,7 @@ test('a visitor’s conversation rings on the desk, is accepted, chatted in, tra
     await li.locator('.ant-select-dropdown:visible').getByText('English').click();
     await li.getByRole('button', { name: 'Transfer' }).waitFor();
     await li.setViewportSize({ width: 820, height: 1180 });
-    await li.getByRole('button', { name: 'Visitor' }).waitFor(); // the side pane folds into a drawer
+    await li.getByRole('button', { name: 'Visitor', exact: true }).waitFor(); // the side pane folds into a drawer
     await li.screenshot({ path: screenshot('desk-tablet.png') });
     await li.setViewportSize({ width: 1440, height: 900 });
 

@@ -7,6 +7,7 @@ import type { EntityManager, InferEntity } from '@mikro-orm/core';
 import { DomainError } from '../kernel/domain-error.ts';
 import { Account } from './account.entity.ts';
 import { Channel } from './channel.entity.ts';
+import { Contact } from './contact.entity.ts';
 import { auditChange, authorize, invalid, notFound, type Caller, type DirectoryContext } from './context.ts';
 import { Department } from './department.entity.ts';
 import { newId } from './ids.ts';
@@ -156,9 +157,11 @@ export class DepartmentRepository {
     d.parentId = parent!.id;
     const accounts = await em.find(Account, { tenantId, departmentPath: { $like: `${oldPath}%` } });
     for (const a of accounts) a.departmentPath = newPath + a.departmentPath.slice(oldPath.length);
+    const contacts = await em.find(Contact, { tenantId, departmentPath: { $like: `${oldPath}%` } });
+    for (const c of contacts) c.departmentPath = newPath + c.departmentPath.slice(oldPath.length);
   }
 
-  /** Deletes an empty department: no departments, accounts or channels may depend on it. */
+  /** Deletes an empty department: no departments, accounts, channels or contacts may depend on it. */
   async delete(caller: Caller, id: string): Promise<void> {
     const em = this.#ctx.em();
     const d = await this.#load(caller, em, id, 'departments.read');
@@ -168,6 +171,7 @@ export class DepartmentRepository {
     if ((await em.count(Department, { tenantId, parentId: id })) > 0) throw new DomainError('CONFLICT', 'the department has sub-departments; move or delete them first');
     if ((await em.count(Account, { tenantId, departmentId: id })) > 0) throw new DomainError('CONFLICT', 'the department has accounts; move them first');
     if ((await em.count(Channel, { tenantId, skillGroupId: id })) > 0) throw new DomainError('CONFLICT', 'channels route to this skill group; change them first');
+    if ((await em.count(Contact, { tenantId, departmentPath: d.path })) > 0) throw new DomainError('CONFLICT', 'the department has contacts; move them first');
     // Its shared quick replies go with it (they are the department's own, like its settings).
     const replies = await em.find(QuickReply, { tenantId, ownerId: '', departmentId: id });
     auditChange(this.#ctx, em, caller, { action: 'department.delete', type: 'department', id, departmentPath: d.path, details: { name: d.name, quickReplies: replies.length } });

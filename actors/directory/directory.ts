@@ -1,9 +1,9 @@
 /**
  * The directory (通讯录/组织): the stateless service behind identity and administration — tenants,
- * the org tree, roles, accounts, sign-in, API tokens, channels, quick replies, the visitor
+ * the org tree, roles, accounts, sign-in, API tokens, channels, quick replies, contacts, the visitor
  * blacklist and the audit log. Any gateway node serves it straight from the database (there is no
- * per-entity actor: every operation is one short transaction); the only per-node state is the principal cache, kept in
- * step across nodes by the `directory.changed` event (directory.service.ts).
+ * per-entity actor: every operation is one short transaction); the only per-node state is the
+ * principal cache, kept in step across nodes by the `directory.changed` event (directory.service.ts).
  */
 import { ACCOUNT_SUBTREE_INDEX, Account } from './account.entity.ts';
 import { AccountRepository } from './account.repository.ts';
@@ -11,6 +11,7 @@ import { ApiTokenRepository } from './api-token.repository.ts';
 import { audit, auditCsv, listAudit, type AuditView } from './audit.repository.ts';
 import { Authenticator } from './authenticator.ts';
 import { ChannelAdminRepository } from './channel-admin.repository.ts';
+import { ContactRepository } from './contact.repository.ts';
 import { Channel } from './channel.entity.ts';
 import { authorize, type Caller, type DirectoryContext } from './context.ts';
 import { Department } from './department.entity.ts';
@@ -42,6 +43,7 @@ export class Directory {
   readonly bans: VisitorBanRepository;
   readonly tokens: ApiTokenRepository;
   readonly quickReplies: QuickReplyRepository;
+  readonly contacts: ContactRepository;
 
   constructor(ctx: Omit<DirectoryContext, 'changed'> & { readonly changed?: (tenantId: string) => void }) {
     // The local cache is dropped at once; `changed` tells the other nodes.
@@ -61,6 +63,7 @@ export class Directory {
     this.bans = new VisitorBanRepository(full);
     this.tokens = new ApiTokenRepository(full);
     this.quickReplies = new QuickReplyRepository(full);
+    this.contacts = new ContactRepository(full);
   }
 
   /** Where an active agent of the tenant sits in the org tree (a supervisor's rights over them are checked there); null for anyone else. */

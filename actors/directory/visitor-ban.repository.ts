@@ -33,6 +33,17 @@ export async function isBanned(em: EntityManager, tenantId: string, visitorId: s
   return ban !== null && (!ban.expiresAt || ban.expiresAt > now);
 }
 
+/**
+ * A visitor, and where they sit in the org tree: the department of the skill group their channel
+ * routes to (what decides who may block them or see their contact). '/' for an unknown visitor.
+ */
+export async function visitorPlace(em: EntityManager, tenantId: string, visitorId: string): Promise<{ visitor: InferEntity<typeof Visitor> | null; departmentPath: string }> {
+  const visitor = await em.findOne(Visitor, { tenantId, id: visitorId });
+  const channel = visitor ? await em.findOne(Channel, { tenantId, id: visitor.channelId }) : null;
+  const group = channel ? await findDepartment(em, tenantId, channel.skillGroupId) : null;
+  return { visitor, departmentPath: group?.path ?? '/' };
+}
+
 export class VisitorBanRepository {
   readonly #ctx: DirectoryContext;
 
@@ -53,7 +64,7 @@ export class VisitorBanRepository {
 
   async create(caller: Caller, input: BanInput): Promise<VisitorBanView> {
     const em = this.#ctx.em();
-    const { visitor, departmentPath } = await this.#place(em, caller.principal.tenantId, input.visitorId);
+    const { visitor, departmentPath } = await visitorPlace(em, caller.principal.tenantId, input.visitorId);
     await authorize(this.#ctx, caller, may(caller.principal, 'blacklist.write', visitor ? { tenantId: caller.principal.tenantId, departmentPath } : null), { action: 'visitor.ban', type: 'visitor', id: input.visitorId });
     return this.#ban(em, caller, input, departmentPath, {});
   }
@@ -65,17 +76,9 @@ export class VisitorBanRepository {
    */
   async blockFromConversation(caller: Caller, input: BanInput & { readonly conversationId: string }): Promise<VisitorBanView> {
     const em = this.#ctx.em();
-    const { visitor, departmentPath } = await this.#place(em, caller.principal.tenantId, input.visitorId);
+    const { visitor, departmentPath } = await visitorPlace(em, caller.principal.tenantId, input.visitorId);
     if (!visitor) throw notFound('visitor');
     return this.#ban(em, caller, input, departmentPath, { conversationId: input.conversationId });
-  }
-
-  /** The visitor, and the department their ban belongs to (their channel's skill group). */
-  async #place(em: EntityManager, tenantId: string, visitorId: string): Promise<{ visitor: InferEntity<typeof Visitor> | null; departmentPath: string }> {
-    const visitor = await em.findOne(Visitor, { tenantId, id: visitorId });
-    const channel = visitor ? await em.findOne(Channel, { tenantId, id: visitor.channelId }) : null;
-    const group = channel ? await findDepartment(em, tenantId, channel.skillGroupId) : null;
-    return { visitor, departmentPath: group?.path ?? '/' };
   }
 
   async #ban(em: EntityManager, caller: Caller, input: BanInput, departmentPath: string, details: Record<string, unknown>): Promise<VisitorBanView> {

@@ -95,8 +95,9 @@ beforeAll(async () => {
   ids.channelA1 = channelA1.id;
   ids.channelA1Key = channelA1.key;
   ids.channelB = expectStatus(await boss.post('/api/v1/channels', { name: 'B site', skillGroupId: org.B }), 201).id;
-  // A quick reply shared in B, which nobody in A may see or change.
+  // A quick reply shared in B and a contact of B, which nobody in A may see or change.
   expectStatus(await boss.post('/api/v1/quick-replies', { departmentId: org.B, shortcut: 'b-only', content: 'Shared in B.' }), 201);
+  expectStatus(await boss.post('/api/v1/contacts', { name: 'Customer of B', departmentId: org.B }), 201);
 
   // History: a conversation of skill group A1 and one of B, each with a message to search for.
   ids.conversationA1 = `matrixA1${Date.now().toString(36)}`;
@@ -160,6 +161,7 @@ const ownQuickReply = async (as: ApiClient): Promise<string> => {
   const made = as.cookie ? await as.post('/api/v1/me/quick-replies', { shortcut: `own${++emailSeq}`, content: 'One moment please.' }) : null;
   return made?.status === 201 ? (made.body as { id: string }).id : 'x0';
 };
+const contactInA1 = async (): Promise<string> => expectStatus(await boss.post('/api/v1/contacts', { name: 'Customer A1', departmentId: org.A1 }), 201).id as string;
 const sharedQuickReplyInA1 = async (): Promise<string> =>
   expectStatus(await boss.post('/api/v1/quick-replies', { departmentId: org.A1, shortcut: `a1${++emailSeq}`, content: 'Shared in A1.' }), 201).id as string;
 const CASES: Record<string, Case | 'public'> = {
@@ -262,6 +264,13 @@ const CASES: Record<string, Case | 'public'> = {
   'POST /api/v1/quick-replies': { prepare: async () => ({ path: '/api/v1/quick-replies', body: { departmentId: org.A1, shortcut: `shared${++emailSeq}`, content: 'Our hours are 9–18.' } }), targetsA1: true },
   'PATCH /api/v1/quick-replies/{id}': { prepare: async () => ({ path: `/api/v1/quick-replies/${await sharedQuickReplyInA1()}`, body: { content: 'Changed' } }), targetsA1: true },
   'DELETE /api/v1/quick-replies/{id}': { prepare: async () => ({ path: `/api/v1/quick-replies/${await sharedQuickReplyInA1()}` }), targetsA1: true },
+  'GET /api/v1/contacts': { prepare: fixed('/api/v1/contacts'), targetsA1: false },
+  'POST /api/v1/contacts': { prepare: async () => ({ path: '/api/v1/contacts', body: { name: 'New customer', departmentId: org.A1 } }), targetsA1: true },
+  'GET /api/v1/contacts/{id}': { prepare: async () => ({ path: `/api/v1/contacts/${await contactInA1()}` }), targetsA1: true },
+  'PATCH /api/v1/contacts/{id}': { prepare: async () => ({ path: `/api/v1/contacts/${await contactInA1()}`, body: { notes: 'Prefers email.' } }), targetsA1: true },
+  'DELETE /api/v1/contacts/{id}': { prepare: async () => ({ path: `/api/v1/contacts/${await contactInA1()}` }), targetsA1: true, stillThere: 'same' },
+  'GET /api/v1/visitors/{id}/contact': { prepare: async () => ({ path: `/api/v1/visitors/${await makeVisitor()}/contact` }), targetsA1: true },
+  'PUT /api/v1/visitors/{id}/contact': { prepare: async () => ({ path: `/api/v1/visitors/${await makeVisitor()}/contact`, body: { contactId: await contactInA1() } }), targetsA1: true },
   'GET /api/v1/audit': { prepare: fixed('/api/v1/audit'), targetsA1: false },
   'GET /api/v1/audit/export': { prepare: fixed('/api/v1/audit/export'), targetsA1: false },
   'GET /api/v1/history/conversations': { prepare: fixed('/api/v1/history/conversations'), targetsA1: false },

@@ -250,6 +250,48 @@ export const quickReplyPatch = z.strictObject({ shortcut: shortcut.optional(), c
 
 export const newSharedQuickReply = newQuickReply.extend({ departmentId: id });
 
+// ---- contacts ------------------------------------------------------------------------------------
+
+const optionalText = (max: number) => z.string().trim().max(max).default('');
+
+export const contact = z.object({
+  id,
+  name: z.string(),
+  email: z.string(),
+  phone: z.string(),
+  company: z.string(),
+  notes: z.string().describe('the agents’ notes on the customer'),
+  departmentId: id.describe('the owning department'),
+  visitors: z.number().int().describe('visitors bound to it'),
+  createdAt: isoDate,
+  updatedAt: isoDate,
+});
+
+export const newContact = z.strictObject({
+  name,
+  email: z.union([z.literal(''), email]).default(''),
+  phone: z.union([z.literal(''), mobile]).default(''),
+  company: optionalText(200),
+  notes: optionalText(5_000),
+  departmentId: id.optional().describe('default: one’s own department'),
+});
+
+export const contactPatch = z.strictObject({
+  name: name.optional(),
+  email: z.union([z.literal(''), email]).optional(),
+  phone: z.union([z.literal(''), mobile]).optional(),
+  company: z.string().trim().max(200).optional(),
+  notes: z.string().trim().max(5_000).optional(),
+  departmentId: id.optional().describe('move it to another department of one’s subtree'),
+});
+
+export const contactQuery = z.strictObject({
+  q: z.string().max(100).optional().describe('part of the name, email, phone or company'),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+
+export const visitorContact = z.strictObject({ contactId: id.nullable().describe('null: unbind') });
+
 // ---- API tokens and the audit log --------------------------------------------------------------------
 
 export const apiToken = z.object({ id, name: z.string(), accountId: id, permissions: z.array(permission), createdAt: isoDate, expiresAt: isoDate.nullable(), lastUsedAt: isoDate.nullable() });

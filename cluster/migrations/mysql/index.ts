@@ -11,6 +11,7 @@ import { Migration20261202094136_files } from './Migration20261202094136_files.t
 import { Migration20261202144715_conversation_log } from './Migration20261202144715_conversation_log.ts';
 import { Migration20261202150659_conversation_record } from './Migration20261202150659_conversation_record.ts';
 import { Migration20261203173400_quick_replies } from './Migration20261203173400_quick_replies.ts';
+import { Migration20261203175552_contacts } from './Migration20261203175552_contacts.ts';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261121104804_initial', class: Migration20261121104804_initial },
@@ -24,4 +25,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261202144715_conversation_log', class: Migration20261202144715_conversation_log },
   { name: 'Migration20261202150659_conversation_record', class: Migration20261202150659_conversation_record },
   { name: 'Migration20261203173400_quick_replies', class: Migration20261203173400_quick_replies },
+  { name: 'Migration20261203175552_contacts', class: Migration20261203175552_contacts },
 ];

@@ -13,6 +13,7 @@ import { Migration20261202144712_conversation_log } from './Migration20261202144
 import { Migration20261202150658_conversation_record } from './Migration20261202150658_conversation_record.ts';
 import { Migration20261202153500_message_search } from './Migration20261202153500_message_search.ts';
 import { Migration20261203173359_quick_replies } from './Migration20261203173359_quick_replies.ts';
+import { Migration20261203175551_contacts } from './Migration20261203175551_contacts.ts';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261121104804_initial', class: Migration20261121104804_initial },
@@ -28,4 +29,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261202150658_conversation_record', class: Migration20261202150658_conversation_record },
   { name: 'Migration20261202153500_message_search', class: Migration20261202153500_message_search },
   { name: 'Migration20261203173359_quick_replies', class: Migration20261203173359_quick_replies },
+  { name: 'Migration20261203175551_contacts', class: Migration20261203175551_contacts },
 ];
