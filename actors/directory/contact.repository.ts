@@ -6,7 +6,7 @@
  * the contact's department. Deleting a contact is audited and unbinds its visitors.
  */
 import type { EntityManager, InferEntity } from '@mikro-orm/core';
-import { auditChange, authorize, notFound, type Caller, type DirectoryContext } from './context.ts';
+import { auditChange, authorize, type Caller, type DirectoryContext } from './context.ts';
 import { CONTACT_SUBTREE_INDEX, Contact, ContactVisitor } from './contact.entity.ts';
 import { departmentScope, findDepartment } from './department.repository.ts';
 import { newId } from './ids.ts';
