@@ -6,6 +6,8 @@
  *   plain `/` can be sent.
  * - Blocking: the agent blocks an abusive visitor; the visitor's widget closes for good, also after
  *   a reload, and the conversation ends.
+ * - Contacts: the agent makes a contact of a visitor and writes a note on it; a second visitor (the
+ *   same customer on another device) is found and bound to it.
  * Screenshots of each.
  */
 import { jest } from '@jest/globals';
@@ -38,7 +40,7 @@ beforeAll(async () => {
   admin = await new ApiClient(node.url).login('boss@replies.example', PASSWORD);
   const roles = expectStatus(await admin.get('/api/v1/roles'), 200) as { id: string; name: string }[];
   const agentRole = roles.find((r) => r.name.startsWith('Agent'))!.id;
-  expectStatus(await admin.post('/api/v1/accounts', { email: 'li@replies.example', displayName: '李娜', password: PASSWORD, departmentId: 'default', roleIds: [agentRole], skillGroupIds: ['default'], maxConversations: 3 }), 201);
+  expectStatus(await admin.post('/api/v1/accounts', { email: 'li@replies.example', displayName: '李娜', password: PASSWORD, departmentId: 'default', roleIds: [agentRole], skillGroupIds: ['default'], maxConversations: 5 }), 201);
   rootName = (expectStatus(await admin.get('/api/v1/departments'), 200) as { id: string; name: string }[]).find((d) => d.id === 'root')!.name;
 });
 afterAll(async () => {
@@ -180,5 +182,60 @@ test('the agent blocks an abusive visitor: their widget closes for good, also af
     expect(problems).toEqual([]);
     await shopperContext.close();
     await context.close();
+  });
+});
+
+test('the agent makes a contact of a visitor, notes something on it, and binds the same customer’s second device to it', async () => {
+  await picturedOnFailure(browser, 'contacts', async () => {
+    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1440, height: 900 } });
+    const li = await context.newPage();
+    const problems = watchProblems(li);
+    await signIn(li, node.url, 'li@replies.example', PASSWORD);
+    await waitFor('the desk to show the agent ready', async () => ((await li.getByRole('radio', { name: 'Ready' }).isChecked()) ? true : undefined));
+
+    const devices: VisitorClient[] = [];
+    const arrives = async (text: string) => {
+      const device = await VisitorClient.connect(`ws://127.0.0.1:${node.port}/ws/visitor/${DEFAULT_CHANNEL_KEY}`);
+      devices.push(device);
+      await device.hello();
+      device.send({ type: 'start' });
+      device.send({ type: 'message', clientMsgId: 'c1', text });
+      await li.locator('.kefu-conv', { hasText: text }).click();
+      await li.getByRole('button', { name: 'Accept' }).click();
+      await li.getByRole('button', { name: 'Transfer' }).waitFor();
+    };
+    try {
+      await arrives('My phone: where is my order?');
+      const card = li.getByTestId('contact-card');
+      await card.getByRole('button', { name: 'New contact' }).click();
+      const dialog = li.getByRole('dialog');
+      await dialog.getByLabel('Name', { exact: true }).fill('王小明');
+      await dialog.getByLabel('Email', { exact: true }).fill('wang@shop.example');
+      await dialog.getByLabel('Phone', { exact: true }).fill('+86 138 0000 0000');
+      await dialog.getByRole('button', { name: 'Save' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      await card.getByText('wang@shop.example').waitFor();
+      await card.getByRole('button', { name: 'Edit the notes' }).click();
+      const notes = card.locator('textarea');
+      await notes.fill('VIP — prefers phone calls <b>not bold</b>');
+      await notes.press('Enter');
+      await card.getByText('VIP — prefers phone calls <b>not bold</b>').waitFor();
+      await li.screenshot({ path: screenshot('desk-contact.png') });
+
+      await arrives('My laptop now, same order');
+      await card.getByText('Not bound to a contact.').or(card.getByLabel('Find a contact to bind…')).first().waitFor();
+      await card.getByLabel('Find a contact to bind…').click();
+      await card.getByLabel('Find a contact to bind…').fill('小明');
+      await li.locator('.ant-select-dropdown:visible').getByText('王小明 · wang@shop.example · +86 138 0000 0000').click();
+      await card.getByText('VIP — prefers phone calls <b>not bold</b>').waitFor();
+
+      const contacts = expectStatus(await admin.get('/api/v1/contacts?q=wang'), 200) as { name: string; notes: string; visitors: number }[];
+      expect(contacts).toEqual([expect.objectContaining({ name: '王小明', notes: 'VIP — prefers phone calls <b>not bold</b>', visitors: 2 })]);
+      expect(await card.locator('b').count()).toBe(0);
+      expect(problems).toEqual([]);
+    } finally {
+      for (const d of devices) d.close();
+      await context.close();
+    }
   });
 });

@@ -27,7 +27,7 @@ export function setCsrfToken(token: string | null): void {
   csrfToken = token;
 }
 
-export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
@@ -146,6 +146,20 @@ export interface Channel {
   allowedOrigins: string[];
   identityEnforced: boolean;
   createdAt: string;
+}
+
+/** A contact (联系人): a customer as the company knows them, bound to any number of visitors. */
+export interface Contact {
+  id: string;
+  name: string;
+  email: string;
+  phone: string;
+  company: string;
+  notes: string;
+  departmentId: string;
+  visitors: number;
+  createdAt: string;
+  updatedAt: string;
 }
 
 /** A quick reply (快捷回复): one's own (no department) or one a department shares. */

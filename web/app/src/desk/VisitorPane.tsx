@@ -1,11 +1,13 @@
 /**
  * The side pane (screen pop): who the visitor is, where they came from (channel, skill group,
  * page, device, language), what they told the pre-chat form, the note of whoever transferred the
- * conversation, and their earlier conversations with their summaries and ratings.
+ * conversation, their contact (ContactCard.tsx), and their earlier conversations with their
+ * summaries and ratings.
  */
 import { useEffect, useRef } from 'react';
 import { Alert, Descriptions, Empty, List, Rate, Tag, Typography } from 'antd';
 import { useI18n } from '../i18n.tsx';
+import { ContactCard } from './ContactCard.tsx';
 import { agentName, channelName, clock, skillGroupName, visitorName } from './names.ts';
 import type { DeskConversation } from './state.ts';
 import type { Desk } from './useDesk.tsx';
@@ -50,6 +52,7 @@ export function VisitorPane({ c, desk }: { c: DeskConversation; desk: Desk }) {
         <Descriptions.Item label={t('desk.locale')}>{info.context.locale ?? '—'}</Descriptions.Item>
         {preChat.map(([field, value]) => <Descriptions.Item key={field} label={field}>{value}</Descriptions.Item>)}
       </Descriptions>
+      {desk.may('contacts.read') && <ContactCard key={info.visitor.id} visitorId={info.visitor.id} visitorName={info.visitor.name} canWrite={desk.may('contacts.write')} />}
       <Typography.Text strong className="kefu-side-heading">{t('desk.earlier')}</Typography.Text>
       {c.earlier === null ? (
         <Typography.Text type="secondary">{t('desk.loading')}</Typography.Text>

@@ -25,6 +25,8 @@ export type TransferTarget = { agentId: string } | { skillGroupId: string };
 export interface Desk {
   readonly state: DeskState;
   readonly colleagues: Colleagues;
+  /** Does the signed-in account hold this permission (the screens show only what the server allows)? */
+  may(permission: string): boolean;
   setStatus(status: Exclude<AgentStatus, 'offline'>): void;
   /** The agent looks at this conversation now: its history, if still waiting its turn, comes first. */
   opened(conversationId: string): void;
@@ -148,6 +150,7 @@ function OpenDesk({ me, onSignedOut, children }: { me: Me; onSignedOut: (reason:
     () => ({
       state,
       colleagues,
+      may: (permission) => can(me, permission),
       setStatus: (status) => {
         unlockAlerts();
         send({ type: 'set-status', status });
@@ -189,7 +192,7 @@ function OpenDesk({ me, onSignedOut, children }: { me: Me; onSignedOut: (reason:
       inviteVisitor: (visitorId, text) => void send({ type: 'invite-visitor', visitorId, ...(text ? { text } : {}) }),
       dismiss: (conversationId) => dispatch([{ kind: 'dismiss', conversationId }]),
     }),
-    [state, colleagues, send, me.skillGroupIds],
+    [state, colleagues, send, me],
   );
 
   return <DeskContext.Provider value={desk}>{children}</DeskContext.Provider>;
