@@ -65,6 +65,7 @@ test('every record the conversation actor appends to kefu.messages.v1 is valid a
     { type: 'take-over', supervisorId: 'boss' },
     { type: 'close', by: { kind: 'supervisor', supervisorId: 'boss' }, summary: '已退款' },
     { type: 'rate', score: 5, comment: '谢谢' },
+    { type: 'tag', by: { kind: 'supervisor', supervisorId: 'boss' }, tags: ['退款', 'VIP customer'] },
     { type: 'reopen' },
   ];
   let state: ConversationState = newConversation({ conversationId: 'c-asyncapi', tenantId: 't1', channelId: 'web', visitor: { visitorId: 'v', displayName: 'V', identified: false, vip: false, lastAgentId: null }, now: 1_000 });
@@ -86,7 +87,7 @@ test('every record the conversation actor appends to kefu.messages.v1 is valid a
   // The lifecycle events of the same run, as they are published to kefu.conversations.v1.
   const names = events.map((e) => (e as { name: string }).name);
   expect(new Set(names)).toEqual(
-    new Set(['conversation.created', 'conversation.queued', 'conversation.assigned', 'conversation.accepted', 'conversation.first-agent-reply', 'conversation.transferred', 'conversation.closed', 'conversation.rated', 'conversation.reopened']),
+    new Set(['conversation.created', 'conversation.queued', 'conversation.assigned', 'conversation.accepted', 'conversation.first-agent-reply', 'conversation.transferred', 'conversation.closed', 'conversation.rated', 'conversation.tagged', 'conversation.reopened']),
   );
   expectValid(validators('conversations'), events);
 

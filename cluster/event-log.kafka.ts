@@ -6,6 +6,7 @@
  * order: consumers fold them idempotently and by their `at` (actors/conversation/record.ts).
  */
 import { z } from 'zod';
+import { MAX_TAGS, TAG_PATTERN } from '../actors/conversation/tags.ts';
 import type { BatchingProducer } from './kafka-producer.ts';
 import { isConversationEvent, type EventLog, type LoggedEvent } from './event-log.ts';
 
@@ -55,6 +56,10 @@ export const conversationEvents = [
     summary: z.string().nullable(),
   }),
   event('conversation.rated', 'The visitor rated it (1–5).', { score: z.number().int().min(1).max(5), comment: z.string().nullable(), agentId: z.string().nullable() }),
+  event('conversation.tagged', 'Its agent or a supervisor set its tags (all of them, replacing the ones before).', {
+    tags: z.array(z.string().regex(TAG_PATTERN)).max(MAX_TAGS),
+    by: actor,
+  }),
   event('conversation.reopened', 'A closed conversation was opened again.', {}),
 ] as const;
 

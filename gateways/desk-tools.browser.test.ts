@@ -8,6 +8,7 @@
  *   a reload, and the conversation ends.
  * - Contacts: the agent makes a contact of a visitor and writes a note on it; a second visitor (the
  *   same customer on another device) is found and bound to it.
+ * - Tags: the agent tags a conversation, and history finds it by a tag.
  * Screenshots of each.
  */
 import { jest } from '@jest/globals';
@@ -235,6 +236,50 @@ test('the agent makes a contact of a visitor, notes something on it, and binds t
       expect(problems).toEqual([]);
     } finally {
       for (const d of devices) d.close();
+      await context.close();
+    }
+  });
+});
+
+test('the agent tags a conversation; history lists it with its tags and finds it by one', async () => {
+  await picturedOnFailure(browser, 'tags', async () => {
+    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1440, height: 900 } });
+    const li = await context.newPage();
+    const problems = watchProblems(li);
+    await signIn(li, node.url, 'li@replies.example', PASSWORD);
+    await waitFor('the desk to show the agent ready', async () => ((await li.getByRole('radio', { name: 'Ready' }).isChecked()) ? true : undefined));
+    const device = await VisitorClient.connect(`ws://127.0.0.1:${node.port}/ws/visitor/${DEFAULT_CHANNEL_KEY}`);
+    try {
+      await device.hello();
+      device.send({ type: 'start' });
+      device.send({ type: 'message', clientMsgId: 't1', text: 'The parcel arrived broken' });
+      await li.locator('.kefu-conv', { hasText: 'The parcel arrived broken' }).click();
+      await li.getByRole('button', { name: 'Accept' }).click();
+      const tags = li.getByTestId('visitor-pane').getByLabel('Tags', { exact: true });
+      await tags.click();
+      for (const tag of ['Damaged', '售后']) {
+        await tags.pressSequentially(tag);
+        await tags.press('Enter');
+      }
+      await tags.press('Escape');
+      const pane = li.getByTestId('visitor-pane');
+      await waitFor('both tags on the conversation', async () => ((await pane.locator('.ant-select-selection-item').allTextContents()).join('|') === 'Damaged|售后' ? true : undefined));
+
+      await li.getByRole('menuitem', { name: 'History' }).click();
+      await li.getByLabel('Tag', { exact: true }).fill('damaged');
+      await li.getByLabel('Tag', { exact: true }).press('Enter');
+      const row = li.locator('.kefu-history-row', { hasText: 'Damaged' });
+      await waitFor('the tagged conversation in history', async () => {
+        if ((await row.count()) === 1) return true;
+        await li.getByLabel('Tag', { exact: true }).press('Enter'); // the record folds in a moment after the tag
+        return undefined;
+      });
+      expect(await li.locator('.kefu-history-row').count()).toBe(1);
+      await row.getByText('售后', { exact: true }).waitFor();
+      await li.screenshot({ path: screenshot('history-tags.png') });
+      expect(problems).toEqual([]);
+    } finally {
+      device.close();
       await context.close();
     }
   });

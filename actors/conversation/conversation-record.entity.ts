@@ -45,5 +45,8 @@ export const ConversationRecordRow = defineEntity({
     score: p.integer(),
     comment: p.text(),
     ratedAt: p.bigint('number'),
+    /** JSON array of the tags (actors/conversation/tags.ts: nothing in a tag needs escaping inside it). */
+    tags: p.text().default('[]'),
+    tagsAt: p.bigint('number').default(0),
   },
 });

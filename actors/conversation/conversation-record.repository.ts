@@ -31,6 +31,9 @@ type Row = {
   score: number;
   comment: string;
   rated_at: number | string;
+  /** JSON array of the tags. */
+  tags: string;
+  tags_at: number | string;
 };
 
 const COLUMNS = [
@@ -56,6 +59,8 @@ const COLUMNS = [
   'score',
   'comment',
   'rated_at',
+  'tags',
+  'tags_at',
 ] as const;
 
 const orNull = (s: string): string | null => (s === '' ? null : s);
@@ -85,6 +90,8 @@ export function recordOfRow(r: Row): ConversationRecord {
     score: r.score === 0 ? null : r.score,
     comment: orNull(r.comment),
     ratedAt: Number(r.rated_at),
+    tags: JSON.parse(r.tags || '[]') as string[],
+    tagsAt: Number(r.tags_at),
   };
 }
 
@@ -111,6 +118,8 @@ const valuesOf = (r: ConversationRecord): unknown[] => [
   r.score ?? 0,
   r.comment ?? '',
   r.ratedAt,
+  JSON.stringify(r.tags),
+  r.tagsAt,
 ];
 
 export class ConversationRecords {

@@ -333,6 +333,26 @@ describe('closing, rating, reopening', () => {
     expect(decideConversation(rated, { type: 'request-rating', by: agentA }, T)).toMatchObject({ rejected: 'ALREADY_RATED' });
   });
 
+  test('its agent tags it, also after the close; tags are normalised, checked, and only a change is an event', () => {
+    const s = chatting();
+    const tagged = ok(decideConversation(s, { type: 'tag', by: agentA, tags: [' 退款 ', 'VIP  customer', 'vip customer', 'refund'] }, T));
+    expect(tagged.state.tags).toEqual(['退款', 'VIP customer', 'refund']);
+    expect(tagged.effects).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'emit', event: expect.objectContaining({ name: 'conversation.tagged', tags: ['退款', 'VIP customer', 'refund'], by: agentA }) }),
+        expect.objectContaining({ type: 'push', to: 'agents', push: { kind: 'participants' } }),
+      ]),
+    );
+    expect(ok(decideConversation(tagged.state, { type: 'tag', by: agentA, tags: ['退款', 'VIP customer', 'refund'] }, T)).effects).toEqual([]);
+    expect(decideConversation(s, { type: 'tag', by: agentB, tags: ['x'] }, T)).toMatchObject({ rejected: 'NOT_ASSIGNED_AGENT' });
+    for (const bad of [['a"b'], ['100%'], ['under_score'], [''], ['x'.repeat(33)], Array.from({ length: 11 }, (_, i) => `t${i}`)]) {
+      expect(decideConversation(s, { type: 'tag', by: agentA, tags: bad }, T)).toMatchObject({ rejected: 'TAGS_INVALID' });
+    }
+    const closed = run(tagged.state, { type: 'close', by: agentA, summary: null });
+    expect(ok(decideConversation(closed, { type: 'tag', by: agentA, tags: [] }, T)).state.tags).toEqual([]);
+    expect(ok(decideConversation(s, { type: 'tag', by: { kind: 'supervisor', supervisorId: 'boss' }, tags: ['质检'] }, T)).state.tags).toEqual(['质检']);
+  });
+
   test('another agent cannot close it', () => {
     expect(decideConversation(chatting(), { type: 'close', by: agentB, summary: null }, T)).toMatchObject({ rejected: 'NOT_ASSIGNED_AGENT' });
   });
@@ -426,7 +446,7 @@ describe('describe', () => {
     const state = run(chatting(), post(fromVisitor, 'm1'), post(agentA, 'm2'));
     const d = ok(decideConversation(state, { type: 'describe' }, T + 50));
     expect(d.state).toBe(state);
-    expect(d.effects).toEqual([{ type: 'described', tenantId: 't', status: 'assigned', agentId: 'a', accepted: true, lastSeq: 2, channelId: d.state.channelId, skillGroupId: d.state.skillGroupId, visitor: d.state.visitor, preChat: d.state.preChat, context: { page: null, locale: null, device: null }, transferMemo: null, invitedAgentIds: [], monitors: [] }]);
+    expect(d.effects).toEqual([{ type: 'described', tenantId: 't', status: 'assigned', agentId: 'a', accepted: true, lastSeq: 2, channelId: d.state.channelId, skillGroupId: d.state.skillGroupId, visitor: d.state.visitor, preChat: d.state.preChat, context: { page: null, locale: null, device: null }, transferMemo: null, invitedAgentIds: [], monitors: [], tags: [] }]);
   });
 
   test('the screen pop shows where the visitor started: page, language, device', () => {

@@ -5,7 +5,8 @@
  */
 import { accept, reject, unreachable, type Decision } from '../kernel/decision.ts';
 import type { ConversationCommand, ConversationEffect, ConversationEvent, MessageRecord, Push, SharedFile } from './protocol.ts';
-import { DEDUPE_WINDOW, contextOf, isOpen, participants, type Actor, type CloseReason, type ConversationState, type TimerName } from './state.ts';
+import { DEDUPE_WINDOW, contextOf, isOpen, participants, tagsOf, type Actor, type CloseReason, type ConversationState, type TimerName } from './state.ts';
+import { normalTags } from './tags.ts';
 
 export type ConversationDecision = Decision<ConversationState, ConversationEffect>;
 
@@ -162,6 +163,7 @@ export function decideConversation(state: ConversationState, command: Conversati
           transferMemo: state.transferMemo,
           invitedAgentIds: state.invitedAgentIds,
           monitors: state.monitors,
+          tags: tagsOf(state),
         },
       ]);
 
@@ -335,6 +337,17 @@ export function decideConversation(state: ConversationState, command: Conversati
       if (!isAgent(command.by, state.agentId)) return reject('NOT_ASSIGNED_AGENT', 'only the conversation’s agent asks its visitor for a rating');
       if (state.rating !== null) return reject('ALREADY_RATED', 'this conversation was already rated');
       return step.push('visitor', { kind: 'rating-requested' }).done();
+    }
+
+    case 'tag': {
+      // Its agent — still, or the last one of a closed conversation (tags are often the wrap-up) — or a supervisor.
+      if (command.by.kind !== 'supervisor' && !isAgent(command.by, state.agentId)) return reject('NOT_ASSIGNED_AGENT', 'only the conversation’s agent tags it');
+      const normal = normalTags(command.tags);
+      if (!normal.ok) return reject('TAGS_INVALID', normal.problem);
+      const before = tagsOf(state);
+      if (normal.tags.length === before.length && normal.tags.every((t, i) => t === before[i])) return step.done();
+      // The agents' side gets the new view (as after a change of who is in it).
+      return step.set({ tags: normal.tags }).emit({ name: 'conversation.tagged', tags: normal.tags, by: command.by }).pushParticipants().done();
     }
 
     case 'rate': {

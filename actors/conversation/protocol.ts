@@ -38,6 +38,8 @@ export type ConversationCommand =
   | { readonly type: 'rate'; readonly score: number; readonly comment: string | null }
   /** The agent asks the visitor to rate the conversation now (the visitor is shown the rating form). */
   | { readonly type: 'request-rating'; readonly by: Actor }
+  /** Its agent (also after it closed) or a supervisor sets the conversation's tags (all of them: tags.ts). */
+  | { readonly type: 'tag'; readonly by: Actor; readonly tags: readonly string[] }
   | { readonly type: 'reopen' }
   | { readonly type: 'leave-message'; readonly text: string; readonly contact: string | null }
   /** From the queue. */
@@ -91,6 +93,7 @@ export type ConversationEvent = { readonly conversationId: string; readonly at: 
   | { readonly name: 'conversation.message-left'; readonly text: string; readonly contact: string | null }
   | { readonly name: 'conversation.closed'; readonly by: Actor; readonly reason: CloseReason; readonly agentId: string | null; readonly summary: string | null }
   | { readonly name: 'conversation.rated'; readonly score: number; readonly comment: string | null; readonly agentId: string | null }
+  | { readonly name: 'conversation.tagged'; readonly tags: readonly string[]; readonly by: Actor }
   | { readonly name: 'conversation.reopened' }
 );
 
@@ -115,6 +118,7 @@ export type ConversationEffect =
       readonly transferMemo: string | null;
       readonly invitedAgentIds: readonly string[];
       readonly monitors: readonly { readonly supervisorId: string; readonly mode: MonitorMode }[];
+      readonly tags: readonly string[];
     }
   /**
    * `agents`: the accounts on the agents' side who hear it — the responsible agent, invited

@@ -55,6 +55,8 @@ test('a conversation’s record: where it was served, how it ended, its rating',
     score: 4,
     comment: null,
     ratedAt: 2_070,
+    tags: [],
+    tagsAt: 0,
   });
 });
 
@@ -78,4 +80,14 @@ test('a late event does not undo a newer one: a retried “assigned” after the
   expect(onlyRated).toMatchObject({ score: 4, status: 'open', channelId: '' });
   // The rest arriving after the rating fills in the record around it.
   expect(events.filter((e) => e.name !== 'conversation.rated').reduce(foldEvent, onlyRated)).toEqual(closed);
+});
+
+test('tags: the latest tagging wins, whatever order the events arrive in', () => {
+  const tagged = (tags: string[], at: number) => ({ name: 'conversation.tagged', tenantId: 't1', conversationId: 'c1', at, tags, by: { kind: 'agent', agentId: 'li' } }) as const;
+  const base = fold(lifecycle())!;
+  expect(base.tags).toEqual([]);
+  const inOrder = [tagged(['退款'], base.createdAt + 10), tagged(['退款', 'VIP'], base.createdAt + 20)].reduce(foldEvent, base);
+  const late = [tagged(['退款', 'VIP'], base.createdAt + 20), tagged(['退款'], base.createdAt + 10)].reduce(foldEvent, base);
+  expect(inOrder.tags).toEqual(['退款', 'VIP']);
+  expect(late).toEqual(inOrder);
 });

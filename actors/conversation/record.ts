@@ -1,6 +1,6 @@
 /**
  * The conversation record: what history lists and filters by (channel, visitor, skill group,
- * agent, when, how it ended, the rating), folded from the conversation's lifecycle events — in
+ * agent, when, how it ended, the rating, the tags), folded from the conversation's lifecycle events — in
  * cluster mode by the persister from `kefu.conversations.v1`, in embedded mode as the events are
  * published. Pure.
  *
@@ -39,6 +39,9 @@ export type ConversationRecord = {
   readonly score: number | null;
   readonly comment: string | null;
   readonly ratedAt: number;
+  /** What its agents tagged it with, and the time of the event that set them. */
+  readonly tags: readonly string[];
+  readonly tagsAt: number;
 };
 
 const empty = (e: LoggedConversationEvent): ConversationRecord => ({
@@ -64,6 +67,8 @@ const empty = (e: LoggedConversationEvent): ConversationRecord => ({
   score: null,
   comment: null,
   ratedAt: 0,
+  tags: [],
+  tagsAt: 0,
 });
 
 /** The record after one more event (the same event twice changes nothing). */
@@ -107,6 +112,8 @@ export function foldEvent(record: ConversationRecord | null, e: LoggedConversati
       return e.at >= r.statusAt ? { ...r, status: 'open', statusAt: e.at, closedAt: null, closeReason: null, closedBy: null, summary: null } : r;
     case 'conversation.rated':
       return e.at >= r.ratedAt ? { ...r, score: e.score, comment: e.comment, ratedAt: e.at } : r;
+    case 'conversation.tagged':
+      return e.at >= r.tagsAt ? { ...r, tags: e.tags, tagsAt: e.at } : r;
     default: {
       const never: never = e;
       throw new Error(`unknown conversation event ${JSON.stringify(never)}`);

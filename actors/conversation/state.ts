@@ -111,6 +111,8 @@ export type ConversationState = {
   readonly closeReason: CloseReason | null;
   readonly summary: string | null;
   readonly rating: { readonly score: number; readonly comment: string | null } | null;
+  /** What its agents tagged it with (tags.ts). Absent in snapshots written before it existed: read it through `tagsOf`. */
+  readonly tags?: readonly string[];
   readonly settings: ConversationSettings;
 };
 
@@ -155,6 +157,8 @@ export function newConversation(input: {
 }
 
 export const contextOf = (s: ConversationState): VisitorContext => s.context ?? NO_CONTEXT;
+
+export const tagsOf = (s: ConversationState): readonly string[] => s.tags ?? [];
 
 /**
  * The accounts on the agents' side of a conversation: its agent, invited colleagues, watching

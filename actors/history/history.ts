@@ -30,6 +30,10 @@ export type HistoryFilter = {
   readonly status?: 'open' | 'closed';
   /** The visitor's satisfaction score (1–5). */
   readonly score?: number;
+  /** Tagged with this (any case; actors/conversation/tags.ts). */
+  readonly tag?: string;
+  /** Of the visitors bound to this contact. */
+  readonly contactId?: string;
 };
 
 /** A page of records, newest first; `before` is the last record of the previous page. */
@@ -72,6 +76,16 @@ export function recordConditions(scope: Scope, filter: HistoryFilter): { sql: st
   equal('visitor_id', filter.visitorId);
   equal('status', filter.status);
   equal('score', filter.score);
+  if (filter.tag !== undefined) {
+    // The stored list is JSON of tags holding no quotes or LIKE wildcards (tags.ts), so the quoted
+    // tag matches exactly one whole tag; LIKE ignores case (SQLite: ASCII letters only).
+    where.push('r.tags like ?');
+    params.push(`%${JSON.stringify(filter.tag)}%`);
+  }
+  if (filter.contactId !== undefined) {
+    where.push('r.visitor_id in (select b.visitor_id from kefu_contact_visitor b where b.tenant_id = r.tenant_id and b.contact_id = ?)');
+    params.push(filter.contactId);
+  }
   if (filter.from !== undefined) {
     where.push('r.created_at >= ?');
     params.push(filter.from);

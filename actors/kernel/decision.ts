@@ -19,6 +19,7 @@ export type RejectionCode =
   | 'MESSAGE_EMPTY'
   | 'MESSAGE_TOO_LONG'
   | 'RATING_INVALID'
+  | 'TAGS_INVALID'
   | 'ALREADY_RATED'
   | 'REOPEN_WINDOW_EXPIRED'
   | 'AGENT_OFFLINE'

@@ -220,6 +220,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
       skillGroupId: d.skillGroupId,
       preChat: d.preChat,
       transferMemo: d.transferMemo,
+      tags: [...d.tags],
     };
   }
 
@@ -413,6 +414,12 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
         const asked = await deps.conversation(conversationId, { type: 'request-rating', by: actor });
         if (!asked.ok) return fail(failureFrame(asked, about));
         return sendFrame(ws, { type: 'rating-requested', conversationId });
+      }
+      case 'tag': {
+        const actor = await actorFor(who, frame);
+        if ('code' in actor) return fail(actor);
+        r = await deps.conversation(conversationId, { type: 'tag', by: actor, tags: frame.tags });
+        break;
       }
       case 'block-visitor': {
         const actor = await actorFor(who, frame);

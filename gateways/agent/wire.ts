@@ -89,6 +89,12 @@ export const agentClientFrames = {
   /** Ask the visitor to rate the conversation now (邀请评价): their widget shows the rating form; answered with `rating-requested`. */
   'request-rating': z.strictObject({ type: z.literal('request-rating'), conversationId }),
   /**
+   * Set the conversation's tags (标签), all of them: its agent (also after it closed), or a
+   * supervisor intervening (`as`). Each 1–32 letters, digits, spaces or -; at most 10; the same tag in
+   * another case is one tag. Everyone on its agents' side gets the new `conversation` view.
+   */
+  tag: z.strictObject({ type: z.literal('tag'), conversationId, tags: z.array(z.string().max(64)).max(20), as }),
+  /**
    * Block the conversation's visitor (拉黑) — its agent, or a supervisor intervening (`as`): they go
    * on the blacklist for `days` (absent or null: until unblocked), their open widgets close, and a
    * conversation still open ends with the reason as its summary. Answered with `visitor-blocked`.
@@ -136,6 +142,7 @@ export const agentClientFrame = z.discriminatedUnion('type', [
   c.close,
   c['request-rating'],
   c['block-visitor'],
+  c.tag,
   c.invite,
   c.leave,
   c.monitor,
@@ -187,6 +194,8 @@ const conversationView = z.strictObject({
   skillGroupId: z.string().nullable(),
   preChat: z.record(z.string(), z.string()),
   transferMemo: z.string().nullable(),
+  /** What its agents tagged it with (`tag`). */
+  tags: z.array(z.string()),
 });
 
 export const agentServerFrames = {

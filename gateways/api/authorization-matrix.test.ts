@@ -349,7 +349,7 @@ describe.each(matrix.map((r) => [key(r), r] as const))('%s', (_, route) => {
  */
 describe('agent WebSocket', () => {
   jest.setTimeout(60_000);
-  const CONVERSATION_FRAMES = ['accept', 'message', 'read', 'typing', 'history', 'invite', 'transfer', 'request-rating', 'close', 'block-visitor'] as const;
+  const CONVERSATION_FRAMES = ['accept', 'message', 'read', 'typing', 'history', 'invite', 'transfer', 'request-rating', 'tag', 'close', 'block-visitor'] as const;
   const wsUrl = () => `ws://127.0.0.1:${node.port}/ws/agent`;
   const opened: { close(): void }[] = [];
   afterEach(() => {
@@ -377,10 +377,10 @@ describe('agent WebSocket', () => {
   }
 
   const describeConversation = async (conversationId: string) => {
-    const r = await node.actors.send<unknown, { type: string; status?: string; agentId?: string | null; lastSeq?: number; invitedAgentIds?: string[]; monitors?: unknown[] }>('conversation', conversationId, { type: 'describe' });
+    const r = await node.actors.send<unknown, { type: string; status?: string; agentId?: string | null; lastSeq?: number; invitedAgentIds?: string[]; monitors?: unknown[]; tags?: string[] }>('conversation', conversationId, { type: 'describe' });
     if (!r.ok) throw new Error(r.message);
-    const { status, agentId, lastSeq, invitedAgentIds, monitors } = r.effects.find((e) => e.type === 'described')!;
-    return { status, agentId, lastSeq, invitedAgentIds, monitors };
+    const { status, agentId, lastSeq, invitedAgentIds, monitors, tags } = r.effects.find((e) => e.type === 'described')!;
+    return { status, agentId, lastSeq, invitedAgentIds, monitors, tags };
   };
 
   /** Sends a frame and waits until the gateway has handled it (frames of a connection are handled in order). */
@@ -433,6 +433,7 @@ describe('agent WebSocket', () => {
       invite: { type: 'invite', conversationId, agentId: agentInA },
       transfer: { type: 'transfer', conversationId, to: { skillGroupId: org.A1 } },
       'request-rating': { type: 'request-rating', conversationId },
+      tag: { type: 'tag', conversationId, tags: ['matrix'] },
       close: { type: 'close', conversationId, summary: 'matrix' },
       'block-visitor': { type: 'block-visitor', conversationId, reason: 'matrix', days: 1 },
     };

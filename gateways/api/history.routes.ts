@@ -26,6 +26,7 @@ export const conversationView = (r: ConversationRecord): z.infer<typeof s.histor
   offlineReason: r.offlineReason,
   messageLeft: r.messageLeft,
   rating: r.score === null ? null : { score: r.score, comment: r.comment },
+  tags: [...r.tags],
 });
 
 const messageView = (m: LoggedMessage): z.infer<typeof s.historyMessage> => ({
@@ -59,6 +60,8 @@ function filterOf(q: z.infer<typeof s.historyQuery>): HistoryFilter {
     ...(q.visitorId ? { visitorId: q.visitorId } : {}),
     ...(q.status ? { status: q.status } : {}),
     ...(q.score ? { score: q.score } : {}),
+    ...(q.tag ? { tag: q.tag } : {}),
+    ...(q.contactId ? { contactId: q.contactId } : {}),
   };
 }
 

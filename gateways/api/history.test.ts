@@ -145,3 +145,23 @@ test('query syntax and hostile text in a search are only text: a normal answer, 
   expect(await search('退款 OR damaged')).toEqual([]); // OR is a word to find here, not an operator
   expect((await list()).length).toBe(2); // and nothing was dropped
 });
+
+test('tags put on a conversation after its close are listed and filtered by, whole tags in any case; and conversations by contact', async () => {
+  const tagged = await node.actors.send('conversation', conversations.refund, { type: 'tag', by: { kind: 'agent', agentId: 'li-na' }, tags: ['Refund', '售后 投诉'] });
+  expect(tagged.ok).toBe(true);
+  expect((await node.actors.send('conversation', conversations.refund, { type: 'tag', by: { kind: 'agent', agentId: 'wang-wei' }, tags: [] })).ok).toBe(false); // not its agent
+  await waitFor('the tags in the record', async () => ((await list(`?tag=refund`)).length === 1 ? true : undefined));
+  expect((await list('?tag=REFUND')).map((c) => c.id)).toEqual([conversations.refund]);
+  expect((await list(`?tag=${encodeURIComponent('售后 投诉')}`)).map((c) => (c as Record_ & { tags: string[] }).tags)).toEqual([['Refund', '售后 投诉']]);
+  expect(await list('?tag=ref')).toEqual([]); // a whole tag, not a part of one
+  expect((await search('退款', '&tag=refund')).map((h) => h.conversationId)).toEqual(expect.arrayContaining([conversations.refund]));
+  expect(await search('快递', '&tag=refund')).toEqual([]);
+  for (const bad of ['%25', '"x"', 'a_b', 'x'.repeat(33)]) expect({ bad, code: (await boss.get(`/api/v1/history/conversations?tag=${bad}`)).body.code }).toEqual({ bad, code: 'INVALID' });
+
+  // The visitor of the refund conversation is bound to a contact: their conversations are the contact's.
+  const visitorId = (expectStatus(await boss.get(`/api/v1/history/conversations/${conversations.refund}`), 200) as { visitor: { id: string } }).visitor.id;
+  const contact = expectStatus(await boss.post('/api/v1/contacts', { name: '王小明' }), 201) as { id: string };
+  expect((await list(`?contactId=${contact.id}`)).map((c) => c.id)).toEqual([]);
+  expectStatus(await boss.request('PUT', `/api/v1/visitors/${visitorId}/contact`, { contactId: contact.id }), 200);
+  expect((await list(`?contactId=${contact.id}`)).map((c) => c.id)).toEqual([conversations.refund]);
+});

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { DIRECTORY_ID_PATTERN } from '../../actors/directory/ids.ts';
 import { ALL_PERMISSIONS, type Permission } from '../../actors/directory/policies/permissions.ts';
 import { TENANT_ID_PATTERN } from '../../actors/directory/tenant.repository.ts';
+import { TAG_PATTERN } from '../../actors/conversation/tags.ts';
 
 export const id = z.string().regex(DIRECTORY_ID_PATTERN, 'an id: lowercase letters, digits or -');
 const isoDate = z.string().describe('ISO 8601 date-time');
@@ -358,6 +359,7 @@ export const historyConversation = z.object({
   offlineReason: z.string().nullable(),
   messageLeft: z.string().nullable(),
   rating: z.object({ score: z.number().int().min(1).max(5), comment: z.string().nullable() }).nullable(),
+  tags: z.array(z.string()).describe('what its agents tagged it with'),
 });
 
 export const historyMessage = z.object({
@@ -387,6 +389,8 @@ export const historyQuery = z.strictObject({
   visitorId: opaqueId.optional(),
   status: z.enum(['open', 'closed']).optional(),
   score: z.coerce.number().int().min(1).max(5).optional().describe('the satisfaction score'),
+  tag: z.string().trim().regex(TAG_PATTERN, 'a tag: 1–32 letters, digits, spaces or -').optional().describe('conversations with this tag (any case)'),
+  contactId: id.optional().describe('conversations of the visitors bound to this contact'),
   before: z.string().regex(/^\d{1,16},[A-Za-z0-9_-]{1,191}$/).optional().describe('`<createdAt ms>,<id>` of the last conversation of the previous page'),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });

@@ -12,6 +12,7 @@ import { Migration20261202144715_conversation_log } from './Migration20261202144
 import { Migration20261202150659_conversation_record } from './Migration20261202150659_conversation_record.ts';
 import { Migration20261203173400_quick_replies } from './Migration20261203173400_quick_replies.ts';
 import { Migration20261203175552_contacts } from './Migration20261203175552_contacts.ts';
+import { Migration20261203181355_conversation_tags } from './Migration20261203181355_conversation_tags.ts';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261121104804_initial', class: Migration20261121104804_initial },
@@ -26,4 +27,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261202150659_conversation_record', class: Migration20261202150659_conversation_record },
   { name: 'Migration20261203173400_quick_replies', class: Migration20261203173400_quick_replies },
   { name: 'Migration20261203175552_contacts', class: Migration20261203175552_contacts },
+  { name: 'Migration20261203181355_conversation_tags', class: Migration20261203181355_conversation_tags },
 ];

@@ -14,6 +14,7 @@ import { Migration20261202150658_conversation_record } from './Migration20261202
 import { Migration20261202153500_message_search } from './Migration20261202153500_message_search.ts';
 import { Migration20261203173359_quick_replies } from './Migration20261203173359_quick_replies.ts';
 import { Migration20261203175551_contacts } from './Migration20261203175551_contacts.ts';
+import { Migration20261203181354_conversation_tags } from './Migration20261203181354_conversation_tags.ts';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261121104804_initial', class: Migration20261121104804_initial },
@@ -30,4 +31,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261202153500_message_search', class: Migration20261202153500_message_search },
   { name: 'Migration20261203173359_quick_replies', class: Migration20261203173359_quick_replies },
   { name: 'Migration20261203175551_contacts', class: Migration20261203175551_contacts },
+  { name: 'Migration20261203181354_conversation_tags', class: Migration20261203181354_conversation_tags },
 ];

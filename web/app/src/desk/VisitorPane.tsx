@@ -1,11 +1,11 @@
 /**
  * The side pane (screen pop): who the visitor is, where they came from (channel, skill group,
  * page, device, language), what they told the pre-chat form, the note of whoever transferred the
- * conversation, their contact (ContactCard.tsx), and their earlier conversations with their
- * summaries and ratings.
+ * conversation, its tags, their contact (ContactCard.tsx), and their earlier conversations with
+ * their summaries and ratings.
  */
 import { useEffect, useRef } from 'react';
-import { Alert, Descriptions, Empty, List, Rate, Tag, Typography } from 'antd';
+import { Alert, Descriptions, Empty, List, Rate, Select, Tag, Typography } from 'antd';
 import { useI18n } from '../i18n.tsx';
 import { ContactCard } from './ContactCard.tsx';
 import { agentName, channelName, clock, skillGroupName, visitorName } from './names.ts';
@@ -52,6 +52,7 @@ export function VisitorPane({ c, desk }: { c: DeskConversation; desk: Desk }) {
         <Descriptions.Item label={t('desk.locale')}>{info.context.locale ?? '—'}</Descriptions.Item>
         {preChat.map(([field, value]) => <Descriptions.Item key={field} label={field}>{value}</Descriptions.Item>)}
       </Descriptions>
+      <ConversationTags c={c} desk={desk} />
       {desk.may('contacts.read') && <ContactCard key={info.visitor.id} visitorId={info.visitor.id} visitorName={info.visitor.name} canWrite={desk.may('contacts.write')} />}
       <Typography.Text strong className="kefu-side-heading">{t('desk.earlier')}</Typography.Text>
       {c.earlier === null ? (
@@ -77,6 +78,39 @@ export function VisitorPane({ c, desk }: { c: DeskConversation; desk: Desk }) {
             </List.Item>
           )}
         />
+      )}
+    </div>
+  );
+}
+
+/**
+ * The conversation's tags (标签): its agent edits them (also after the close, as a wrap-up), the
+ * tags on the other conversations of the desk offered first; everyone else reads them.
+ */
+function ConversationTags({ c, desk }: { c: DeskConversation; desk: Desk }) {
+  const { t } = useI18n();
+  const id = c.info.conversationId;
+  const mine = c.info.agentId !== null && c.info.agentId === desk.state.agent?.id;
+  const known = [...new Set(Object.values(desk.state.conversations).flatMap((o) => o.info.tags))].sort();
+  return (
+    <div className="kefu-side-tags">
+      <Typography.Text strong className="kefu-side-heading">{t('desk.tags')}</Typography.Text>
+      {mine ? (
+        <Select<string[]>
+          mode="tags"
+          aria-label={t('desk.tags')}
+          style={{ width: '100%' }}
+          placeholder={t('desk.addTags')}
+          value={[...c.info.tags]}
+          maxCount={10}
+          tokenSeparators={[',', '，']}
+          options={known.map((tag) => ({ value: tag, label: tag }))}
+          onChange={(tags) => desk.tag(id, tags)}
+        />
+      ) : c.info.tags.length ? (
+        <div>{c.info.tags.map((tag) => <Tag key={tag} color="blue">{tag}</Tag>)}</div>
+      ) : (
+        <Typography.Text type="secondary">{t('desk.noTags')}</Typography.Text>
       )}
     </div>
   );

@@ -25,6 +25,7 @@ const info = (id: string, fields: Partial<ConversationInfo> = {}): ConversationI
   skillGroupId: 'default',
   preChat: {},
   transferMemo: null,
+  tags: [],
   ...fields,
 });
 

@@ -43,6 +43,8 @@ export interface Desk {
   leave(conversationId: string): void;
   /** Asks the visitor to rate the conversation now (their widget shows the form). */
   requestRating(conversationId: string): void;
+  /** Sets the conversation's tags (all of them). */
+  tag(conversationId: string, tags: readonly string[]): void;
   /** Blocks the conversation's visitor (拉黑) for `days` (null: until unblocked); an open conversation ends. */
   blockVisitor(conversationId: string, reason: string, days: number | null): void;
   /** Asks for the visitor's earlier conversations (answered into `earlier`). */
@@ -178,6 +180,7 @@ function OpenDesk({ me, onSignedOut, children }: { me: Me; onSignedOut: (reason:
       invite: (conversationId, agentId) => void send({ type: 'invite', conversationId, agentId }),
       leave: (conversationId) => void send({ type: 'leave', conversationId }),
       requestRating: (conversationId) => void send({ type: 'request-rating', conversationId }),
+      tag: (conversationId, tags) => void send({ type: 'tag', conversationId, tags: [...tags], ...asSupervisor(conversationId) }),
       blockVisitor: (conversationId, reason, days) => void send({ type: 'block-visitor', conversationId, ...(reason ? { reason } : {}), days }),
       loadEarlier: (conversationId) => void send({ type: 'visitor-history', conversationId }),
       refreshQueues: (skillGroupIds = me.skillGroupIds) => {

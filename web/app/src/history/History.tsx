@@ -27,6 +27,7 @@ export interface HistoryConversation {
   closedAt: string | null;
   summary: string | null;
   rating: { score: number; comment: string | null } | null;
+  tags: string[];
 }
 interface HistoryMessage {
   seq: number;
@@ -43,7 +44,7 @@ interface SearchHit {
   conversation: HistoryConversation;
 }
 
-type Filters = { from?: string; to?: string; skillGroupId?: string; agentId?: string; status?: 'open' | 'closed'; score?: number; q?: string };
+type Filters = { from?: string; to?: string; skillGroupId?: string; agentId?: string; status?: 'open' | 'closed'; score?: number; tag?: string; q?: string };
 
 /** Conversations (or search hits) per page. */
 export const HISTORY_PAGE = 200;
@@ -111,7 +112,7 @@ export default function HistoryScreen() {
 
   const exportCsv = () => {
     const header = ['conversation', 'created', 'closed', 'visitor', 'skill group', 'agent', 'status', 'rating', 'summary'];
-    const lines = rows.map(({ c }) => [c.id, c.createdAt, c.closedAt ?? '', c.visitor.name ?? c.visitor.id, groupOf(c.skillGroupId), agentOf(c.agentId), c.status, c.rating ? String(c.rating.score) : '', c.summary ?? ''].map(csvCell).join(','));
+    const lines = rows.map(({ c }) => [c.id, c.createdAt, c.closedAt ?? '', c.visitor.name ?? c.visitor.id, groupOf(c.skillGroupId), agentOf(c.agentId), c.status, c.rating ? String(c.rating.score) : '', c.summary ?? '', c.tags.join('; ')].map(csvCell).join(','));
     const blob = new Blob([`\uFEFF${[header.map(csvCell).join(','), ...lines].join('\r\n')}\r\n`], { type: 'text/csv;charset=utf-8' });
     const a = document.createElement('a');
     a.href = URL.createObjectURL(blob);
@@ -130,6 +131,7 @@ export default function HistoryScreen() {
         <Select allowClear aria-label={t('monitor.agent')} placeholder={t('monitor.agent')} style={{ width: 160 }} options={(colleagues.data?.agents ?? []).map((a) => ({ value: a.id, label: a.displayName }))} onChange={(agentId?: string) => setFilters((f) => ({ ...f, agentId }))} />
         <Select allowClear aria-label={t('history.status')} placeholder={t('history.status')} style={{ width: 120 }} options={[{ value: 'open', label: t('desk.open') }, { value: 'closed', label: t('desk.closed') }]} onChange={(status?: 'open' | 'closed') => setFilters((f) => ({ ...f, status }))} />
         <Select allowClear aria-label={t('history.rating')} placeholder={t('history.rating')} style={{ width: 110 }} options={[1, 2, 3, 4, 5].map((n) => ({ value: n, label: '★'.repeat(n) }))} onChange={(score?: number) => setFilters((f) => ({ ...f, score }))} />
+        <Input.Search allowClear aria-label={t('history.tag')} placeholder={t('history.tag')} style={{ width: 150 }} onSearch={(tag) => setFilters((f) => ({ ...f, tag: tag.trim() || undefined }))} />
         <Button icon={<DownloadOutlined />} onClick={exportCsv} disabled={rows.length === 0}>{t('history.export')}</Button>
       </Space>
       <Table
@@ -148,6 +150,7 @@ export default function HistoryScreen() {
           searching
             ? { title: t('history.match'), render: (_: unknown, { hit }) => hit && <span className="kefu-history-hit"><Marked text={hit.message.text} ranges={hit.highlights} /></span> }
             : { title: t('desk.summary'), render: (_: unknown, { c }) => <Typography.Text ellipsis style={{ maxWidth: 320 }}>{c.summary ?? ''}</Typography.Text> },
+          { title: t('history.tags'), render: (_: unknown, { c }) => <Space size={[2, 2]} wrap>{c.tags.map((tag) => <Tag key={tag} color="blue">{tag}</Tag>)}</Space> },
           { title: t('history.rating'), width: 120, render: (_: unknown, { c }) => (c.rating ? <Rate disabled value={c.rating.score} style={{ fontSize: 12 }} /> : '—') },
           { title: t('history.status'), width: 90, render: (_: unknown, { c }) => <Tag color={c.status === 'open' ? 'green' : 'default'}>{c.status === 'open' ? t('desk.open') : t('desk.closed')}</Tag> },
         ]}
@@ -198,6 +201,7 @@ function Transcript({ c, colleagues, agentOf, groupOf, when }: { c: HistoryConve
         <Descriptions.Item label={t('desk.skillGroup')}>{groupOf(c.skillGroupId)}</Descriptions.Item>
         <Descriptions.Item label={t('monitor.agent')}>{agentOf(c.agentId)}</Descriptions.Item>
         <Descriptions.Item label={t('desk.summary')}>{c.summary ?? '—'}</Descriptions.Item>
+        <Descriptions.Item label={t('history.tags')}>{c.tags.length ? c.tags.map((tag) => <Tag key={tag} color="blue">{tag}</Tag>) : '—'}</Descriptions.Item>
         <Descriptions.Item label={t('history.rating')}>{c.rating ? <><Rate disabled value={c.rating.score} style={{ fontSize: 12 }} /> {c.rating.comment}</> : '—'}</Descriptions.Item>
       </Descriptions>
       {error !== null && <Typography.Text type="danger">{errorText(error, t)}</Typography.Text>}
