@@ -8,10 +8,12 @@
  *   a reload, and the conversation ends.
  * - Contacts: the agent makes a contact of a visitor and writes a note on it; a second visitor (the
  *   same customer on another device) is found and bound to it.
- * - Tags: the agent tags a conversation, and history finds it by a tag.
+ * - Tags: the agent tags a conversation, history finds it by a tag, and exports it as an Excel workbook.
  * Screenshots of each.
  */
 import { jest } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { strFromU8, unzipSync } from 'fflate';
 import { type Browser, type Page } from 'playwright-core';
 import { DEFAULT_CHANNEL_KEY } from '../actors/directory/channel.repository.ts';
 import { type KefuNode } from '../cluster/node.ts';
@@ -277,6 +279,16 @@ test('the agent tags a conversation; history lists it with its tags and finds it
       expect(await li.locator('.kefu-history-row').count()).toBe(1);
       await row.getByText('售后', { exact: true }).waitFor();
       await li.screenshot({ path: screenshot('history-tags.png') });
+
+      // What is listed downloads as an Excel workbook: the header, then the row with its tags.
+      const [download] = await Promise.all([li.waitForEvent('download'), li.getByRole('button', { name: 'Export Excel' }).click()]);
+      expect(download.suggestedFilename()).toMatch(/^kefu-history-\d{4}-\d{2}-\d{2}\.xlsx$/);
+      const saved = screenshot('history-export.xlsx');
+      await download.saveAs(saved);
+      const sheet = strFromU8(unzipSync(new Uint8Array(readFileSync(saved)))['xl/worksheets/sheet1.xml']!);
+      expect(sheet).toContain('<t xml:space="preserve">tags</t>');
+      expect(sheet).toContain('<t xml:space="preserve">Damaged; 售后</t>');
+      expect(sheet.match(/<row /g)).toHaveLength(2);
       expect(problems).toEqual([]);
     } finally {
       device.close();

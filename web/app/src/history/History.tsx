@@ -9,6 +9,7 @@
 import { useEffect, useState } from 'react';
 import { Button, DatePicker, Descriptions, Drawer, Empty, Input, Rate, Select, Space, Table, Tag, Typography } from 'antd';
 import { DownloadOutlined } from '@ant-design/icons';
+import { xlsx } from './xlsx.ts';
 import { api, type Colleagues } from '../api.ts';
 import { errorText } from '../common.tsx';
 import { useI18n } from '../i18n.tsx';
@@ -110,16 +111,23 @@ export default function HistoryScreen() {
   );
   const failure = searching ? hits.error : conversations.error;
 
-  const exportCsv = () => {
-    const header = ['conversation', 'created', 'closed', 'visitor', 'skill group', 'agent', 'status', 'rating', 'summary'];
-    const lines = rows.map(({ c }) => [c.id, c.createdAt, c.closedAt ?? '', c.visitor.name ?? c.visitor.id, groupOf(c.skillGroupId), agentOf(c.agentId), c.status, c.rating ? String(c.rating.score) : '', c.summary ?? '', c.tags.join('; ')].map(csvCell).join(','));
-    const blob = new Blob([`\uFEFF${[header.map(csvCell).join(','), ...lines].join('\r\n')}\r\n`], { type: 'text/csv;charset=utf-8' });
+  /** What is listed, as a table: the same columns in the CSV and the XLSX export. */
+  const exported = (): (string | number | null)[][] => [
+    ['conversation', 'created', 'closed', 'visitor', 'skill group', 'agent', 'status', 'rating', 'summary', 'tags'],
+    ...rows.map(({ c }) => [c.id, c.createdAt, c.closedAt, c.visitor.name ?? c.visitor.id, groupOf(c.skillGroupId), agentOf(c.agentId), c.status, c.rating?.score ?? null, c.summary, c.tags.join('; ')]),
+  ];
+  const download = (blob: Blob, extension: string) => {
     const a = document.createElement('a');
     a.href = URL.createObjectURL(blob);
-    a.download = `kefu-history-${new Date().toISOString().slice(0, 10)}.csv`;
+    a.download = `kefu-history-${new Date().toISOString().slice(0, 10)}.${extension}`;
     a.click();
     URL.revokeObjectURL(a.href);
   };
+  const exportCsv = () => {
+    const lines = exported().map((row) => row.map((cell) => csvCell(cell === null ? '' : String(cell))).join(','));
+    download(new Blob([`\uFEFF${lines.join('\r\n')}\r\n`], { type: 'text/csv;charset=utf-8' }), 'csv');
+  };
+  const exportXlsx = () => download(new Blob([xlsx(exported(), t('history.title')) as Uint8Array<ArrayBuffer>], { type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' }), 'xlsx');
 
   return (
     <div data-testid="history">
@@ -133,6 +141,7 @@ export default function HistoryScreen() {
         <Select allowClear aria-label={t('history.rating')} placeholder={t('history.rating')} style={{ width: 110 }} options={[1, 2, 3, 4, 5].map((n) => ({ value: n, label: '★'.repeat(n) }))} onChange={(score?: number) => setFilters((f) => ({ ...f, score }))} />
         <Input.Search allowClear aria-label={t('history.tag')} placeholder={t('history.tag')} style={{ width: 150 }} onSearch={(tag) => setFilters((f) => ({ ...f, tag: tag.trim() || undefined }))} />
         <Button icon={<DownloadOutlined />} onClick={exportCsv} disabled={rows.length === 0}>{t('history.export')}</Button>
+        <Button icon={<DownloadOutlined />} onClick={exportXlsx} disabled={rows.length === 0}>{t('history.exportXlsx')}</Button>
       </Space>
       <Table
         size="small"
