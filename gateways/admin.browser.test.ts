@@ -165,3 +165,54 @@ test('the first admin builds the org tree, an agent and a channel; a visitor on 
     expect([...problems, ...wangProblems]).toEqual([]);
   });
 });
+
+test('an admin changes how a channel’s widget looks and what it asks first: the preview follows each change, and the widget shows it', async () => {
+  await picturedOnFailure(browser, 'admin-channel-editor', async () => {
+    const admin = await new ApiClient(node.url).login('boss@admin.example', PASSWORD);
+    const channel = expectStatus(await admin.post('/api/v1/channels', { name: 'Outlet 奥莱', skillGroupId: 'default' }), 201) as { id: string; key: string };
+    const { page, problems } = await newPage();
+    await signInAs(page, 'boss@admin.example');
+    await page.getByRole('menuitem', { name: 'Administration' }).click();
+    await openTab(page, 'Channels');
+    await page.locator(`[data-channel-key="${channel.key}"]`).getByRole('button', { name: 'Edit' }).click();
+    const dialog = page.getByRole('dialog');
+    const preview = dialog.getByTestId('widget-preview');
+    await preview.getByText('Outlet 奥莱').waitFor();
+
+    await dialog.getByText('Left', { exact: true }).click();
+    await dialog.getByLabel('Greeting', { exact: true }).fill('您好！Outlet orders ship in 24 h. <b>not bold</b>');
+    await dialog.getByRole('button', { name: 'Add a question' }).click();
+    await dialog.getByLabel('Question 1', { exact: true }).fill('Order number 订单号');
+    await dialog.getByLabel('Field name 1', { exact: true }).fill('order');
+    await dialog.getByText('Required', { exact: true }).click();
+    await dialog.locator('.ant-color-picker-trigger').click();
+    const hex = page.locator('.ant-color-picker-hex-input input');
+    await hex.fill('13a8a8');
+    await hex.press('Enter');
+    await dialog.locator('.ant-modal-title').click(); // the colour panel closes
+    await waitFor('the colour panel to close', async () => ((await page.locator('.ant-color-picker:visible').count()) === 0 ? true : undefined));
+    // The preview follows before anything is saved.
+    await preview.getByText('您好！Outlet orders ship in 24 h. <b>not bold</b>').waitFor();
+    await preview.getByText('Order number 订单号').waitFor();
+    expect(await preview.getAttribute('class')).toContain('kefu-widget-preview-left');
+    expect(await preview.getAttribute('style')).toContain('--c: #13a8a8');
+    await page.screenshot({ path: screenshot('admin-channel-editor.png') });
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'detached' });
+
+    expect((expectStatus(await admin.get(`/api/v1/channels/${channel.id}`), 200) as { appearance: object }).appearance).toEqual({
+      color: '#13a8a8',
+      position: 'left',
+      greeting: '您好！Outlet orders ship in 24 h. <b>not bold</b>',
+      preChatFields: [{ name: 'order', label: 'Order number 订单号', required: true }],
+    });
+    // The widget itself: on the left, the greeting as text, the question asked first.
+    const visitor = await newPage();
+    await visitor.page.goto(`${node.url}/test/widget?channel=${encodeURIComponent(channel.key)}`);
+    await visitor.page.locator('#kefu-widget .launcher').click();
+    await visitor.page.locator('#kefu-widget').getByText('Order number 订单号').first().waitFor();
+    expect(await visitor.page.locator('#kefu-widget .root').evaluate((el) => el.classList.contains('left'))).toBe(true);
+    expect(await visitor.page.locator('#kefu-widget b').count()).toBe(0);
+    expect([...problems, ...visitor.problems]).toEqual([]);
+  });
+});

@@ -145,7 +145,19 @@ export interface Channel {
   skillGroupId: string;
   allowedOrigins: string[];
   identityEnforced: boolean;
+  /** Shown only to those who may change the channel. */
+  identitySecret?: string;
+  appearance: ChannelAppearance;
   createdAt: string;
+}
+
+/** How the channel's widget looks and what it asks first (docs/widget.md). */
+export interface ChannelAppearance {
+  color?: string;
+  position?: 'right' | 'left';
+  greeting?: string;
+  avatarUrl?: string;
+  preChatFields?: { name: string; label: string; required: boolean }[];
 }
 
 /** A contact (联系人): a customer as the company knows them, bound to any number of visitors. */

@@ -12,10 +12,17 @@ const REL = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships
 const PKG_REL = 'http://schemas.openxmlformats.org/package/2006/relationships';
 const HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
 
-/** XML 1.0 cannot hold most control characters at all: they are dropped; the rest is escaped. */
+/** Can XML 1.0 hold this character? (Most control characters it cannot hold at all, escaped or not.) */
+const xmlChar = (ch: string): boolean => {
+  const code = ch.codePointAt(0)!;
+  return code === 0x09 || code === 0x0a || code === 0x0d || (code >= 0x20 && code !== 0xfffe && code !== 0xffff);
+};
+
+/** Text as XML: characters XML cannot hold are dropped, the rest is escaped. */
 const xmlText = (s: string): string =>
-  s
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/gu, '')
+  [...s]
+    .filter(xmlChar)
+    .join('')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
