@@ -11,7 +11,7 @@ import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { type KefuNode } from '../cluster/node.ts';
 import { ApiClient, expectStatus } from '../tests/api-client.ts';
 import { waitFor } from '../tests/support.ts';
-import { launchChromium, picturedOnFailure, screenshot, signIn, startEmbeddedNode, watchProblems } from '../tests/browser.ts';
+import { chooseOption, launchChromium, openAdminTab, picturedOnFailure, screenshot, signIn, startEmbeddedNode, watchProblems } from '../tests/browser.ts';
 
 jest.setTimeout(120_000);
 
@@ -46,26 +46,6 @@ async function newPage(locale = 'en-US'): Promise<{ page: Page; problems: string
 }
 
 const signInAs = (page: Page, email: string): Promise<void> => signIn(page, node.url, email, PASSWORD);
-
-/**
- * Chooses `option` in the Ant Design select (or tree select) labelled `label` inside the dialog
- * `scope`, then closes its menu and waits until no menu shows — a menu still fading out would
- * otherwise offer its options to the next choice.
- */
-async function choose(page: Page, scope: ReturnType<Page['getByRole']>, label: string, option: string): Promise<void> {
-  const menus = page.locator('.ant-select-dropdown:visible');
-  await scope.getByLabel(label, { exact: true }).click();
-  await menus.getByText(option, { exact: true }).click();
-  await scope.locator('.ant-modal-title').click(); // a multiple select stays open until one clicks elsewhere
-  await waitFor(`the menu of ${label} to close`, async () => ((await menus.count()) === 0 ? true : undefined));
-}
-
-/** Opens a tab of the console once the last confirmation toast has gone (toasts sit over the tab bar for their 3 s). */
-async function openTab(page: Page, name: string): Promise<void> {
-  await waitFor('the toasts to go', async () => ((await page.locator('.ant-message-notice').count()) === 0 ? true : undefined));
-  await page.getByRole('tab', { name }).click();
-  await page.getByRole('tab', { name, selected: true }).waitFor();
-}
 
 test('the first admin builds the org tree, an agent and a channel; a visitor on the channel reaches the new agent', async () => {
   await picturedOnFailure(browser, 'admin', async () => {
@@ -107,24 +87,24 @@ test('the first admin builds the org tree, an agent and a channel; a visitor on 
     expect(inForce.from.routingPolicy).not.toBe(east.id); // untouched: still inherited
 
     // An agent serving the new group.
-    await openTab(boss, 'Accounts');
+    await openAdminTab(boss, 'Accounts');
     await boss.getByRole('button', { name: 'New account' }).click();
     const form = boss.getByRole('dialog');
     await form.getByLabel('Name').fill('王芳');
     await form.getByLabel('Email').fill('wang.fang@admin.example');
     await form.getByLabel('Password').fill(PASSWORD);
-    await choose(boss, form, 'Department', '华东 East');
-    await choose(boss, form, 'Roles', 'Agent · 坐席');
-    await choose(boss, form, 'Serves skill groups', '华东 East');
+    await chooseOption(boss, form, 'Department', '华东 East');
+    await chooseOption(boss, form, 'Roles', 'Agent · 坐席');
+    await chooseOption(boss, form, 'Serves skill groups', '华东 East');
     await form.getByRole('button', { name: 'Save' }).click();
     await boss.locator('tr', { hasText: 'wang.fang@admin.example' }).waitFor();
     await boss.screenshot({ path: screenshot('admin-accounts.png') });
 
     // A channel routed to it, with its one-line snippet.
-    await openTab(boss, 'Channels');
+    await openAdminTab(boss, 'Channels');
     await boss.getByRole('button', { name: 'New channel' }).click();
     await boss.getByRole('dialog').getByLabel('Channel name').fill('华东商城 Shop');
-    await choose(boss, boss.getByRole('dialog'), 'Skill group', '华东 East');
+    await chooseOption(boss, boss.getByRole('dialog'), 'Skill group', '华东 East');
     await boss.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
     const card = boss.locator('[data-channel-key]', { hasText: '华东商城 Shop' });
     await card.waitFor();
@@ -132,7 +112,7 @@ test('the first admin builds the org tree, an agent and a channel; a visitor on 
     expect(await card.locator('.kefu-snippet').textContent()).toContain(`<script src="${node.url}/widget.js" data-channel="${key}" async></script>`);
     await boss.screenshot({ path: screenshot('admin-channels.png') });
 
-    await openTab(boss, 'Roles');
+    await openAdminTab(boss, 'Roles');
     await boss.getByText('monitoring.intervene').first().waitFor();
     // A role of the tenant's own, from the permission catalogue.
     await boss.getByRole('button', { name: 'New role' }).click();
@@ -145,7 +125,7 @@ test('the first admin builds the org tree, an agent and a channel; a visitor on 
     await qa.getByText('audit.read').waitFor();
     expect((await qa.locator('.ant-tag').allTextContents()).sort()).toEqual(['audit.read', 'conversations.read']);
     await boss.screenshot({ path: screenshot('admin-roles.png') });
-    await openTab(boss, 'Audit log');
+    await openAdminTab(boss, 'Audit log');
     await boss.locator('tr', { hasText: 'account.create' }).first().waitFor();
     await boss.screenshot({ path: screenshot('admin-audit.png') });
 
@@ -173,7 +153,7 @@ test('an admin changes how a channel’s widget looks and what it asks first: th
     const { page, problems } = await newPage();
     await signInAs(page, 'boss@admin.example');
     await page.getByRole('menuitem', { name: 'Administration' }).click();
-    await openTab(page, 'Channels');
+    await openAdminTab(page, 'Channels');
     await page.locator(`[data-channel-key="${channel.key}"]`).getByRole('button', { name: 'Edit' }).click();
     const dialog = page.getByRole('dialog');
     const preview = dialog.getByTestId('widget-preview');

@@ -1,14 +1,16 @@
 /**
  * What the browser tests share: Debian's Chromium launched headless with the project's flags, the
- * screenshot folder, and an embedded node of their own (port 0, a fresh data directory).
+ * screenshot folder, an embedded node of their own (port 0, a fresh data directory), signing in,
+ * and driving Ant Design's selects and the admin console's tabs.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { loadConfig } from '../cluster/config.ts';
 import { startNode, type KefuNode } from '../cluster/node.ts';
+import { waitFor } from './support.ts';
 
 export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 
@@ -56,6 +58,26 @@ export function watchProblems(page: Page): string[] {
     void d.dismiss();
   });
   return problems;
+}
+
+/**
+ * Chooses `option` in the Ant Design select (or tree select) labelled `label` inside the dialog
+ * `scope`, then closes its menu and waits until no menu shows — a menu still fading out would
+ * otherwise offer its options to the next choice.
+ */
+export async function chooseOption(page: Page, scope: Locator, label: string, option: string): Promise<void> {
+  const menus = page.locator('.ant-select-dropdown:visible');
+  await scope.getByLabel(label, { exact: true }).click();
+  await menus.getByText(option, { exact: true }).click();
+  await scope.locator('.ant-modal-title').click(); // a multiple select stays open until one clicks elsewhere
+  await waitFor(`the menu of ${label} to close`, async () => ((await menus.count()) === 0 ? true : undefined));
+}
+
+/** Opens a tab of the admin console once the last confirmation toast has gone (toasts sit over the tab bar for their 3 s). */
+export async function openAdminTab(page: Page, name: string): Promise<void> {
+  await waitFor('the toasts to go', async () => ((await page.locator('.ant-message-notice').count()) === 0 ? true : undefined));
+  await page.getByRole('tab', { name }).click();
+  await page.getByRole('tab', { name, selected: true }).waitFor();
 }
 
 /** Runs `body`; if it throws, first saves a picture of every open page (`<name>-failure-<n>.png`) for the one reading the CI log. */

@@ -394,7 +394,7 @@ describe('hostile input', () => {
     expect(await visitor.closed).toBe(CLOSE_CODES.SLOW_CONSUMER);
     expect(sent).toBeLessThan(3_000);
     expect((await scrape(node.port)).sum('kefu_gateway_backpressure_total', { role: 'visitor', reason: 'closed' })).toBe(closes + 1);
-  });
+  }, 60_000); // up to 3,000 messages, one after another: seconds on a busy machine
 
   test('an Origin that is not on the channel’s allow-list is refused before the upgrade (403)', async () => {
     await expect(VisitorClient.connect(ws(), { origin: 'https://evil.example' })).rejects.toThrow('HTTP 403');

@@ -173,7 +173,8 @@ function OpenDesk({ me, onSignedOut, children }: { me: Me; onSignedOut: (reason:
         const seq = c?.messages[c.messages.length - 1]?.seq ?? 0;
         if (!c || (seq <= c.readSeq && c.unread === 0)) return;
         dispatch([{ kind: 'read', conversationId, seq }]);
-        send({ type: 'read', conversationId, seq });
+        // A watching supervisor's reading is their own: read receipts are the visitor's and its agents'.
+        if (!watchingOnly(c, me.id)) send({ type: 'read', conversationId, seq });
       },
       transfer: (conversationId, to, memo, as) => void send({ type: 'transfer', conversationId, to, ...(memo ? { memo } : {}), ...(as ? { as } : {}) }),
       close: (conversationId, summary) => void send({ type: 'close', conversationId, ...(summary ? { summary } : {}) }),

@@ -13,7 +13,7 @@ import { xlsx } from './xlsx.ts';
 import { api, type Colleagues } from '../api.ts';
 import { errorText } from '../common.tsx';
 import { useI18n } from '../i18n.tsx';
-import { agentName, NO_COLLEAGUES, senderName, skillGroupName } from '../desk/names.ts';
+import { agentName, NO_COLLEAGUES, senderName, skillGroupName, visitorName } from '../desk/names.ts';
 import type { Sender } from '../desk/state.ts';
 import { useFetched } from '../useFetched.ts';
 
@@ -153,7 +153,7 @@ export default function HistoryScreen() {
         onRow={(row) => ({ onClick: () => setOpen(row.c), className: 'kefu-history-row' })}
         columns={[
           { title: t('history.started'), width: 200, render: (_: unknown, { c }) => when(c.createdAt) },
-          { title: t('admin.visitor'), render: (_: unknown, { c }) => c.visitor.name ?? c.visitor.id },
+          { title: t('admin.visitor'), render: (_: unknown, { c }) => <span title={c.visitor.id}>{visitorName(c.visitor, t)}</span> },
           { title: t('desk.skillGroup'), render: (_: unknown, { c }) => groupOf(c.skillGroupId) },
           { title: t('monitor.agent'), render: (_: unknown, { c }) => agentOf(c.agentId) },
           searching
