@@ -11,7 +11,8 @@ import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { type KefuNode } from '../cluster/node.ts';
 import { ApiClient, expectStatus } from '../tests/api-client.ts';
 import { waitFor } from '../tests/support.ts';
-import { chooseOption, launchChromium, openAdminTab, picturedOnFailure, screenshot, signIn, startEmbeddedNode, watchProblems } from '../tests/browser.ts';
+import { chooseOption, launchChromium, openAdminTab, picturedOnFailure, screenshot, signIn, watchProblems } from '../tests/browser.ts';
+import { startEmbeddedNode } from '../tests/embedded.ts';
 
 jest.setTimeout(120_000);
 

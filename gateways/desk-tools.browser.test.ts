@@ -17,8 +17,9 @@ import { strFromU8, unzipSync } from 'fflate';
 import { type Browser, type Page } from 'playwright-core';
 import { DEFAULT_CHANNEL_KEY } from '../actors/directory/channel.repository.ts';
 import { type KefuNode } from '../cluster/node.ts';
-import { ApiClient, expectStatus } from '../tests/api-client.ts';
-import { launchChromium, picturedOnFailure, screenshot, signIn, startEmbeddedNode, watchProblems } from '../tests/browser.ts';
+import { type ApiClient, expectStatus } from '../tests/api-client.ts';
+import { launchChromium, picturedOnFailure, screenshot, signIn, watchProblems } from '../tests/browser.ts';
+import { firstAdmin, startEmbeddedNode } from '../tests/embedded.ts';
 import { waitFor } from '../tests/support.ts';
 import { VisitorClient } from '../tests/visitor-client.ts';
 
@@ -38,9 +39,7 @@ beforeAll(async () => {
   jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
   ({ node, stop: stopNode } = await startEmbeddedNode('quick-replies-page'));
   browser = await launchChromium();
-  if (node.setup.status !== 'issued') throw new Error('expected a setup token');
-  expectStatus(await new ApiClient(node.url).post('/api/v1/setup', { token: node.setup.token, email: 'boss@replies.example', displayName: 'Boss', password: PASSWORD }), 201);
-  admin = await new ApiClient(node.url).login('boss@replies.example', PASSWORD);
+  admin = await firstAdmin(node, { email: 'boss@replies.example', displayName: 'Boss', password: PASSWORD });
   const roles = expectStatus(await admin.get('/api/v1/roles'), 200) as { id: string; name: string }[];
   const agentRole = roles.find((r) => r.name.startsWith('Agent'))!.id;
   expectStatus(await admin.post('/api/v1/accounts', { email: 'li@replies.example', displayName: '李娜', password: PASSWORD, departmentId: 'default', roleIds: [agentRole], skillGroupIds: ['default'], maxConversations: 5 }), 201);

@@ -15,7 +15,8 @@ import { ChannelDirectory, DEFAULT_CHANNEL_KEY } from '../actors/directory/chann
 import { identityHash } from '../actors/directory/visitor.repository.ts';
 import { type KefuNode } from '../cluster/node.ts';
 import { ApiClient, expectStatus } from '../tests/api-client.ts';
-import { launchChromium, picturedOnFailure, screenshot, signIn, startEmbeddedNode, watchProblems } from '../tests/browser.ts';
+import { launchChromium, picturedOnFailure, screenshot, signIn, watchProblems } from '../tests/browser.ts';
+import { startEmbeddedNode } from '../tests/embedded.ts';
 import { waitFor } from '../tests/support.ts';
 
 jest.setTimeout(120_000);

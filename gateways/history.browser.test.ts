@@ -8,7 +8,8 @@ import { type Browser } from 'playwright-core';
 import { ConversationRecords } from '../actors/conversation/conversation-record.repository.ts';
 import { DEFAULT_TENANT_ID } from '../actors/directory/channel.repository.ts';
 import { type KefuNode } from '../cluster/node.ts';
-import { launchChromium, screenshot, signIn, startEmbeddedNode, watchProblems } from '../tests/browser.ts';
+import { launchChromium, screenshot, signIn, watchProblems } from '../tests/browser.ts';
+import { startEmbeddedNode } from '../tests/embedded.ts';
 import { ApiClient, expectStatus } from '../tests/api-client.ts';
 
 jest.setTimeout(90_000);

@@ -9,7 +9,8 @@
 import { jest } from '@jest/globals';
 import { type Browser, type Page } from 'playwright-core';
 import { type KefuNode } from '../cluster/node.ts';
-import { chooseOption, launchChromium, openAdminTab, picturedOnFailure, screenshot, signIn, startEmbeddedNode, watchProblems } from '../tests/browser.ts';
+import { chooseOption, launchChromium, openAdminTab, picturedOnFailure, screenshot, signIn, watchProblems } from '../tests/browser.ts';
+import { startEmbeddedNode } from '../tests/embedded.ts';
 import { waitFor } from '../tests/support.ts';
 
 jest.setTimeout(180_000);

@@ -7,7 +7,8 @@
 import { jest } from '@jest/globals';
 import { type Browser } from 'playwright-core';
 import { type KefuNode } from '../cluster/node.ts';
-import { launchChromium, screenshot, signIn, startEmbeddedNode, watchProblems } from '../tests/browser.ts';
+import { launchChromium, screenshot, signIn, watchProblems } from '../tests/browser.ts';
+import { startEmbeddedNode } from '../tests/embedded.ts';
 import { ApiClient, expectStatus } from '../tests/api-client.ts';
 import { waitFor } from '../tests/support.ts';
 

@@ -6,7 +6,8 @@
 import { jest } from '@jest/globals';
 import { type Browser } from 'playwright-core';
 import { type KefuNode } from '../cluster/node.ts';
-import { launchChromium, screenshot, startEmbeddedNode } from '../tests/browser.ts';
+import { launchChromium, screenshot } from '../tests/browser.ts';
+import { startEmbeddedNode } from '../tests/embedded.ts';
 import { ApiClient } from '../tests/api-client.ts';
 
 jest.setTimeout(60_000);

@@ -9,7 +9,8 @@ import { jest } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import { type Browser } from 'playwright-core';
 import { type KefuNode } from '../cluster/node.ts';
-import { launchChromium, screenshot, startEmbeddedNode, watchProblems } from '../tests/browser.ts';
+import { launchChromium, screenshot, watchProblems } from '../tests/browser.ts';
+import { startEmbeddedNode } from '../tests/embedded.ts';
 import { ApiClient, expectStatus } from '../tests/api-client.ts';
 import { initialJavaScriptKiB } from '../web/bundle-size.ts';
 

@@ -1,15 +1,12 @@
 /**
  * What the browser tests share: Debian's Chromium launched headless with the project's flags, the
- * screenshot folder, an embedded node of their own (port 0, a fresh data directory), signing in,
- * and driving Ant Design's selects and the admin console's tabs.
+ * screenshot folder, signing in, and driving Ant Design's selects and the admin console's tabs.
+ * (Their embedded node is tests/embedded.ts.)
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { loadConfig } from '../cluster/config.ts';
-import { startNode, type KefuNode } from '../cluster/node.ts';
 import { waitFor } from './support.ts';
 
 export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
@@ -21,19 +18,6 @@ export function screenshot(name: string): string {
   const dir = fileURLToPath(new URL('../artifacts/screenshots/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   return join(dir, name);
-}
-
-/** An embedded node on a free loopback port with its own data directory, removed by `stop`. */
-export async function startEmbeddedNode(nodeId: string, env: Record<string, string> = {}): Promise<{ node: KefuNode; stop: () => Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), `kefu-${nodeId}-`));
-  const node = await startNode(loadConfig({ KEFU_PORT: '0', KEFU_HOST: '127.0.0.1', KEFU_DATA_DIR: dir, KEFU_LOG_LEVEL: 'error', KEFU_NODE_ID: nodeId, ...env }));
-  return {
-    node,
-    stop: async () => {
-      await node.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 /** Signs in on the workstation's sign-in page (`/app/`) and waits until the signed-in frame shows. */

@@ -5,17 +5,14 @@
  * account. Who may call each route is the authorization matrix's part.
  */
 import { jest } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PERSONAL_QUICK_REPLIES } from '../../actors/directory/quick-reply.repository.ts';
 import { QuickReply } from '../../actors/directory/quick-reply.entity.ts';
-import { loadConfig } from '../../cluster/config.ts';
-import { startNode, type KefuNode } from '../../cluster/node.ts';
+import { type KefuNode } from '../../cluster/node.ts';
 import { ApiClient, expectStatus } from '../../tests/api-client.ts';
+import { firstAdmin, startEmbeddedNode } from '../../tests/embedded.ts';
 
 const PASSWORD = 'correct horse battery staple';
-let dir: string;
+let stopNode: (() => Promise<void>) | undefined;
 let node: KefuNode;
 let base: string;
 let boss: ApiClient;
@@ -27,13 +24,10 @@ const usable = async (as: ApiClient): Promise<Reply[]> => expectStatus(await as.
 const shortcuts = (replies: Reply[]) => replies.map((r) => `${r.departmentName ?? 'mine'}:${r.shortcut}`);
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'kefu-quick-replies-'));
   jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  node = await startNode(loadConfig({ KEFU_PORT: '0', KEFU_HOST: '127.0.0.1', KEFU_DATA_DIR: dir, KEFU_LOG_LEVEL: 'error', KEFU_NODE_ID: 'quick-replies' }));
-  base = `http://127.0.0.1:${node.port}`;
-  if (node.setup.status !== 'issued') throw new Error('expected a setup token');
-  expectStatus(await new ApiClient(base).post('/api/v1/setup', { token: node.setup.token, email: 'boss@example.com', displayName: 'Boss', password: PASSWORD }), 201);
-  boss = await new ApiClient(base).login('boss@example.com', PASSWORD);
+  ({ node, stop: stopNode } = await startEmbeddedNode('quick-replies'));
+  base = node.url;
+  boss = await firstAdmin(node, { email: 'boss@example.com', displayName: 'Boss', password: PASSWORD });
   const dept = async (name: string, parentId: string, isSkillGroup: boolean) => expectStatus(await boss.post('/api/v1/departments', { parentId, name, isSkillGroup }), 201).id as string;
   org.support = await dept('Support', 'root', false);
   org.afterSales = await dept('After-sales', org.support, true);
@@ -51,9 +45,8 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await node?.stop();
+  await stopNode?.();
   jest.restoreAllMocks();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 test('an agent’s own replies: shortcuts are lowercased and unique per person, and nobody else sees or changes them', async () => {
