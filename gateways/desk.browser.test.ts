@@ -52,8 +52,8 @@ async function account(email: string, displayName: string, role: 'Agent' | 'Supe
   return expectStatus(await admin.post('/api/v1/accounts', { email, displayName, password: PASSWORD, departmentId: 'default', roleIds: [roleId], ...fields }), 201).id as string;
 }
 
-async function newPage(viewport: { width: number; height: number }, locale = 'en-US'): Promise<Page> {
-  const context = await browser.newContext({ locale, viewport });
+async function newPage(viewport: { width: number; height: number }, locale = 'en-US', timezoneId?: string): Promise<Page> {
+  const context = await browser.newContext({ locale, viewport, ...(timezoneId ? { timezoneId } : {}) });
   contexts.push(context);
   return context.newPage();
 }
@@ -123,7 +123,7 @@ test('a visitor’s conversation rings on the desk, is accepted, chatted in, tra
 
     // A signed-in visitor of the shop with a hostile name writes a hostile message.
     const channel = (await new ChannelDirectory(node.database.orm.em.fork()).byKey(DEFAULT_CHANNEL_KEY))!;
-    const visitor = await newPage({ width: 1280, height: 800 }, 'zh-CN');
+    const visitor = await newPage({ width: 1280, height: 800 }, 'zh-CN', 'Asia/Shanghai');
     const visitorProblems = watchProblems(visitor);
     await visitor.addInitScript(RECORD_ACKS);
     await visitor.goto(`${node.url}/test/widget?${new URLSearchParams({ user: 'shop-7', hash: identityHash(channel.identitySecret, 'shop-7'), name: HOSTILE_NAME })}`);
@@ -136,8 +136,9 @@ test('a visitor’s conversation rings on the desk, is accepted, chatted in, tra
     await li.locator('.kefu-bubble-text', { hasText: '订单没到' }).waitFor();
     expect(await li.locator('.kefu-bubble-text', { hasText: '订单没到' }).textContent()).toBe(HOSTILE_TEXT);
     expect(await li.getByTestId('visitor-pane').getByText(HOSTILE_NAME).count()).toBe(1);
-    // Where the visitor came from is named: the channel's name, not its id.
+    // Where the visitor came from is named: the channel's name, not its id; and their local time.
     await li.getByTestId('visitor-pane').getByText(channel.name, { exact: true }).waitFor();
+    await li.getByTestId('visitor-pane').getByText(/^Shanghai · \d\d:\d\d( [AP]M)? \(UTC\+8\)$/).waitFor();
     await li.getByRole('button', { name: 'Accept' }).click();
     await li.getByRole('button', { name: 'Transfer' }).waitFor();
     await expect(li.getByRole('button', { name: 'Accept' }).count()).resolves.toBe(0);

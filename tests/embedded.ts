@@ -1,6 +1,6 @@
 /**
  * An embedded Kefu node of a test's own — a free loopback port, a fresh data directory removed at
- * the end — and its first admin, made with the setup token the first start printed.
+ * the end — its first admin, made with the setup token the first start printed, and a small org.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,4 +27,11 @@ export async function firstAdmin(node: KefuNode, who: { email: string; displayNa
   if (node.setup.status !== 'issued') throw new Error('expected a setup token');
   expectStatus(await new ApiClient(node.url).post('/api/v1/setup', { token: node.setup.token, ...who }), 201);
   return new ApiClient(node.url).login(who.email, who.password);
+}
+
+/** A small org to test reach with: Support, its skill group After-sales below it, and Sales, a skill group beside Support. */
+export async function supportAndSales(admin: ApiClient): Promise<{ support: string; afterSales: string; sales: string }> {
+  const department = async (name: string, parentId: string, isSkillGroup: boolean) => expectStatus(await admin.post('/api/v1/departments', { parentId, name, isSkillGroup }), 201).id as string;
+  const support = await department('Support', 'root', false);
+  return { support, afterSales: await department('After-sales', support, true), sales: await department('Sales', 'root', true) };
 }

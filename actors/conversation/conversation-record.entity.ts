@@ -46,7 +46,7 @@ export const ConversationRecordRow = defineEntity({
     comment: p.text(),
     ratedAt: p.bigint('number'),
     /** JSON array of the tags (actors/conversation/tags.ts: nothing in a tag needs escaping inside it). */
-    tags: p.text().default('[]'),
-    tagsAt: p.bigint('number').default(0),
+    tags: p.text(),
+    tagsAt: p.bigint('number'),
   },
 });

@@ -446,12 +446,16 @@ describe('describe', () => {
     const state = run(chatting(), post(fromVisitor, 'm1'), post(agentA, 'm2'));
     const d = ok(decideConversation(state, { type: 'describe' }, T + 50));
     expect(d.state).toBe(state);
-    expect(d.effects).toEqual([{ type: 'described', tenantId: 't', status: 'assigned', agentId: 'a', accepted: true, lastSeq: 2, channelId: d.state.channelId, skillGroupId: d.state.skillGroupId, visitor: d.state.visitor, preChat: d.state.preChat, context: { page: null, locale: null, device: null }, transferMemo: null, invitedAgentIds: [], monitors: [], tags: [] }]);
+    expect(d.effects).toEqual([{ type: 'described', tenantId: 't', status: 'assigned', agentId: 'a', accepted: true, lastSeq: 2, channelId: d.state.channelId, skillGroupId: d.state.skillGroupId, visitor: d.state.visitor, preChat: d.state.preChat, context: { page: null, locale: null, device: null, timeZone: null }, transferMemo: null, invitedAgentIds: [], monitors: [], tags: [] }]);
   });
 
-  test('the screen pop shows where the visitor started: page, language, device', () => {
-    const context = { page: { url: 'https://shop.example/orders/1001', title: '我的订单', referrer: null }, locale: 'zh-CN', device: 'Safari 17 · iPhone' };
+  test('the screen pop shows where the visitor started: page, language, device, time zone', () => {
+    const context = { page: { url: 'https://shop.example/orders/1001', title: '我的订单', referrer: null }, locale: 'zh-CN', device: 'Safari 17 · iPhone', timeZone: 'Asia/Shanghai' };
     const s = run(fresh(), { ...open, context } as ConversationCommand);
     expect(ok(decideConversation(s, { type: 'describe' }, T + 1)).effects).toEqual([expect.objectContaining({ type: 'described', context })]);
+    // A conversation stored before the time zone was asked for has none.
+    const { timeZone: _, ...before } = context;
+    const old = { ...s, context: before } as unknown as typeof s;
+    expect(ok(decideConversation(old, { type: 'describe' }, T + 1)).effects).toEqual([expect.objectContaining({ context: { ...before, timeZone: null } })]);
   });
 });

@@ -35,9 +35,11 @@ export type VisitorContext = {
   readonly locale: string | null;
   /** A short description of the browser and system (`Chrome 131 · Windows`). */
   readonly device: string | null;
+  /** The browser's time zone (IANA, `Asia/Shanghai`): where the visitor roughly is, and their local time. */
+  readonly timeZone: string | null;
 };
 
-export const NO_CONTEXT: VisitorContext = { page: null, locale: null, device: null };
+export const NO_CONTEXT: VisitorContext = { page: null, locale: null, device: null, timeZone: null };
 
 /** 坐席监控: watch silently, whisper to the agent only, or barge in (the visitor sees them). */
 export type MonitorMode = 'monitor' | 'whisper' | 'barge';
@@ -156,7 +158,8 @@ export function newConversation(input: {
   };
 }
 
-export const contextOf = (s: ConversationState): VisitorContext => s.context ?? NO_CONTEXT;
+/** The context, with what a snapshot written before a field existed lacks filled in. */
+export const contextOf = (s: ConversationState): VisitorContext => (s.context ? { ...NO_CONTEXT, ...s.context } : NO_CONTEXT);
 
 export const tagsOf = (s: ConversationState): readonly string[] => s.tags ?? [];
 

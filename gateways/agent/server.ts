@@ -215,7 +215,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
       invitedAgentIds: [...d.invitedAgentIds],
       monitors: d.monitors.map((m) => ({ ...m })),
       visitor: visitorView(d),
-      context: { page: d.context.page ? { ...d.context.page } : null, locale: d.context.locale, device: d.context.device },
+      context: { page: d.context.page ? { ...d.context.page } : null, locale: d.context.locale, device: d.context.device, timeZone: d.context.timeZone },
       channelId: d.channelId,
       skillGroupId: d.skillGroupId,
       preChat: d.preChat,

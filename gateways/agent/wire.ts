@@ -189,6 +189,8 @@ const conversationView = z.strictObject({
     page: z.strictObject({ url: z.string(), title: z.string().nullable(), referrer: z.string().nullable() }).nullable(),
     locale: z.string().nullable(),
     device: z.string().nullable(),
+    /** The browser's IANA time zone (`Asia/Shanghai`). */
+    timeZone: z.string().nullable(),
   }),
   channelId: z.string(),
   skillGroupId: z.string().nullable(),

@@ -9,7 +9,7 @@ import { jest } from '@jest/globals';
 import { Visitor } from '../../actors/directory/visitor.entity.ts';
 import { type KefuNode } from '../../cluster/node.ts';
 import { ApiClient, expectStatus } from '../../tests/api-client.ts';
-import { firstAdmin, startEmbeddedNode } from '../../tests/embedded.ts';
+import { firstAdmin, startEmbeddedNode, supportAndSales } from '../../tests/embedded.ts';
 
 const PASSWORD = 'correct horse battery staple';
 let stopNode: (() => Promise<void>) | undefined;
@@ -37,10 +37,7 @@ beforeAll(async () => {
   ({ node, stop: stopNode } = await startEmbeddedNode('contacts'));
   base = node.url;
   boss = await firstAdmin(node, { email: 'boss@example.com', displayName: 'Boss', password: PASSWORD });
-  const dept = async (name: string, parentId: string, isSkillGroup: boolean) => expectStatus(await boss.post('/api/v1/departments', { parentId, name, isSkillGroup }), 201).id as string;
-  org.support = await dept('Support', 'root', false);
-  org.afterSales = await dept('After-sales', org.support, true);
-  org.sales = await dept('Sales', 'root', true);
+  Object.assign(org, await supportAndSales(boss));
   channels.afterSales = expectStatus(await boss.post('/api/v1/channels', { name: 'Help centre', skillGroupId: org.afterSales }), 201).id as string;
   channels.sales = expectStatus(await boss.post('/api/v1/channels', { name: 'Shop', skillGroupId: org.sales }), 201).id as string;
   const agentRole = (expectStatus(await boss.get('/api/v1/roles'), 200) as { id: string; name: string }[]).find((r) => r.name.startsWith('Agent'))!.id;

@@ -9,7 +9,7 @@ import { PERSONAL_QUICK_REPLIES } from '../../actors/directory/quick-reply.repos
 import { QuickReply } from '../../actors/directory/quick-reply.entity.ts';
 import { type KefuNode } from '../../cluster/node.ts';
 import { ApiClient, expectStatus } from '../../tests/api-client.ts';
-import { firstAdmin, startEmbeddedNode } from '../../tests/embedded.ts';
+import { firstAdmin, startEmbeddedNode, supportAndSales } from '../../tests/embedded.ts';
 
 const PASSWORD = 'correct horse battery staple';
 let stopNode: (() => Promise<void>) | undefined;
@@ -28,10 +28,7 @@ beforeAll(async () => {
   ({ node, stop: stopNode } = await startEmbeddedNode('quick-replies'));
   base = node.url;
   boss = await firstAdmin(node, { email: 'boss@example.com', displayName: 'Boss', password: PASSWORD });
-  const dept = async (name: string, parentId: string, isSkillGroup: boolean) => expectStatus(await boss.post('/api/v1/departments', { parentId, name, isSkillGroup }), 201).id as string;
-  org.support = await dept('Support', 'root', false);
-  org.afterSales = await dept('After-sales', org.support, true);
-  org.sales = await dept('Sales', 'root', true);
+  Object.assign(org, await supportAndSales(boss));
   const roles = expectStatus(await boss.get('/api/v1/roles'), 200) as { id: string; name: string }[];
   const role = (prefix: string) => roles.find((r) => r.name.startsWith(prefix))!.id;
   const person = async (name: 'ann' | 'bob' | 'sue', departmentId: string, roleId: string) => {
@@ -139,4 +136,4 @@ test('one keeps at most the limit of replies; they go with one’s account, and 
   expectStatus(await boss.post('/api/v1/quick-replies', { departmentId: doomed, shortcut: 'bye', content: 'bye' }), 201);
   expectStatus(await boss.delete(`/api/v1/departments/${doomed}`), 204);
   expect(await em().count(QuickReply, { departmentId: doomed })).toBe(0);
-});
+}, 30_000); // 200 replies, one request each: seconds on a busy machine

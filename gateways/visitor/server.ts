@@ -259,7 +259,7 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
         skillGroupId: channel.skillGroupId,
         requestedAgentId: start.requestedAgentId ?? null,
         preChat: start.preChat ?? {},
-        context: { page: data.context?.page ?? null, locale: data.context?.locale ?? null, device: data.device },
+        context: { page: data.context?.page ?? null, locale: data.context?.locale ?? null, timeZone: data.context?.timeZone ?? null, device: data.device },
         bot: false,
         withinWorkingHours: true,
       },
@@ -326,7 +326,7 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
     }
     const visitor = result.visitor;
     const page = frame.page ? { url: frame.page.url, title: frame.page.title ?? null, referrer: frame.page.referrer ?? null } : null;
-    data.context = { page, locale: frame.locale ?? null };
+    data.context = { page, locale: frame.locale ?? null, timeZone: frame.timeZone ?? null };
     connections.identify(ws, visitor.visitorId);
     const first = visitor.conversationId ? await describe(visitor.conversationId) : null;
     if (data.closed) return;

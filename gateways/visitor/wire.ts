@@ -67,6 +67,8 @@ export const clientFrames = {
       .optional(),
     page: z.strictObject({ url: z.string().max(2_000), title: z.string().max(300).optional(), referrer: z.string().max(2_000).optional() }).optional(),
     locale: z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/).optional(),
+    /** The browser's IANA time zone (`Intl.DateTimeFormat().resolvedOptions().timeZone`). */
+    timeZone: z.string().regex(/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+){0,2}$/).max(64).optional(),
   }),
   /** Ask for a human: opens the conversation (with the pre-chat form) or re-opens a closed one. */
   start: z.strictObject({

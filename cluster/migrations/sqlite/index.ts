@@ -15,6 +15,7 @@ import { Migration20261202153500_message_search } from './Migration2026120215350
 import { Migration20261203173359_quick_replies } from './Migration20261203173359_quick_replies.ts';
 import { Migration20261203175551_contacts } from './Migration20261203175551_contacts.ts';
 import { Migration20261203181354_conversation_tags } from './Migration20261203181354_conversation_tags.ts';
+import { Migration20261203185635_conversation_tags_no_default } from './Migration20261203185635_conversation_tags_no_default.ts';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261121104804_initial', class: Migration20261121104804_initial },
@@ -32,4 +33,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261203173359_quick_replies', class: Migration20261203173359_quick_replies },
   { name: 'Migration20261203175551_contacts', class: Migration20261203175551_contacts },
   { name: 'Migration20261203181354_conversation_tags', class: Migration20261203181354_conversation_tags },
+  { name: 'Migration20261203185635_conversation_tags_no_default', class: Migration20261203185635_conversation_tags_no_default },
 ];

@@ -1,6 +1,6 @@
 /**
  * The side pane (screen pop): who the visitor is, where they came from (channel, skill group,
- * page, device, language), what they told the pre-chat form, the note of whoever transferred the
+ * page, device, language, time zone and local time), what they told the pre-chat form, the note of whoever transferred the
  * conversation, its tags, their contact (ContactCard.tsx), and their earlier conversations with
  * their summaries and ratings.
  */
@@ -8,7 +8,7 @@ import { useEffect, useRef } from 'react';
 import { Alert, Descriptions, Empty, List, Rate, Select, Tag, Typography } from 'antd';
 import { useI18n } from '../i18n.tsx';
 import { ContactCard } from './ContactCard.tsx';
-import { agentName, channelName, clock, skillGroupName, visitorName } from './names.ts';
+import { agentName, channelName, clock, localTime, skillGroupName, visitorName } from './names.ts';
 import type { DeskConversation } from './state.ts';
 import type { Desk } from './useDesk.tsx';
 
@@ -50,6 +50,7 @@ export function VisitorPane({ c, desk }: { c: DeskConversation; desk: Desk }) {
         {page?.referrer && <Descriptions.Item label={t('desk.referrer')}><Typography.Text ellipsis={{ tooltip: page.referrer }} style={{ maxWidth: 170 }}>{page.referrer}</Typography.Text></Descriptions.Item>}
         <Descriptions.Item label={t('desk.device')}>{info.context.device ?? '—'}</Descriptions.Item>
         <Descriptions.Item label={t('desk.locale')}>{info.context.locale ?? '—'}</Descriptions.Item>
+        <Descriptions.Item label={t('desk.location')}>{(info.context.timeZone && localTime(info.context.timeZone, locale, Date.now())) || '—'}</Descriptions.Item>
         {preChat.map(([field, value]) => <Descriptions.Item key={field} label={field}>{value}</Descriptions.Item>)}
       </Descriptions>
       <ConversationTags c={c} desk={desk} />

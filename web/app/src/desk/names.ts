@@ -49,3 +49,22 @@ export function clock(at: number, locale: string): string {
   const today = new Date().toDateString() === d.toDateString();
   return d.toLocaleString(locale, today ? { hour: '2-digit', minute: '2-digit' } : { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
+
+/**
+ * Where a visitor roughly is, from their browser's time zone: the zone's place, their local time
+ * now and its offset from UTC (`Shanghai · 16:00 (UTC+8)`); null for a zone this browser does not know.
+ */
+export function localTime(timeZone: string, locale: string, now: number): string | null {
+  try {
+    const time = new Intl.DateTimeFormat(locale, { timeZone, hour: '2-digit', minute: '2-digit' }).format(now);
+    // The offset from the wall clock there (the same on every browser, unlike the zone's short names).
+    const parts = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' }).formatToParts(now);
+    const part = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)!.value);
+    const minutes = Math.round((Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute')) - Math.floor(now / 60_000) * 60_000) / 60_000);
+    const abs = Math.abs(minutes);
+    const offset = minutes === 0 ? 'UTC' : `UTC${minutes < 0 ? '−' : '+'}${Math.floor(abs / 60)}${abs % 60 ? `:${String(abs % 60).padStart(2, '0')}` : ''}`;
+    return `${timeZone.split('/').at(-1)!.replace(/_/g, ' ')} · ${time} (${offset})`;
+  } catch {
+    return null;
+  }
+}

@@ -20,7 +20,7 @@ const info = (id: string, fields: Partial<ConversationInfo> = {}): ConversationI
   invitedAgentIds: [],
   monitors: [],
   visitor: { id: `v-${id}`, name: null, identified: false, vip: false },
-  context: { page: null, locale: 'zh-CN', device: 'Chrome 131 · Windows' },
+  context: { page: null, locale: 'zh-CN', device: 'Chrome 131 · Windows', timeZone: 'Asia/Shanghai' },
   channelId: 'web',
   skillGroupId: 'default',
   preChat: {},
