@@ -43,6 +43,9 @@ export function ContactCard({ visitorId, visitorName, canWrite }: { visitorId: s
       <Typography.Text strong className="kefu-side-heading">{t('contact.title')}</Typography.Text>
       {bound.loading && !contact ? (
         <Typography.Text type="secondary">{t('desk.loading')}</Typography.Text>
+      ) : bound.error && !contact ? (
+        // e.g. a visitor of a skill group outside one's department: their contact is not one's to see.
+        <Typography.Text type="secondary">{errorText(bound.error, t)}</Typography.Text>
       ) : contact ? (
         <>
           <Descriptions size="small" column={1} colon={false} className="kefu-side-facts">
