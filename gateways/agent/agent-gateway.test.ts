@@ -87,12 +87,12 @@ test('two tabs of one agent: presence, the assignment on both, accept, chat both
 
   const visitor = await VisitorClient.connect(visitorUrl(), { userAgent: IPHONE });
   open.push(visitor);
-  await visitor.hello({ page: { url: 'https://shop.example/orders/1001', title: '我的订单' }, locale: 'zh-CN' });
+  await visitor.hello({ page: { url: 'https://shop.example/orders/1001', title: '我的订单' }, locale: 'zh-CN', timeZone: 'Asia/Shanghai' });
   visitor.send({ type: 'start', preChat: { name: '王小明' } });
   const assigned = await tab1.next('conversation', (c) => c.status === 'assigned');
   expect(assigned).toMatchObject({ agentId: li.id, preChat: { name: '王小明' }, skillGroupId: 'default', visitor: { identified: false, vip: false }, transferMemo: null });
-  // The screen pop: where the visitor started, in what language, on what device.
-  expect(assigned.context).toEqual({ page: { url: 'https://shop.example/orders/1001', title: '我的订单', referrer: null }, locale: 'zh-CN', device: 'Safari 17 · iPhone' });
+  // The screen pop: where the visitor started, in what language, on what device, in what time zone.
+  expect(assigned.context).toEqual({ page: { url: 'https://shop.example/orders/1001', title: '我的订单', referrer: null }, locale: 'zh-CN', device: 'Safari 17 · iPhone', timeZone: 'Asia/Shanghai' });
   await tab2.next('conversation', (c) => c.conversationId === assigned.conversationId && c.status === 'assigned');
   const conversationId = assigned.conversationId;
 

@@ -28,6 +28,8 @@ describe('client frames of protocol v1 decode', () => {
   test.each([
     { type: 'hello', v: 1 },
     { type: 'hello', v: 1, token: 'Zm9vYmFyYmF6cXV4cXV1eDEy', lastSeq: 41, locale: 'zh-CN', page: { url: 'https://shop.example/cart', title: '购物车' } },
+    { type: 'hello', v: 1, timeZone: 'America/Argentina/Buenos_Aires' },
+    { type: 'hello', v: 1, timeZone: 'Etc/GMT+8' },
     { type: 'hello', v: 1, identity: { userId: 'u-1', hash: 'a'.repeat(64), name: '王小明' } },
     { type: 'start', preChat: { name: '王小明', 'order.id': 'A-1001' } },
     { type: 'start' },
@@ -63,6 +65,8 @@ describe('hostile and malformed frames get a typed error and nothing else', () =
     ['text over the limit', JSON.stringify({ type: 'message', clientMsgId: 'm1', text: '字'.repeat(VISITOR_LIMITS.maxTextLength + 1) }), 'INVALID_FIELD'],
     ['a clientMsgId with spaces', '{"type":"message","clientMsgId":"a b","text":"hi"}', 'INVALID_FIELD'],
     ['an unknown field', '{"type":"typing","typing":true,"admin":true}', 'INVALID_FIELD'],
+    ['a time zone that is a path', '{"type":"hello","v":1,"timeZone":"../../etc/passwd"}', 'INVALID_FIELD'],
+    ['a time zone with markup', '{"type":"hello","v":1,"timeZone":"<b>Asia</b>"}', 'INVALID_FIELD'],
     ['__proto__ in the frame', '{"type":"typing","typing":true,"__proto__":{"polluted":1}}', 'INVALID_FIELD'],
     ['__proto__ in the pre-chat form', '{"type":"start","preChat":{"__proto__":"x"}}', 'INVALID_FIELD'],
     ['constructor in the pre-chat form', '{"type":"start","preChat":{"constructor":"x"}}', 'INVALID_FIELD'],
