@@ -26,7 +26,7 @@ import { visitorGateway, type VisitorGateway } from '../gateways/visitor/server.
 import { widgetRoutes } from '../gateways/visitor/widget.routes.ts';
 import { opsRoutes, type Readiness } from '../gateways/ops.routes.ts';
 import { startHttpServer, type HttpServer, type RouteModule } from '../gateways/server.ts';
-import { FileStore } from '../actors/conversation/file.repository.ts';
+import { FileStore, UNSENT_FILE_TTL_MS } from '../actors/conversation/file.repository.ts';
 import { filesRoutes } from '../gateways/files/files.routes.ts';
 import { pushInboxService } from '../gateways/push-inbox.service.ts';
 import { ConversationSubscriptions } from './push-routing.ts';
@@ -55,6 +55,8 @@ import { KEFU_VERSION } from './version.ts';
 
 export const EMBEDDED_DATABASE_FILE = 'kefu.sqlite';
 const BACKEND_START_TIMEOUT_MS = 60_000;
+/** How often a gateway node deletes the uploads that were never sent. */
+const FILE_SWEEP_MS = 60 * 60 * 1000;
 
 export type KefuNode = {
   readonly config: KefuConfig;
@@ -147,11 +149,13 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
   let ready = false;
   let stopping: Promise<void> | null = null;
   let stopChecking: (() => void) | null = null;
+  let stopSweeping: (() => void) | null = null;
 
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       ready = false;
       stopChecking?.();
+      stopSweeping?.();
       await Promise.all([visitors?.shutdown(1_000), agents?.shutdown(1_000)]);
       subscriptions?.stop();
       http?.close();
@@ -293,6 +297,15 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
     if (config.roles.has('gateway')) {
       const channels = new ChannelDirectory(db.orm.em.fork());
       const fileStore = new FileStore(() => db.orm.em.fork());
+      // Uploads never sent go after a day; every gateway node sweeps (the deletes are idempotent).
+      const sweep = setInterval(() => {
+        fileStore.deleteUnsent(new Date(Date.now() - UNSENT_FILE_TTL_MS)).then(
+          (n) => n > 0 && logger.info(`deleted ${n} uploaded files never sent`),
+          (e: unknown) => logger.warn('unsent files sweep failed', e),
+        );
+      }, FILE_SWEEP_MS);
+      sweep.unref();
+      stopSweeping = () => clearInterval(sweep);
       const subs = new ConversationSubscriptions(broker, actors, (error) => logger.warn('push registration failed:', error instanceof Error ? error.message : error));
       subscriptions = subs;
       const ownOrigin = () => new URL(url).origin;

@@ -9,7 +9,7 @@ import { defineEntity, p } from '@mikro-orm/core';
 export const ConversationFile = defineEntity({
   name: 'ConversationFile',
   tableName: 'kefu_file',
-  indexes: [{ properties: ['conversationId'] }],
+  indexes: [{ properties: ['conversationId'] }, { properties: ['sentAt', 'createdAt'] }],
   properties: {
     id: p.string().length(32).primary(),
     tenantId: p.string().length(64),
@@ -24,5 +24,7 @@ export const ConversationFile = defineEntity({
     /** Up to 16 MiB (MySQL's MEDIUMBLOB; uploads are at most 10 MiB). */
     data: p.blob().columnType('mediumblob'),
     createdAt: p.datetime(),
+    /** When a message first carried it; null while it was only uploaded (such files are deleted after a day: file.repository.ts). */
+    sentAt: p.datetime().nullable(),
   },
 });

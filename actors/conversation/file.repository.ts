@@ -1,6 +1,7 @@
 /**
  * Stored conversation files (file.entity.ts): saved by the upload routes, looked up by id when a
- * message attaches one and when someone downloads it.
+ * message attaches one (which marks it sent) and when someone downloads it; uploads never sent are
+ * deleted after UNSENT_FILE_TTL_MS by each gateway node's hourly sweep (cluster/node.ts).
  */
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
@@ -11,6 +12,10 @@ export type StoredFile = SharedFile & { readonly tenantId: string; readonly conv
 
 /** 128 random bits, URL-safe. */
 const newFileId = (): string => randomBytes(16).toString('base64url');
+
+/** Uploads never sent are kept this long (a message being written may still name them), then deleted. */
+export const UNSENT_FILE_TTL_MS = 24 * 60 * 60 * 1000;
+const UNSENT_BATCH = 500;
 
 export class FileStore {
   readonly #em: () => EntityManager;
@@ -32,11 +37,27 @@ export class FileStore {
     return row ? { id: row.id, tenantId: row.tenantId, conversationId: row.conversationId, uploadedBy: row.uploadedBy, name: row.name, contentType: row.contentType, size: row.size } : null;
   }
 
-  /** The file as a message may carry it: only in the conversation it was uploaded to, and only by whoever uploaded it. */
-  async attachable(id: string, conversationId: string, uploadedBy: string): Promise<SharedFile | null> {
+  /**
+   * The file as a message carries it — only in the conversation it was uploaded to, and only by
+   * whoever uploaded it — marked as sent: from then on it is kept with the transcript (even if
+   * that message is then refused: a file is never deleted while a message may name it).
+   */
+  async attach(id: string, conversationId: string, uploadedBy: string, now: Date): Promise<SharedFile | null> {
     const f = await this.describe(id);
     if (!f || f.conversationId !== conversationId || f.uploadedBy !== uploadedBy) return null;
+    await this.#em().nativeUpdate(ConversationFile, { id, sentAt: null }, { sentAt: now });
     return { id: f.id, name: f.name, contentType: f.contentType, size: f.size };
+  }
+
+  /** Deletes the files uploaded before `before` that no message ever carried (uploads left behind); answers how many. */
+  async deleteUnsent(before: Date): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const em = this.#em();
+      const batch = await em.find(ConversationFile, { sentAt: null, createdAt: { $lt: before } }, { fields: ['id'], limit: UNSENT_BATCH });
+      if (batch.length > 0) deleted += await em.nativeDelete(ConversationFile, { id: { $in: batch.map((f) => f.id) }, sentAt: null });
+      if (batch.length < UNSENT_BATCH) return deleted;
+    }
   }
 
   async bytes(id: string): Promise<Uint8Array | null> {

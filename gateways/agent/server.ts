@@ -398,7 +398,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
       case 'close': {
         const actor = await actorFor(who, frame);
         if ('code' in actor) return frame.type === 'typing' ? undefined : fail(actor);
-        const file = frame.type === 'message' && frame.file ? await deps.files.attachable(frame.file.id, conversationId, `account:${me}`) : undefined;
+        const file = frame.type === 'message' && frame.file ? await deps.files.attach(frame.file.id, conversationId, `account:${me}`, new Date()) : undefined;
         if (file === null) return fail(errorFrame('FILE_UNKNOWN', 'attach a file you uploaded to this conversation', false));
         r =
           frame.type === 'message'

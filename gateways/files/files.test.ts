@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConversationFile } from '../../actors/conversation/file.entity.ts';
+import { FileStore, UNSENT_FILE_TTL_MS } from '../../actors/conversation/file.repository.ts';
 import { loadConfig } from '../../cluster/config.ts';
 import { startNode, type KefuNode } from '../../cluster/node.ts';
 import { AgentClient } from '../../tests/agent-client.ts';
@@ -155,4 +156,22 @@ test('a browser on an allowed site asks first (CORS preflight); another site is 
   const evil = await http('/files/visitor/web/abc', { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } });
   expect(evil.status).toBe(403);
   expect(evil.headers.get('access-control-allow-origin')).toBeNull();
+});
+
+test('an upload never sent is deleted after a day; a sent one is kept with the transcript', async () => {
+  const { visitor, token } = await servedVisitor();
+  const sentUp = (await (await upload(token, 'sent.png', PNG, { origin: node.url })).json()) as { id: string };
+  const leftUp = (await (await upload(token, 'left-behind.png', PNG, { origin: node.url })).json()) as { id: string };
+  visitor.send({ type: 'message', clientMsgId: 'keep', text: '', file: { id: sentUp.id } });
+  await visitor.next('ack', (a) => a.clientMsgId === 'keep');
+  const files = new FileStore(() => node.database.orm.em.fork());
+  // Not yet a day old: both stay.
+  expect(await files.deleteUnsent(new Date(Date.now() - UNSENT_FILE_TTL_MS))).toBe(0);
+  // A day later (the sweep's cutoff moved past both uploads): only the unsent one goes.
+  expect(await files.deleteUnsent(new Date(Date.now() + 1_000))).toBeGreaterThanOrEqual(1);
+  expect(await files.describe(leftUp.id)).toBeNull();
+  expect((await http(`/files/agent/${sentUp.id}`, { headers: { cookie: agent.cookie! } })).status).toBe(200);
+  // An upload of a conversation gone for good cannot be attached any more either.
+  visitor.send({ type: 'message', clientMsgId: 'late', text: '', file: { id: leftUp.id } });
+  expect(await visitor.next('error', (e) => e.clientMsgId === 'late')).toMatchObject({ code: 'FILE_UNKNOWN' });
 });

@@ -376,7 +376,7 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
         }
         case 'message': {
           const conversationId = await ensureConversation(ws, {});
-          const file = frame.file ? await deps.files.attachable(frame.file.id, conversationId, 'visitor') : undefined;
+          const file = frame.file ? await deps.files.attach(frame.file.id, conversationId, 'visitor', new Date()) : undefined;
           if (file === null) return sendFrame(ws, wireError('FILE_UNKNOWN', 'attach a file you uploaded to this conversation', false, clientMsgId));
           const r = await deps.send(conversationId, { type: 'post-message', from: { kind: 'visitor' }, clientMsgId: frame.clientMsgId, text: frame.text, ...(file ? { file } : {}) });
           if (!r.ok) return sendFrame(ws, errorFrame(r, clientMsgId));

@@ -13,6 +13,7 @@ import { Migration20261202150659_conversation_record } from './Migration20261202
 import { Migration20261203173400_quick_replies } from './Migration20261203173400_quick_replies.ts';
 import { Migration20261203175552_contacts } from './Migration20261203175552_contacts.ts';
 import { Migration20261203181355_conversation_tags } from './Migration20261203181355_conversation_tags.ts';
+import { Migration20261203192951_file_sent_at } from './Migration20261203192951_file_sent_at.ts';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261121104804_initial', class: Migration20261121104804_initial },
@@ -28,4 +29,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261203173400_quick_replies', class: Migration20261203173400_quick_replies },
   { name: 'Migration20261203175552_contacts', class: Migration20261203175552_contacts },
   { name: 'Migration20261203181355_conversation_tags', class: Migration20261203181355_conversation_tags },
+  { name: 'Migration20261203192951_file_sent_at', class: Migration20261203192951_file_sent_at },
 ];
