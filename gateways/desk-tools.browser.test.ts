@@ -14,7 +14,7 @@
 import { jest } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { strFromU8, unzipSync } from 'fflate';
-import { type Browser, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { DEFAULT_CHANNEL_KEY } from '../actors/directory/channel.repository.ts';
 import { type KefuNode } from '../cluster/node.ts';
 import { type ApiClient, expectStatus } from '../tests/api-client.ts';
@@ -51,6 +51,17 @@ afterAll(async () => {
   await stopNode?.();
   jest.restoreAllMocks();
 });
+
+/** Li signed in on the desk, ready for conversations (the desk sets her ready when it opens). */
+async function readyDesk(): Promise<{ context: BrowserContext; li: Page; problems: string[] }> {
+  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1440, height: 900 } });
+  const li = await context.newPage();
+  const problems = watchProblems(li);
+  await signIn(li, node.url, 'li@replies.example', PASSWORD);
+  await li.getByTestId('desk').waitFor();
+  await waitFor('the desk to show the agent ready', async () => ((await li.getByRole('radio', { name: 'Ready' }).isChecked()) ? true : undefined));
+  return { context, li, problems };
+}
 
 async function newReply(page: Page, fields: { department?: string; shortcut: string; content: string }): Promise<void> {
   await page.getByRole('button', { name: 'New quick reply' }).click();
@@ -145,12 +156,7 @@ test('an admin shares a reply, an agent adds their own, and picks each with / in
 
 test('the agent blocks an abusive visitor: their widget closes for good, also after a reload, and the conversation ends', async () => {
   await picturedOnFailure(browser, 'block-visitor', async () => {
-    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1440, height: 900 } });
-    const li = await context.newPage();
-    const problems = watchProblems(li);
-    await signIn(li, node.url, 'li@replies.example', PASSWORD);
-    await li.getByTestId('desk').waitFor();
-    await waitFor('the desk to show the agent ready', async () => ((await li.getByRole('radio', { name: 'Ready' }).isChecked()) ? true : undefined));
+    const { context, li, problems } = await readyDesk();
 
     const shopperContext = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 800 } });
     const shopper = await shopperContext.newPage();
@@ -189,11 +195,7 @@ test('the agent blocks an abusive visitor: their widget closes for good, also af
 
 test('the agent makes a contact of a visitor, notes something on it, and binds the same customer’s second device to it', async () => {
   await picturedOnFailure(browser, 'contacts', async () => {
-    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1440, height: 900 } });
-    const li = await context.newPage();
-    const problems = watchProblems(li);
-    await signIn(li, node.url, 'li@replies.example', PASSWORD);
-    await waitFor('the desk to show the agent ready', async () => ((await li.getByRole('radio', { name: 'Ready' }).isChecked()) ? true : undefined));
+    const { context, li, problems } = await readyDesk();
 
     const devices: VisitorClient[] = [];
     const arrives = async (text: string) => {
@@ -244,11 +246,7 @@ test('the agent makes a contact of a visitor, notes something on it, and binds t
 
 test('the agent tags a conversation; history lists it with its tags and finds it by one', async () => {
   await picturedOnFailure(browser, 'tags', async () => {
-    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1440, height: 900 } });
-    const li = await context.newPage();
-    const problems = watchProblems(li);
-    await signIn(li, node.url, 'li@replies.example', PASSWORD);
-    await waitFor('the desk to show the agent ready', async () => ((await li.getByRole('radio', { name: 'Ready' }).isChecked()) ? true : undefined));
+    const { context, li, problems } = await readyDesk();
     const device = await VisitorClient.connect(`ws://127.0.0.1:${node.port}/ws/visitor/${DEFAULT_CHANNEL_KEY}`);
     try {
       await device.hello();

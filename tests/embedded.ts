@@ -1,11 +1,13 @@
 /**
  * An embedded Kefu node of a test's own — a free loopback port, a fresh data directory removed at
- * the end — its first admin, made with the setup token the first start printed, and a small org.
+ * the end — its first admin, made with the setup token the first start printed, a small org, and
+ * visitors stored without a socket.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../cluster/config.ts';
+import { Visitor } from '../actors/directory/visitor.entity.ts';
 import { startNode, type KefuNode } from '../cluster/node.ts';
 import { ApiClient, expectStatus } from './api-client.ts';
 
@@ -34,4 +36,15 @@ export async function supportAndSales(admin: ApiClient): Promise<{ support: stri
   const department = async (name: string, parentId: string, isSkillGroup: boolean) => expectStatus(await admin.post('/api/v1/departments', { parentId, name, isSkillGroup }), 201).id as string;
   const support = await department('Support', 'root', false);
   return { support, afterSales: await department('After-sales', support, true), sales: await department('Sales', 'root', true) };
+}
+
+let visitorSeq = 0;
+
+/** An anonymous visitor of the channel, stored as a first `hello` would (without a socket); answers their id. */
+export async function storedVisitor(node: KefuNode, channelId: string, tenantId = 'default'): Promise<string> {
+  const em = node.database.orm.em.fork();
+  const id = `v${++visitorSeq}x${Date.now().toString(36)}`;
+  em.create(Visitor, { id, tenantId, channelId, identityKey: `anon:${id}`, displayName: '', email: '', conversationId: '', createdAt: new Date(), lastSeenAt: new Date() });
+  await em.flush();
+  return id;
 }

@@ -15,7 +15,6 @@ import { jest } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Visitor } from '../../actors/directory/visitor.entity.ts';
 import { ensureSetupToken } from '../../actors/directory/setup.ts';
 import { ensureTenant } from '../../actors/directory/tenant.repository.ts';
 import { BUILT_IN_ROLES, type Permission } from '../../actors/directory/policies/permissions.ts';
@@ -23,6 +22,7 @@ import { loadConfig } from '../../cluster/config.ts';
 import { startNode, type KefuNode } from '../../cluster/node.ts';
 import { AgentClient } from '../../tests/agent-client.ts';
 import { ApiClient, expectStatus } from '../../tests/api-client.ts';
+import { storedVisitor } from '../../tests/embedded.ts';
 import { VisitorClient } from '../../tests/visitor-client.ts';
 import { apiRouteTable } from './routes.ts';
 import { ConversationRecords } from '../../actors/conversation/conversation-record.repository.ts';
@@ -51,16 +51,9 @@ const perms = (key: string): Set<Permission> => new Set(BUILT_IN_ROLES.find((r) 
 const org: Record<string, string> = {};
 const ids: Record<string, string> = {};
 const personas: Persona[] = [];
-let visitorSeq = 0;
 let emailSeq = 0;
 
-async function makeVisitor(): Promise<string> {
-  const em = node.database.orm.em.fork();
-  const id = `v${++visitorSeq}x${Date.now().toString(36)}`;
-  em.create(Visitor, { id, tenantId: 'default', channelId: ids.channelA1!, identityKey: `anon:${id}`, displayName: '', email: '', conversationId: '', createdAt: new Date(), lastSeenAt: new Date() });
-  await em.flush();
-  return id;
-}
+const makeVisitor = (): Promise<string> => storedVisitor(node, ids.channelA1!);
 
 const newAccountBody = () => ({ email: `made${++emailSeq}@example.com`, displayName: `Made ${emailSeq}`, password: PASSWORD, departmentId: org.A1, roleIds: [ids.agentRole] });
 

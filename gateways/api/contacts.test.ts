@@ -6,10 +6,9 @@
  * authorization matrix's part.
  */
 import { jest } from '@jest/globals';
-import { Visitor } from '../../actors/directory/visitor.entity.ts';
 import { type KefuNode } from '../../cluster/node.ts';
 import { ApiClient, expectStatus } from '../../tests/api-client.ts';
-import { firstAdmin, startEmbeddedNode, supportAndSales } from '../../tests/embedded.ts';
+import { firstAdmin, startEmbeddedNode, storedVisitor, supportAndSales } from '../../tests/embedded.ts';
 
 const PASSWORD = 'correct horse battery staple';
 let stopNode: (() => Promise<void>) | undefined;
@@ -20,17 +19,10 @@ let ann: ApiClient;
 let bob: ApiClient;
 const org: Record<'support' | 'afterSales' | 'sales', string> = { support: '', afterSales: '', sales: '' };
 const channels: Record<'afterSales' | 'sales', string> = { afterSales: '', sales: '' };
-let visitorSeq = 0;
 
 type ContactAnswer = { id: string; name: string; email: string; phone: string; company: string; notes: string; departmentId: string; visitors: number };
 
-async function visitorOf(channelId: string): Promise<string> {
-  const em = node.database.orm.em.fork();
-  const id = `cv${++visitorSeq}`;
-  em.create(Visitor, { id, tenantId: 'default', channelId, identityKey: `anon:${id}`, displayName: '', email: '', conversationId: '', createdAt: new Date(), lastSeenAt: new Date() });
-  await em.flush();
-  return id;
-}
+const visitorOf = (channelId: string): Promise<string> => storedVisitor(node, channelId);
 
 beforeAll(async () => {
   jest.spyOn(process.stdout, 'write').mockImplementation(() => true);

@@ -12,7 +12,6 @@ import VirtualList, { type ListRef } from '@rc-component/virtual-list';
 import { fileUrl, uploadFile, type QuickReply } from '../api.ts';
 import { errorText } from '../common.tsx';
 import { useI18n } from '../i18n.tsx';
-import { useFetched } from '../useFetched.ts';
 import { clock, senderName } from './names.ts';
 import { insertReply, matchReplies, slashAt, type Slash } from './quick-replies.ts';
 import type { ChatMessage, DeskConversation, Outgoing, SharedFile } from './state.ts';
@@ -28,7 +27,8 @@ const sameAuthor = (a: ChatMessage, b: ChatMessage): boolean => JSON.stringify(a
 const EMOJI = ['😀', '😊', '🙂', '😉', '😂', '🤔', '😅', '😢', '😮', '👍', '👌', '🙏', '👏', '💪', '🎉', '❤️', '✅', '❌', '⏳', '📦', '📞', '📧', '💡', '🔧'];
 const IMAGE = /^image\/(png|jpeg|gif|webp)$/;
 
-export function Chat({ c, desk, me }: { c: DeskConversation; desk: Desk; me: string }) {
+/** `replies`: the quick replies the composer offers after `/`. */
+export function Chat({ c, desk, me, replies }: { c: DeskConversation; desk: Desk; me: string; replies: readonly QuickReply[] }) {
   const { t } = useI18n();
   const { message: toast } = App.useApp();
   const id = c.info.conversationId;
@@ -122,7 +122,7 @@ export function Chat({ c, desk, me }: { c: DeskConversation; desk: Desk; me: str
         {lines.length === 0 && <Typography.Text type="secondary" className="kefu-transcript-empty">{c.historyLoaded ? t('desk.noMessages') : t('desk.loading')}</Typography.Text>}
       </div>
       <div className="kefu-typing" aria-live="polite">{c.visitorTyping ? t('desk.typing') : ''}</div>
-      {canWrite ? <Composer id={id} desk={desk} onFile={(f) => void upload(f)} me={me} /> : <div className="kefu-composer-closed">{c.info.status === 'closed' ? t('desk.closedNote') : t('desk.watchingNote')}</div>}
+      {canWrite ? <Composer id={id} desk={desk} onFile={(f) => void upload(f)} me={me} replies={replies} /> : <div className="kefu-composer-closed">{c.info.status === 'closed' ? t('desk.closedNote') : t('desk.watchingNote')}</div>}
     </div>
   );
 }
@@ -207,7 +207,7 @@ function saveDraft(me: string, id: string, text: string): void {
 const TYPING_EVERY_MS = 2_000;
 const TYPING_QUIET_MS = 3_000;
 
-function Composer({ id, desk, me, onFile }: { id: string; desk: Desk; me: string; onFile: (file: File) => void }) {
+function Composer({ id, desk, me, replies, onFile }: { id: string; desk: Desk; me: string; replies: readonly QuickReply[]; onFile: (file: File) => void }) {
   const { t } = useI18n();
   const [text, setText] = useState(() => readDrafts(me)[id] ?? '');
   const typingSentAt = useRef(0);
@@ -216,13 +216,12 @@ function Composer({ id, desk, me, onFile }: { id: string; desk: Desk; me: string
   const picker = useRef<HTMLInputElement>(null);
 
   // Quick replies: a `/word` at the cursor offers the matching ones; Esc puts that `/` aside.
-  const replies = useFetched<QuickReply[]>('/me/quick-replies');
   const [cursor, setCursor] = useState(0);
   const [chosen, setChosen] = useState(0);
   const [dismissed, setDismissed] = useState<number | null>(null);
   const slash = slashAt(text, cursor);
   const offering = slash !== null && slash.start !== dismissed;
-  const matches = offering ? matchReplies(replies.data ?? [], slash.query) : [];
+  const matches = offering ? matchReplies(replies, slash.query) : [];
   const active = Math.min(chosen, matches.length - 1);
 
   useEffect(() => {
@@ -309,7 +308,7 @@ function Composer({ id, desk, me, onFile }: { id: string; desk: Desk; me: string
 
   return (
     <div className="kefu-composer">
-      {offering && (matches.length > 0 || (replies.data?.length === 0 && slash.query === '')) && (
+      {offering && (matches.length > 0 || (replies.length === 0 && slash.query === '')) && (
         <div className="kefu-reply-picker" role="listbox" id={`replies-${id}`} aria-label={t('replies.title')}>
           {matches.length === 0 && <div className="kefu-reply-empty">{t('desk.noQuickReplies')}</div>}
           {matches.map((r, i) => (

@@ -14,7 +14,9 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { Alert, Button, Drawer, Empty, Form, Input, Modal, Segmented, Select, Space, Tag, Tooltip, Typography } from 'antd';
 import { CheckCircleOutlined, CloseCircleOutlined, InfoCircleOutlined, StarOutlined, StopOutlined, SwapOutlined, UserAddOutlined } from '@ant-design/icons';
 import VirtualList from '@rc-component/virtual-list';
+import type { QuickReply } from '../api.ts';
 import { useI18n, type MessageKey } from '../i18n.tsx';
+import { useFetched } from '../useFetched.ts';
 import { Chat } from './Chat.tsx';
 import { TransferDialog } from './TransferDialog.tsx';
 import { duration, skillGroupName, visitorName } from './names.ts';
@@ -34,6 +36,8 @@ const QUEUE_POLL_MS = 5_000;
 export const DESK_SELECTION_KEY = 'kefu.desk.selected';
 const ROW_HEIGHT = 64;
 
+const NO_REPLIES: readonly QuickReply[] = [];
+
 export function DeskScreen() {
   const desk = useDesk();
   if (!desk) return null; // the menu offers the desk only to those who have one
@@ -47,6 +51,8 @@ function DeskView({ desk }: { desk: DeskApi }) {
   const [selected, setSelected] = useState<string | null>(() => sessionStorage.getItem(DESK_SELECTION_KEY));
   const [dialog, setDialog] = useState<'transfer' | 'close' | 'invite' | 'block' | null>(null);
   const [sideOpen, setSideOpen] = useState(false);
+  // Read once each time the desk opens (one's own are edited on My profile, another screen).
+  const quickReplies = useFetched<QuickReply[]>(desk.may('conversations.reply') ? '/me/quick-replies' : null).data ?? NO_REPLIES;
   const [tab, setTab] = useState<'conversations' | 'visitors'>('conversations');
 
   // My skill groups' queues, for manual pick, while the desk is on screen.
@@ -172,7 +178,7 @@ function DeskView({ desk }: { desk: DeskApi }) {
               />
             )}
             {current.reminded && current.awaitingSince !== null && <Alert type="warning" showIcon banner message={t('desk.reminder')} />}
-            <Chat key={current.info.conversationId} c={current} desk={desk} me={me} />
+            <Chat key={current.info.conversationId} c={current} desk={desk} me={me} replies={quickReplies} />
           </>
         ) : (
           <div className="kefu-desk-empty">
