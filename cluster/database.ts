@@ -70,6 +70,10 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     await conn.execute('pragma journal_mode = wal');
     await conn.execute('pragma synchronous = full');
     await conn.execute('pragma busy_timeout = 5000');
+    // Checkpoint the WAL into the database file every 10,000 pages (≈ 40 MB) instead of SQLite's
+    // 1,000: the snapshots of busy conversations rewrite the same pages over and over, and a rarer
+    // checkpoint copies each of them once (+7 % durable messages/s, docs/benchmarks.md).
+    await conn.execute('pragma wal_autocheckpoint = 10000');
   } else {
     const { MikroORM: MySqlORM } = await import('@mikro-orm/mysql');
     orm = await MySqlORM.init({ ...commonOptions('mysql'), clientUrl: target.url, charset: 'utf8mb4', pool: { min: 0, max: 20 } });
