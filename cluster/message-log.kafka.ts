@@ -77,7 +77,16 @@ export const messageLogRecord = z.discriminatedUnion('type', [
       from: sender,
       visibility: z.enum(['public', 'internal']).describe('`internal`: a supervisor’s whisper, never shown to the visitor.'),
       text: z.string(),
-      file: z.strictObject({ id: z.string(), name: z.string(), contentType: z.string(), size: count }).optional().describe('A shared file (docs/files.md).'),
+      file: z
+        .strictObject({
+          id: z.string(),
+          name: z.string(),
+          contentType: z.string(),
+          size: count,
+          preview: z.strictObject({ width: count, height: count }).optional().describe('The size of its image preview, when it has one.'),
+        })
+        .optional()
+        .describe('A shared file (docs/files.md).'),
     })
     .describe('A message of a conversation.'),
   z

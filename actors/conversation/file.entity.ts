@@ -26,5 +26,9 @@ export const ConversationFile = defineEntity({
     createdAt: p.datetime(),
     /** When a message first carried it; null while it was only uploaded (such files are deleted after a day: file.repository.ts). */
     sentAt: p.datetime().nullable(),
+    /** An image's preview (WebP, at most 320 px on each side: gateways/files/preview.ts); null for other files and unreadable images. */
+    preview: p.blob().columnType('mediumblob').nullable(),
+    previewWidth: p.integer().nullable(),
+    previewHeight: p.integer().nullable(),
   },
 });

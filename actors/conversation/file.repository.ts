@@ -8,6 +8,9 @@ import type { EntityManager } from '@mikro-orm/core';
 import { ConversationFile } from './file.entity.ts';
 import type { SharedFile } from './protocol.ts';
 
+/** An image's preview as made on upload (gateways/files/preview.ts). */
+export type Preview = { readonly data: Uint8Array; readonly width: number; readonly height: number };
+
 export type StoredFile = SharedFile & { readonly tenantId: string; readonly conversationId: string; readonly uploadedBy: string };
 
 /** 128 random bits, URL-safe. */
@@ -24,17 +27,29 @@ export class FileStore {
     this.#em = em;
   }
 
-  async save(input: Omit<StoredFile, 'id' | 'size'> & { readonly data: Uint8Array }, now: Date): Promise<StoredFile> {
+  async save(input: Omit<StoredFile, 'id' | 'size' | 'preview'> & { readonly data: Uint8Array; readonly preview: Preview | null }, now: Date): Promise<StoredFile> {
     const id = newFileId();
-    const { data, ...meta } = input;
-    await this.#em().insert(ConversationFile, { id, ...meta, size: data.byteLength, data: Buffer.from(data), createdAt: now });
-    return { id, ...meta, size: data.byteLength };
+    const { data, preview, ...meta } = input;
+    await this.#em().insert(ConversationFile, {
+      id,
+      ...meta,
+      size: data.byteLength,
+      data: Buffer.from(data),
+      createdAt: now,
+      preview: preview ? Buffer.from(preview.data) : null,
+      previewWidth: preview?.width ?? null,
+      previewHeight: preview?.height ?? null,
+    });
+    return { id, ...meta, size: data.byteLength, ...(preview ? { preview: { width: preview.width, height: preview.height } } : {}) };
   }
 
   /** A file's description, without its bytes. */
   async describe(id: string): Promise<StoredFile | null> {
-    const row = await this.#em().findOne(ConversationFile, { id }, { fields: ['id', 'tenantId', 'conversationId', 'uploadedBy', 'name', 'contentType', 'size'] });
-    return row ? { id: row.id, tenantId: row.tenantId, conversationId: row.conversationId, uploadedBy: row.uploadedBy, name: row.name, contentType: row.contentType, size: row.size } : null;
+    const row = await this.#em().findOne(ConversationFile, { id }, { fields: ['id', 'tenantId', 'conversationId', 'uploadedBy', 'name', 'contentType', 'size', 'previewWidth', 'previewHeight'] });
+    if (!row) return null;
+    const { previewWidth: width, previewHeight: height } = row;
+    const preview = typeof width === 'number' && typeof height === 'number' ? { preview: { width, height } } : {};
+    return { id: row.id, tenantId: row.tenantId, conversationId: row.conversationId, uploadedBy: row.uploadedBy, name: row.name, contentType: row.contentType, size: row.size, ...preview };
   }
 
   /**
@@ -46,7 +61,7 @@ export class FileStore {
     const f = await this.describe(id);
     if (!f || f.conversationId !== conversationId || f.uploadedBy !== uploadedBy) return null;
     await this.#em().nativeUpdate(ConversationFile, { id, sentAt: null }, { sentAt: now });
-    return { id: f.id, name: f.name, contentType: f.contentType, size: f.size };
+    return { id: f.id, name: f.name, contentType: f.contentType, size: f.size, ...(f.preview ? { preview: f.preview } : {}) };
   }
 
   /** Deletes the files uploaded before `before` that no message ever carried (uploads left behind); answers how many. */
@@ -63,5 +78,11 @@ export class FileStore {
   async bytes(id: string): Promise<Uint8Array | null> {
     const row = await this.#em().findOne(ConversationFile, { id }, { fields: ['data'] });
     return row ? new Uint8Array(row.data as Buffer) : null;
+  }
+
+  /** The image preview's bytes (WebP), or null when the file has none. */
+  async previewBytes(id: string): Promise<Uint8Array | null> {
+    const row = await this.#em().findOne(ConversationFile, { id }, { fields: ['preview'] });
+    return row?.preview ? new Uint8Array(row.preview as Buffer) : null;
   }
 }

@@ -53,7 +53,18 @@ export type ConversationCommand =
   | { readonly type: 'timer'; readonly timer: TimerName; readonly at: number };
 
 /** A file shared in a conversation, as its messages carry it (the bytes are fetched separately by id). */
-export type SharedFile = { readonly id: string; readonly name: string; readonly contentType: string; readonly size: number };
+/**
+ * A file a message carries. `preview`: the size of the image preview the server made of it (a WebP
+ * at most 320 px on each side, served beside the file: docs/files.md); absent for files that are
+ * not images, and for images it could not read or that are too large to decode safely.
+ */
+export type SharedFile = {
+  readonly id: string;
+  readonly name: string;
+  readonly contentType: string;
+  readonly size: number;
+  readonly preview?: { readonly width: number; readonly height: number };
+};
 
 export type MessageRecord = {
   readonly seq: number;

@@ -5,6 +5,7 @@
  *   GET  /files/visitor/<channel>/<file id>            the visitor downloads one of their conversation's files
  *   POST /files/agent/<conversation id>?name=<name>    an agent or supervisor uploads (session cookie + X-CSRF-Token)
  *   GET  /files/agent/<file id>                        the agents' side downloads (or anyone with history.read over it)
+ *   GET  …/<file id>/preview                           (both sides) an image's preview, a small WebP (preview.ts)
  *
  * The body is the file's bytes. An upload is judged by its content (file-policy.ts), stored under a
  * random id bound to one conversation, and answered with `{id, name, contentType, size}`; it is
@@ -30,6 +31,7 @@ import type { RouteModule } from '../server.ts';
 import { allowedOrigin } from '../visitor/server.ts';
 import { CHANNEL_KEY_PATTERN } from '../visitor/wire.ts';
 import { MAX_FILE_BYTES, judgeFile } from './file-policy.ts';
+import { makePreview } from './preview.ts';
 
 /** Uploads per client address: a burst of 20, then one every 3 s. */
 const UPLOAD_BURST = 20;
@@ -63,7 +65,7 @@ const problem = (status: number, code: string, message: string, temporary = fals
 
 
 /** A stored file as the uploader is told of it. */
-const view = (f: StoredFile) => ({ id: f.id, name: f.name, contentType: f.contentType, size: f.size });
+const view = (f: StoredFile) => ({ id: f.id, name: f.name, contentType: f.contentType, size: f.size, ...(f.preview ? { preview: f.preview } : {}) });
 
 export function filesRoutes(deps: FilesDeps): RouteModule {
   const uploads = new RatePerAddress({ capacity: UPLOAD_BURST, perSecond: UPLOADS_PER_SECOND });
@@ -109,19 +111,22 @@ export function filesRoutes(deps: FilesDeps): RouteModule {
     if (body === 'too-large') return problem(413, 'FILE_TOO_LARGE', `files are at most ${MAX_FILE_BYTES / 1024 / 1024} MiB`);
     const verdict = judgeFile(incoming.query.get('name') ?? '', body);
     if (!verdict.ok) return problem(verdict.code === 'FILE_TOO_LARGE' ? 413 : verdict.code === 'FILE_EMPTY' ? 400 : 415, verdict.code, verdict.message);
-    const stored = await deps.files.save({ ...owner, name: verdict.name, contentType: verdict.contentType, data: body }, new Date());
+    const preview = await makePreview(verdict.contentType, body);
+    const stored = await deps.files.save({ ...owner, name: verdict.name, contentType: verdict.contentType, data: body, preview }, new Date());
     return json(201, view(stored));
   }
 
-  async function download(file: StoredFile, extraHeaders: Record<string, string>): Promise<Reply> {
-    const bytes = await deps.files.bytes(file.id);
-    if (!bytes) return problem(404, 'FILE_UNKNOWN', 'no such file');
+  /** The file itself, or (`what: 'preview'`) its image preview; 404 when it has none. */
+  async function download(file: StoredFile, what: 'file' | 'preview', extraHeaders: Record<string, string>): Promise<Reply> {
+    const bytes = what === 'file' ? await deps.files.bytes(file.id) : await deps.files.previewBytes(file.id);
+    if (!bytes) return problem(404, what === 'file' ? 'FILE_UNKNOWN' : 'PREVIEW_NONE', what === 'file' ? 'no such file' : 'this file has no preview');
+    const name = what === 'file' ? file.name : `${file.name.replace(/\.[^.]*$/, '')}.preview.webp`;
     return {
       status: 200,
       body: bytes,
       headers: {
-        'content-type': file.contentType,
-        'content-disposition': `attachment; filename="${file.name.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(file.name)}`,
+        'content-type': what === 'file' ? file.contentType : 'image/webp',
+        'content-disposition': `attachment; filename="${name.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`,
         'content-security-policy': "default-src 'none'; sandbox",
         'cache-control': 'private, max-age=3600',
         ...extraHeaders,
@@ -157,7 +162,7 @@ export function filesRoutes(deps: FilesDeps): RouteModule {
     return withHeaders(await upload(incoming, body, { tenantId: visitor.tenantId, conversationId: visitor.conversationId, uploadedBy: 'visitor' }), found.cors);
   }
 
-  async function visitorDownload(incoming: Incoming): Promise<Reply> {
+  async function visitorDownload(incoming: Incoming, what: 'file' | 'preview'): Promise<Reply> {
     const found = await visitorChannel(incoming);
     if ('status' in found) return found;
     const visitor = await visitorOf(incoming, found.channel);
@@ -166,7 +171,7 @@ export function filesRoutes(deps: FilesDeps): RouteModule {
     const file = ID_PATTERN.test(id) ? await deps.files.describe(id) : null;
     // Someone else's file is answered as if it did not exist: ids cannot be probed.
     if (!file || file.tenantId !== visitor.tenantId || file.conversationId !== visitor.conversationId) return withHeaders(problem(404, 'FILE_UNKNOWN', 'no such file'), found.cors);
-    return download(file, found.cors);
+    return download(file, what, found.cors);
   }
 
   function preflight(res: HttpResponse, req: HttpRequest): void {
@@ -204,7 +209,7 @@ export function filesRoutes(deps: FilesDeps): RouteModule {
     return upload(incoming, body, { tenantId: d.tenantId, conversationId, uploadedBy: `account:${who.principal.accountId}` });
   }
 
-  async function agentDownload(incoming: Incoming): Promise<Reply> {
+  async function agentDownload(incoming: Incoming, what: 'file' | 'preview'): Promise<Reply> {
     const who = await signedIn(incoming);
     if (!who) return problem(401, 'UNAUTHENTICATED', 'sign in first');
     const id = incoming.params[0] ?? '';
@@ -216,15 +221,18 @@ export function filesRoutes(deps: FilesDeps): RouteModule {
       const scope = d.skillGroupId === null ? null : await deps.skillGroupScope(d.tenantId, d.skillGroupId);
       if (!may(who.principal, 'history.read', scope).allowed) return problem(404, 'FILE_UNKNOWN', 'no such file');
     }
-    return download(file, {});
+    return download(file, what, {});
   }
 
   return (app: TemplatedApp) => {
     app.options('/files/visitor/:channel', preflight);
     app.options('/files/visitor/:channel/:id', preflight);
     app.post('/files/visitor/:channel', (res, req) => route(res, req, 1, true, visitorUpload));
-    app.get('/files/visitor/:channel/:id', (res, req) => route(res, req, 2, false, (incoming) => visitorDownload(incoming)));
+    app.options('/files/visitor/:channel/:id/preview', preflight);
+    app.get('/files/visitor/:channel/:id', (res, req) => route(res, req, 2, false, (incoming) => visitorDownload(incoming, 'file')));
+    app.get('/files/visitor/:channel/:id/preview', (res, req) => route(res, req, 2, false, (incoming) => visitorDownload(incoming, 'preview')));
     app.post('/files/agent/:conversation', (res, req) => route(res, req, 1, true, agentUpload));
-    app.get('/files/agent/:id', (res, req) => route(res, req, 1, false, (incoming) => agentDownload(incoming)));
+    app.get('/files/agent/:id', (res, req) => route(res, req, 1, false, (incoming) => agentDownload(incoming, 'file')));
+    app.get('/files/agent/:id/preview', (res, req) => route(res, req, 1, false, (incoming) => agentDownload(incoming, 'preview')));
   };
 }

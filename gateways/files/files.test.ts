@@ -1,6 +1,7 @@
 /**
  * Files over HTTP against a running embedded node, with the real protocols on both sides: a visitor
- * uploads and shares an image, the agent sees it in the conversation and downloads it; the agent
+ * uploads and shares an image, the agent sees it in the conversation and downloads it (and an image's
+ * preview, made on upload); the agent
  * shares a PDF back; and every abuse is refused with its documented status and stores nothing —
  * wrong origin, no or someone else's token, no CSRF, too large, a disguised type, a path in the
  * name, someone else's file id.
@@ -9,6 +10,8 @@ import { jest } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32, deflateSync } from 'node:zlib';
+import sharp from 'sharp';
 import { ConversationFile } from '../../actors/conversation/file.entity.ts';
 import { FileStore, UNSENT_FILE_TTL_MS } from '../../actors/conversation/file.repository.ts';
 import { loadConfig } from '../../cluster/config.ts';
@@ -38,8 +41,10 @@ async function servedVisitor(): Promise<{ visitor: VisitorClient; token: string;
   const visitor = await VisitorClient.connect(visitorUrl());
   open.push(visitor);
   const welcome = await visitor.hello();
+  // This visitor's new assignment: offered after the start, not accepted yet (the earlier tests' conversations stay open).
+  const from = agentTab.frames.length;
   visitor.send({ type: 'start' });
-  const assigned = await agentTab.next('conversation', (c) => c.status === 'assigned' && c.visitor.id !== '' && !agentTab.frames.some((f) => f.type === 'conversation' && f.conversationId === c.conversationId && f.status === 'closed'));
+  const assigned = await agentTab.next('conversation', (c) => c.status === 'assigned' && !c.accepted, { from });
   agentTab.send({ type: 'accept', conversationId: assigned.conversationId });
   await visitor.next('status', (s) => s.status === 'assigned' && s.agent !== null);
   return { visitor, token: welcome.token, conversationId: assigned.conversationId };
@@ -112,6 +117,75 @@ test('a visitor shares an image; the agent sees it and downloads it as an attach
   open.push(again);
   await again.hello({ token, lastSeq: 0 });
   expect(await again.next('message', (m) => m.seq === ack.seq)).toMatchObject({ file });
+});
+
+/** A PNG whose header claims `width` × `height` pixels (a decompression bomb when large), with one tiny compressed row. */
+function pngClaiming(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 0, 0, 0, 0], 8); // 8-bit greyscale
+  return Buffer.concat([PNG.subarray(0, 8), chunk('IHDR', header), chunk('IDAT', deflateSync(Buffer.alloc(1 + width))), chunk('IEND', Buffer.alloc(0))]);
+}
+
+test('an image gets a small, upright preview without its metadata; unreadable and oversized images get none but are still shared', async () => {
+  const { visitor, token, conversationId } = await servedVisitor();
+  // A phone photo: stored 1600 × 1200 with EXIF orientation 6 (shown turned a quarter, 1200 × 1600).
+  const photo = await sharp({ create: { width: 1600, height: 1200, channels: 3, background: '#3a7' } })
+    .jpeg()
+    .withMetadata({ orientation: 6 })
+    .toBuffer();
+  const up = (await (await upload(token, 'photo.jpg', photo, { origin: node.url })).json()) as { id: string; preview?: unknown };
+  expect(up).toMatchObject({ contentType: 'image/jpeg', size: photo.length, preview: { width: 240, height: 320 } });
+  visitor.send({ type: 'message', clientMsgId: 'p1', text: '', file: { id: up.id } });
+  const ack = await visitor.next('ack', (a) => a.clientMsgId === 'p1');
+  expect(await agentTab.next('message', (m) => m.conversationId === conversationId && m.seq === ack.seq)).toMatchObject({ file: { id: up.id, preview: { width: 240, height: 320 } } });
+
+  const preview = await http(`/files/agent/${up.id}/preview`, { headers: { cookie: agent.cookie! } });
+  expect(preview.status).toBe(200);
+  expect(preview.headers.get('content-type')).toBe('image/webp');
+  expect(preview.headers.get('x-content-type-options')).toBe('nosniff');
+  expect(preview.headers.get('content-security-policy')).toBe("default-src 'none'; sandbox");
+  const bytes = Buffer.from(await preview.arrayBuffer());
+  expect(bytes.length).toBeLessThan(photo.length);
+  const seen = await sharp(bytes).metadata();
+  expect(seen).toMatchObject({ format: 'webp', width: 240, height: 320 });
+  expect(seen.exif).toBeUndefined();
+  expect(seen.orientation).toBeUndefined();
+  const visitorsPreview = await http(`/files/visitor/web/${up.id}/preview`, { headers: { authorization: `Bearer ${token}`, origin: node.url } });
+  expect(visitorsPreview.status).toBe(200);
+  expect(visitorsPreview.headers.get('access-control-allow-origin')).toBe(node.url);
+  // The preview is guarded like the file: another visitor, an outsider, nobody signed in get 404/401.
+  const other = await servedVisitor();
+  expect((await http(`/files/visitor/web/${up.id}/preview`, { headers: { authorization: `Bearer ${other.token}` } })).status).toBe(404);
+  const outsider = await new ApiClient(node.url).login('other@example.com', PASSWORD);
+  expect((await http(`/files/agent/${up.id}/preview`, { headers: { cookie: outsider.cookie! } })).status).toBe(404);
+  expect((await http(`/files/agent/${up.id}/preview`)).status).toBe(401);
+
+  // Not really an image (a PNG signature and noise), or a small file claiming 50,000 × 50,000
+  // pixels: accepted as files to download, with no preview to decode.
+  for (const [name, body] of [
+    ['noise.png', PNG],
+    ['bomb.png', pngClaiming(50_000, 50_000)],
+  ] as const) {
+    const res = await upload(token, name, body, { origin: node.url });
+    expect(res.status).toBe(201);
+    const stored = (await res.json()) as { id: string; preview?: unknown };
+    expect(stored.preview).toBeUndefined();
+    expect(await (await http(`/files/agent/${stored.id}/preview`, { headers: { cookie: agent.cookie! } })).json()).toMatchObject({ code: 'PREVIEW_NONE' });
+    expect((await http(`/files/agent/${stored.id}`, { headers: { cookie: agent.cookie! } })).status).toBe(200);
+  }
+  // A PDF is no image: no preview either.
+  const pdf = (await (await upload(token, 'invoice.pdf', PDF, { origin: node.url })).json()) as { preview?: unknown };
+  expect(pdf.preview).toBeUndefined();
 });
 
 test('abuse is refused with its documented answer and stores nothing', async () => {

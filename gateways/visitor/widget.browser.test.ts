@@ -226,7 +226,7 @@ test('a visitor sends a photo (the conversation starts with it) and gets a PDF b
   // The agent answers with a PDF (uploaded over HTTP in files.test.ts; stored directly here).
   await node.actors.send('conversation', conversationId, { type: 'accept', agentId: 'zhang-san' });
   const pdf = await new FileStore(() => node.database.orm.em.fork()).save(
-    { tenantId: DEFAULT_TENANT_ID, conversationId, uploadedBy: 'account:zhang-san', name: '退货单.pdf', contentType: 'application/pdf', data: Buffer.from('%PDF-1.7\n%%EOF\n') },
+    { tenantId: DEFAULT_TENANT_ID, conversationId, uploadedBy: 'account:zhang-san', name: '退货单.pdf', contentType: 'application/pdf', data: Buffer.from('%PDF-1.7\n%%EOF\n'), preview: null },
     new Date(),
   );
   const r = await node.actors.send('conversation', conversationId, { type: 'post-message', from: { kind: 'agent', agentId: 'zhang-san' }, clientMsgId: 'pdf-1', text: '请填写这张退货单', file: pdf });

@@ -41,7 +41,13 @@ export const fileRef = z.strictObject({ id: z.string().regex(/^[A-Za-z0-9_-]{1,6
 /** A message says something: text, or a file (with an optional caption). */
 export const hasContent = (m: { text: string; file?: unknown }): boolean => m.text.length > 0 || m.file !== undefined;
 /** A shared file as messages carry it; fetch its bytes by `id` (docs/files.md). */
-export const sharedFile = z.strictObject({ id: z.string(), name: z.string(), contentType: z.string(), size: z.number().int().min(0) });
+export const sharedFile = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  contentType: z.string(),
+  size: z.number().int().min(0),
+  preview: z.strictObject({ width: z.number().int().min(1), height: z.number().int().min(1) }).optional().describe('an image preview exists (GET …/<id>/preview), this many pixels'),
+});
 
 // ---- client → gateway ----------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ import { Migration20261203173400_quick_replies } from './Migration20261203173400
 import { Migration20261203175552_contacts } from './Migration20261203175552_contacts.ts';
 import { Migration20261203181355_conversation_tags } from './Migration20261203181355_conversation_tags.ts';
 import { Migration20261203192951_file_sent_at } from './Migration20261203192951_file_sent_at.ts';
+import { Migration20261204020017_file_preview } from './Migration20261204020017_file_preview.ts';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261121104804_initial', class: Migration20261121104804_initial },
@@ -30,4 +31,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261203175552_contacts', class: Migration20261203175552_contacts },
   { name: 'Migration20261203181355_conversation_tags', class: Migration20261203181355_conversation_tags },
   { name: 'Migration20261203192951_file_sent_at', class: Migration20261203192951_file_sent_at },
+  { name: 'Migration20261204020017_file_preview', class: Migration20261204020017_file_preview },
 ];

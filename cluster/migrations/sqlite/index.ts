@@ -17,6 +17,7 @@ import { Migration20261203175551_contacts } from './Migration20261203175551_cont
 import { Migration20261203181354_conversation_tags } from './Migration20261203181354_conversation_tags.ts';
 import { Migration20261203185635_conversation_tags_no_default } from './Migration20261203185635_conversation_tags_no_default.ts';
 import { Migration20261203192950_file_sent_at } from './Migration20261203192950_file_sent_at.ts';
+import { Migration20261204020016_file_preview } from './Migration20261204020016_file_preview.ts';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261121104804_initial', class: Migration20261121104804_initial },
@@ -36,4 +37,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261203181354_conversation_tags', class: Migration20261203181354_conversation_tags },
   { name: 'Migration20261203185635_conversation_tags_no_default', class: Migration20261203185635_conversation_tags_no_default },
   { name: 'Migration20261203192950_file_sent_at', class: Migration20261203192950_file_sent_at },
+  { name: 'Migration20261204020016_file_preview', class: Migration20261204020016_file_preview },
 ];
