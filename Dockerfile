@@ -17,7 +17,7 @@ ENV NODE_ENV=production \
 WORKDIR /opt/kefu
 
 COPY package.json package-lock.json ./
-# Production dependencies only; native parts (uWebSockets.js, better-sqlite3) ship prebuilt binaries.
+# Production dependencies only; native parts (uWebSockets.js, better-sqlite3, sharp) ship prebuilt binaries.
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 
 COPY actors ./actors

@@ -11,6 +11,7 @@
  */
 import { jest } from '@jest/globals';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import sharp from 'sharp';
 import { ChannelDirectory, DEFAULT_CHANNEL_KEY } from '../actors/directory/channel.repository.ts';
 import { identityHash } from '../actors/directory/visitor.repository.ts';
 import { type KefuNode } from '../cluster/node.ts';
@@ -168,6 +169,16 @@ test('a visitor’s conversation rings on the desk, is accepted, chatted in, tra
     }
     latencies.sort((a, b) => a - b);
     process.stderr.write(`[desk] visitor message in the agent's chat pane after the visitor's ack: median ${latencies[2]} ms, max ${latencies[4]} ms over 5 (target ≤ 100 ms)\n`);
+
+    // The visitor sends a 1200 × 900 photo: the desk shows the server's 320 × 240 preview at 260 × 195, linking to the original.
+    const photo = await sharp({ create: { width: 1200, height: 900, channels: 3, background: '#c96' } }).jpeg().toBuffer();
+    await visitor.locator('#kefu-widget input[type=file]').setInputFiles({ name: '包裹.jpg', mimeType: 'image/jpeg', buffer: photo });
+    const image = li.locator('img.kefu-bubble-image[alt="包裹.jpg"]');
+    await image.waitFor();
+    await waitFor('the preview to load', async () => ((await image.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)) === 320 ? true : undefined));
+    expect(await image.evaluate((img) => [(img as unknown as { width: number }).width, (img as unknown as { height: number }).height])).toEqual([260, 195]);
+    expect(await image.getAttribute('src')).toMatch(/^\/files\/agent\/[A-Za-z0-9_-]{22}\/preview$/);
+    expect(await li.locator('a:has(img.kefu-bubble-image[alt="包裹.jpg"])').getAttribute('href')).toMatch(/^\/files\/agent\/[A-Za-z0-9_-]{22}$/);
     await li.screenshot({ path: screenshot('desk-desktop.png') });
     // The same desk in Chinese, then back.
     await li.getByLabel('Language').click();

@@ -214,14 +214,21 @@ test('a visitor sends a photo (the conversation starts with it) and gets a PDF b
   await page.goto(`${node.url}/test/widget`);
   await page.locator('#kefu-widget .launcher').click();
   await page.locator('#kefu-widget .subtitle', { hasText: '在线' }).waitFor();
-  await page.locator('#kefu-widget input[type=file]').setInputFiles({ name: '破损的包裹.png', mimeType: 'image/png', buffer: gradientPng(240, 160) });
+  await page.locator('#kefu-widget input[type=file]').setInputFiles({ name: '破损的包裹.png', mimeType: 'image/png', buffer: gradientPng(800, 400) });
   const preview = page.locator('#kefu-widget .msg.mine .bubble.file img');
   await preview.waitFor();
   await page.locator('#kefu-widget .msg.mine .meta', { hasText: '已发送' }).waitFor();
-  await waitFor('the preview to load', async () => ((await preview.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)) === 240 ? true : undefined));
+  // What loads is the server's 320 × 160 preview, not the 800 × 400 original, shown at most 220 px wide.
+  await waitFor('the preview to load', async () => ((await preview.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)) === 320 ? true : undefined));
+  expect(await preview.evaluate((img) => [(img as unknown as { width: number }).width, (img as unknown as { height: number }).height])).toEqual([220, 110]);
   const conversationId = await newestConversation();
   const sent = await new SqlMessageLog(node.database).read(conversationId, 0, { limit: 10, publicOnly: true, through: 100 });
-  expect(sent.map((m) => m.file?.name)).toEqual(['破损的包裹.png']);
+  expect(sent.map((m) => m.file)).toEqual([expect.objectContaining({ name: '破损的包裹.png', preview: { width: 320, height: 160 } })]);
+
+  // An image the server cannot read (a PNG signature, then noise) has no preview: it is a card to download.
+  await page.locator('#kefu-widget input[type=file]').setInputFiles({ name: 'noise.png', mimeType: 'image/png', buffer: Buffer.concat([gradientPng(2, 2).subarray(0, 8), Buffer.alloc(64, 7)]) });
+  await page.locator('#kefu-widget .msg.mine .bubble.file a.doc', { hasText: 'noise.png' }).waitFor();
+  expect(await page.locator('#kefu-widget .msg.mine .bubble.file img').count()).toBe(1);
 
   // The agent answers with a PDF (uploaded over HTTP in files.test.ts; stored directly here).
   await node.actors.send('conversation', conversationId, { type: 'accept', agentId: 'zhang-san' });
@@ -242,7 +249,7 @@ test('a visitor sends a photo (the conversation starts with it) and gets a PDF b
   // A file the server refuses says why, and nothing is sent.
   await page.locator('#kefu-widget input[type=file]').setInputFiles({ name: 'cat.png', mimeType: 'image/png', buffer: Buffer.from('<html>not a picture</html>') });
   await page.locator('#kefu-widget .msg.note', { hasText: '不支持发送此类文件' }).waitFor();
-  expect(await page.locator('#kefu-widget .msg.mine').count()).toBe(1);
+  expect(await page.locator('#kefu-widget .msg.mine').count()).toBe(2);
   expect(problems).toEqual([]);
   await context.close();
 });

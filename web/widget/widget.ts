@@ -12,7 +12,7 @@
  * - it reconnects with jittered exponential backoff after close codes 4000–4499 and network loss,
  *   and stops for good after 4500–4999.
  * - files (the paperclip) are uploaded over HTTP with the visitor token (docs/files.md) and then
- *   sent as a message naming them; images show as previews, fetched with the token too.
+ *   sent as a message naming them; images show by the server's preview, fetched with the token too.
  * Text is only ever put into the page with `textContent`: messages cannot inject markup.
  */
 import type { VisitorServerFrame } from '../../gateways/visitor/wire.ts';
@@ -25,6 +25,8 @@ type ChannelInfo = {
   appearance: { color?: string; position?: 'left' | 'right'; greeting?: string; avatarUrl?: string; preChatFields?: PreChatField[] };
 };
 type SharedFile = NonNullable<Frame<'message'>['file']>;
+/** An image preview is shown at most this many CSS pixels a side. */
+const PREVIEW_SHOWN_PX = 220;
 type Outgoing = { clientMsgId: string; text: string; at: number; file?: SharedFile };
 
 // ---- where we are ------------------------------------------------------------------------------
@@ -252,7 +254,7 @@ button.primary:disabled { opacity: .5; cursor: default; }
 .composer button.attach:hover { background: #f0f1f2; color: var(--c); }
 .composer button:disabled { opacity: .5; cursor: default; }
 .bubble.file { padding: 4px; }
-.bubble.file img { display: block; max-width: 220px; max-height: 220px; border-radius: 9px; cursor: zoom-in; background: #e9ebed; min-width: 60px; min-height: 40px; }
+.bubble.file img { display: block; border-radius: 9px; cursor: zoom-in; background: #e9ebed; }
 .bubble.file a.doc { display: flex; align-items: center; gap: 10px; padding: 6px 8px; color: inherit; text-decoration: none; max-width: 240px; }
 .bubble.file a.doc svg { width: 28px; height: 28px; fill: currentColor; flex: none; opacity: .8; }
 .bubble.file .name { display: block; font-weight: 500; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
@@ -731,13 +733,17 @@ class Widget {
     });
   }
 
-  /** The bubble of a message: its text, or a shared file (an image preview, or a card to download) with its caption. */
+  /**
+   * The bubble of a message: its text, or a shared file with its caption — an image by its preview
+   * (the server's small copy; a click saves the original), anything else, images without a preview
+   * included, as a card to download.
+   */
   bubble(text: string, file: SharedFile | undefined): HTMLDivElement {
     if (!file) return el('div', { class: 'bubble' }, text);
     const bubble = el('div', { class: 'bubble file' });
     const url = `${filesUrl}/${encodeURIComponent(file.id)}`;
-    const fetchBlob = async (): Promise<string> => {
-      const res = await fetch(url, { headers: { authorization: `Bearer ${this.token ?? ''}` } });
+    const fetchBlob = async (what: string): Promise<string> => {
+      const res = await fetch(what, { headers: { authorization: `Bearer ${this.token ?? ''}` } });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       return URL.createObjectURL(await res.blob());
     };
@@ -745,11 +751,13 @@ class Widget {
       const a = el('a', { href, download: file.name });
       a.click();
     };
-    if (file.contentType.startsWith('image/')) {
-      const img = el('img', { alt: file.name, title: file.name });
-      let blobUrl: string | null = null;
-      void fetchBlob().then((u) => (img.src = blobUrl = u), () => img.setAttribute('alt', `${file.name} (${t.fileFailed})`));
-      img.addEventListener('click', () => blobUrl && save(blobUrl));
+    if (file.preview) {
+      // Its place is kept at its shown size before it loads: the conversation does not jump.
+      const scale = Math.min(1, PREVIEW_SHOWN_PX / file.preview.width, PREVIEW_SHOWN_PX / file.preview.height);
+      const size = { width: String(Math.max(1, Math.round(file.preview.width * scale))), height: String(Math.max(1, Math.round(file.preview.height * scale))) };
+      const img = el('img', { alt: file.name, title: file.name, ...size });
+      void fetchBlob(`${url}/preview`).then((u) => (img.src = u), () => img.setAttribute('alt', `${file.name} (${t.fileFailed})`));
+      img.addEventListener('click', () => void fetchBlob(url).then(save, () => undefined));
       bubble.append(img);
     } else {
       const card = el('a', { class: 'doc', href: '#', title: file.name });
@@ -759,7 +767,7 @@ class Widget {
       card.append(label);
       card.addEventListener('click', (e) => {
         e.preventDefault();
-        void fetchBlob().then(save, () => undefined);
+        void fetchBlob(url).then(save, () => undefined);
       });
       bubble.append(card);
     }

@@ -25,7 +25,6 @@ const GROUP_WITHIN_MS = 3 * 60_000;
 const sameAuthor = (a: ChatMessage, b: ChatMessage): boolean => JSON.stringify(a.from) === JSON.stringify(b.from) && a.visibility === b.visibility && b.at - a.at < GROUP_WITHIN_MS;
 
 const EMOJI = ['😀', '😊', '🙂', '😉', '😂', '🤔', '😅', '😢', '😮', '👍', '👌', '🙏', '👏', '💪', '🎉', '❤️', '✅', '❌', '⏳', '📦', '📞', '📧', '💡', '🔧'];
-const IMAGE = /^image\/(png|jpeg|gif|webp)$/;
 
 /** `replies`: the quick replies the composer offers after `/`. */
 export function Chat({ c, desk, me, replies }: { c: DeskConversation; desk: Desk; me: string; replies: readonly QuickReply[] }) {
@@ -127,12 +126,28 @@ export function Chat({ c, desk, me, replies }: { c: DeskConversation; desk: Desk
   );
 }
 
+/** How large an image's preview is shown at most (CSS pixels). */
+const PREVIEW_SHOWN = { width: 260, height: 200 };
+
+/**
+ * A shared file: an image by the server's preview (its size known before it loads, so the list does
+ * not jump), opening the original; anything else — images without a preview too — as a link to
+ * download (docs/files.md).
+ */
 function FileView({ file }: { file: SharedFile }) {
   const url = fileUrl(file.id);
-  if (IMAGE.test(file.contentType)) {
+  if (file.preview) {
+    const scale = Math.min(1, PREVIEW_SHOWN.width / file.preview.width, PREVIEW_SHOWN.height / file.preview.height);
     return (
-      <a href={url} target="_blank" rel="noreferrer noopener">
-        <img className="kefu-bubble-image" src={url} alt={file.name} loading="lazy" />
+      <a href={url} target="_blank" rel="noreferrer noopener" title={file.name}>
+        <img
+          className="kefu-bubble-image"
+          src={`${url}/preview`}
+          alt={file.name}
+          width={Math.max(1, Math.round(file.preview.width * scale))}
+          height={Math.max(1, Math.round(file.preview.height * scale))}
+          loading="lazy"
+        />
       </a>
     );
   }
