@@ -38,7 +38,7 @@ const tab = async (cookie: string | null, origin?: string) => {
 };
 
 /** A signed-in agent of the default skill group: their session cookie and account id. */
-async function agentAccount(email: string, name: string, options: { role?: string; maxConversations?: number; skillGroupIds?: string[] } = {}): Promise<{ cookie: string; id: string; api: ApiClient }> {
+async function agentAccount(email: string, name: string, options: { role?: string; maxConversations?: number; skillGroupIds?: string[]; isAgent?: boolean } = {}): Promise<{ cookie: string; id: string; api: ApiClient }> {
   const a = expectStatus(
     await admin.post('/api/v1/accounts', {
       email,
@@ -48,6 +48,7 @@ async function agentAccount(email: string, name: string, options: { role?: strin
       roleIds: [options.role ?? agentRole],
       skillGroupIds: options.skillGroupIds ?? ['default'],
       maxConversations: options.maxConversations ?? 3,
+      ...(options.isAgent === undefined ? {} : { isAgent: options.isAgent }),
     }),
     201,
   );
@@ -205,8 +206,10 @@ async function servedVisitor(agentTab: AgentClient, text = '你好'): Promise<{ 
   const visitor = await VisitorClient.connect(visitorUrl());
   open.push(visitor);
   await visitor.hello();
+  // This visitor's assignment: offered after the start and not accepted yet (the agent may hold others).
+  const from = agentTab.frames.length;
   visitor.send({ type: 'start' });
-  const assigned = await agentTab.next('conversation', (c) => c.status === 'assigned' && !agentTab.frames.some((f) => f.type === 'conversation' && f.conversationId === c.conversationId && f.status === 'closed'));
+  const assigned = await agentTab.next('conversation', (c) => c.status === 'assigned' && !c.accepted, { from });
   agentTab.send({ type: 'accept', conversationId: assigned.conversationId });
   await visitor.next('status', (st) => st.status === 'assigned' && st.agent !== null);
   visitor.send({ type: 'message', clientMsgId: 'hi', text });
@@ -261,6 +264,47 @@ test('an invited colleague sees the conversation, writes in it and leaves; the t
   expect(zhouTab.frames.slice(heard).some((f) => f.type === 'message')).toBe(false); // and hears no more
   sunTab.send({ type: 'close', conversationId });
   await sunTab.next('conversation', (c) => c.conversationId === conversationId && c.status === 'closed');
+});
+
+test.each([
+  ['who takes no conversations', false],
+  ['who is an agent too', true],
+])('a watching supervisor %s: a reconnecting tab names what it watched, the welcome lists what is still watched, and its messages reach the new tab', async (_who, isAgent) => {
+  const qian = await agentAccount(`qian.yu.${isAgent}@example.com`, '钱雨');
+  const boss = await agentAccount(`watcher.${isAgent}@example.com`, '值班组长', { role: supervisorRole, skillGroupIds: [], isAgent });
+  const qianTab = await tab(qian.cookie);
+  await qianTab.hello({ status: 'ready' });
+  const first = await servedVisitor(qianTab, '第一位');
+  const leadTab = await tab(boss.cookie);
+  expect((await leadTab.hello()).agent.takesConversations).toBe(isAgent);
+  leadTab.send({ type: 'monitor', conversationId: first.conversationId, mode: 'whisper' });
+  await leadTab.next('conversation', (f) => f.conversationId === first.conversationId && f.monitors.length > 0);
+  const second = await servedVisitor(qianTab, '第二位');
+  leadTab.send({ type: 'monitor', conversationId: second.conversationId, mode: 'monitor' });
+  await leadTab.next('conversation', (f) => f.conversationId === second.conversationId && f.monitors.length > 0);
+  // The second one ends while the supervisor is away; an unknown id and one never watched are named too.
+  leadTab.close();
+  qianTab.send({ type: 'close', conversationId: second.conversationId });
+  await qianTab.next('conversation', (f) => f.conversationId === second.conversationId && f.status === 'closed');
+  const third = await servedVisitor(qianTab, '第三位');
+
+  const again = await tab(boss.cookie);
+  const welcome = await again.hello({ watching: [first.conversationId, second.conversationId, third.conversationId, 'no-such-conversation', first.conversationId] });
+  expect(welcome.conversations.map((c) => [c.conversationId, c.monitors])).toEqual([[first.conversationId, [{ supervisorId: boss.id, mode: 'whisper' }]]]);
+  first.visitor.send({ type: 'message', clientMsgId: 'back', text: '还在吗' });
+  await again.next('message', (m) => m.conversationId === first.conversationId && m.clientMsgId === 'back');
+  again.send({ type: 'message', conversationId: first.conversationId, clientMsgId: 'w1', text: '继续跟进', as: 'supervisor' });
+  expect(await again.next('ack', (a) => a.clientMsgId === 'w1')).toMatchObject({ conversationId: first.conversationId });
+
+  // A hello naming more than 50 is refused as a whole.
+  const greedy = await tab(boss.cookie);
+  greedy.send({ type: 'hello', v: 1, watching: Array.from({ length: 51 }, (_, i) => `c${i}`) });
+  expect(await greedy.next('error')).toMatchObject({ code: 'INVALID_FIELD' });
+  for (const c of [first, third]) {
+    qianTab.send({ type: 'close', conversationId: c.conversationId });
+    await qianTab.next('conversation', (f) => f.conversationId === c.conversationId && f.status === 'closed');
+  }
+  qianTab.close(); // offline: the later tests' visitors go to their own agents
 });
 
 test('a supervisor watches, whispers, barges in and takes over; the agent is released; the supervisor sets an agent’s status', async () => {

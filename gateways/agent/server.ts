@@ -224,7 +224,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
     };
   }
 
-  async function hello(ws: Socket, frame: Extract<AgentClientFrame, { type: 'hello' }>): Promise<void> {
+  async function hello(ws: Socket, who: Authenticated, frame: Extract<AgentClientFrame, { type: 'hello' }>): Promise<void> {
     const data = ws.getUserData();
     if (data.helloed) return sendFrame(ws, errorFrame('INVALID_FIELD', 'hello was already said on this connection', false));
     if (frame.v !== AGENT_PROTOCOL_VERSION) {
@@ -234,11 +234,13 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
     if (!data.takesConversations) {
       // A supervisor who is not an agent: no presence, nothing assigned; they watch conversations they open.
       data.helloed = true;
+      const watched = await stillWatched(who, frame.watching ?? [], []);
+      await Promise.all(watched.map(reconsider));
       return sendFrame(ws, {
         type: 'welcome',
         v: AGENT_PROTOCOL_VERSION,
         agent: { id: data.accountId, displayName: data.displayName, status: 'offline', takesConversations: false },
-        conversations: [],
+        conversations: watched.map(({ type: _type, ...v }) => v),
         heartbeatMs: deps.heartbeatMs,
       });
     }
@@ -256,7 +258,8 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
     const invited = (await Promise.all((profile?.invitations ?? []).filter((id) => !profile?.conversations.includes(id)).map(view))).filter(
       (c): c is View => c !== null && c.status !== 'closed' && c.invitedAgentIds.includes(data.accountId),
     );
-    const conversations = [...own, ...invited];
+    const held = [...own, ...invited];
+    const conversations = [...held, ...(await stillWatched(who, frame.watching ?? [], held.map((c) => c.conversationId)))];
     await Promise.all(conversations.map(reconsider));
     sendFrame(ws, {
       type: 'welcome',
@@ -265,6 +268,25 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
       conversations: conversations.map(({ type: _type, ...v }) => v),
       heartbeatMs: deps.heartbeatMs,
     });
+  }
+
+  /**
+   * Of the conversations a reconnecting tab says it watched (hello's `watching`), those that are
+   * open, still list this account among their watching supervisors, and that it may still watch
+   * (`monitoring.read` over their skill group) — besides those already listed. Others are left out
+   * without a word: a closed or unknown conversation is simply no longer watched.
+   */
+  async function stillWatched(who: Authenticated, ids: readonly string[], listed: readonly string[]): Promise<Extract<AgentServerFrame, { type: 'conversation' }>[]> {
+    const watched = await Promise.all(
+      [...new Set(ids)]
+        .filter((id) => !listed.includes(id))
+        .map(async (id) => {
+          const allowed = await supervising(who, id, 'monitoring.read');
+          if ('code' in allowed || allowed.status === 'closed' || !allowed.monitors.some((m) => m.supervisorId === who.principal.accountId)) return null;
+          return view(id);
+        }),
+    );
+    return watched.filter((c) => c !== null);
   }
 
   /**
@@ -305,7 +327,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
       sendFrame(ws, errorFrame('FORBIDDEN', 'your roles no longer allow using the workstation', false));
       return close(ws, CLOSE.UNAUTHORIZED, 'forbidden');
     }
-    if (frame.type === 'hello') return hello(ws, frame);
+    if (frame.type === 'hello') return hello(ws, who, frame);
     if (!data.helloed) {
       sendFrame(ws, errorFrame('INVALID_FIELD', 'the first frame must be hello', false));
       return close(ws, CLOSE.PROTOCOL_VIOLATION, 'hello first');

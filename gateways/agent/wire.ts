@@ -19,6 +19,8 @@ export const AGENT_LIMITS = {
   maxNesting: 8,
   maxTextLength: 5_000,
   maxSummaryLength: 2_000,
+  /** Conversations a `hello` may name as watched (a supervisor's desk watches a handful). */
+  maxWatching: 50,
 } as const;
 
 /** The close codes this protocol uses: the visitor protocol's, with the same meaning (4000–4499 reconnect, 4500–4999 final). */
@@ -47,7 +49,8 @@ const agentStatus = z.enum(['ready', 'busy', 'away', 'offline']);
 
 export const agentClientFrames = {
   /** First frame on every connection. `status`: what this tab wants (default: as the agent is, or ready when offline). */
-  hello: z.strictObject({ type: z.literal('hello'), v: z.number().int().positive(), status: chosenStatus.optional() }),
+  /** `watching`: the conversations a reconnecting supervisor's tab watched (the welcome lists those still watched). */
+  hello: z.strictObject({ type: z.literal('hello'), v: z.number().int().positive(), status: chosenStatus.optional(), watching: z.array(conversationId).max(AGENT_LIMITS.maxWatching).optional() }),
   'set-status': z.strictObject({ type: z.literal('set-status'), status: chosenStatus }),
   /** Take a conversation assigned to you (answered by its `conversation` push with status `assigned`, accepted). */
   accept: z.strictObject({ type: z.literal('accept'), conversationId }),

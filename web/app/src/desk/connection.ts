@@ -1,6 +1,6 @@
 /**
  * The desk's one WebSocket to the agent gateway (`/ws/agent`, docs/protocol/agent.md): `hello` on
- * every open, `ping` within the heartbeat, reconnecting with jittered exponential backoff after any
+ * every open (naming the conversations it watched), `ping` within the heartbeat, reconnecting with jittered exponential backoff after any
  * close the protocol says to reconnect after (4000–4499, or the network), stopping on a final one
  * (4500–4999). After each `welcome` it asks for what it missed (`history` after the last `seq`
  * held) and resends the messages the gateway has not acknowledged, with their `clientMsgId`; a
@@ -10,13 +10,15 @@
  * a long history answer is one state update, not ten thousand.
  */
 import type { AgentClientFrame } from '../../../../gateways/agent/wire.ts';
-import { involves, lastSeqHeld, toResend, type ConnectionState, type DeskEvent, type DeskState, type ServerFrame } from './state.ts';
+import { involves, lastSeqHeld, toResend, watchedIds, type ConnectionState, type DeskEvent, type DeskState, type ServerFrame } from './state.ts';
 
 export type ClientFrame = AgentClientFrame;
 
 /** 4000–4499: reconnect; 4500–4999: final (4501: the session ended). */
 const SIGNED_OUT = 4501;
 const isFinal = (code: number): boolean => code >= 4500 && code <= 4999;
+/** At most this many watched conversations in a `hello` (the gateway's AGENT_LIMITS.maxWatching; not imported: it would bring the wire schemas into the page). */
+const MAX_WATCHING = 50;
 
 /**
  * History requests come in bulk (one per conversation after a welcome): they go out at most
@@ -96,7 +98,9 @@ export class DeskConnection {
     this.#socket = socket;
     socket.onopen = () => {
       this.#lastHeard = Date.now();
-      socket.send(JSON.stringify({ type: 'hello', v: 1 } satisfies ClientFrame));
+      // The conversations this desk watched stay watched across the reconnect (the welcome lists them).
+      const watching = watchedIds(this.#options.current()).slice(0, MAX_WATCHING);
+      socket.send(JSON.stringify({ type: 'hello', v: 1, ...(watching.length > 0 ? { watching } : {}) } satisfies ClientFrame));
     };
     socket.onmessage = (e) => {
       this.#lastHeard = Date.now();

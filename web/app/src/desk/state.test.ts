@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import { backoffMs } from './connection.ts';
-import { awaitsAccept, desk, deskAfter, initialDesk, lastSeqHeld, listed, RECENTLY_CLOSED, toResend, type ConversationInfo, type DeskEvent, type DeskState, type ServerFrame } from './state.ts';
+import { awaitsAccept, desk, deskAfter, initialDesk, lastSeqHeld, listed, RECENTLY_CLOSED, toResend, watchedIds, type ConversationInfo, type DeskEvent, type DeskState, type ServerFrame } from './state.ts';
 
 const ME = 'li-na';
 const T = 1_800_000_000_000;
@@ -168,6 +168,15 @@ test('a supervisor’s board follows forced statuses; a conversation they watch 
   expect(listed(watching).map((l) => l.section)).toEqual(['watching']);
   expect(watching.rings).toBe(0);
   expect(desk(watching, conversation({ ...watched, monitors: [] })).conversations).toEqual({});
+});
+
+test('what a reconnecting desk names as watched: the open conversations it only watches, not its own, not the closed', () => {
+  const mine = info('c1', { accepted: true, monitors: [{ supervisorId: ME, mode: 'monitor' }] });
+  const watched = info('c2', { agentId: 'wang', accepted: true, monitors: [{ supervisorId: ME, mode: 'whisper' }] });
+  const ended = info('c3', { agentId: 'wang', accepted: true, monitors: [{ supervisorId: ME, mode: 'monitor' }] });
+  const s = run(welcome([mine]), conversation(watched), conversation(ended), conversation({ ...ended, status: 'closed' }));
+  expect(watchedIds(s)).toEqual(['c2']);
+  expect(watchedIds(initialDesk)).toEqual([]);
 });
 
 test('a history of 10,000 messages folds in one batch, in order', () => {

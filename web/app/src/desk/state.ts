@@ -316,6 +316,14 @@ export const toResend = (c: DeskConversation): Outgoing[] => c.outbox.filter((o)
 /** The last `seq` held for a conversation: where a `history` after a reconnect starts. */
 export const lastSeqHeld = (c: DeskConversation): number => c.messages[c.messages.length - 1]?.seq ?? 0;
 
+/** The open conversations I only watch (as a supervisor): a reconnecting desk names them in its `hello`, and the welcome lists those still watched. */
+export function watchedIds(state: DeskState): string[] {
+  const me = state.agent?.id ?? '';
+  return Object.values(state.conversations)
+    .filter((c) => c.info.status !== 'closed' && watchingOnly(c, me))
+    .map((c) => c.info.conversationId);
+}
+
 export type ListSection = 'offered' | 'active' | 'watching' | 'closed';
 
 /** Am I on it only as a watching supervisor (not its agent, not invited)? */
