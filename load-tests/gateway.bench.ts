@@ -1,5 +1,5 @@
 /**
- * Gateway benchmark: `npm run bench:gateway [-- --connections 5000 --active 1000 --messages 20]`
+ * Gateway benchmark: `npm run bench:gateway [-- --connections 5000 --active 1000 --messages 20 --cluster]`
  *
  * Three servers, each in a process of its own, measured one after the other by the same client
  * process on loopback:
@@ -10,6 +10,12 @@
  *             message log (group commit, synchronous=FULL), acknowledged, and pushed back out
  *             to the visitor's connection — so its figures include the actor and the durable write
  *             that a cluster gateway hands to other processes.
+ *   kefu gateway (cluster), with `--cluster`: the same protocol through a gateway-only node of a
+ *             local cluster (cluster mode on cluster/infra: NATS, Redis, MariaDB, Kafka,
+ *             Elasticsearch), its conversations on two actor nodes in processes of their own. Only
+ *             the gateway process is measured: the gateway's own share of a message (decode,
+ *             validate, rate-limit, the actor call over NATS and its answer, the ack, the push
+ *             event back and its frame) — what the issue's "within 3× of raw uWS echo" is about.
  *
  * Phase 1 (idle): `--connections` connections are opened (Kefu's also say hello and get a token)
  * and held; the server's RSS growth divided by the count is the memory per connection.
@@ -30,6 +36,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { io as socketIoClient, type Socket as SocketIoSocket } from 'socket.io-client';
 import WebSocket from 'ws';
+import { LocalCluster } from '../cluster/local-cluster.ts';
+import { dropScratchData, localInfraEnv, localInfraUp, scratchMysqlDatabase } from '../cluster/local-infra.ts';
 import { freePorts } from '../tests/support.ts';
 import { percentile } from './stats.ts';
 
@@ -38,6 +46,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '5000' },
     active: { type: 'string', default: '1000' },
     messages: { type: 'string', default: '20' },
+    cluster: { type: 'boolean', default: false },
   },
 });
 const CONNECTIONS = Number(values.connections);
@@ -163,15 +172,67 @@ function socketIo(url: string): Promise<Client> {
   });
 }
 
+/** A server under test, started: the process to measure, and how to stop all it started. */
+type Launched = { readonly pid: number; stop(): Promise<void> };
+
 type Server = {
   readonly name: string;
-  readonly args: string[];
-  readonly env: Record<string, string>;
-  readonly readyPath: string;
+  /** Starts it listening on `port`, ready for connections. */
+  launch(port: number, dataDir: string): Promise<Launched>;
   connect(port: number, i: number): Promise<Client>;
   /** The n-th message of connection i. */
   message(i: number, n: number): string;
 };
+
+/** One process of ours (`node <args>`), ready once `readyPath` answers. */
+async function spawned(args: string[], env: Record<string, string>, readyPath: string, port: number, dataDir: string): Promise<Launched> {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env, PORT: String(port), KEFU_PORT: String(port), KEFU_DATA_DIR: dataDir }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const stop = async () => {
+    child.kill('SIGTERM');
+    if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
+  };
+  try {
+    await untilReady(child, `http://127.0.0.1:${port}${readyPath}`);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { pid: child.pid!, stop };
+}
+
+/** One client address holds every connection; heartbeats far apart so none are needed. */
+const KEFU_ENV = { KEFU_HOST: '127.0.0.1', KEFU_LOG_LEVEL: 'warn', KEFU_VISITOR_CONNECTIONS_PER_IP: String(CONNECTIONS + 10), KEFU_VISITOR_HEARTBEAT: '300' };
+
+/** A gateway-only node at `port` and two actor/worker nodes of a fresh local cluster; the gateway is what is measured. */
+async function gatewayOfCluster(port: number): Promise<Launched> {
+  localInfraUp();
+  const run = `gwbench-${Date.now().toString(36)}`;
+  const scratch = await scratchMysqlDatabase('kefu_gwbench');
+  const profile: Record<string, string> = PROFILE_DIR ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${PROFILE_DIR}` } : {};
+  const cluster = new LocalCluster({ name: run, infra: localInfraEnv(), output: null, env: { ...KEFU_ENV, KEFU_MYSQL_URL: scratch.url, ...profile } });
+  process.on('exit', () => cluster.killAllNow());
+  // Random ports well apart from the gateway's (freePorts checks them free, but nothing listens on `port` yet).
+  let actors = await freePorts(2);
+  while (Math.abs(actors - port) < 3) actors = await freePorts(2);
+  const stop = async () => {
+    await cluster.stop();
+    await dropScratchData(run);
+    await scratch.drop();
+  };
+  try {
+    await Promise.all(
+      [
+        { id: 'gateway-1', roles: 'gateway', port },
+        { id: 'actors-1', roles: 'actors,workers', port: actors },
+        { id: 'actors-2', roles: 'actors,workers', port: actors + 1 },
+      ].map((spec) => cluster.waitReady(cluster.start(spec))),
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { pid: cluster.nodes.get('gateway-1')!.child.pid!, stop };
+}
 
 type Result = { name: string; perConnectionKiB: number; cpuMicrosPerMessage: number; messagesPerSecond: number; p50: number; p99: number };
 
@@ -179,15 +240,14 @@ const TEXT = 'Hello, I would like to know where my order is. 你好，我的订�
 
 async function measure(server: Server, dataDir: string): Promise<Result> {
   const port = await freePorts(1);
-  const child = spawn(process.execPath, server.args, { env: { ...process.env, ...server.env, PORT: String(port), KEFU_PORT: String(port), KEFU_DATA_DIR: dataDir }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const launched = await server.launch(port, dataDir);
   const clients: Client[] = [];
   try {
-    await untilReady(child, `http://127.0.0.1:${port}${server.readyPath}`);
     await settle();
-    const before = probe(child.pid!);
+    const before = probe(launched.pid);
     clients.push(...(await withDeadline(`${server.name}: opening ${CONNECTIONS} connections`, inBatches(CONNECTIONS, (i) => server.connect(port, i)))));
     await settle();
-    const idle = probe(child.pid!);
+    const idle = probe(launched.pid);
     const perConnectionKiB = (idle.rssKiB - before.rssKiB) / CONNECTIONS;
 
     // Warm-up: one message per active connection (Kefu opens each visitor's conversation here).
@@ -195,7 +255,7 @@ async function measure(server: Server, dataDir: string): Promise<Result> {
     await withDeadline(`${server.name}: warm-up`, Promise.all(active.map((c, i) => c.roundTrip(server.message(i, 0)))));
     await settle(1_500); // Kefu's rate-limit buckets refill
     const latencies: number[] = [];
-    const start = probe(child.pid!);
+    const start = probe(launched.pid);
     const t0 = performance.now();
     await withDeadline(
       `${server.name}: ${ACTIVE} × ${MESSAGES} messages`,
@@ -210,7 +270,7 @@ async function measure(server: Server, dataDir: string): Promise<Result> {
       ),
     );
     const seconds = (performance.now() - t0) / 1000;
-    const end = probe(child.pid!);
+    const end = probe(launched.pid);
     const total = ACTIVE * MESSAGES;
     return {
       name: server.name,
@@ -222,8 +282,7 @@ async function measure(server: Server, dataDir: string): Promise<Result> {
     };
   } finally {
     for (const c of clients) c.close();
-    child.kill('SIGTERM');
-    if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
+    await launched.stop();
   }
 }
 
@@ -233,34 +292,31 @@ async function main(): Promise<void> {
   const socketIoFile = join(HERE, `.socket-io-echo-${process.pid}.mjs`);
   writeFileSync(uwsFile, UWS_SERVER);
   writeFileSync(socketIoFile, SOCKET_IO_SERVER);
+  // Kefu's visitors: the answer to hello is welcome; to a message, its ack (sent after the durable commit).
+  const visitor = {
+    connect: (port: number) =>
+      wsClient(`ws://127.0.0.1:${port}/ws/visitor/web`, (f) => f.startsWith('{"type":"welcome"') || f.startsWith('{"type":"ack"'), JSON.stringify({ type: 'hello', v: 1 })),
+    message: (i: number, n: number) => JSON.stringify({ type: 'message', clientMsgId: `c${i}-${n}`, text: TEXT }),
+  };
   const servers: Server[] = [
     {
       name: 'uws (raw echo)',
-      args: [uwsFile],
-      env: {},
-      readyPath: '/ready',
+      launch: (port, dir) => spawned([uwsFile], {}, '/ready', port, dir),
       connect: (port) => wsClient(`ws://127.0.0.1:${port}/ws`, () => true),
       message: () => TEXT,
     },
     {
       name: 'socket.io (echo)',
-      args: [socketIoFile],
-      env: {},
-      readyPath: '/',
+      launch: (port, dir) => spawned([socketIoFile], {}, '/', port, dir),
       connect: (port) => socketIo(`http://127.0.0.1:${port}`),
       message: () => TEXT,
     },
     {
       name: 'kefu (visitor protocol)',
-      args: [...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), KEFU_BIN, 'start'],
-      // One client address holds every connection; heartbeats far apart so none are needed.
-      env: { KEFU_HOST: '127.0.0.1', KEFU_LOG_LEVEL: 'warn', KEFU_VISITOR_CONNECTIONS_PER_IP: String(CONNECTIONS + 10), KEFU_VISITOR_HEARTBEAT: '300' },
-      readyPath: '/ready',
-      // The answer to hello is welcome; to a message, its ack (sent after the durable commit).
-      connect: (port) =>
-        wsClient(`ws://127.0.0.1:${port}/ws/visitor/web`, (f) => f.startsWith('{"type":"welcome"') || f.startsWith('{"type":"ack"'), JSON.stringify({ type: 'hello', v: 1 })),
-      message: (i, n) => JSON.stringify({ type: 'message', clientMsgId: `c${i}-${n}`, text: TEXT }),
+      launch: (port, dir) => spawned([...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), KEFU_BIN, 'start'], KEFU_ENV, '/ready', port, dir),
+      ...visitor,
     },
+    ...(values.cluster ? [{ name: 'kefu gateway (cluster)', launch: (port: number) => gatewayOfCluster(port), ...visitor }] : []),
   ];
   try {
     console.log(`gateway benchmark: ${CONNECTIONS} connections held; ${ACTIVE} of them send ${MESSAGES} messages each, one at a time (Node ${process.version}, loopback)`);
@@ -272,10 +328,13 @@ async function main(): Promise<void> {
         `  ${r.name.padEnd(24)} ${r.perConnectionKiB.toFixed(2).padStart(6)} KiB/connection  ${r.cpuMicrosPerMessage.toFixed(1).padStart(6)} µs CPU/message  ${Math.round(r.messagesPerSecond).toString().padStart(6)} messages/s  p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms`,
       );
     }
-    const [uws, sio, k] = results as [Result, Result, Result];
+    const [uws, sio, ...kefus] = results as [Result, Result, ...Result[]];
     console.log('ratios (kefu against the others, same run):');
-    console.log(`  memory per connection: ${(k.perConnectionKiB / uws.perConnectionKiB).toFixed(2)}× uws, ${(k.perConnectionKiB / sio.perConnectionKiB).toFixed(2)}× socket.io → ${(sio.perConnectionKiB / k.perConnectionKiB).toFixed(1)}× socket.io's connections per GB`);
-    console.log(`  CPU per message: ${(k.cpuMicrosPerMessage / uws.cpuMicrosPerMessage).toFixed(2)}× uws echo; messages per CPU-second ${(sio.cpuMicrosPerMessage / k.cpuMicrosPerMessage).toFixed(2)}× socket.io's`);
+    for (const k of kefus) {
+      console.log(`  ${k.name}:`);
+      console.log(`    memory per connection: ${(k.perConnectionKiB / uws.perConnectionKiB).toFixed(2)}× uws, ${(k.perConnectionKiB / sio.perConnectionKiB).toFixed(2)}× socket.io → ${(sio.perConnectionKiB / k.perConnectionKiB).toFixed(1)}× socket.io's connections per GB`);
+      console.log(`    CPU per message: ${(k.cpuMicrosPerMessage / uws.cpuMicrosPerMessage).toFixed(2)}× uws echo; messages per CPU-second ${(sio.cpuMicrosPerMessage / k.cpuMicrosPerMessage).toFixed(2)}× socket.io's`);
+    }
   } finally {
     rmSync(uwsFile, { force: true });
     rmSync(socketIoFile, { force: true });
