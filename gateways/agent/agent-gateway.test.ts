@@ -361,6 +361,17 @@ test('a supervisor watches, whispers, barges in and takes over; the agent is rel
   expect(await heTab.next('error', (e) => e.code === 'NOT_PERMITTED')).toMatchObject({ temporary: false });
   leadTab.send({ type: 'force-status', agentId: 'nobody-at-all', status: 'away' });
   expect(await leadTab.next('error', (e) => e.code === 'AGENT_UNKNOWN')).toMatchObject({ temporary: false });
+
+  // The board is live: He's own change of status, and a visitor given to He, follow as rows of their own.
+  const live = leadTab.frames.length;
+  heTab.send({ type: 'set-status', status: 'ready' });
+  expect(await leadTab.next('board-agent', (b) => b.agent.agentId === he.id && b.agent.status === 'ready', { from: live })).toMatchObject({ agent: { displayName: '何军', load: 0 } });
+  const { conversationId: given } = await servedVisitor(heTab, '实时看板');
+  expect(await leadTab.next('board-agent', (b) => b.agent.agentId === he.id && b.agent.load === 1, { from: live })).toMatchObject({ agent: { status: 'ready', conversations: [given] } });
+  // A tab that never asked for the board hears none of it.
+  expect(heTab.frames.some((f) => f.type === 'board-agent')).toBe(false);
+  heTab.send({ type: 'close', conversationId: given });
+  await leadTab.next('board-agent', (b) => b.agent.agentId === he.id && b.agent.load === 0 && b.agent.conversations.length === 0, { from: live });
 });
 
 test('the queue view and manual pick: members see who waits and take them; outsiders do not', async () => {

@@ -66,6 +66,10 @@ export const QUEUE_VIEW_SIZE = 50;
 export const ONLINE_VIEW_SIZE = 200;
 /** The agent board lists at most this many agents. */
 export const AGENT_BOARD_SIZE = 500;
+/** After an `agents` answer, the tab hears of its agents' changes (`board-agent`) this long; asking again renews it. */
+export const LIVE_BOARD_MS = 30_000;
+/** Changes of one agent within this long are told once (a burst of assignments is one row update). */
+const BOARD_COALESCE_MS = 200;
 /** Workstation tabs one agent may hold open on one gateway node (a runaway script must not pile up sockets). */
 export const MAX_TABS_PER_AGENT = 20;
 
@@ -117,6 +121,8 @@ type SocketData = {
   closed: boolean;
   /** A long answer (history) waiting for the send buffer to drain before its next page. */
   onDrain: (() => void)[];
+  /** The agents of the board this tab was last sent, and until when it hears of their changes (clock). */
+  board: { readonly agentIds: ReadonlySet<string>; readonly until: number } | null;
 };
 type Socket = WebSocket<SocketData>;
 
@@ -126,6 +132,8 @@ export type AgentGateway = {
   deliver(event: ConversationPushEvent): void;
   /** An agent's status changed (any node): their tabs here hear of it. */
   presence(agentId: string, status: AgentStatus): void;
+  /** An agent's status or load changed (their events, from any node): the boards here that show them hear it. */
+  agentChanged(agentId: string): void;
   readonly connectionCount: number;
   shutdown(ms: number): Promise<void>;
 };
@@ -270,6 +278,37 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
     });
   }
 
+  type BoardRow = Extract<AgentServerFrame, { type: 'agents' }>['agents'][number];
+  /** One agent as the board shows them now. An agent whose actor does not exist yet (never signed in since it was made) is offline with nothing. */
+  async function boardRow(agentId: string, displayName: string): Promise<BoardRow> {
+    const r = await deps.agent(agentId, { type: 'describe' }).catch(() => null);
+    const p = r?.ok ? r.effects.find((e) => e.type === 'profile') : undefined;
+    return { agentId, displayName: p?.displayName ?? displayName, status: p?.status ?? 'offline', load: p?.load ?? 0, maxConversations: p?.maxConversations ?? 0, conversations: [...(p?.conversations ?? [])] };
+  }
+
+  /** Agents whose change the boards here have not been told yet (see agentChanged). */
+  const boardChanges = new Set<string>();
+  let boardTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Tells every tab whose live board shows one of the changed agents how that agent is now. */
+  async function tellBoards(): Promise<void> {
+    boardTimer = null;
+    const changed = [...boardChanges];
+    boardChanges.clear();
+    const now = clock();
+    const watchers = [...all].filter((ws) => {
+      const { board, helloed } = ws.getUserData();
+      return helloed && board !== null && board.until > now;
+    });
+    await Promise.all(
+      changed.map(async (agentId) => {
+        const tabs = watchers.filter((ws) => ws.getUserData().board!.agentIds.has(agentId));
+        if (tabs.length === 0) return;
+        const agent = await boardRow(agentId, '');
+        for (const ws of tabs) sendFrame(ws, { type: 'board-agent', agent });
+      }),
+    );
+  }
+
   /**
    * Of the conversations a reconnecting tab says it watched (hello's `watching`), those that are
    * open, still list this account among their watching supervisors, and that it may still watch
@@ -349,14 +388,8 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
       case 'agents': {
         if (!mayUse(who.principal, 'monitoring.read').allowed) return sendFrame(ws, errorFrame('NOT_PERMITTED', 'the agent board needs monitoring.read', false));
         const accounts = await deps.agentsIn(who.principal.tenantId, visibleSubtree(who.principal), AGENT_BOARD_SIZE);
-        const board = await Promise.all(
-          accounts.map(async (a) => {
-            const r = await deps.agent(a.accountId, { type: 'describe' }).catch(() => null);
-            const p = r?.ok ? r.effects.find((e) => e.type === 'profile') : undefined;
-            // An agent whose actor does not exist yet (never signed in since it was made) is offline with nothing.
-            return { agentId: a.accountId, displayName: p?.displayName ?? a.displayName, status: p?.status ?? 'offline', load: p?.load ?? 0, maxConversations: p?.maxConversations ?? 0, conversations: [...(p?.conversations ?? [])] };
-          }),
-        );
+        const board = await Promise.all(accounts.map((a) => boardRow(a.accountId, a.displayName)));
+        data.board = { agentIds: new Set(accounts.map((a) => a.accountId)), until: clock() + LIVE_BOARD_MS };
         return sendFrame(ws, { type: 'agents', agents: board });
       }
       case 'force-status': {
@@ -649,6 +682,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
         work: Promise.resolve(),
         closed: false,
         onDrain: [],
+        board: null,
       };
     };
     check().then(
@@ -758,11 +792,16 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
     presence(agentId, status) {
       for (const ws of tabsOf(agentId)) if (ws.getUserData().takesConversations) sendFrame(ws, { type: 'presence', status });
     },
+    agentChanged(agentId) {
+      boardChanges.add(agentId);
+      boardTimer ??= setTimeout(() => void tellBoards().catch((error: unknown) => deps.onError('agent board update', error)), BOARD_COALESCE_MS);
+    },
     get connectionCount() {
       return all.size;
     },
     async shutdown(ms) {
       clearInterval(sweeper);
+      if (boardTimer) clearTimeout(boardTimer);
       for (const ws of all) close(ws, CLOSE.SERVER_SHUTDOWN, 'server shutting down');
       await untilGone(() => all.size, ms, clock);
     },

@@ -170,6 +170,16 @@ const sender = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('bot') }),
   z.strictObject({ kind: z.literal('system') }),
 ]);
+/** An agent as the supervisor's board shows them. */
+const boardAgent = z.strictObject({
+  agentId: z.string(),
+  displayName: z.string(),
+  status: agentStatus,
+  /** Conversations held plus slots being handed over, against the most they take at once. */
+  load: z.number().int().min(0),
+  maxConversations: z.number().int().min(0),
+  conversations: z.array(z.string()),
+});
 const visitorView = z.strictObject({ id: z.string(), name: z.string().nullable(), identified: z.boolean(), vip: z.boolean() });
 /**
  * One conversation as its agents' side sees it: where it stands, the last `seq` it holds, who is
@@ -241,21 +251,13 @@ export const agentServerFrames = {
       }),
     ),
   }),
-  /** The answer to `agents`: the active agents of the supervisor's subtree (at most 500, in org-tree order), as they are now. */
-  agents: z.strictObject({
-    type: z.literal('agents'),
-    agents: z.array(
-      z.strictObject({
-        agentId: z.string(),
-        displayName: z.string(),
-        status: agentStatus,
-        /** Conversations held plus slots being handed over, against the most they take at once. */
-        load: z.number().int().min(0),
-        maxConversations: z.number().int().min(0),
-        conversations: z.array(z.string()),
-      }),
-    ),
-  }),
+  /**
+   * The answer to `agents`: the active agents of the supervisor's subtree (at most 500, in org-tree
+   * order), as they are now. For 30 s after it (asking again renews that), each change of one of them follows as `board-agent`.
+   */
+  agents: z.strictObject({ type: z.literal('agents'), agents: z.array(boardAgent) }),
+  /** One agent of the board as it is now, after a change of their status or load (see `agents`). */
+  'board-agent': z.strictObject({ type: z.literal('board-agent'), agent: boardAgent }),
   /** The answer to `force-status`: the agent's status now (their own tabs hear it as `presence`). */
   'agent-status': z.strictObject({ type: z.literal('agent-status'), agentId: z.string(), status: agentStatus }),
   /** The invitation is showing on the visitor's tabs. */
@@ -325,7 +327,7 @@ export const agentServerFrames = {
 } as const;
 
 const s = agentServerFrames;
-export const agentServerFrame = z.discriminatedUnion('type', [s.welcome, s.presence, s.conversation, s.reminder, s.queue, s.visitors, s['visitor-invited'], s['rating-requested'], s['visitor-blocked'], s['agent-status'], s.agents, s.message, s.typing, s.read, s.ack, s.history, s['visitor-history'], s.error, s.pong]);
+export const agentServerFrame = z.discriminatedUnion('type', [s.welcome, s.presence, s.conversation, s.reminder, s.queue, s.visitors, s['visitor-invited'], s['rating-requested'], s['visitor-blocked'], s['agent-status'], s.agents, s['board-agent'], s.message, s.typing, s.read, s.ack, s.history, s['visitor-history'], s.error, s.pong]);
 export type AgentServerFrame = z.infer<typeof agentServerFrame>;
 
 /** Decodes one agent client frame; never throws. */

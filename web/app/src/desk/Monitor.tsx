@@ -1,5 +1,6 @@
 /**
- * The supervisor monitor (坐席监控), live while on screen (asked again every 5 s): the queues of
+ * The supervisor monitor (坐席监控), live while on screen — the board by the gateway's `board-agent`
+ * pushes (asked again every 20 s, which keeps them coming), the queues asked again every 5 s: the queues of
  * the skill groups the supervisor's agents serve — waiting, longest wait, what a newcomer is told
  * to expect, who waits — and the agents with their status, load against capacity and
  * conversations. Watch any conversation (it opens on the desk, read-only, with whisper, barge in
@@ -17,7 +18,10 @@ import { duration, skillGroupName, visitorName } from './names.ts';
 import type { AgentStatus, BoardAgent, QueueView } from './state.ts';
 import { can, useDesk, type Desk } from './useDesk.tsx';
 
-const POLL_MS = 5_000;
+/** The queues are asked for again this often. */
+const QUEUE_POLL_MS = 5_000;
+/** The board is asked for again this often: inside the gateway's 30 s of live `board-agent` changes after each answer. */
+const BOARD_RENEW_MS = 20_000;
 const STATUS_COLOR: Record<AgentStatus, string> = { ready: 'green', busy: 'red', away: 'orange', offline: 'default' };
 const STATUS_LABEL: Record<AgentStatus, MessageKey> = { ready: 'desk.status.ready', busy: 'desk.status.busy', away: 'desk.status.away', offline: 'monitor.offline' };
 
@@ -43,13 +47,14 @@ function MonitorView({ desk, canIntervene }: { desk: Desk; canIntervene: boolean
   const online = state.connection === 'online';
   useEffect(() => {
     if (!online) return;
-    const refresh = () => {
-      latest.current.desk.refreshBoard();
-      latest.current.desk.refreshQueues(latest.current.groups);
+    latest.current.desk.refreshBoard();
+    latest.current.desk.refreshQueues(latest.current.groups);
+    const board = setInterval(() => latest.current.desk.refreshBoard(), BOARD_RENEW_MS);
+    const queues = setInterval(() => latest.current.desk.refreshQueues(latest.current.groups), QUEUE_POLL_MS);
+    return () => {
+      clearInterval(board);
+      clearInterval(queues);
     };
-    refresh();
-    const timer = setInterval(refresh, POLL_MS);
-    return () => clearInterval(timer);
   }, [online]);
   // The groups are known once the board has come: ask for their queues at once.
   const groupsKey = groups.join(',');

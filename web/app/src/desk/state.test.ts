@@ -168,6 +168,11 @@ test('a supervisor’s board follows forced statuses; a conversation they watch 
   expect(listed(watching).map((l) => l.section)).toEqual(['watching']);
   expect(watching.rings).toBe(0);
   expect(desk(watching, conversation({ ...watched, monitors: [] })).conversations).toEqual({});
+  // The live board: a changed agent's row replaces theirs; one not on the board is left out.
+  const busier = { ...agent, status: 'ready' as const, load: 2, conversations: ['c9', 'c10'] };
+  expect(desk(s, frame({ type: 'board-agent', agent: busier })).board).toEqual([busier]);
+  expect(desk(s, frame({ type: 'board-agent', agent: { ...busier, agentId: 'zhao' } })).board).toEqual(s.board);
+  expect(desk(initialDesk, frame({ type: 'board-agent', agent: busier })).board).toBeNull();
 });
 
 test('what a reconnecting desk names as watched: the open conversations it only watches, not its own, not the closed', () => {

@@ -252,6 +252,11 @@ function onFrame(state: DeskState, frame: ServerFrame, now: number): DeskState {
       return { ...state, blocked: { ...state.blocked, [frame.conversationId]: frame.until } };
     case 'agents':
       return { ...state, board: frame.agents };
+    case 'board-agent': {
+      // A change of an agent on the live board: their row as it is now (one who joined since waits for the next `agents`).
+      const row = frame.agent;
+      return state.board?.some((a) => a.agentId === row.agentId) ? { ...state, board: state.board.map((a) => (a.agentId === row.agentId ? row : a)) } : state;
+    }
     case 'agent-status':
       return state.board ? { ...state, board: state.board.map((a) => (a.agentId === frame.agentId ? { ...a, status: frame.status } : a)) } : state;
     case 'pong':
