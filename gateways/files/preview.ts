@@ -13,6 +13,10 @@
 import sharp from 'sharp';
 import type { Preview } from '../../actors/conversation/file.repository.ts';
 
+// Every upload is a different image: libvips' operation cache (50 MB by default) would only hold
+// memory that nothing reuses.
+sharp.cache(false);
+
 export const PREVIEW_SIZE = 320;
 /** 40 megapixels: above any camera photo or screenshot people share in chat. */
 export const MAX_INPUT_PIXELS = 40_000_000;
