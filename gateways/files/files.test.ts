@@ -10,7 +10,6 @@ import { jest } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { ConversationFile } from '../../actors/conversation/file.entity.ts';
 import { FileStore, UNSENT_FILE_TTL_MS } from '../../actors/conversation/file.repository.ts';
@@ -18,13 +17,15 @@ import { loadConfig } from '../../cluster/config.ts';
 import { startNode, type KefuNode } from '../../cluster/node.ts';
 import { AgentClient } from '../../tests/agent-client.ts';
 import { ApiClient, expectStatus } from '../../tests/api-client.ts';
+import { NOT_REALLY_PNG, png } from '../../tests/png.ts';
 import { VisitorClient } from '../../tests/visitor-client.ts';
 import { MAX_FILE_BYTES } from './file-policy.ts';
 
 jest.setTimeout(60_000);
 
 const PASSWORD = 'files test password';
-const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 7)]);
+/** "A PNG" by its magic number only: accepted as an image file, but no image to make a preview of. */
+const PNG = NOT_REALLY_PNG;
 const PDF = Buffer.from('%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n');
 let dir: string;
 let node: KefuNode;
@@ -119,23 +120,6 @@ test('a visitor shares an image; the agent sees it and downloads it as an attach
   expect(await again.next('message', (m) => m.seq === ack.seq)).toMatchObject({ file });
 });
 
-/** A PNG whose header claims `width` × `height` pixels (a decompression bomb when large), with one tiny compressed row. */
-function pngClaiming(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([length, body, crc]);
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 0, 0, 0, 0], 8); // 8-bit greyscale
-  return Buffer.concat([PNG.subarray(0, 8), chunk('IHDR', header), chunk('IDAT', deflateSync(Buffer.alloc(1 + width))), chunk('IEND', Buffer.alloc(0))]);
-}
-
 test('an image gets a small, upright preview without its metadata; unreadable and oversized images get none but are still shared', async () => {
   const { visitor, token, conversationId } = await servedVisitor();
   // A phone photo: stored 1600 × 1200 with EXIF orientation 6 (shown turned a quarter, 1200 × 1600).
@@ -174,7 +158,7 @@ test('an image gets a small, upright preview without its metadata; unreadable an
   // pixels: accepted as files to download, with no preview to decode.
   for (const [name, body] of [
     ['noise.png', PNG],
-    ['bomb.png', pngClaiming(50_000, 50_000)],
+    ['bomb.png', png(50_000, 50_000, 'grey', Buffer.alloc(1 + 50_000))],
   ] as const) {
     const res = await upload(token, name, body, { origin: node.url });
     expect(res.status).toBe(201);

@@ -9,7 +9,6 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { crc32, deflateSync } from 'node:zlib';
 import { type Browser, type Page } from 'playwright-core';
 import { launchChromium } from '../../tests/browser.ts';
 import { FileStore } from '../../actors/conversation/file.repository.ts';
@@ -19,6 +18,7 @@ import { ActorStore } from '../../cluster/actor-store.ts';
 import { loadConfig } from '../../cluster/config.ts';
 import { SqlMessageLog } from '../../cluster/message-log.sql.ts';
 import { startNode, type KefuNode } from '../../cluster/node.ts';
+import { gradientPng, NOT_REALLY_PNG } from '../../tests/png.ts';
 import { freePorts, waitFor } from '../../tests/support.ts';
 import { inviteVisitor, onlineVisitors } from './gateway.service.ts';
 
@@ -184,27 +184,6 @@ test('a signed-in user of the site is one visitor in two browsers; a forged hash
   await Promise.all([laptop.close(), phone.close(), forger.close()]);
 });
 
-/** A real PNG (a colour gradient) of the given size, for the image preview. */
-function gradientPng(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([length, body, crc]);
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
-  const rows = Buffer.alloc((width * 3 + 1) * height);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) rows.set([Math.round((255 * x) / width), 120, Math.round((255 * y) / height)], y * (width * 3 + 1) + 1 + x * 3);
-  }
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
-}
-
 test('a visitor sends a photo (the conversation starts with it) and gets a PDF back: a preview, and a card that downloads', async () => {
   await readyAgent('zhang-san', '张三');
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN', acceptDownloads: true });
@@ -226,7 +205,7 @@ test('a visitor sends a photo (the conversation starts with it) and gets a PDF b
   expect(sent.map((m) => m.file)).toEqual([expect.objectContaining({ name: '破损的包裹.png', preview: { width: 320, height: 160 } })]);
 
   // An image the server cannot read (a PNG signature, then noise) has no preview: it is a card to download.
-  await page.locator('#kefu-widget input[type=file]').setInputFiles({ name: 'noise.png', mimeType: 'image/png', buffer: Buffer.concat([gradientPng(2, 2).subarray(0, 8), Buffer.alloc(64, 7)]) });
+  await page.locator('#kefu-widget input[type=file]').setInputFiles({ name: 'noise.png', mimeType: 'image/png', buffer: NOT_REALLY_PNG });
   await page.locator('#kefu-widget .msg.mine .bubble.file a.doc', { hasText: 'noise.png' }).waitFor();
   expect(await page.locator('#kefu-widget .msg.mine .bubble.file img').count()).toBe(1);
 
