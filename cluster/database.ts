@@ -76,7 +76,16 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     await conn.execute('pragma wal_autocheckpoint = 10000');
   } else {
     const { MikroORM: MySqlORM } = await import('@mikro-orm/mysql');
-    orm = await MySqlORM.init({ ...commonOptions('mysql'), clientUrl: target.url, charset: 'utf8mb4', pool: { min: 0, max: 20 } });
+    orm = await MySqlORM.init({
+      ...commonOptions('mysql'),
+      clientUrl: target.url,
+      charset: 'utf8mb4',
+      pool: { min: 0, max: 20 },
+      // Queries go as text (MikroORM/Kysely use mysql2's `query`), so no connection ever prepares a
+      // statement; mysql2's statement cache would still allocate its 16,000 slots up front — about
+      // 512 KB per pooled connection, 10 MB per node (gateway benchmark, docs/benchmarks.md).
+      driverOptions: { maxPreparedStatements: 16 },
+    });
   }
   return {
     dialect: target.dialect,

@@ -234,7 +234,19 @@ async function gatewayOfCluster(port: number): Promise<Launched> {
   return { pid: cluster.nodes.get('gateway-1')!.child.pid!, stop };
 }
 
-type Result = { name: string; perConnectionKiB: number; cpuMicrosPerMessage: number; messagesPerSecond: number; p50: number; p99: number };
+type Result = { name: string; perConnectionKiB: number; heapPerConnectionKiB: number | null; cpuMicrosPerMessage: number; messagesPerSecond: number; p50: number; p99: number };
+
+/** A Kefu node's JavaScript heap in use (its /metrics), or null for the other servers. */
+async function heapUsedKiB(port: number): Promise<number | null> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+    if (!res.ok) return null;
+    const m = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? (\S+)$/m.exec(await res.text());
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
 
 const TEXT = 'Hello, I would like to know where my order is. 你好，我的订单到哪里了？';
 
@@ -245,10 +257,13 @@ async function measure(server: Server, dataDir: string): Promise<Result> {
   try {
     await settle();
     const before = probe(launched.pid);
+    const heapBefore = await heapUsedKiB(port);
     clients.push(...(await withDeadline(`${server.name}: opening ${CONNECTIONS} connections`, inBatches(CONNECTIONS, (i) => server.connect(port, i)))));
     await settle();
     const idle = probe(launched.pid);
     const perConnectionKiB = (idle.rssKiB - before.rssKiB) / CONNECTIONS;
+    const heapIdle = await heapUsedKiB(port);
+    const heapPerConnectionKiB = heapBefore !== null && heapIdle !== null ? (heapIdle - heapBefore) / CONNECTIONS : null;
 
     // Warm-up: one message per active connection (Kefu opens each visitor's conversation here).
     const active = clients.slice(0, ACTIVE);
@@ -275,6 +290,7 @@ async function measure(server: Server, dataDir: string): Promise<Result> {
     return {
       name: server.name,
       perConnectionKiB,
+      heapPerConnectionKiB,
       cpuMicrosPerMessage: (((end.cpuTicks - start.cpuTicks) / CLK_TCK) * 1e6) / total,
       messagesPerSecond: total / seconds,
       p50: percentile(latencies, 50),
@@ -325,7 +341,7 @@ async function main(): Promise<void> {
       const r = await measure(server, join(work, server.name.split(' ')[0]!));
       results.push(r);
       console.log(
-        `  ${r.name.padEnd(24)} ${r.perConnectionKiB.toFixed(2).padStart(6)} KiB/connection  ${r.cpuMicrosPerMessage.toFixed(1).padStart(6)} µs CPU/message  ${Math.round(r.messagesPerSecond).toString().padStart(6)} messages/s  p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms`,
+        `  ${r.name.padEnd(24)} ${r.perConnectionKiB.toFixed(2).padStart(6)} KiB/connection${r.heapPerConnectionKiB === null ? '' : ` (JS heap ${r.heapPerConnectionKiB.toFixed(2)})`}  ${r.cpuMicrosPerMessage.toFixed(1).padStart(6)} µs CPU/message  ${Math.round(r.messagesPerSecond).toString().padStart(6)} messages/s  p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms`,
       );
     }
     const [uws, sio, ...kefus] = results as [Result, Result, ...Result[]];
