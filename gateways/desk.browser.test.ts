@@ -296,12 +296,14 @@ test('a visitor’s conversation rings on the desk, is accepted, chatted in, tra
     expect(liId).not.toBe(zhouId);
 
     // A shopper browses without chatting: Li sees them among the online visitors and invites them.
-    const shopper = await newPage({ width: 1280, height: 800 }, 'zh-CN');
+    const shopper = await newPage({ width: 1280, height: 800 }, 'zh-CN', 'America/New_York');
     await shopper.goto(`${node.url}/test/widget`);
     await shopper.locator('#kefu-widget .launcher').waitFor();
     await li.locator('.kefu-desk-tabs').getByText('Online visitors').click();
     const row = li.locator('.kefu-visitor', { hasText: 'Kefu widget test page', hasNotText: '王小明' });
     await row.waitFor({ timeout: 15_000 });
+    // Their local time, as the screen pop shows it (the offset depends on the date: EST or EDT).
+    await row.locator('.kefu-visitor-local').getByText(/^New York · \d\d:\d\d( [AP]M)? \(UTC[−-][45]\)$/).waitFor();
     await row.getByRole('button', { name: 'Invite' }).click();
     await li.getByLabel('Greeting').fill('您好，需要帮您挑选吗？');
     await li.getByRole('button', { name: 'Send invitation' }).click();

@@ -425,10 +425,10 @@ test('online visitors and proactive invitation: an agent sees who is on the site
 
   const browsing = await VisitorClient.connect(visitorUrl(), { userAgent: IPHONE });
   open.push(browsing);
-  const welcome = await browsing.hello({ page: { url: 'https://shop.example/products/42', title: '蓝牙耳机' }, locale: 'zh-CN' });
+  const welcome = await browsing.hello({ page: { url: 'https://shop.example/products/42', title: '蓝牙耳机' }, locale: 'zh-CN', timeZone: 'Asia/Shanghai' });
   tangTab.send({ type: 'visitors' });
   const seen = (await tangTab.next('visitors')).visitors.find((v) => v.page?.url === 'https://shop.example/products/42');
-  expect(seen).toMatchObject({ channelId: expect.any(String), skillGroupId: 'default', device: 'Safari 17 · iPhone', locale: 'zh-CN', conversationId: null, page: { title: '蓝牙耳机' } });
+  expect(seen).toMatchObject({ channelId: expect.any(String), skillGroupId: 'default', device: 'Safari 17 · iPhone', locale: 'zh-CN', timeZone: 'Asia/Shanghai', conversationId: null, page: { title: '蓝牙耳机' } });
   farTab.send({ type: 'visitors' });
   expect((await farTab.next('visitors')).visitors.some((v) => v.visitorId === seen!.visitorId)).toBe(false); // not a channel of theirs
   farTab.send({ type: 'invite-visitor', visitorId: seen!.visitorId });

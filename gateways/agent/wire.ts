@@ -243,6 +243,8 @@ export const agentServerFrames = {
         skillGroupId: z.string(),
         page: z.strictObject({ url: z.string(), title: z.string().nullable(), referrer: z.string().nullable() }).nullable(),
         locale: z.string().nullable(),
+        /** The browser's IANA time zone, if it said (their local time: desk/names.ts). */
+        timeZone: z.string().nullable(),
         device: z.string().nullable(),
         /** When they arrived (ms since the epoch). */
         since: z.number(),

@@ -122,6 +122,8 @@ export type OnlineVisitor = {
   readonly skillGroupId: string;
   readonly page: VisitorContext['page'];
   readonly locale: string | null;
+  /** The browser's IANA time zone (e.g. `Asia/Shanghai`), if it said. */
+  readonly timeZone: string | null;
   readonly device: string | null;
   /** When their most recent tab connected (ms since the epoch). */
   readonly since: number;
@@ -567,6 +569,7 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
         skillGroupId: d.channel!.skillGroupId,
         page: d.context?.page ?? null,
         locale: d.context?.locale ?? null,
+        timeZone: d.context?.timeZone ?? null,
         device: d.device,
         since: d.connectedAt,
         conversationId: d.conversationId,

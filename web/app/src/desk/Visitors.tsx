@@ -1,12 +1,12 @@
 /**
  * Who is on the site now (在线访客), asked for every 10 s while shown: name, the page they are on,
- * how long they have been there — and the proactive invitation (主动邀请) with an optional
+ * their local time, how long they have been there — and the proactive invitation (主动邀请) with an optional
  * greeting, for those not already in a conversation.
  */
 import { useEffect, useRef, useState } from 'react';
 import { Button, Empty, Input, Popover, Tag, Typography } from 'antd';
 import { useI18n } from '../i18n.tsx';
-import { duration, skillGroupName, visitorName } from './names.ts';
+import { duration, localTime, skillGroupName, visitorName } from './names.ts';
 import type { OnlineVisitor } from './state.ts';
 import type { Desk } from './useDesk.tsx';
 import { useNow } from './useSize.ts';
@@ -14,7 +14,7 @@ import { useNow } from './useSize.ts';
 const POLL_MS = 10_000;
 
 export function OnlineVisitors({ desk }: { desk: Desk }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const now = useNow(10_000);
   const latest = useRef(desk);
   latest.current = desk;
@@ -43,6 +43,7 @@ export function OnlineVisitors({ desk }: { desk: Desk }) {
                 <span className="kefu-conv-wait">{duration(now - v.since, t)}</span>
               </div>
               <Typography.Text className="kefu-conv-preview" ellipsis={{ tooltip: v.page?.url }}>{v.page ? v.page.title || v.page.url : skillGroupName(v.skillGroupId, desk.colleagues)}</Typography.Text>
+              {v.timeZone && <div className="kefu-visitor-local">{localTime(v.timeZone, locale, now)}</div>}
             </div>
             {inChatWithMe(v) ? <Tag color="blue">{t('desk.inChat')}</Tag> : invited[v.visitorId] !== undefined ? <Tag color="green">{t('desk.invitedTag')}</Tag> : <InviteButton visitor={v} desk={desk} />}
           </div>

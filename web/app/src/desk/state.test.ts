@@ -150,7 +150,7 @@ describe('the outbox', () => {
 });
 
 test('online visitors are what the last answer says; an invitation, a rating asked for and a visitor blocked are remembered', () => {
-  const online = { visitorId: 'v9', name: null, identified: false, channelId: 'web', skillGroupId: 'default', page: null, locale: null, device: null, since: T, conversationId: null };
+  const online = { visitorId: 'v9', name: null, identified: false, channelId: 'web', skillGroupId: 'default', page: null, locale: null, timeZone: 'Asia/Tokyo', device: null, since: T, conversationId: null };
   const s = run(welcome(), frame({ type: 'visitors', visitors: [online] }), frame({ type: 'visitor-invited', visitorId: 'v9' }, T + 5));
   expect(s.visitors).toEqual([online]);
   expect(s.invited).toEqual({ v9: T + 5 });
