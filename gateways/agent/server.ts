@@ -279,12 +279,20 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
   }
 
   type BoardRow = Extract<AgentServerFrame, { type: 'agents' }>['agents'][number];
-  /** One agent as the board shows them now. An agent whose actor does not exist yet (never signed in since it was made) is offline with nothing. */
-  async function boardRow(agentId: string, displayName: string): Promise<BoardRow> {
+  /** An agent's profile as their actor tells it, or undefined (no actor yet, or not reachable now). */
+  async function profileOf(agentId: string) {
     const r = await deps.agent(agentId, { type: 'describe' }).catch(() => null);
-    const p = r?.ok ? r.effects.find((e) => e.type === 'profile') : undefined;
-    return { agentId, displayName: p?.displayName ?? displayName, status: p?.status ?? 'offline', load: p?.load ?? 0, maxConversations: p?.maxConversations ?? 0, conversations: [...(p?.conversations ?? [])] };
+    return r?.ok ? r.effects.find((e) => e.type === 'profile') : undefined;
   }
+  /** One agent as the board shows them. Without a profile (an agent who never signed in since it was made) they are offline with nothing. */
+  const boardRow = (agentId: string, displayName: string, p: Awaited<ReturnType<typeof profileOf>>): BoardRow => ({
+    agentId,
+    displayName: p?.displayName ?? displayName,
+    status: p?.status ?? 'offline',
+    load: p?.load ?? 0,
+    maxConversations: p?.maxConversations ?? 0,
+    conversations: [...(p?.conversations ?? [])],
+  });
 
   /** Agents whose change the boards here have not been told yet (see agentChanged). */
   const boardChanges = new Set<string>();
@@ -303,7 +311,10 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
       changed.map(async (agentId) => {
         const tabs = watchers.filter((ws) => ws.getUserData().board!.agentIds.has(agentId));
         if (tabs.length === 0) return;
-        const agent = await boardRow(agentId, '');
+        // Not reachable right now: the tab's next `agents` answer tells how they are.
+        const profile = await profileOf(agentId);
+        if (!profile) return;
+        const agent = boardRow(agentId, profile.displayName, profile);
         for (const ws of tabs) sendFrame(ws, { type: 'board-agent', agent });
       }),
     );
@@ -388,7 +399,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
       case 'agents': {
         if (!mayUse(who.principal, 'monitoring.read').allowed) return sendFrame(ws, errorFrame('NOT_PERMITTED', 'the agent board needs monitoring.read', false));
         const accounts = await deps.agentsIn(who.principal.tenantId, visibleSubtree(who.principal), AGENT_BOARD_SIZE);
-        const board = await Promise.all(accounts.map((a) => boardRow(a.accountId, a.displayName)));
+        const board = await Promise.all(accounts.map(async (a) => boardRow(a.accountId, a.displayName, await profileOf(a.accountId))));
         data.board = { agentIds: new Set(accounts.map((a) => a.accountId)), until: clock() + LIVE_BOARD_MS };
         return sendFrame(ws, { type: 'agents', agents: board });
       }
