@@ -214,6 +214,12 @@ test('a visitor’s conversation rings on the desk, is accepted, chatted in, tra
     await whisper.fill('先核实订单号再答复');
     await whisper.press('Enter');
     await li.locator('.kefu-bubble-internal', { hasText: '先核实订单号再答复' }).waitFor();
+    // A reload keeps the watch: the desk names it in its hello, and the welcome gives it back, still whispering.
+    await lead.reload();
+    await lead.getByText('Watching · 1').waitFor();
+    await lead.locator('.kefu-conv', { hasText: '王小明' }).click();
+    await lead.locator('.kefu-bubble-internal', { hasText: '先核实订单号再答复' }).waitFor();
+    expect(await lead.getByLabel('How I am in it').locator('.ant-segmented-item-selected').textContent()).toBe('Whisper');
     await lead.getByRole('button', { name: 'Stop' }).click();
     await lead.getByText('Watching · 1').waitFor({ state: 'detached' });
 

@@ -34,6 +34,8 @@ export interface DeskConnectionOptions {
   readonly url: string;
   /** The state as the desk holds it now (what to resend, where each history starts). */
   readonly current: () => DeskState;
+  /** Conversations this tab watched before a reload (the state no longer holds them): named in `hello` too. */
+  readonly watchedBefore?: () => readonly string[];
   readonly onEvents: (events: DeskEvent[]) => void;
 }
 
@@ -99,7 +101,7 @@ export class DeskConnection {
     socket.onopen = () => {
       this.#lastHeard = Date.now();
       // The conversations this desk watched stay watched across the reconnect (the welcome lists them).
-      const watching = watchedIds(this.#options.current()).slice(0, MAX_WATCHING);
+      const watching = [...new Set([...watchedIds(this.#options.current()), ...(this.#options.watchedBefore?.() ?? [])])].slice(0, MAX_WATCHING);
       socket.send(JSON.stringify({ type: 'hello', v: 1, ...(watching.length > 0 ? { watching } : {}) } satisfies ClientFrame));
     };
     socket.onmessage = (e) => {

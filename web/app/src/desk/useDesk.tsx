@@ -12,7 +12,7 @@ import { navigate } from '../router.ts';
 import { chime, notify, unlockAlerts } from './alert.ts';
 import { NO_COLLEAGUES } from './names.ts';
 import { DeskConnection, type ClientFrame } from './connection.ts';
-import { awaitsAccept, deskAfter, initialDesk, watchingOnly, type AgentStatus, type DeskEvent, type DeskState, type SharedFile } from './state.ts';
+import { awaitsAccept, deskAfter, initialDesk, watchedIds, watchingOnly, type AgentStatus, type DeskEvent, type DeskState, type SharedFile } from './state.ts';
 
 /** Does the account hold the permission (a super admin holds them all)? */
 export const can = (me: Me, permission: string): boolean => me.isSuperAdmin || me.permissions.includes(permission);
@@ -79,6 +79,16 @@ function newClientMsgId(): string {
 
 const reduce = (state: DeskState, events: readonly DeskEvent[]): DeskState => deskAfter(state, events);
 
+/** The conversation ids stored under `key` (sessionStorage), or none. */
+function remembered(key: string): string[] {
+  try {
+    const ids: unknown = JSON.parse(sessionStorage.getItem(key) ?? '[]');
+    return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
 export function DeskProvider({ me, onSignedOut, children }: { me: Me; onSignedOut: (reason: 'ended') => void; children: ReactNode }) {
   if (!deskAllowed(me)) return <>{children}</>;
   return <OpenDesk me={me} onSignedOut={onSignedOut}>{children}</OpenDesk>;
@@ -91,10 +101,11 @@ function OpenDesk({ me, onSignedOut, children }: { me: Me; onSignedOut: (reason:
   const stateRef = useRef(state);
   stateRef.current = state;
   const connection = useRef<DeskConnection | null>(null);
+  const watchingKey = `kefu.desk.watching.${me.id}`;
 
   useEffect(() => {
     const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/agent`;
-    const c = new DeskConnection({ url, current: () => stateRef.current, onEvents: dispatch });
+    const c = new DeskConnection({ url, current: () => stateRef.current, onEvents: dispatch, watchedBefore: () => remembered(watchingKey) });
     connection.current = c;
     c.start();
     return () => {
@@ -106,6 +117,12 @@ function OpenDesk({ me, onSignedOut, children }: { me: Me; onSignedOut: (reason:
   useEffect(() => {
     if (state.connection === 'signed-out') onSignedOut('ended');
   }, [state.connection, onSignedOut]);
+
+  // What this tab watches survives a reload: the next hello names it (kept once a welcome said what holds).
+  const watched = state.agent ? JSON.stringify(watchedIds(state)) : null;
+  useEffect(() => {
+    if (watched !== null) sessionStorage.setItem(watchingKey, watched);
+  }, [watched, watchingKey]);
 
   // A refusal from the gateway shows once, on whichever screen is open (desk, monitor …).
   const { message: toast } = App.useApp();
