@@ -13,6 +13,9 @@ export type Preview = { readonly data: Uint8Array; readonly width: number; reado
 
 export type StoredFile = SharedFile & { readonly tenantId: string; readonly conversationId: string; readonly uploadedBy: string };
 
+/** A stored file as messages carry it, and as its uploader is told of it. */
+export const sharedFile = (f: StoredFile): SharedFile => ({ id: f.id, name: f.name, contentType: f.contentType, size: f.size, ...(f.preview ? { preview: f.preview } : {}) });
+
 /** 128 random bits, URL-safe. */
 const newFileId = (): string => randomBytes(16).toString('base64url');
 
@@ -61,7 +64,7 @@ export class FileStore {
     const f = await this.describe(id);
     if (!f || f.conversationId !== conversationId || f.uploadedBy !== uploadedBy) return null;
     await this.#em().nativeUpdate(ConversationFile, { id, sentAt: null }, { sentAt: now });
-    return { id: f.id, name: f.name, contentType: f.contentType, size: f.size, ...(f.preview ? { preview: f.preview } : {}) };
+    return sharedFile(f);
   }
 
   /** Deletes the files uploaded before `before` that no message ever carried (uploads left behind); answers how many. */

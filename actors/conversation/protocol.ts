@@ -52,9 +52,9 @@ export type ConversationCommand =
   | { readonly type: 'agent-lost'; readonly agentId: string }
   | { readonly type: 'timer'; readonly timer: TimerName; readonly at: number };
 
-/** A file shared in a conversation, as its messages carry it (the bytes are fetched separately by id). */
 /**
- * A file a message carries. `preview`: the size of the image preview the server made of it (a WebP
+ * A file shared in a conversation, as its messages carry it (the bytes are fetched separately by
+ * id). `preview`: the size of the image preview the server made of it (a WebP
  * at most 320 px on each side, served beside the file: docs/files.md); absent for files that are
  * not images, and for images it could not read or that are too large to decode safely.
  */

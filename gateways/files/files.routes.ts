@@ -8,7 +8,7 @@
  *   GET  …/<file id>/preview                           (both sides) an image's preview, a small WebP (preview.ts)
  *
  * The body is the file's bytes. An upload is judged by its content (file-policy.ts), stored under a
- * random id bound to one conversation, and answered with `{id, name, contentType, size}`; it is
+ * random id bound to one conversation, and answered with `{id, name, contentType, size, preview?}`; it is
  * shared by sending a chat message with `file: {id}`. Downloads are answered as attachments with
  * `X-Content-Type-Options: nosniff` and a sandboxing CSP, so nothing uploaded ever runs as a page of
  * Kefu. The visitor routes answer CORS for the channel's allowed origins (the widget runs on the
@@ -16,7 +16,7 @@
  */
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { ConversationActorCommand } from '../../actors/conversation/conversation.actor.ts';
-import type { FileStore, StoredFile } from '../../actors/conversation/file.repository.ts';
+import { sharedFile, type FileStore, type StoredFile } from '../../actors/conversation/file.repository.ts';
 import type { ConversationEffect } from '../../actors/conversation/protocol.ts';
 import { participants } from '../../actors/conversation/state.ts';
 import type { Authenticated, Authenticator } from '../../actors/directory/authenticator.ts';
@@ -62,10 +62,6 @@ type Incoming = {
 };
 
 const problem = (status: number, code: string, message: string, temporary = false): Reply => json(status, { code, message, temporary });
-
-
-/** A stored file as the uploader is told of it. */
-const view = (f: StoredFile) => ({ id: f.id, name: f.name, contentType: f.contentType, size: f.size, ...(f.preview ? { preview: f.preview } : {}) });
 
 export function filesRoutes(deps: FilesDeps): RouteModule {
   const uploads = new RatePerAddress({ capacity: UPLOAD_BURST, perSecond: UPLOADS_PER_SECOND });
@@ -113,7 +109,7 @@ export function filesRoutes(deps: FilesDeps): RouteModule {
     if (!verdict.ok) return problem(verdict.code === 'FILE_TOO_LARGE' ? 413 : verdict.code === 'FILE_EMPTY' ? 400 : 415, verdict.code, verdict.message);
     const preview = await makePreview(verdict.contentType, body);
     const stored = await deps.files.save({ ...owner, name: verdict.name, contentType: verdict.contentType, data: body, preview }, new Date());
-    return json(201, view(stored));
+    return json(201, sharedFile(stored));
   }
 
   /** The file itself, or (`what: 'preview'`) its image preview; 404 when it has none. */
