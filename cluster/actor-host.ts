@@ -81,6 +81,13 @@ export type ActorKind<S, C, E> = {
    * command.
    */
   persisted?(state: S): unknown;
+  /**
+   * Optional, with `persisted`: a command that leaves the persisted part as it was writes nothing
+   * (the host keeps the JSON it last wrote to compare) — for kinds whose commands mostly change what
+   * is not persisted, like a queue's waiting list. Not for kinds with many actors whose persisted
+   * part changes with most commands: keeping every actor's last JSON costs more than it saves.
+   */
+  skipUnchangedWrites?: boolean;
   restore?(stored: unknown, actorId: string, find: FindByIndex): Promise<S>;
   /** Optional: a key under which other actors' `restore` can find this actor (e.g. `queued:<group>`). */
   indexKey?(state: S): string | null;
@@ -113,7 +120,7 @@ type Active<S, E> = {
   epoch: number;
   shard: number;
   lastUsed: number;
-  /** What was last written (kinds with `persisted`): a command that leaves it unchanged writes nothing. */
+  /** What was last written (kinds with `skipUnchangedWrites`): a command that leaves it unchanged writes nothing. */
   persistedJson?: string;
   /** Effects decided and committed but not carried out yet (see the module comment). */
   outbox: readonly E[];
@@ -242,15 +249,17 @@ export class ActorHost<S, C, E> {
     if (decision.state !== actor.state || durable.length > 0 || journal.length > 0) {
       const timers = this.definition.timers(decision.state, now);
       const persisted = this.definition.persisted ? this.definition.persisted(decision.state) : decision.state;
-      const persistedJson = this.definition.persisted ? JSON.stringify(persisted) : undefined;
+      const persistedJson = JSON.stringify(persisted);
+      const kept = this.definition.skipUnchangedWrites ? { persistedJson } : {};
       const replaced = new Set(durable.map((e) => outboxKey!(e)));
       const outbox = [...actor.outbox.filter((e) => !replaced.has(outboxKey!(e))), ...durable];
-      // Kinds with `persisted` write only when the durable part changed; a queue's waiting list and
-      // its agents' loads are not durable (rebuilt on activation), so most of its commands write nothing.
-      const writes = persistedJson === undefined || persistedJson !== actor.persistedJson || durable.length > 0 || journal.length > 0;
+      // A queue's waiting list and its agents' loads are not durable (rebuilt on activation), so most
+      // of its commands write nothing (skipUnchangedWrites).
+      const writes = !this.definition.skipUnchangedWrites || persistedJson !== actor.persistedJson || durable.length > 0 || journal.length > 0;
       if (writes) {
         const saving = this.#store.save({
-          ...this.#snapshot(actorId, shard, current.epoch, decision.state, outbox, now),
+          ...this.#snapshot(actorId, shard, current.epoch, decision.state, outbox, now, persisted),
+          stateJson: persistedJson,
           ...(this.#log ? { unlogged: journal } : { journal }),
         });
         // Whether a failed write landed is unknown (e.g. a connection lost during the commit): the
@@ -280,7 +289,7 @@ export class ActorHost<S, C, E> {
         shard,
         lastUsed: performance.now(),
         outbox,
-        ...(persistedJson !== undefined ? { persistedJson } : {}),
+        ...kept,
         ...(this.#log && (writes ? journal.length > 0 : actor.loggedButListed) ? { loggedButListed: true } : {}),
       });
       this.#armTimers(actorId, timers);
@@ -352,7 +361,7 @@ export class ActorHost<S, C, E> {
       shard,
       lastUsed: performance.now(),
       outbox: this.definition.outboxKey && snapshot ? (snapshot.outbox as E[]) : [],
-      ...(snapshot && this.definition.persisted ? { persistedJson: JSON.stringify(snapshot.state) } : {}),
+      ...(snapshot && this.definition.skipUnchangedWrites ? { persistedJson: JSON.stringify(snapshot.state) } : {}),
       ...(relogged.length > 0 ? { loggedButListed: true } : {}),
     };
     this.#active.set(actorId, active);
@@ -466,8 +475,8 @@ export class ActorHost<S, C, E> {
     }
   }
 
-  /** The snapshot of an actor's state as this owner writes it (without messages). */
-  #snapshot(actorId: string, shard: number, epoch: number, state: S, outbox: readonly E[], now: number) {
+  /** The snapshot of an actor's state as this owner writes it (without messages); `stored` is its persisted part. */
+  #snapshot(actorId: string, shard: number, epoch: number, state: S, outbox: readonly E[], now: number, stored: unknown = this.definition.persisted ? this.definition.persisted(state) : state) {
     const timers = this.definition.timers(state, now);
     return {
       kind: this.definition.kind,
@@ -475,7 +484,7 @@ export class ActorHost<S, C, E> {
       tenantId: this.definition.tenantOf(state),
       shard,
       epoch,
-      state: this.definition.persisted ? this.definition.persisted(state) : state,
+      state: stored,
       nextTimerAt: timers.length > 0 ? Math.min(...timers.map((t) => t.at)) : null,
       indexKey: this.definition.indexKey ? this.definition.indexKey(state) : null,
       outbox,

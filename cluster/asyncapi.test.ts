@@ -49,7 +49,7 @@ function validators(channel: string) {
 }
 
 test('every record the conversation actor appends to kefu.messages.v1 is valid against the document', () => {
-  const kind = conversationKind({ send: async () => ({ ok: true, effects: [] }), publish: async () => undefined, push: () => undefined, failed: () => undefined });
+  const kind = conversationKind({ send: async () => ({ ok: true, effects: [] }), publish: async () => undefined, push: () => undefined, failed: () => undefined }, { clientMsgIds: async () => [] });
   const commands: ConversationCommand[] = [
     { type: 'open', skillGroupId: 'sales', requestedAgentId: null, preChat: {}, bot: true, withinWorkingHours: true },
     { type: 'post-message', from: { kind: 'bot' }, clientMsgId: 'b1', text: '您好，我是机器人' },

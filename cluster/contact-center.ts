@@ -19,6 +19,7 @@ import type { KefuConfig } from './config.ts';
 import type { Database } from './database.ts';
 import type { EventLog, LoggedEvent } from './event-log.ts';
 import type { ExternalMessageLog } from './message-log.ts';
+import { SqlMessageLog } from './message-log.sql.ts';
 import { observeContactCenter } from './contact-center-metrics.ts';
 import type { ActorMetrics } from './metrics.ts';
 import { MemoryLeaseTable, MemoryShardLeases } from './shard-leases.memory.ts';
@@ -77,7 +78,8 @@ export function installContactCenter(input: {
   const runtime = new ActorRuntime(broker, client);
   const store = new ActorStore(database);
   const hosting = { store, ...(metrics ? { metrics } : {}) };
-  const conversations = conversationKind(ports);
+  // Without waiting for the persister: an activation reads what the table holds (SNAPSHOT_DEDUPE_ENTRIES).
+  const conversations = conversationKind(ports, new SqlMessageLog(database));
   const conversationHost = runtime.host(
     {
       ...conversations,

@@ -127,6 +127,23 @@ export class SqlMessageLog implements MessageLog {
     return rows.map(messageOfRow);
   }
 
+  /**
+   * The client ids of a conversation's messages after `afterSeq` through `throughSeq`, as far as
+   * the table holds them now (no waiting for the persister): what a conversation activated from its
+   * snapshot de-duplicates resends by (ClientMsgIdLog).
+   */
+  async clientMsgIds(conversationId: string, afterSeq: number, throughSeq: number): Promise<{ seq: number; clientMsgId: string; from: Actor }[]> {
+    type Row = Pick<MessageRow, 'seq' | 'client_msg_id' | 'sender_kind' | 'sender_id'>;
+    const rows = await this.#em
+      .getConnection()
+      .execute<Row[]>(
+        'select seq, client_msg_id, sender_kind, sender_id from kefu_message where conversation_id = ? and seq > ? and seq <= ? order by seq',
+        [conversationId, afterSeq, throughSeq],
+        'all',
+      );
+    return rows.map((r: Row) => ({ seq: Number(r.seq), clientMsgId: r.client_msg_id, from: sender(r.sender_kind, r.sender_id) }));
+  }
+
   /** Resolves once the persister stored the conversation's messages up to `through`. */
   async #stored(conversationId: string, through: number, wait: AwaitPersister): Promise<void> {
     const deadline = performance.now() + wait.maxWaitMs;

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentState } from '../actors/agent/state.ts';
-import type { ConversationState } from '../actors/conversation/state.ts';
+import { SNAPSHOT_DEDUPE_ENTRIES, type ConversationState } from '../actors/conversation/state.ts';
 import { ActorStore } from './actor-store.ts';
 import { loadConfig } from './config.ts';
 import { startNode, type KefuNode } from './node.ts';
@@ -145,6 +145,24 @@ test('an embedded node hosts the contact-center actors: a visitor reaches a read
   expect(metrics).toMatch(/^kefu_actors_active\{(?=[^}]*kind="conversation")[^}]*\} [1-9]/m);
   expect(metrics).toMatch(/^kefu_actor_activation_seconds_count\{(?=[^}]*kind="queue")[^}]*\} [1-9]/m);
   expect(metrics).toMatch(/^kefu_actor_shard_moves_total\{(?=[^}]*kind="agent")(?=[^}]*direction="gained")[^}]*\} 256$/m);
+});
+
+test('after a restart a conversation still knows the client ids of its older messages: read back from the message log, not its snapshot', async () => {
+  const first = await start();
+  const visitor = { visitorId: 'v1', displayName: null, identified: false, vip: false, lastAgentId: null };
+  const open = { skillGroupId: 'sales', requestedAgentId: null, preChat: {}, bot: false, withinWorkingHours: true };
+  await first.actors.send('queue', 'sales', { type: 'create', tenantId: 't1' });
+  expect(await first.actors.send('conversation', 'c1', { type: 'start', tenantId: 't1', channelId: 'web', visitor, open })).toMatchObject({ ok: true });
+  const post = (node: KefuNode, clientMsgId: string) => node.actors.send('conversation', 'c1', { type: 'post-message', from: { kind: 'visitor' }, clientMsgId, text: clientMsgId });
+  for (let n = 1; n <= 40; n++) expect(await post(first, `m${n}`)).toMatchObject({ ok: true, effects: expect.arrayContaining([{ type: 'ack', clientMsgId: `m${n}`, seq: n, duplicate: false }]) });
+  const stored = (await new ActorStore(first.database).load<ConversationState>('conversation', 'c1'))!.state;
+  expect(stored.lastSeq).toBe(40);
+  expect(stored.recentClientMsgIds.map(([id]) => id)).toEqual(Array.from({ length: SNAPSHOT_DEDUPE_ENTRIES }, (_, i) => `m${40 - SNAPSHOT_DEDUPE_ENTRIES + 1 + i}`));
+  await first.stop();
+
+  const second = await start();
+  for (const n of [1, 24, 25, 40]) expect(await post(second, `m${n}`)).toMatchObject({ ok: true, effects: [{ type: 'ack', clientMsgId: `m${n}`, seq: n, duplicate: true }] });
+  expect(await post(second, 'm41')).toMatchObject({ ok: true, effects: expect.arrayContaining([{ type: 'ack', clientMsgId: 'm41', seq: 41, duplicate: false }]) });
 });
 
 test('visitors waiting in a queue survive a restart of the embedded node (the queue rebuilds its waiting list)', async () => {

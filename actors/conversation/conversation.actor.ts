@@ -8,7 +8,19 @@ import { accept, reject } from '../kernel/decision.ts';
 import { enqueueCommand } from '../queue/protocol.ts';
 import { decideConversation } from './machine.ts';
 import type { ConversationCommand, ConversationEffect } from './protocol.ts';
-import { isOpen, newConversation, participants, type ConversationSettings, type ConversationState, type TimerName, type Visitor } from './state.ts';
+import {
+  DEDUPE_WINDOW,
+  isOpen,
+  newConversation,
+  participants,
+  snapshotOf,
+  withLoggedClientMsgIds,
+  type Actor,
+  type ConversationSettings,
+  type ConversationState,
+  type TimerName,
+  type Visitor,
+} from './state.ts';
 
 /** The runtime-level command that creates a conversation (the first one a new conversation gets). */
 export type StartConversation = {
@@ -21,10 +33,18 @@ export type StartConversation = {
 };
 export type ConversationActorCommand = ConversationCommand | StartConversation;
 
+/**
+ * Where a conversation activated from its snapshot reads back the client ids of its newest messages
+ * (the message log's table, as far as it holds them; see SNAPSHOT_DEDUPE_ENTRIES).
+ */
+export type ClientMsgIdLog = {
+  clientMsgIds(conversationId: string, afterSeq: number, throughSeq: number): Promise<readonly { readonly seq: number; readonly clientMsgId: string; readonly from: Actor }[]>;
+};
+
 /** The index key of the conversations waiting in a skill group's queue. */
 export const queuedIn = (skillGroupId: string): string => `queued:${skillGroupId}`;
 
-export function conversationKind(ports: ActorPorts): ActorKind<ConversationState, ConversationActorCommand, ConversationEffect> {
+export function conversationKind(ports: ActorPorts, log: ClientMsgIdLog): ActorKind<ConversationState, ConversationActorCommand, ConversationEffect> {
   return {
     kind: 'conversation',
     initial: (conversationId, command, now) =>
@@ -37,6 +57,12 @@ export function conversationKind(ports: ActorPorts): ActorKind<ConversationState
       return state.status === 'new' ? decideConversation(state, { type: 'open', ...command.open }, now) : accept(state);
     },
     tenantOf: (state) => state.tenantId,
+    // The snapshot carries the newest few de-duplication entries; the others come back from the log.
+    persisted: snapshotOf,
+    restore: async (stored, conversationId) => {
+      const state = stored as ConversationState;
+      return withLoggedClientMsgIds(state, await log.clientMsgIds(conversationId, Math.max(0, state.lastSeq - DEDUPE_WINDOW), state.lastSeq));
+    },
     // A live conversation stays in memory: the node's counts of conversations are of what is live.
     keepActive: isOpen,
     // A waiting conversation is filed under its queue, so the queue can rebuild its waiting list.

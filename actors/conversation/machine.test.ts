@@ -1,7 +1,7 @@
 import { isRejection } from '../kernel/decision.ts';
 import { VIP_PRIORITY, decideConversation, type ConversationDecision } from './machine.ts';
 import type { ConversationCommand, ConversationEffect } from './protocol.ts';
-import { newConversation, type Actor, type ConversationState, type Visitor } from './state.ts';
+import { DEDUPE_WINDOW, SNAPSHOT_DEDUPE_ENTRIES, newConversation, snapshotOf, withLoggedClientMsgIds, type Actor, type ConversationState, type Visitor } from './state.ts';
 
 const T = 1_000_000;
 const visitor: Visitor = { visitorId: 'v1', displayName: 'Li Lei', identified: false, vip: false, lastAgentId: null };
@@ -95,6 +95,28 @@ describe('messages: sequence numbers and de-duplication', () => {
     // An entry recorded before senders were (no third element) still de-duplicates any resend.
     const legacy = { ...s, recentClientMsgIds: [['m1', 1] as const] };
     expect(ok(decideConversation(legacy, post(fromVisitor, 'm1'), T + 30)).effects).toEqual([{ type: 'ack', clientMsgId: 'm1', seq: 1, duplicate: true }]);
+  });
+
+  test(`the window keeps the newest ${DEDUPE_WINDOW} ids; a snapshot the newest ${SNAPSHOT_DEDUPE_ENTRIES}, the log's table the others`, () => {
+    const posts = Array.from({ length: DEDUPE_WINDOW + 8 }, (_, i) => post(i % 2 === 0 ? fromVisitor : agentA, `m${i + 1}`));
+    const s = run(chatting(), ...posts);
+    expect(s.recentClientMsgIds).toHaveLength(DEDUPE_WINDOW);
+    expect(s.recentClientMsgIds[0]).toEqual(['m9', 9, 'visitor']);
+    expect(s.recentClientMsgIds.at(-1)).toEqual([`m${DEDUPE_WINDOW + 8}`, DEDUPE_WINDOW + 8, 'agent:a']);
+    expect(ok(decideConversation(s, post(fromVisitor, 'm9'), T + 9_000)).effects).toEqual([{ type: 'ack', clientMsgId: 'm9', seq: 9, duplicate: true }]);
+    expect(ok(decideConversation(s, post(fromVisitor, 'm7'), T + 9_000)).effects).toContainEqual({ type: 'ack', clientMsgId: 'm7', seq: s.lastSeq + 1, duplicate: false });
+
+    const stored = snapshotOf(s);
+    expect(stored.recentClientMsgIds).toEqual(s.recentClientMsgIds.slice(-SNAPSHOT_DEDUPE_ENTRIES));
+    expect({ ...stored, recentClientMsgIds: [] }).toEqual({ ...s, recentClientMsgIds: [] });
+    // The table holds every message but the newest 5 (in cluster mode the persister may lag), and a
+    // row past the snapshot's lastSeq (none can be the conversation's yet) is left out.
+    const rows = posts.slice(0, -5).map((p, i) => ({ seq: i + 1, clientMsgId: `m${i + 1}`, from: (p as { from: Actor }).from }));
+    const restored = withLoggedClientMsgIds(stored, [...rows, { seq: s.lastSeq + 1, clientMsgId: 'later', from: fromVisitor }]);
+    expect(restored).toEqual(s);
+    // A snapshot written before senders were recorded: the table's row supplies the sender.
+    const legacy = { ...stored, recentClientMsgIds: [['m520', 520] as const] };
+    expect(withLoggedClientMsgIds(legacy, [{ seq: 520, clientMsgId: 'm520', from: agentA }]).recentClientMsgIds).toEqual([['m520', 520, 'agent:a']]);
   });
 
   test.each([

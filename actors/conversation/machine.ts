@@ -5,7 +5,7 @@
  */
 import { accept, reject, unreachable, type Decision } from '../kernel/decision.ts';
 import type { ConversationCommand, ConversationEffect, ConversationEvent, MessageRecord, Push, SharedFile } from './protocol.ts';
-import { DEDUPE_WINDOW, contextOf, isOpen, participants, tagsOf, type Actor, type CloseReason, type ConversationState, type TimerName } from './state.ts';
+import { DEDUPE_WINDOW, contextOf, isOpen, participants, senderKey, tagsOf, type Actor, type CloseReason, type ConversationState, type TimerName } from './state.ts';
 import { normalTags } from './tags.ts';
 
 export type ConversationDecision = Decision<ConversationState, ConversationEffect>;
@@ -98,18 +98,6 @@ class Step {
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
-/** Who sent a message, as the de-duplication window records it. */
-function senderKey(from: Actor): string {
-  switch (from.kind) {
-    case 'agent':
-      return `agent:${from.agentId}`;
-    case 'supervisor':
-      return `supervisor:${from.supervisorId}`;
-    default:
-      return from.kind;
-  }
-}
 
 const isAgent = (a: Actor, agentId: string | null): boolean => a.kind === 'agent' && agentId !== null && a.agentId === agentId;
 
@@ -473,7 +461,10 @@ function postMessage(step: Step, from: Actor, clientMsgId: string, rawText: stri
 
   const seq = state.lastSeq + 1;
   const message: MessageRecord = { seq, clientMsgId, from, text, visibility, at: now, ...(file ? { file } : {}) };
-  step.set({ lastSeq: seq, recentClientMsgIds: [...step.state.recentClientMsgIds, [clientMsgId, seq, senderKey(from)] as const].slice(-DEDUPE_WINDOW) });
+  // The window is the largest part of the state: copied once per message (twice once it is full).
+  const entries = step.state.recentClientMsgIds;
+  const kept = entries.length < DEDUPE_WINDOW ? entries : entries.slice(entries.length + 1 - DEDUPE_WINDOW);
+  step.set({ lastSeq: seq, recentClientMsgIds: kept.concat([[clientMsgId, seq, sender]]) });
   step.effects.unshift({ type: 'append', message }); // the commit point comes first
   step.effects.push({ type: 'ack', clientMsgId, seq, duplicate: false });
   step.push(visibility === 'internal' ? 'agents' : 'everyone', { kind: 'message', message });

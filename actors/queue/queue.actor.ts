@@ -111,6 +111,7 @@ export function queueKind(ports: ActorPorts): ActorKind<QueueState, QueueActorCo
       agentIds: Object.keys(state.agents).sort(),
       hasWaiting: state.waiting.length > 0,
     }),
+    skipUnchangedWrites: true,
     restore: async (stored, skillGroupId, find) => {
       const { agentIds, hasWaiting: _, ...state } = stored as StoredQueue;
       const agents = Object.fromEntries(agentIds.map((id) => [id, unknownAvailability(id)]));
