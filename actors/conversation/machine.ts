@@ -5,7 +5,7 @@
  */
 import { accept, reject, unreachable, type Decision } from '../kernel/decision.ts';
 import type { ConversationCommand, ConversationEffect, ConversationEvent, MessageRecord, Push, SharedFile } from './protocol.ts';
-import { DEDUPE_WINDOW, contextOf, isOpen, participants, senderKey, tagsOf, type Actor, type CloseReason, type ConversationState, type TimerName } from './state.ts';
+import { DEDUPE_WINDOW, contextOf, isOpen, knownClientMsgId, participants, senderKey, tagsOf, type Actor, type CloseReason, type ConversationState, type TimerName } from './state.ts';
 import { normalTags } from './tags.ts';
 
 export type ConversationDecision = Decision<ConversationState, ConversationEffect>;
@@ -427,7 +427,7 @@ function postMessage(step: Step, from: Actor, clientMsgId: string, rawText: stri
   if (!isOpen(state)) return closedRejection(state);
   // Only the sender's own resend is a duplicate: anyone else reusing the id learns nothing from it.
   const sender = senderKey(from);
-  const known = state.recentClientMsgIds.find(([id, , who]) => id === clientMsgId && (who === undefined || who === sender));
+  const known = knownClientMsgId(state, clientMsgId, sender);
   if (known) return accept(state, [{ type: 'ack', clientMsgId, seq: known[1], duplicate: true }]);
   const text = rawText.trim();
   if (text === '' && !file) return reject('MESSAGE_EMPTY', 'the message is empty');
