@@ -114,9 +114,11 @@ describe('messages: sequence numbers and de-duplication', () => {
     const rows = posts.slice(0, -5).map((p, i) => ({ seq: i + 1, clientMsgId: `m${i + 1}`, from: (p as { from: Actor }).from }));
     const restored = withLoggedClientMsgIds(stored, [...rows, { seq: s.lastSeq + 1, clientMsgId: 'later', from: fromVisitor }]);
     expect(restored).toEqual(s);
-    // A snapshot written before senders were recorded: the table's row supplies the sender.
-    const legacy = { ...stored, recentClientMsgIds: [['m520', 520] as const] };
-    expect(withLoggedClientMsgIds(legacy, [{ seq: 520, clientMsgId: 'm520', from: agentA }]).recentClientMsgIds).toEqual([['m520', 520, 'agent:a']]);
+    // For a seq the snapshot holds, its entry wins over the table's row (which may be a fenced
+    // former owner's, not yet removed by the persister).
+    const fenced = withLoggedClientMsgIds(stored, [{ seq: s.lastSeq, clientMsgId: 'never-acknowledged', from: fromVisitor }]);
+    expect(fenced.recentClientMsgIds.at(-1)).toEqual(s.recentClientMsgIds.at(-1));
+    expect(fenced.recentClientMsgIds.map(([id]) => id)).not.toContain('never-acknowledged');
   });
 
   test.each([

@@ -223,12 +223,14 @@ export function snapshotOf(state: ConversationState): ConversationState {
 
 /**
  * A state read back from its snapshot, its de-duplication window completed from the message log:
- * `logged` are (some of) its newest messages through `lastSeq`, as the log's table holds them.
+ * `logged` are (some of) its newest messages through `lastSeq`, as the log's table holds them. The
+ * snapshot's own entries win: in cluster mode the table may still hold, for a moment, a fenced
+ * former owner's message at a seq the conversation gave another (until the persister applies the
+ * new owner's claim, docs/message-log.md).
  */
 export function withLoggedClientMsgIds(stored: ConversationState, logged: readonly { readonly seq: number; readonly clientMsgId: string; readonly from: Actor }[]): ConversationState {
-  const bySeq = new Map<number, DedupeEntry>();
-  for (const m of logged) if (m.seq <= stored.lastSeq) bySeq.set(m.seq, [m.clientMsgId, m.seq, senderKey(m.from)]);
-  for (const entry of stored.recentClientMsgIds) if (!bySeq.has(entry[1])) bySeq.set(entry[1], entry);
+  const bySeq = new Map<number, DedupeEntry>(stored.recentClientMsgIds.map((entry) => [entry[1], entry]));
+  for (const m of logged) if (m.seq <= stored.lastSeq && !bySeq.has(m.seq)) bySeq.set(m.seq, [m.clientMsgId, m.seq, senderKey(m.from)]);
   const window = [...bySeq.values()].sort((a, b) => a[1] - b[1]).slice(-DEDUPE_WINDOW);
   return { ...stored, recentClientMsgIds: window };
 }
