@@ -25,6 +25,8 @@
  * next activation (here or on a new owner) appends the snapshot's `unlogged` messages again. A new
  * owner (a higher epoch than the snapshot's) first appends a claim (see message-log.ts).
  */
+import { Errors } from 'moleculer';
+import type { Counter } from 'prom-client';
 import type { Decision, Rejection } from '../actors/kernel/decision.ts';
 import { isRejection } from '../actors/kernel/decision.ts';
 import { ActorError } from './actor-errors.ts';
@@ -132,6 +134,9 @@ type Active<S, E> = {
   loggedButListed?: boolean;
 };
 
+/** The longest actor id (the snapshot table's key column). */
+const MAX_ACTOR_ID_LENGTH = 191;
+
 /** Retries of an outbox effect while the actor stays here: 1 s, 2 s, 4 s … at most 30 s apart. */
 const outboxRetryMs = (attempt: number): number => Math.min(1_000 * 2 ** attempt, 30_000);
 
@@ -146,6 +151,8 @@ export class ActorHost<S, C, E> {
   readonly #leaseWaitMs: number;
   readonly #passivateAfterMs: number;
   readonly #metrics: ActorMetrics | null;
+  /** `kefu_actor_commands_total` of this kind (its label resolved once, not per command). */
+  readonly #commands: Counter.Internal | null;
   readonly #log: ExternalMessageLog | null;
   #sweeper: NodeJS.Timeout | null = null;
   readonly #listeners: CommitListener<S, C>[] = [];
@@ -169,6 +176,7 @@ export class ActorHost<S, C, E> {
     this.#leaseWaitMs = options.leaseWaitMs ?? 5_000;
     this.#passivateAfterMs = options.passivateAfterMs ?? 5 * 60_000;
     this.#metrics = options.metrics ?? null;
+    this.#commands = this.#metrics?.commands.labels({ kind: this.definition.kind }) ?? null;
     this.#log = options.log ?? null;
     this.#metrics?.observe(this.definition.kind, () => ({ active: this.#active.size, queued: this.#mailboxes.queued }));
   }
@@ -221,6 +229,14 @@ export class ActorHost<S, C, E> {
 
   /** Delivers a command to an actor this node should own; see the module comment for the steps. */
   async deliver(actorId: string, command: C): Promise<Delivered<E>> {
+    // Checked here, where every command arrives (from this node directly, from others through Moleculer).
+    if (typeof actorId !== 'string' || actorId.length < 1 || actorId.length > MAX_ACTOR_ID_LENGTH) {
+      throw new Errors.ValidationError(`an actor id is a string of 1 to ${MAX_ACTOR_ID_LENGTH} characters`, 'VALIDATION_ERROR', { kind: this.definition.kind });
+    }
+    if (typeof command !== 'object' || command === null || Array.isArray(command)) {
+      throw new Errors.ValidationError('a command is an object', 'VALIDATION_ERROR', { kind: this.definition.kind, actorId });
+    }
+    this.#commands?.inc();
     const shard = shardOf(actorId, this.#ownership.shardCount);
     const owner = ownerOf(shard, this.#ownership.members);
     if (owner !== this.#ownership.nodeId) {

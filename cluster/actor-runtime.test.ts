@@ -162,6 +162,52 @@ test('a non-owner answers with a redirect naming the owner', async () => {
   expect(error).toMatchObject({ type: 'ACTOR_REDIRECT', retryable: true, data: { owner: 'n2' } });
 });
 
+test('a command to an actor of this node goes to its host directly: the same checks, answers and timeout, counted as a command but not as a Moleculer request', async () => {
+  const broker = new ServiceBroker({ namespace, nodeID: 'solo', transporter: 'Fake', logger: false, metrics: { enabled: true, reporter: null } });
+  const client = new ActorClient(broker, { shardCount: SHARDS, attempts: 2, backoffMs: 10, requestTimeoutMs: 300 });
+  const registry = new Registry();
+  const hanging = new Set<string>();
+  let release = (): void => undefined;
+  const stuck = new Promise<void>((resolve) => (release = resolve));
+  const kind: ActorKind<Counter, CounterCommand, CounterEffect> = {
+    ...counterKind('solo', []),
+    // An effect that does not end keeps the command from answering (and the next ones behind it waiting).
+    runEffects: (actorId) => (hanging.has(actorId) ? stuck : Promise.resolve()),
+  };
+  new ActorRuntime(broker, client).host(kind, {
+    store: new ActorStore(db),
+    leases: new MemoryShardLeases(table, { nodeId: 'solo', ttlMs: 3_000, safetyMarginMs: 500 }),
+    shardCount: SHARDS,
+    metrics: createActorMetrics(registry),
+  });
+  brokers.push(broker);
+  await broker.start();
+  await waitFor('the host to hold its leases', async () => ((await client.send('counter', 'warm-up', { type: 'add', n: 0 })).ok ? true : undefined));
+  const moleculerDeliveries = () => broker.metrics.getMetric('moleculer.request.total')?.snapshot().filter((v) => v.labels['action'] === 'actors.counter.deliver').reduce((sum, v) => sum + Number((v as { value: number }).value), 0) ?? 0;
+  const commands = async () => Number(/^kefu_actor_commands_total\{kind="counter"\} (\d+)$/m.exec(await registry.metrics())?.[1] ?? 0);
+
+  expect(await client.send('counter', 'c1', { type: 'add', n: 2 })).toEqual({ ok: true, effects: [{ type: 'counted', count: 2, node: 'solo' }] });
+  expect(await client.send('counter', 'c1', { type: 'add', n: 3 })).toEqual({ ok: true, effects: [{ type: 'counted', count: 5, node: 'solo' }] });
+  expect(moleculerDeliveries()).toBe(0);
+  expect(await commands()).toBe(3); // the warm-up too
+
+  // Bad arguments are refused alike, locally and through Moleculer, and count as nothing.
+  for (const [actorId, command] of [['', { type: 'add', n: 1 }], ['x'.repeat(192), { type: 'add', n: 1 }], ['c1', 'add'], ['c1', null], ['c1', [1]], [42, { type: 'add', n: 1 }]] as const) {
+    await expect(client.send('counter', actorId as string, command)).rejects.toMatchObject({ type: 'VALIDATION_ERROR' });
+    await expect(broker.call('actors.counter.deliver', { actorId, command }, { nodeID: 'solo' })).rejects.toMatchObject({ type: 'VALIDATION_ERROR' });
+  }
+  expect(await commands()).toBe(3);
+  expect(moleculerDeliveries()).toBe(6); // the refused calls through Moleculer
+  expect(await broker.call('actors.counter.deliver', { actorId: 'c1', command: { type: 'add', n: 1 } }, { nodeID: 'solo' })).toEqual({ ok: true, effects: [{ type: 'counted', count: 6, node: 'solo' }] });
+  expect(moleculerDeliveries()).toBe(7);
+  expect(await commands()).toBe(4);
+
+  // A command that does not answer in time is given up like a Moleculer request (retried, then unreachable).
+  hanging.add('stuck');
+  await expect(client.send('counter', 'stuck', { type: 'add', n: 1 })).rejects.toMatchObject({ type: 'ACTOR_UNREACHABLE', message: expect.stringContaining('REQUEST_TIMEOUT from solo') });
+  release(); // (the node's stop waits for the commands in its mailboxes)
+});
+
 test('timers survive a move: an alarm set on one node rings on the new owner', async () => {
   const rung: string[] = [];
   const nodes = await Promise.all(['n1', 'n2'].map((id) => startNode(id, rung)));

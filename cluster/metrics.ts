@@ -28,6 +28,10 @@ export const METRICS = {
     name: 'kefu_actors_active',
     help: 'Actors in memory on this node, by kind.',
   },
+  actorCommands: {
+    name: 'kefu_actor_commands_total',
+    help: 'Commands delivered to the actors of this node (from this node or another), by kind.',
+  },
   actorCommandsQueued: {
     name: 'kefu_actor_commands_queued',
     help: 'Commands waiting or running in the mailboxes of this node, by kind.',
@@ -217,6 +221,7 @@ export function createLogMetrics(registry: Registry): LogMetrics {
 
 /** What the actor runtime reports; one instance per node, labelled by actor kind. */
 export type ActorMetrics = {
+  readonly commands: Counter<'kind'>;
   readonly activationSeconds: Histogram<'kind'>;
   readonly shardMoves: Counter<'kind' | 'direction'>;
   readonly redirects: Counter<'kind'>;
@@ -243,6 +248,7 @@ export function createActorMetrics(registry: Registry): ActorMetrics {
   gauge(METRICS.actorsActive, (l) => l.active);
   gauge(METRICS.actorCommandsQueued, (l) => l.queued);
   return {
+    commands: new Counter({ name: METRICS.actorCommands.name, help: METRICS.actorCommands.help, labelNames: ['kind'], registers: [registry] }),
     activationSeconds: new Histogram({
       name: METRICS.actorActivationSeconds.name,
       help: METRICS.actorActivationSeconds.help,

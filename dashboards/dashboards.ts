@@ -133,6 +133,7 @@ const actors: DashboardSpec = {
   tenant: false,
   panels: [
     { title: 'Actors in memory', unit: 'short', description: 'By kind and node.', expr: `sum by (kind, node) (${n(M.actorsActive.name)})`, legend: '{{kind}} {{node}}' },
+    { title: 'Actor commands per second', unit: 'ops', description: 'Commands delivered to actors, by kind and node (from the node itself or from others).', expr: `sum by (kind, node) (${rate(n(M.actorCommands.name))})`, legend: '{{kind}} {{node}}' },
     { title: 'Mailbox depth', unit: 'short', description: 'Commands waiting or running, by kind and node.', expr: `sum by (kind, node) (${n(M.actorCommandsQueued.name)})`, legend: '{{kind}} {{node}}' },
     { title: 'Activations per second', unit: 'ops', description: 'Actors loaded from their snapshot (or created), by kind.', expr: `sum by (kind) (${rate(n(`${M.actorActivationSeconds.name}_count`))})`, legend: '{{kind}}' },
     { title: 'Activation time p99', unit: 's', description: 'By kind.', expr: quantile(0.99, n(`${M.actorActivationSeconds.name}_bucket`), ['kind']), legend: '{{kind}}' },
@@ -150,7 +151,7 @@ const actors: DashboardSpec = {
       description: 'Conversation pushes sent only to the gateways holding its connections, or to all of them.',
       expr: { targeted: `sum(${rate(n(M.pushesTargeted.name))})`, broadcast: `sum(${rate(n(M.pushesBroadcast.name))})` },
     },
-    { title: 'Moleculer requests per second', unit: 'reqps', description: 'Actions called on each node (actor commands among them).', expr: `sum by (node) (${rate(n('moleculer_request_total'))})`, legend: '{{node}}' },
+    { title: 'Moleculer requests per second', unit: 'reqps', description: 'Actions called on each node through Moleculer: actor commands from other nodes among them (a node delivers commands to its own actors directly).', expr: `sum by (node) (${rate(n('moleculer_request_total'))})`, legend: '{{node}}' },
   ],
 };
 
