@@ -20,7 +20,7 @@ import { randomBytes } from 'node:crypto';
 import type { HttpResponse, TemplatedApp, WebSocket } from 'uWebSockets.js';
 import type { ConversationActorCommand } from '../../actors/conversation/conversation.actor.ts';
 import type { FileStore } from '../../actors/conversation/file.repository.ts';
-import type { ConversationEffect, Push } from '../../actors/conversation/protocol.ts';
+import type { ConversationEffect, Push, SharedFile } from '../../actors/conversation/protocol.ts';
 import type { ConversationStatus, VisitorContext } from '../../actors/conversation/state.ts';
 import type { ChannelConfig, ChannelDirectory } from '../../actors/directory/channel.repository.ts';
 import type { KnownVisitor, VisitorDirectory } from '../../actors/directory/visitor.repository.ts';
@@ -153,6 +153,8 @@ export type VisitorGateway = {
 const BLOCKED_MESSAGE = 'this visitor is blocked from the chat';
 
 const OPEN_STATUSES: ReadonlySet<ConversationStatus> = new Set(['new', 'bot', 'queued', 'assigned', 'transferred']);
+/** What a conversation answers a message when it is not the one to write to (`ensureConversation` finds that one). */
+const NOT_OPEN_REJECTIONS: ReadonlySet<string> = new Set(['CONVERSATION_CLOSED', 'CONVERSATION_NOT_OPEN', 'CONVERSATION_UNKNOWN']);
 
 const wireError = (code: string, message: string, temporary: boolean, clientMsgId?: string): Extract<VisitorServerFrame, { type: 'error' }> => ({
   type: 'error',
@@ -377,10 +379,19 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
           return;
         }
         case 'message': {
-          const conversationId = await ensureConversation(ws, {});
-          const file = frame.file ? await deps.files.attach(frame.file.id, conversationId, 'visitor', new Date()) : undefined;
-          if (file === null) return sendFrame(ws, wireError('FILE_UNKNOWN', 'attach a file you uploaded to this conversation', false, clientMsgId));
-          const r = await deps.send(conversationId, { type: 'post-message', from: { kind: 'visitor' }, clientMsgId: frame.clientMsgId, text: frame.text, ...(file ? { file } : {}) });
+          const post = (file?: SharedFile) => ({ type: 'post-message', from: { kind: 'visitor' }, clientMsgId: frame.clientMsgId, text: frame.text, ...(file ? { file } : {}) }) as const;
+          // The tab's conversation is normally open: the message goes to it at once (one command,
+          // not a `describe` first). Only if it is not does the visitor's open conversation get
+          // found, re-opened or started — what a tab without one does first (and a file's upload
+          // is attached to the conversation it goes to, so a file always takes that way).
+          const attached = frame.file ? undefined : data.conversationId;
+          let r = attached ? await deps.send(attached, post()) : null;
+          if (!r || (!r.ok && NOT_OPEN_REJECTIONS.has(r.rejected))) {
+            const conversationId = await ensureConversation(ws, {});
+            const file = frame.file ? await deps.files.attach(frame.file.id, conversationId, 'visitor', new Date()) : undefined;
+            if (file === null) return sendFrame(ws, wireError('FILE_UNKNOWN', 'attach a file you uploaded to this conversation', false, clientMsgId));
+            r = await deps.send(conversationId, post(file));
+          }
           if (!r.ok) return sendFrame(ws, errorFrame(r, clientMsgId));
           const ack = r.effects.find((e) => e.type === 'ack');
           if (ack) {

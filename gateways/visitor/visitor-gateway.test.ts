@@ -158,6 +158,13 @@ describe('the happy path', () => {
       comment: '很快',
       firstReplyAt: expect.any(Number),
     });
+
+    // Writing again in the same tab re-opens the conversation (within its reopen window): the
+    // message to the closed conversation is refused, and the gateway re-opens it and posts again.
+    visitor.send({ type: 'message', clientMsgId: 'v-2', text: '还有一个问题' });
+    expect(await visitor.next('ack', (f) => f.clientMsgId === 'v-2')).toEqual({ type: 'ack', clientMsgId: 'v-2', seq: 3 });
+    expect((await new ActorStore(node.database).load<{ status: string }>('conversation', conversationId))?.state.status).not.toBe('closed');
+    expect(visitor.frames.filter((f) => f.type === 'error')).toEqual([]);
   });
 });
 
