@@ -54,6 +54,8 @@ export type KefuConfig = {
   readonly visitorConnectionsPerIp: number;
   /** Seconds between a visitor client's pings; a connection silent for twice this is closed (4001). */
   readonly visitorHeartbeatSeconds: number;
+  /** How long a closed workstation tab's watches outlive it (seconds): a reload within it keeps them. */
+  readonly watchGraceSeconds: number;
   /** Sign-in and setup attempts allowed per client address per minute (each costs a password hash). */
   readonly signInsPerMinute: number;
   /** Whether the node counts anything and serves /metrics (KEFU_METRICS, on by default). */
@@ -249,6 +251,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     heartbeatTimeoutSeconds,
     visitorConnectionsPerIp: r.integer('KEFU_VISITOR_CONNECTIONS_PER_IP', 200, 1, 1_000_000),
     visitorHeartbeatSeconds: r.integer('KEFU_VISITOR_HEARTBEAT', 25, 1, 300),
+    watchGraceSeconds: r.integer('KEFU_WATCH_GRACE', 20, 1, 3_600),
     signInsPerMinute: r.integer('KEFU_SIGN_INS_PER_MINUTE', 30, 1, 100_000),
     metrics: r.oneOf('KEFU_METRICS', ['on', 'off'], 'on') === 'on',
     cluster,
@@ -272,6 +275,7 @@ export const CONFIG_VARIABLES = [
   'KEFU_HEARTBEAT_TIMEOUT',
   'KEFU_VISITOR_CONNECTIONS_PER_IP',
   'KEFU_VISITOR_HEARTBEAT',
+  'KEFU_WATCH_GRACE',
   'KEFU_SIGN_INS_PER_MINUTE',
   'KEFU_METRICS',
   'KEFU_MYSQL_URL',

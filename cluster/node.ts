@@ -355,6 +355,7 @@ export async function startNode(config: KefuConfig): Promise<KefuNode> {
         subscriptions: subs,
         ownOrigin,
         heartbeatMs: config.visitorHeartbeatSeconds * 1_000,
+        watchGraceMs: config.watchGraceSeconds * 1_000,
         onError: (what, error) => logger.warn(`agent gateway: ${what} failed:`, error instanceof Error ? error.message : error),
         ...(metrics ? { metrics: metrics.gateways.forRole('agent', () => agents?.connectionCount ?? 0) } : {}),
       });

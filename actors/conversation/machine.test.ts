@@ -1,7 +1,7 @@
 import { isRejection } from '../kernel/decision.ts';
 import { VIP_PRIORITY, decideConversation, type ConversationDecision } from './machine.ts';
 import type { ConversationCommand, ConversationEffect } from './protocol.ts';
-import { DEDUPE_WINDOW, SNAPSHOT_DEDUPE_ENTRIES, newConversation, snapshotOf, withLoggedClientMsgIds, type Actor, type ConversationState, type Visitor } from './state.ts';
+import { DEDUPE_WINDOW, MAX_WATCHING_TABS, SNAPSHOT_DEDUPE_ENTRIES, newConversation, snapshotOf, withLoggedClientMsgIds, type Actor, type ConversationState, type Visitor } from './state.ts';
 
 const T = 1_000_000;
 const visitor: Visitor = { visitorId: 'v1', displayName: 'Li Lei', identified: false, vip: false, lastAgentId: null };
@@ -302,6 +302,36 @@ describe('supervisors', () => {
       { type: 'push', to: 'everyone', push: { kind: 'status', status: 'assigned', agentId: 'a' }, agents: ['a', 's'] },
       { type: 'push', to: 'agents', push: { kind: 'participants' }, agents: ['a', 's'] },
     ]);
+  });
+
+  test('a watch ends when the last tab watching it has gone, or when the supervisor stops it from any tab', () => {
+    const watch = (mode: 'monitor' | 'whisper' | null, connectionId?: string) => ({ type: 'monitor', supervisorId: 's', mode, ...(connectionId ? { connectionId } : {}) }) as const;
+    const gone = (connectionId: string) => ({ type: 'watcher-left', supervisorId: 's', connectionId }) as const;
+    const two = run(chatting(), watch('whisper', 'tab-1'), watch('whisper', 'tab-2'));
+    expect(two.monitors).toEqual([{ supervisorId: 's', mode: 'whisper', tabs: ['tab-1', 'tab-2'] }]);
+    // What others are told of the watch does not name its tabs.
+    expect(ok(decideConversation(two, { type: 'describe' }, T)).effects[0]).toMatchObject({ monitors: [{ supervisorId: 's', mode: 'whisper' }] });
+    expect(ok(decideConversation(two, { type: 'describe' }, T)).effects[0]).not.toMatchObject({ monitors: [{ tabs: expect.anything() }] });
+
+    const one = ok(decideConversation(two, gone('tab-1'), T + 10));
+    expect(one.state.monitors).toEqual([{ supervisorId: 's', mode: 'whisper', tabs: ['tab-2'] }]);
+    expect(one.effects).toEqual([]); // still watching: nobody needs to hear of it
+    expect(ok(decideConversation(one.state, gone('tab-1'), T + 20)).state).toBe(one.state); // told twice
+    expect(ok(decideConversation(one.state, gone('some-other-tab'), T + 20)).state).toBe(one.state);
+    const none = ok(decideConversation(one.state, gone('tab-2'), T + 30));
+    expect(none.state.monitors).toEqual([]);
+    expect(none.effects).toEqual([{ type: 'push', to: 'agents', push: { kind: 'participants' }, agents: ['a', 's'] }]);
+
+    // A reloaded tab names the watch again (its new connection) before the old one is reported gone: it goes on.
+    const reloaded = run(chatting(), watch('whisper', 'old'), watch('whisper', 'new'), gone('old'));
+    expect(reloaded.monitors).toEqual([{ supervisorId: 's', mode: 'whisper', tabs: ['new'] }]);
+    // Stopping ends it for every tab; a watch started without a tab ends only that way.
+    expect(run(two, watch(null)).monitors).toEqual([]);
+    const tabless = run(chatting(), watch('monitor'));
+    expect(run(tabless, gone('tab-1')).monitors).toEqual([{ supervisorId: 's', mode: 'monitor' }]);
+    // Only the newest tabs are kept.
+    const many = run(chatting(), ...Array.from({ length: MAX_WATCHING_TABS + 3 }, (_, i) => watch('monitor', `t${i}`)));
+    expect(many.monitors[0]!.tabs).toEqual(Array.from({ length: MAX_WATCHING_TABS }, (_, i) => `t${i + 3}`));
   });
 
   test('a supervisor who stops watching still hears that they stopped, and nothing after', () => {

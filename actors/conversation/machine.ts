@@ -5,7 +5,7 @@
  */
 import { accept, reject, unreachable, type Decision } from '../kernel/decision.ts';
 import type { ConversationCommand, ConversationEffect, ConversationEvent, MessageRecord, Push, SharedFile } from './protocol.ts';
-import { DEDUPE_WINDOW, contextOf, isOpen, knownClientMsgId, participants, senderKey, tagsOf, type Actor, type CloseReason, type ConversationState, type TimerName } from './state.ts';
+import { DEDUPE_WINDOW, MAX_WATCHING_TABS, contextOf, isOpen, knownClientMsgId, participants, senderKey, tagsOf, type Actor, type CloseReason, type ConversationState, type TimerName } from './state.ts';
 import { normalTags } from './tags.ts';
 
 export type ConversationDecision = Decision<ConversationState, ConversationEffect>;
@@ -150,7 +150,7 @@ export function decideConversation(state: ConversationState, command: Conversati
           context: contextOf(state),
           transferMemo: state.transferMemo,
           invitedAgentIds: state.invitedAgentIds,
-          monitors: state.monitors,
+          monitors: state.monitors.map(({ supervisorId, mode }) => ({ supervisorId, mode })),
           tags: tagsOf(state),
         },
       ]);
@@ -264,14 +264,27 @@ export function decideConversation(state: ConversationState, command: Conversati
 
     case 'monitor': {
       if (!isOpen(state)) return closedRejection(state);
-      const others = state.monitors.filter((m) => m.supervisorId !== command.supervisorId);
-      const monitors = command.mode === null ? others : [...others, { supervisorId: command.supervisorId, mode: command.mode }];
-      step.set({ monitors });
+      const current = state.monitors.find((m) => m.supervisorId === command.supervisorId);
+      const others = state.monitors.filter((m) => m !== current);
+      if (command.mode === null) step.set({ monitors: others });
+      else {
+        const { connectionId } = command;
+        const tabs = connectionId === undefined ? current?.tabs : [...(current?.tabs ?? []).filter((t) => t !== connectionId), connectionId].slice(-MAX_WATCHING_TABS);
+        step.set({ monitors: [...others, { supervisorId: command.supervisorId, mode: command.mode, ...(tabs ? { tabs } : {}) }] });
+      }
       // The visitor learns of a supervisor only when one barges in (or leaves after barging).
-      const before = state.monitors.find((m) => m.supervisorId === command.supervisorId)?.mode ?? null;
-      if (before === command.mode) return accept(state);
+      const before = current?.mode ?? null;
+      if (before === command.mode) return command.mode === null ? accept(state) : step.done(); // (maybe one more tab)
       if (command.mode === 'barge' || before === 'barge') step.pushStatus();
       return step.pushParticipants().done();
+    }
+
+    case 'watcher-left': {
+      const current = state.monitors.find((m) => m.supervisorId === command.supervisorId);
+      if (!isOpen(state) || !current?.tabs?.includes(command.connectionId)) return accept(state);
+      const tabs = current.tabs.filter((t) => t !== command.connectionId);
+      if (tabs.length === 0) return decideConversation(state, { type: 'monitor', supervisorId: command.supervisorId, mode: null }, now);
+      return step.set({ monitors: state.monitors.map((m) => (m === current ? { ...m, tabs } : m)) }).done();
     }
 
     case 'take-over': {

@@ -32,7 +32,10 @@ export type ConversationCommand =
   | { readonly type: 'invite'; readonly by: Actor; readonly agentId: string }
   /** An invited colleague leaves (the responsible agent cannot: they transfer or close). */
   | { readonly type: 'leave'; readonly agentId: string }
-  | { readonly type: 'monitor'; readonly supervisorId: string; readonly mode: MonitorMode | null }
+  /** Watch (or change how), or stop (`mode: null`, for all of the supervisor's tabs); `connectionId`: the tab watching. */
+  | { readonly type: 'monitor'; readonly supervisorId: string; readonly mode: MonitorMode | null; readonly connectionId?: string }
+  /** A tab that watched is gone (closed, not back within the gateway's grace): the watch ends with its last tab. */
+  | { readonly type: 'watcher-left'; readonly supervisorId: string; readonly connectionId: string }
   | { readonly type: 'take-over'; readonly supervisorId: string }
   | { readonly type: 'close'; readonly by: Actor; readonly summary: string | null }
   | { readonly type: 'rate'; readonly score: number; readonly comment: string | null }

@@ -44,6 +44,16 @@ export const NO_CONTEXT: VisitorContext = { page: null, locale: null, device: nu
 /** 坐席监控: watch silently, whisper to the agent only, or barge in (the visitor sees them). */
 export type MonitorMode = 'monitor' | 'whisper' | 'barge';
 
+/**
+ * A supervisor watching the conversation. `tabs`: the connections (workstation tabs) watching it —
+ * the watch ends when the last of them has gone (`watcher-left`) or the supervisor stops it. A
+ * watch started without a tab, or before tabs were recorded, has none and ends only when stopped.
+ */
+export type Monitor = { readonly supervisorId: string; readonly mode: MonitorMode; readonly tabs?: readonly string[] };
+
+/** The most tabs recorded for one watch (the newest). */
+export const MAX_WATCHING_TABS = 10;
+
 export type CloseReason = 'agent' | 'visitor' | 'supervisor' | 'visitor-idle' | 'offline-message' | 'system';
 
 export type TimerName = 'visitor-idle-reminder' | 'visitor-idle-close' | 'agent-no-reply-reminder' | 'agent-no-answer';
@@ -103,7 +113,7 @@ export type ConversationState = {
   readonly acceptedAt: number | null;
   readonly transferMemo: string | null;
   readonly invitedAgentIds: readonly string[];
-  readonly monitors: readonly { readonly supervisorId: string; readonly mode: MonitorMode }[];
+  readonly monitors: readonly Monitor[];
   /** Agents who let this conversation go unanswered (not offered it again). */
   readonly unansweredBy: readonly string[];
   readonly lastSeq: number;

@@ -19,6 +19,8 @@ import { VisitorClient } from '../../tests/visitor-client.ts';
 import { MAX_TABS_PER_AGENT } from './server.ts';
 import { AGENT_CLOSE_CODES, type AgentServerFrame } from './wire.ts';
 import { scrape, waitFor } from '../../tests/support.ts';
+import { ActorStore } from '../../cluster/actor-store.ts';
+import type { ConversationState } from '../../actors/conversation/state.ts';
 
 jest.setTimeout(60_000);
 
@@ -61,7 +63,7 @@ let supervisorRole: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kefu-agent-gw-'));
   jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  node = await startNode(loadConfig({ KEFU_PORT: '0', KEFU_HOST: '127.0.0.1', KEFU_DATA_DIR: dir, KEFU_LOG_LEVEL: 'error', KEFU_NODE_ID: 'agent-gw', KEFU_SIGN_INS_PER_MINUTE: '1000' }));
+  node = await startNode(loadConfig({ KEFU_PORT: '0', KEFU_HOST: '127.0.0.1', KEFU_DATA_DIR: dir, KEFU_LOG_LEVEL: 'error', KEFU_NODE_ID: 'agent-gw', KEFU_SIGN_INS_PER_MINUTE: '1000', KEFU_WATCH_GRACE: '2' }));
   if (node.setup.status !== 'issued') throw new Error('expected a setup token');
   expectStatus(await new ApiClient(node.url).post('/api/v1/setup', { token: node.setup.token, email: 'boss@example.com', displayName: 'Boss', password: PASSWORD }), 201);
   admin = await new ApiClient(node.url).login('boss@example.com', PASSWORD);
@@ -282,11 +284,12 @@ test.each([
   const second = await servedVisitor(qianTab, '第二位');
   leadTab.send({ type: 'monitor', conversationId: second.conversationId, mode: 'monitor' });
   await leadTab.next('conversation', (f) => f.conversationId === second.conversationId && f.monitors.length > 0);
-  // The second one ends while the supervisor is away; an unknown id and one never watched are named too.
+  const third = await servedVisitor(qianTab, '第三位');
+  // The second one ends while the supervisor is away (back within KEFU_WATCH_GRACE); an unknown id
+  // and one never watched are named too.
   leadTab.close();
   qianTab.send({ type: 'close', conversationId: second.conversationId });
   await qianTab.next('conversation', (f) => f.conversationId === second.conversationId && f.status === 'closed');
-  const third = await servedVisitor(qianTab, '第三位');
 
   const again = await tab(boss.cookie);
   const welcome = await again.hello({ watching: [first.conversationId, second.conversationId, third.conversationId, 'no-such-conversation', first.conversationId] });
@@ -306,6 +309,37 @@ test.each([
   }
   qianTab.close(); // offline: the later tests' visitors go to their own agents
 });
+
+test('a closed tab’s watches end after the grace, unless another tab of the supervisor still watches; the agent sees them end', async () => {
+  const tang = await agentAccount('tang.wei@example.com', '唐薇');
+  const boss = await agentAccount('watch.lead@example.com', '巡检组长', { role: supervisorRole, skillGroupIds: [], isAgent: false });
+  const tangTab = await tab(tang.cookie);
+  await tangTab.hello({ status: 'ready' });
+  const served = await servedVisitor(tangTab, '晚上的访客');
+  const { conversationId } = served;
+  const watchingTabs = async () =>
+    (await new ActorStore(node.database).load<ConversationState>('conversation', conversationId))!.state.monitors.find((m) => m.supervisorId === boss.id)?.tabs?.length ?? 0;
+
+  const one = await tab(boss.cookie);
+  await one.hello();
+  one.send({ type: 'monitor', conversationId, mode: 'monitor' });
+  await tangTab.next('conversation', (f) => f.conversationId === conversationId && f.monitors.length === 1);
+  const two = await tab(boss.cookie);
+  expect((await two.hello({ watching: [conversationId] })).conversations.map((c) => c.conversationId)).toEqual([conversationId]);
+  expect(await watchingTabs()).toBe(2);
+
+  one.close();
+  await waitFor('the closed tab to be reported gone', async () => ((await watchingTabs()) === 1 ? true : undefined), 15_000);
+  served.visitor.send({ type: 'message', clientMsgId: 'still', text: '还有人吗' });
+  await two.next('message', (m) => m.conversationId === conversationId && m.clientMsgId === 'still'); // still watched from the other tab
+
+  const from = tangTab.frames.length;
+  two.close();
+  expect(await tangTab.next('conversation', (f) => f.conversationId === conversationId, { from })).toMatchObject({ monitors: [] });
+  tangTab.send({ type: 'close', conversationId });
+  await tangTab.next('conversation', (f) => f.conversationId === conversationId && f.status === 'closed');
+  tangTab.close();
+}, 30_000); // two graces of KEFU_WATCH_GRACE (2 s) pass in it
 
 test('a supervisor watches, whispers, barges in and takes over; the agent is released; the supervisor sets an agent’s status', async () => {
   const he = await agentAccount('he.jun@example.com', '何军');

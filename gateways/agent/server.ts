@@ -99,6 +99,8 @@ export type AgentGatewayDeps = {
   readonly subscriptions: Pick<ConversationSubscriptions, 'follow' | 'unfollow'>;
   readonly ownOrigin: () => string;
   readonly heartbeatMs: number;
+  /** How long after a tab closed its watches end (`watcher-left`), unless it came back (a reload names them again in its hello). */
+  readonly watchGraceMs: number;
   readonly onError: (what: string, error: unknown) => void;
   readonly clock?: () => number;
   /** Frames, bytes, refusals, backpressure and ack latency of this gateway's sockets (cluster/metrics.ts). */
@@ -123,6 +125,8 @@ type SocketData = {
   onDrain: (() => void)[];
   /** The agents of the board this tab was last sent, and until when it hears of their changes (clock). */
   board: { readonly agentIds: ReadonlySet<string>; readonly until: number } | null;
+  /** The conversations this tab watches (started or resumed here): they hear `watcher-left` once it has gone. */
+  readonly watches: Set<string>;
 };
 type Socket = WebSocket<SocketData>;
 
@@ -242,7 +246,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
     if (!data.takesConversations) {
       // A supervisor who is not an agent: no presence, nothing assigned; they watch conversations they open.
       data.helloed = true;
-      const watched = await stillWatched(who, frame.watching ?? [], []);
+      const watched = await stillWatched(ws, who, frame.watching ?? [], []);
       await Promise.all(watched.map(reconsider));
       return sendFrame(ws, {
         type: 'welcome',
@@ -267,7 +271,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
       (c): c is View => c !== null && c.status !== 'closed' && c.invitedAgentIds.includes(data.accountId),
     );
     const held = [...own, ...invited];
-    const conversations = [...held, ...(await stillWatched(who, frame.watching ?? [], held.map((c) => c.conversationId)))];
+    const conversations = [...held, ...(await stillWatched(ws, who, frame.watching ?? [], held.map((c) => c.conversationId)))];
     await Promise.all(conversations.map(reconsider));
     sendFrame(ws, {
       type: 'welcome',
@@ -324,15 +328,20 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
    * Of the conversations a reconnecting tab says it watched (hello's `watching`), those that are
    * open, still list this account among their watching supervisors, and that it may still watch
    * (`monitoring.read` over their skill group) — besides those already listed. Others are left out
-   * without a word: a closed or unknown conversation is simply no longer watched.
+   * without a word: a closed or unknown conversation is simply no longer watched. Each one that is
+   * goes on as watched from this tab (the old tab's `watcher-left`, later, leaves it watched).
    */
-  async function stillWatched(who: Authenticated, ids: readonly string[], listed: readonly string[]): Promise<Extract<AgentServerFrame, { type: 'conversation' }>[]> {
+  async function stillWatched(ws: Socket, who: Authenticated, ids: readonly string[], listed: readonly string[]): Promise<Extract<AgentServerFrame, { type: 'conversation' }>[]> {
+    const data = ws.getUserData();
+    const me = who.principal.accountId;
     const watched = await Promise.all(
       [...new Set(ids)]
         .filter((id) => !listed.includes(id))
         .map(async (id) => {
           const allowed = await supervising(who, id, 'monitoring.read');
-          if ('code' in allowed || allowed.status === 'closed' || !allowed.monitors.some((m) => m.supervisorId === who.principal.accountId)) return null;
+          const mode = 'code' in allowed || allowed.status === 'closed' ? undefined : allowed.monitors.find((m) => m.supervisorId === me)?.mode;
+          if (!mode || !(await deps.conversation(id, { type: 'monitor', supervisorId: me, mode, connectionId: data.connectionId })).ok) return null;
+          data.watches.add(id);
           return view(id);
         }),
     );
@@ -529,7 +538,10 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
           const allowed = await supervising(who, conversationId, frame.mode === 'monitor' ? 'monitoring.read' : 'monitoring.intervene');
           if ('code' in allowed) return fail(allowed);
         }
-        r = await deps.conversation(conversationId, { type: 'monitor', supervisorId: me, mode: frame.mode === 'stop' ? null : frame.mode });
+        const mode = frame.mode === 'stop' ? null : frame.mode;
+        r = await deps.conversation(conversationId, { type: 'monitor', supervisorId: me, mode, ...(mode ? { connectionId: data.connectionId } : {}) });
+        if (r.ok && mode) data.watches.add(conversationId);
+        else if (r.ok) data.watches.delete(conversationId);
         break;
       }
       case 'take-over': {
@@ -694,6 +706,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
         closed: false,
         onDrain: [],
         board: null,
+        watches: new Set(),
       };
     };
     check().then(
@@ -756,6 +769,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
         if (data.helloed && data.takesConversations) {
           void deps.agent(data.accountId, { type: 'disconnect', connectionId: data.connectionId }).catch((e: unknown) => deps.onError('agent disconnect', e));
         }
+        if (data.watches.size > 0) leftWatching(data.accountId, data.connectionId, [...data.watches]);
       },
     });
   };
@@ -769,6 +783,24 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
     }
   }, sweepIntervalMs(deps.heartbeatMs));
   sweeper.unref();
+
+  /**
+   * A closed tab's watches end after the grace, for the tab (the supervisor's other tabs, or this
+   * one reloaded, keep them: the conversation counts tabs). Not after a shutdown of this gateway:
+   * its tabs come back elsewhere, and a watch nobody resumes stays until it is stopped or the
+   * conversation ends.
+   */
+  const leaving = new Set<NodeJS.Timeout>();
+  function leftWatching(supervisorId: string, connectionId: string, conversationIds: readonly string[]): void {
+    const timer = setTimeout(() => {
+      leaving.delete(timer);
+      for (const conversationId of conversationIds) {
+        deps.conversation(conversationId, { type: 'watcher-left', supervisorId, connectionId }).catch((error: unknown) => deps.onError('watcher left', error));
+      }
+    }, deps.watchGraceMs);
+    timer.unref();
+    leaving.add(timer);
+  }
 
   /** Pushes of one conversation become frames one after another, so they keep their order. */
   const inOrder = serialPerKey((conversationId, error) => deps.onError(`agent push ${conversationId}`, error));
@@ -815,6 +847,8 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
       if (boardTimer) clearTimeout(boardTimer);
       for (const ws of all) close(ws, CLOSE.SERVER_SHUTDOWN, 'server shutting down');
       await untilGone(() => all.size, ms, clock);
+      for (const timer of leaving) clearTimeout(timer);
+      leaving.clear();
     },
   };
 }
