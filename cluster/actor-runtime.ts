@@ -10,7 +10,7 @@
  *
  * When the owner is this node, the command goes to the local host directly, not through
  * Moleculer's local call: the same host, checks, errors and timeout, without Moleculer's context,
- * middlewares and request metrics per command (+15–25 % durable messages/s in embedded mode, where
+ * middlewares and request metrics per command (≈ +25 % durable messages/s in embedded mode, where
  * every owner is local; docs/benchmarks.md). `kefu_actor_commands_total` counts commands either way.
  *
  * Commands may be delivered more than once (a retry after a timeout whose first attempt did
