@@ -20,18 +20,18 @@ describe('memory shard leases keep the contract', () => {
 });
 
 test('a restarted embedded node (a new table) grants epochs above every epoch the previous one granted', async () => {
-  let wall = 1_795_000_000_000;
+  let wall = 1_795_000_000_000_000;
   const first = new MemoryLeaseTable();
-  first.wallClock = () => wall;
+  first.wallClockMicros = () => wall;
   let offset = 0;
   first.now = () => performance.now() + offset;
   const before = new MemoryShardLeases(first, { nodeId: 'n', ttlMs: 1_000 });
   await before.acquire([3]);
-  offset += 2_000; // the lease lapsed (a long pause) and was taken again: a second epoch in the same second
+  offset += 2_000; // the lease lapsed (a long pause) and was taken again: a second epoch in the same microsecond
   const [again] = await before.acquire([3]);
-  wall += 5; // the restart
+  wall += 5_000; // the restart, 5 ms later
   const second = new MemoryLeaseTable();
-  second.wallClock = () => wall;
+  second.wallClockMicros = () => wall;
   const [afterRestart] = await new MemoryShardLeases(second, { nodeId: 'n' }).acquire([3]);
   expect(afterRestart!.epoch).toBeGreaterThan(again!.epoch);
 });

@@ -6,7 +6,7 @@
  *
  * The table is gone when the process ends, but snapshots keep the epochs they were written with: a
  * restarted embedded node must not start below them (its writes would all be fenced). So, as in
- * Redis after a data loss, a new epoch is at least the wall clock in milliseconds.
+ * Redis after a data loss, a new epoch is at least the wall clock in microseconds.
  */
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_LEASE_OPTIONS, type Lease, type LeaseOptions, type ShardLeases } from './shard-leases.ts';
@@ -17,8 +17,8 @@ export class MemoryLeaseTable {
   readonly epochs = new Map<number, number>();
   /** The table's clock (monotonic); tests may replace it to expire leases without waiting. */
   now: () => number = () => performance.now();
-  /** The floor of new epochs (see the module comment). */
-  wallClock: () => number = Date.now;
+  /** The floor of new epochs, in µs since the Unix epoch (see the module comment). */
+  wallClockMicros: () => number = () => Math.floor((performance.timeOrigin + performance.now()) * 1000);
 }
 
 export class MemoryShardLeases implements ShardLeases {
@@ -44,7 +44,7 @@ export class MemoryShardLeases implements ShardLeases {
     for (const shard of shards) {
       const held = this.#held(shard);
       if (held && held.holder !== this.holder) continue;
-      const epoch = held ? held.epoch : Math.max((this.#table.epochs.get(shard) ?? 0) + 1, this.#table.wallClock());
+      const epoch = held ? held.epoch : Math.max((this.#table.epochs.get(shard) ?? 0) + 1, this.#table.wallClockMicros());
       this.#table.epochs.set(shard, epoch);
       this.#table.leases.set(shard, { holder: this.holder, epoch, expiresAt: now + this.#options.ttlMs });
       granted.push({ shard, epoch, deadline });

@@ -5,9 +5,12 @@
  *   <prefix>:epoch:<shard>   the newest epoch issued (never expires)
  *
  * Every operation is one Lua script, so check-and-set is atomic in Redis. A new holder's epoch is
- * max(newest epoch + 1, Redis server time in ms): it increases even if Redis lost its data (a
+ * max(newest epoch + 1, Redis server time in µs): it increases even if Redis lost its data (a
  * restart without persistence), because it follows Redis's own clock rather than a counter that
- * would restart from zero. See docs/cluster.md for the failure cases.
+ * would restart from zero. Microseconds, not milliseconds: a shard released and taken again
+ * within one millisecond of the data loss must still get a higher epoch, and no two round trips
+ * to Redis fit in one microsecond. (≈ 1.8e15 today: exact in a double and a BIGINT until the year
+ * 2255.) See docs/cluster.md for the failure cases.
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -21,7 +24,7 @@ if holder == ARGV[1] then
   return {1, tonumber(redis.call('HGET', KEYS[1], 'epoch'))}
 end
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local newest = tonumber(redis.call('GET', KEYS[2]) or '0')
 local epoch = math.max(newest + 1, now)
 redis.call('SET', KEYS[2], string.format('%d', epoch))
