@@ -117,6 +117,8 @@ type SocketData = {
   readonly openedAt: number;
   readonly bucket: TokenBucket;
   helloed: boolean;
+  /** A hello is being answered: the wait is this server's, not the client's silence. */
+  greeting: boolean;
   lastFrameAt: number;
   refusedInARow: number;
   work: Promise<void>;
@@ -184,6 +186,15 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
     await Promise.all([...inIt].filter((a) => byAccount.has(a)).map((a) => interested(frame.conversationId, a)));
   }
 
+  /** A watch that ended (the conversation closed, or another tab stopped it) is no longer this tab's to report gone. */
+  function forgetEndedWatches(frame: Extract<AgentServerFrame, { type: 'conversation' }>, tabs: readonly Socket[]): void {
+    const watchers = new Set(frame.status === 'closed' ? [] : frame.monitors.map((m) => m.supervisorId));
+    for (const ws of tabs) {
+      const data = ws.getUserData();
+      if (!watchers.has(data.accountId)) data.watches.delete(frame.conversationId);
+    }
+  }
+
   const tabsOf = (accountId: string): Socket[] => [...(byAccount.get(accountId) ?? [])].filter((ws) => ws.getUserData().helloed);
 
   function close(ws: Socket, code: number, reason: string): void {
@@ -239,6 +250,16 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
   async function hello(ws: Socket, who: Authenticated, frame: Extract<AgentClientFrame, { type: 'hello' }>): Promise<void> {
     const data = ws.getUserData();
     if (data.helloed) return sendFrame(ws, errorFrame('INVALID_FIELD', 'hello was already said on this connection', false));
+    data.greeting = true;
+    try {
+      await greet(ws, who, frame);
+    } finally {
+      data.greeting = false;
+    }
+  }
+
+  async function greet(ws: Socket, who: Authenticated, frame: Extract<AgentClientFrame, { type: 'hello' }>): Promise<void> {
+    const data = ws.getUserData();
     if (frame.v !== AGENT_PROTOCOL_VERSION) {
       sendFrame(ws, errorFrame('UNSUPPORTED_VERSION', `this gateway speaks agent protocol v${AGENT_PROTOCOL_VERSION}`, false));
       return close(ws, CLOSE.UNSUPPORTED_VERSION, 'unsupported version');
@@ -700,6 +721,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
         openedAt: now,
         bucket: new TokenBucket({ capacity: FRAME_BURST, perSecond: FRAMES_PER_SECOND, now }),
         helloed: false,
+        greeting: false,
         lastFrameAt: now,
         refusedInARow: 0,
         work: Promise.resolve(),
@@ -778,7 +800,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
     const now = clock();
     for (const ws of all) {
       const data = ws.getUserData();
-      if (!data.helloed && now - data.openedAt > HELLO_TIMEOUT_MS) close(ws, CLOSE.PROTOCOL_VIOLATION, 'no hello');
+      if (!data.helloed && !data.greeting && now - data.openedAt > HELLO_TIMEOUT_MS) close(ws, CLOSE.PROTOCOL_VIOLATION, 'no hello');
       else if (now - data.lastFrameAt > 2 * deps.heartbeatMs) close(ws, CLOSE.HEARTBEAT_TIMEOUT, 'heartbeat timeout');
     }
   }, sweepIntervalMs(deps.heartbeatMs));
@@ -817,6 +839,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
           const frame = await view(conversationId);
           if (!frame) return;
           await reconsider(frame);
+          forgetEndedWatches(frame, tabs);
           for (const ws of tabs) sendFrame(ws, frame);
         });
         return;

@@ -94,6 +94,8 @@ type SocketData = {
   readonly openedAt: number;
   readonly bucket: TokenBucket;
   visitor: KnownVisitor | null;
+  /** A hello is being answered: the wait is this server's, not the client's silence. */
+  greeting: boolean;
   conversationId: string | null;
   /** For the screen pop of a conversation this tab starts: the device (from the upgrade), the page and language (from hello). */
   readonly device: string | null;
@@ -309,6 +311,16 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
       close(ws, CLOSE_CODES.UNSUPPORTED_VERSION, 'unsupported version');
       return;
     }
+    data.greeting = true;
+    try {
+      await greet(ws, frame);
+    } finally {
+      data.greeting = false;
+    }
+  }
+
+  async function greet(ws: Socket, frame: Extract<VisitorClientFrame, { type: 'hello' }>): Promise<void> {
+    const data = ws.getUserData();
     const result = await deps.visitors.hello(
       data.channel!,
       { ...(frame.token !== undefined ? { token: frame.token } : {}), ...(frame.identity !== undefined ? { identity: frame.identity } : {}) },
@@ -475,6 +487,7 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
           openedAt: now,
           bucket: new TokenBucket({ capacity: FRAME_BURST, perSecond: FRAMES_PER_SECOND, now }),
           visitor: null,
+          greeting: false,
           conversationId: null,
           device,
           context: null,
@@ -536,7 +549,7 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
     const now = clock();
     for (const ws of connections.all()) {
       const data = ws.getUserData();
-      if (!data.visitor && now - data.openedAt > HELLO_TIMEOUT_MS) close(ws, CLOSE_CODES.PROTOCOL_VIOLATION, 'no hello');
+      if (!data.visitor && !data.greeting && now - data.openedAt > HELLO_TIMEOUT_MS) close(ws, CLOSE_CODES.PROTOCOL_VIOLATION, 'no hello');
       else if (now - data.lastFrameAt > 2 * deps.heartbeatMs) close(ws, CLOSE_CODES.HEARTBEAT_TIMEOUT, 'heartbeat timeout');
     }
   }, sweepIntervalMs(deps.heartbeatMs));
