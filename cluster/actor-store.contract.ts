@@ -71,10 +71,15 @@ export function actorStoreContract(open: () => Promise<Database>): void {
     expect(await store.load('conversation', 'g0')).toMatchObject({ state: { status: 'queued' }, epoch: 5 });
   });
 
-  test('a burst larger than one batch is split over several, none lost', async () => {
+  test('a burst larger than one batch is split over several, none lost; each batch is counted', async () => {
+    const batches: { rows: number; seconds: number }[] = [];
+    store = new ActorStore(db, { written: (rows, seconds) => batches.push({ rows, seconds }) });
     const big = 'x'.repeat(20_000); // 1,200 × 20 kB: more than one batch by rows and by size
     const results = await Promise.all(Array.from({ length: 1_200 }, (_, i) => save(`b${i}`, 2, { status: 'queued', lastSeq: i, text: big })));
     expect(results.filter((r) => r === 'saved')).toHaveLength(1_200);
+    expect(batches.length).toBeGreaterThan(2);
+    expect(batches.reduce((sum, b) => sum + b.rows, 0)).toBe(1_200);
+    expect(batches.every((b) => b.rows <= 500 && b.seconds > 0)).toBe(true);
     expect(await store.load('conversation', 'b1199')).toMatchObject({ state: { lastSeq: 1_199 }, epoch: 2, version: 1 });
   });
 

@@ -24,6 +24,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import type Sqlite from 'better-sqlite3';
 import type { Database } from './database.ts';
 import type { LoggedMessage } from './message-log.ts';
+import type { SnapshotBatchMetrics } from './metrics.ts';
 import { appendStatement, searchIndexStatement } from './message-log.sql.ts';
 
 export type Snapshot<S> = {
@@ -89,9 +90,12 @@ export class ActorStore {
   #sqlite: Sqlite.Database | null = null;
   readonly #prepared = new Map<string, Sqlite.Statement>();
 
-  constructor(database: Database) {
+  readonly #metrics: SnapshotBatchMetrics | null;
+
+  constructor(database: Database, metrics: SnapshotBatchMetrics | null = null) {
     this.#em = database.orm.em.fork();
     this.#dialect = database.dialect;
+    this.#metrics = metrics;
   }
 
   async load<S>(kind: string, actorId: string): Promise<Snapshot<S> | null> {
@@ -128,7 +132,9 @@ export class ActorStore {
         // Rows in one order on every node: two batches locking the same rows cannot deadlock.
         const batch = this.#takeBatch().sort((a, b) => compareKeys(a.input, b.input));
         try {
+          const startedAt = performance.now();
           const results = await this.#write(batch);
+          this.#metrics?.written(batch.length, (performance.now() - startedAt) / 1000);
           batch.forEach((item, i) => item.resolve(results[i]!));
         } catch (error) {
           for (const item of batch) item.reject(error);

@@ -76,7 +76,7 @@ export function installContactCenter(input: {
       ? new RedisShardLeases(backends.redis, { prefix: `${config.clusterName}:leases:${kind}`, nodeId: config.nodeId })
       : new MemoryShardLeases(new MemoryLeaseTable(), { nodeId: config.nodeId });
   const runtime = new ActorRuntime(broker, client);
-  const store = new ActorStore(database);
+  const store = new ActorStore(database, metrics?.snapshotBatches ?? null);
   const hosting = { store, ...(metrics ? { metrics } : {}) };
   // Without waiting for the persister: an activation reads what the table holds (SNAPSHOT_DEDUPE_ENTRIES).
   const conversations = conversationKind(ports, new SqlMessageLog(database));

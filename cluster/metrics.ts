@@ -56,6 +56,14 @@ export const METRICS = {
     name: 'kefu_actor_fenced_writes_total',
     help: 'Snapshot writes refused because a newer owner had written (stale ownership), by kind.',
   },
+  snapshotBatchSeconds: {
+    name: 'kefu_actor_snapshot_batch_seconds',
+    help: 'Time to write one batch of actor snapshots (one transaction, group commit), from its start to its commit.',
+  },
+  snapshotBatchRows: {
+    name: 'kefu_actor_snapshot_batch_rows',
+    help: 'Actor snapshots written per batch (one transaction).',
+  },
   pushesTargeted: {
     name: 'kefu_conversation_pushes_targeted_total',
     help: 'Conversation pushes sent only to the gateway nodes that registered the conversation.',
@@ -229,6 +237,8 @@ export type ActorMetrics = {
   readonly passivations: Counter<'kind'>;
   readonly pushesTargeted: Counter;
   readonly pushesBroadcast: Counter;
+  /** Told of every snapshot batch the node's store committed (cluster/actor-store.ts). */
+  readonly snapshotBatches: SnapshotBatchMetrics;
   /** Registers a host's live counts, read at every scrape. */
   observe(kind: string, live: () => { active: number; queued: number }): void;
 };
@@ -262,12 +272,32 @@ export function createActorMetrics(registry: Registry): ActorMetrics {
     passivations: new Counter({ name: METRICS.actorPassivations.name, help: METRICS.actorPassivations.help, labelNames: ['kind'], registers: [registry] }),
     pushesTargeted: new Counter({ name: METRICS.pushesTargeted.name, help: METRICS.pushesTargeted.help, registers: [registry] }),
     pushesBroadcast: new Counter({ name: METRICS.pushesBroadcast.name, help: METRICS.pushesBroadcast.help, registers: [registry] }),
+    snapshotBatches: snapshotBatchMetrics(registry),
     observe(kind, read) {
       live.set(kind, read);
       // Every kind's series exist from the start (at 0): a rate over them is 0, not "no data".
       for (const counter of [this.redirects, this.fencedWrites, this.passivations]) counter.inc({ kind }, 0);
       for (const direction of ['gained', 'handed_over', 'lost']) this.shardMoves.inc({ kind, direction }, 0);
       this.activationSeconds.zero({ kind });
+    },
+  };
+}
+
+/** What the actor store counts of its group commits. */
+export type SnapshotBatchMetrics = { written(rows: number, seconds: number): void };
+
+function snapshotBatchMetrics(registry: Registry): SnapshotBatchMetrics {
+  const seconds = new Histogram({
+    name: METRICS.snapshotBatchSeconds.name,
+    help: METRICS.snapshotBatchSeconds.help,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [registry],
+  });
+  const rows = new Histogram({ name: METRICS.snapshotBatchRows.name, help: METRICS.snapshotBatchRows.help, buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500], registers: [registry] });
+  return {
+    written(n, s) {
+      rows.observe(n);
+      seconds.observe(s);
     },
   };
 }

@@ -137,6 +137,8 @@ const actors: DashboardSpec = {
     { title: 'Mailbox depth', unit: 'short', description: 'Commands waiting or running, by kind and node.', expr: `sum by (kind, node) (${n(M.actorCommandsQueued.name)})`, legend: '{{kind}} {{node}}' },
     { title: 'Activations per second', unit: 'ops', description: 'Actors loaded from their snapshot (or created), by kind.', expr: `sum by (kind) (${rate(n(`${M.actorActivationSeconds.name}_count`))})`, legend: '{{kind}}' },
     { title: 'Activation time p99', unit: 's', description: 'By kind.', expr: quantile(0.99, n(`${M.actorActivationSeconds.name}_bucket`), ['kind']), legend: '{{kind}}' },
+    { title: 'Snapshot commit time p99', unit: 's', description: 'One group commit of actor snapshots (one transaction), by node; a command that writes waits up to twice this.', expr: quantile(0.99, n(`${M.snapshotBatchSeconds.name}_bucket`), ['node']), legend: '{{node}}' },
+    { title: 'Snapshots per commit', unit: 'short', description: 'Mean rows per group commit, by node: low under load means commits, not rows, are the cost.', expr: `sum by (node) (${rate(n(`${M.snapshotBatchRows.name}_sum`))}) / sum by (node) (${rate(n(`${M.snapshotBatchRows.name}_count`))})`, legend: '{{node}}' },
     { title: 'Passivations per second', unit: 'ops', description: 'Idle actors dropped from memory, by kind.', expr: `sum by (kind) (${rate(n(M.actorPassivations.name))})`, legend: '{{kind}}' },
     { title: 'Shard moves', unit: 'short', description: 'Shards gained, handed over or lost, by kind and direction.', expr: `sum by (kind, direction) (increase(${n(M.actorShardMoves.name)}[$__rate_interval]))`, legend: '{{kind}} {{direction}}' },
     {
