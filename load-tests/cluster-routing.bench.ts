@@ -25,7 +25,7 @@ import { openDatabase } from '../cluster/database.ts';
 import { checkHeartbeatsEverySecond } from '../cluster/failure-detection.ts';
 import { LocalCluster } from '../cluster/local-cluster.ts';
 import { localInfraEnv, localInfraUp, scratchMysqlDatabase, dropScratchData } from '../cluster/local-infra.ts';
-import { freePorts } from '../tests/support.ts';
+import { freePorts, scrape } from '../tests/support.ts';
 import { percentile } from './stats.ts';
 
 const { values } = parseArgs({
@@ -130,6 +130,7 @@ async function main(): Promise<void> {
       await actors.send('queue', steadyGroup, { type: 'route' });
     }
     const joinedSeconds = (performance.now() - joining - 1000) / 1000;
+    const commitsBefore = await snapshotCommits(base);
     const sentAt = new Map<string, number>();
     const sends: Promise<unknown>[] = [];
     const t2 = performance.now();
@@ -143,6 +144,7 @@ async function main(): Promise<void> {
     await Promise.all(sends);
     const deadline = performance.now() + maxSeconds * 1000;
     while ([...sentAt.keys()].some((id) => !assignedAt.has(id)) && performance.now() < deadline) await sleep(100);
+    const commits = (await snapshotCommits(base)).map((c, i) => ({ batches: c.batches - commitsBefore[i]!.batches, rows: c.rows - commitsBefore[i]!.rows, seconds: c.seconds - commitsBefore[i]!.seconds }));
     const latencies = [...sentAt].filter(([id]) => assignedAt.has(id)).map(([id, at]) => assignedAt.get(id)! - at);
     const lastAssigned = Math.max(...[...sentAt.keys()].map((id) => assignedAt.get(id) ?? 0));
     const steadyOver = await count(
@@ -153,6 +155,10 @@ async function main(): Promise<void> {
       `  sustained: ${latencies.length} of ${arrivals} visitors arriving at ${rate}/s assigned, ${Math.round(latencies.length / ((lastAssigned - t2) / 1000))} assignments/s; ` +
         `assignment latency p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms (target ≥ 1,000/s, p99 ≤ 50 ms); agents over capacity: ${steadyOver}`,
     );
+
+    const ms = (c: { batches: number; seconds: number }) => ((c.seconds / Math.max(1, c.batches)) * 1000).toFixed(1);
+    const rows = (c: { batches: number; rows: number }) => (c.rows / Math.max(1, c.batches)).toFixed(1);
+    console.log(`  sustained: snapshot commits per node ${commits.map((c) => `${c.batches} (mean ${ms(c)} ms, ${rows(c)} rows)`).join(', ')}`);
 
     // Baseline: the same burst decided by the pure router in this process.
     const snapshots: AgentSnapshot[] = burstAgents.map((a) => ({ agentId: a, status: 'ready', load: 0, maxConversations: capacity, freeSlots: capacity, lastAssignedAt: null, skillGroupCount: 1 }));
@@ -167,6 +173,16 @@ async function main(): Promise<void> {
     await scratch.drop();
     await dropScratchData(run);
   }
+}
+
+/** Each node's snapshot group commits so far (kefu_actor_snapshot_batch_*): how many, their rows and their time. */
+async function snapshotCommits(base: number): Promise<{ batches: number; rows: number; seconds: number }[]> {
+  return Promise.all(
+    [0, 1, 2].map(async (i) => {
+      const m = await scrape(base + i);
+      return { batches: m.sum('kefu_actor_snapshot_batch_rows_count'), rows: m.sum('kefu_actor_snapshot_batch_rows_sum'), seconds: m.sum('kefu_actor_snapshot_batch_seconds_sum') };
+    }),
+  );
 }
 
 await main();

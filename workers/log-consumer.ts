@@ -5,6 +5,11 @@
  * what it may already have written, and writes it again idempotently); a slice that fails is
  * retried by kafkajs from the last committed offset, with backoff — nothing is skipped. It also
  * keeps the worker kind's metrics: batch time, records taken, failures, lag.
+ *
+ * kafkajs restarts its consumer after a failure it deems retriable, and after any other it stops
+ * that consumer for good (a non-retriable protocol error such as a stale generation when offsets
+ * are committed, or an error a slice threw). A worker must not fall silent: after such a crash a
+ * new consumer of the same group takes over `restartAfterMs` later, from the last committed offset.
  */
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'moleculer';
@@ -14,8 +19,13 @@ import type { LogMetrics } from '../cluster/metrics.ts';
 /** Takes one slice of a topic's record values; resolves with how many were valid records of that topic (the others are skipped). */
 export type SliceHandler = (topic: string, values: readonly (Buffer | null)[]) => Promise<number>;
 
+/** After a crash kafkajs does not restart from, a new consumer starts this much later (ms). */
+const RESTART_AFTER_MS = 5_000;
+
 export class LogConsumer {
-  readonly #consumer: Consumer;
+  readonly #kafka: Kafka;
+  readonly #groupId: string;
+  #consumer: Consumer;
   readonly #topics: readonly string[];
   readonly #kind: 'persister' | 'indexer';
   readonly #sliceSize: number;
@@ -23,9 +33,25 @@ export class LogConsumer {
   readonly #metrics: LogMetrics | null;
   readonly #logger: Logger;
   readonly #lag = new Map<string, number>();
+  readonly #restartAfterMs: number;
+  #restart: NodeJS.Timeout | null = null;
+  #stopped = false;
 
-  constructor(options: { kafka: Kafka; groupId: string; topics: readonly string[]; kind: 'persister' | 'indexer'; sliceSize: number; handle: SliceHandler; metrics?: LogMetrics; logger: Logger }) {
-    this.#consumer = options.kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 100, allowAutoTopicCreation: false, ...CONSUMER_LIVENESS });
+  constructor(options: {
+    kafka: Kafka;
+    groupId: string;
+    topics: readonly string[];
+    kind: 'persister' | 'indexer';
+    sliceSize: number;
+    handle: SliceHandler;
+    metrics?: LogMetrics;
+    logger: Logger;
+    restartAfterMs?: number;
+  }) {
+    this.#kafka = options.kafka;
+    this.#groupId = options.groupId;
+    this.#consumer = this.#newConsumer();
+    this.#restartAfterMs = options.restartAfterMs ?? RESTART_AFTER_MS;
     this.#topics = options.topics;
     this.#kind = options.kind;
     this.#sliceSize = options.sliceSize;
@@ -41,13 +67,44 @@ export class LogConsumer {
     this.#metrics?.consumed.inc(kind, 0);
     this.#metrics?.consumerLag.set(kind, 0);
     this.#metrics?.consumerBatchSeconds.zero(kind);
+    await this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#restart) clearTimeout(this.#restart);
+    await this.#consumer.disconnect();
+  }
+
+  #newConsumer(): Consumer {
+    const consumer = this.#kafka.consumer({ groupId: this.#groupId, maxWaitTimeInMs: 100, allowAutoTopicCreation: false, ...CONSUMER_LIVENESS });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart || this.#stopped) return;
+      this.#logger.error(`${this.#kind}: the Kafka consumer stopped (${payload.error.name}: ${payload.error.message}); a new one starts in ${this.#restartAfterMs} ms`);
+      this.#restartLater();
+    });
+    return consumer;
+  }
+
+  async #run(): Promise<void> {
     await this.#consumer.connect();
     await this.#consumer.subscribe({ topics: [...this.#topics], fromBeginning: true });
     await this.#consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.#batch(payload) });
   }
 
-  async stop(): Promise<void> {
-    await this.#consumer.disconnect();
+  /** A new consumer of the group, from its committed offsets; tried again later if it cannot start. */
+  #restartLater(): void {
+    this.#restart = setTimeout(() => {
+      this.#restart = null;
+      if (this.#stopped) return;
+      this.#consumer = this.#newConsumer();
+      this.#run().catch((error: unknown) => {
+        this.#logger.error(`${this.#kind}: the new Kafka consumer could not start:`, error instanceof Error ? error.message : error);
+        void this.#consumer.disconnect().catch(() => undefined);
+        this.#restartLater();
+      });
+    }, this.#restartAfterMs);
+    this.#restart.unref();
   }
 
   async #batch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
