@@ -23,6 +23,8 @@ export type ClusterRun = {
   readonly launcher: ChildProcess;
   /** Everything the launcher and its nodes printed so far. */
   output(): string;
+  /** The last 40 lines its nodes logged at ERROR or FATAL (for a test to print after a failure it cannot reproduce). */
+  errors(): string[];
   /** SIGTERM to the launcher (it stops its nodes), then drops the database. Idempotent. */
   stop(): Promise<void>;
 };
@@ -45,6 +47,11 @@ export async function launchCluster(options: { nodes: number; gateways: number; 
     mysqlUrl: scratch.url,
     launcher,
     output: () => output,
+    errors: () =>
+      output
+        .split('\n')
+        .filter((line) => /\b(ERROR|FATAL)\b/.test(line))
+        .slice(-40),
     stop: () =>
       (stopped ??= (async () => {
         if (launcher.exitCode === null && launcher.signalCode === null) {

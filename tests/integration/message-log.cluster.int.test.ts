@@ -31,6 +31,9 @@ let db: Database | undefined;
 const open: { close(): void }[] = [];
 
 afterAll(async () => {
+  // What the nodes logged as errors (a worker's consumer crash, a refused produce): kept in the CI log.
+  const errors = cluster?.errors() ?? [];
+  if (errors.length > 0) console.log(`the cluster's nodes logged ${errors.length} error line(s):\n${errors.join('\n')}`);
   for (const c of open) c.close();
   localInfraUp(['kafka']); // in case a test stopped it and failed before starting it again
   await db?.close();
