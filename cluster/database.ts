@@ -12,6 +12,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MikroORM } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
+import type { MySqlConnection } from '@mikro-orm/mysql';
+import { createPool, type Pool } from 'mysql2/promise';
 import { ENTITIES } from './entities.ts';
 import { MIGRATIONS as MYSQL_MIGRATIONS } from './migrations/mysql/index.ts';
 import { MIGRATIONS as SQLITE_MIGRATIONS } from './migrations/sqlite/index.ts';
@@ -23,6 +25,12 @@ export type DatabaseTarget =
 export type Database = {
   readonly dialect: DatabaseTarget['dialect'];
   readonly orm: MikroORM;
+  /**
+   * MySQL only (null on SQLite): a few connections of their own, with MikroORM's settings, that take
+   * several statements per query — so a group commit of actor snapshots (cluster/actor-store.ts)
+   * is one round trip. Only for SQL written with bound values; connects on first use.
+   */
+  readonly batchPool: Pool | null;
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -60,6 +68,7 @@ function commonOptions(dialect: DatabaseTarget['dialect']) {
 /** Opens the database without touching its schema (see `migrateDatabase`). */
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   let orm: MikroORM;
+  let batchPool: Pool | null = null;
   if (target.dialect === 'sqlite') {
     mkdirSync(dirname(target.file), { recursive: true });
     const { MikroORM: SqliteORM } = await import('@mikro-orm/sqlite');
@@ -86,14 +95,18 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       // 512 KB per pooled connection, 10 MB per node (gateway benchmark, docs/benchmarks.md).
       driverOptions: { maxPreparedStatements: 16 },
     });
+    const options = (orm.em.getConnection() as unknown as MySqlConnection).mapOptions({ multipleStatements: true, connectionLimit: 4, maxPreparedStatements: 16 });
+    batchPool = createPool({ ...options, charset: 'utf8mb4' });
   }
   return {
     dialect: target.dialect,
     orm,
+    batchPool,
     async ping() {
       await orm.em.getConnection().execute('select 1');
     },
     async close() {
+      await batchPool?.end();
       await orm.close(true);
     },
   };

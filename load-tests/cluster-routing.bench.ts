@@ -75,6 +75,11 @@ async function main(): Promise<void> {
   checkHeartbeatsEverySecond(observer);
   const actors = new ActorClient(observer, { attempts: 50, backoffMs: 50 });
   const db = await openDatabase({ dialect: 'mysql', url: scratch.url });
+  /** Snapshot writes so far, by actor kind (each write adds one to its row's version). */
+  const writesByKind = async (): Promise<Map<string, number>> =>
+    new Map(
+      (await db.orm.em.getConnection().execute<{ kind: string; n: number }[]>('select kind, sum(version) as n from kefu_actor_state group by kind')).map((r: { kind: string; n: number }) => [r.kind, Number(r.n)]),
+    );
   const count = async (sql: string): Promise<number> => Number((await db.orm.em.getConnection().execute<{ n: number }[]>(sql))[0]!.n);
   const start = (id: string, group: string) =>
     actors.send('conversation', id, {
@@ -130,6 +135,7 @@ async function main(): Promise<void> {
       await actors.send('queue', steadyGroup, { type: 'route' });
     }
     const joinedSeconds = (performance.now() - joining - 1000) / 1000;
+    const writesBefore = await writesByKind();
     const commitsBefore = await snapshotCommits(base);
     const sentAt = new Map<string, number>();
     const sends: Promise<unknown>[] = [];
@@ -156,9 +162,13 @@ async function main(): Promise<void> {
         `assignment latency p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms (target ≥ 1,000/s, p99 ≤ 50 ms); agents over capacity: ${steadyOver}`,
     );
 
+    const writes = await writesByKind();
+    console.log(`  sustained: snapshot writes per assignment ${[...writes].map(([kind, n]) => `${kind} ${((n - (writesBefore.get(kind) ?? 0)) / Math.max(1, latencies.length)).toFixed(2)}`).join(', ')}`);
     const ms = (c: { batches: number; seconds: number }) => ((c.seconds / Math.max(1, c.batches)) * 1000).toFixed(1);
     const rows = (c: { batches: number; rows: number }) => (c.rows / Math.max(1, c.batches)).toFixed(1);
     console.log(`  sustained: snapshot commits per node ${commits.map((c) => `${c.batches} (mean ${ms(c)} ms, ${rows(c)} rows)`).join(', ')}`);
+    const loopDelays = (await snapshotCommits(base)).map((c) => `${(c.loopDelayP99 * 1000).toFixed(0)} ms`);
+    console.log(`  sustained: event-loop delay p99 per node ${loopDelays.join(', ')}`);
 
     // Baseline: the same burst decided by the pure router in this process.
     const snapshots: AgentSnapshot[] = burstAgents.map((a) => ({ agentId: a, status: 'ready', load: 0, maxConversations: capacity, freeSlots: capacity, lastAssignedAt: null, skillGroupCount: 1 }));
@@ -175,12 +185,17 @@ async function main(): Promise<void> {
   }
 }
 
-/** Each node's snapshot group commits so far (kefu_actor_snapshot_batch_*): how many, their rows and their time. */
-async function snapshotCommits(base: number): Promise<{ batches: number; rows: number; seconds: number }[]> {
+/** Each node's snapshot group commits so far (kefu_actor_snapshot_batch_*): how many, their rows and their time; and its event-loop delay (p99 since start). */
+async function snapshotCommits(base: number): Promise<{ batches: number; rows: number; seconds: number; loopDelayP99: number }[]> {
   return Promise.all(
     [0, 1, 2].map(async (i) => {
       const m = await scrape(base + i);
-      return { batches: m.sum('kefu_actor_snapshot_batch_rows_count'), rows: m.sum('kefu_actor_snapshot_batch_rows_sum'), seconds: m.sum('kefu_actor_snapshot_batch_seconds_sum') };
+      return {
+        batches: m.sum('kefu_actor_snapshot_batch_rows_count'),
+        rows: m.sum('kefu_actor_snapshot_batch_rows_sum'),
+        seconds: m.sum('kefu_actor_snapshot_batch_seconds_sum'),
+        loopDelayP99: m.sum('nodejs_eventloop_lag_p99_seconds'),
+      };
     }),
   );
 }
