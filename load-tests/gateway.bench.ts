@@ -29,7 +29,7 @@
  * Bounded: every phase has a deadline; servers are stopped by pid at the end, also on failure.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +39,7 @@ import WebSocket from 'ws';
 import { LocalCluster } from '../cluster/local-cluster.ts';
 import { dropScratchData, localInfraEnv, localInfraUp, scratchMysqlDatabase } from '../cluster/local-infra.ts';
 import { freePorts } from '../tests/support.ts';
+import { CLK_TCK, probe } from './proc.ts';
 import { percentile } from './stats.ts';
 
 const { values } = parseArgs({
@@ -54,7 +55,6 @@ const ACTIVE = Math.min(CONNECTIONS, Number(values.active));
 const MESSAGES = Math.min(25, Number(values.messages)); // Kefu's burst is 30 frames per connection
 const PHASE_DEADLINE_MS = 300_000;
 const OPEN_IN_PARALLEL = 200;
-const CLK_TCK = 100;
 
 /** With KEFU_BENCH_PROFILE_DIR set, the Kefu node writes a V8 CPU profile there when it stops. */
 const PROFILE_DIR = process.env['KEFU_BENCH_PROFILE_DIR'];
@@ -76,16 +76,6 @@ const io = new Server(http, { transports: ['websocket'], serveClient: false });
 io.on('connection', (socket) => socket.on('m', (text) => socket.emit('m', text)));
 http.listen(Number(process.env.PORT), '127.0.0.1');
 `;
-
-type Probe = { rssKiB: number; cpuTicks: number };
-
-function probe(pid: number): Probe {
-  const rssKiB = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
-  // Fields after the command name: state is field 3, utime 14, stime 15.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { rssKiB, cpuTicks: Number(fields[11]) + Number(fields[12]) };
-}
 
 async function untilReady(child: ChildProcess, url: string): Promise<void> {
   const deadline = performance.now() + 60_000;

@@ -79,7 +79,8 @@ export class LogConsumer {
   #newConsumer(): Consumer {
     const consumer = this.#kafka.consumer({ groupId: this.#groupId, maxWaitTimeInMs: 100, allowAutoTopicCreation: false, ...CONSUMER_LIVENESS });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (payload.restart || this.#stopped) return;
+      // One replacement at a time, for the consumer in use only.
+      if (payload.restart || this.#stopped || consumer !== this.#consumer || this.#restart) return;
       this.#logger.error(`${this.#kind}: the Kafka consumer stopped (${payload.error.name}: ${payload.error.message}); a new one starts in ${this.#restartAfterMs} ms`);
       this.#restartLater();
     });

@@ -17,7 +17,7 @@ test('a slice failing with an error kafkajs does not retry (its consumer crashes
   const producer = kafka.producer({ idempotent: true });
   await Promise.all([admin.connect(), producer.connect()]);
   const taken: string[] = [];
-  let failures = 0;
+  let calls = 0;
   const consumer = new LogConsumer({
     kafka,
     groupId: `${topic}.worker`,
@@ -27,7 +27,7 @@ test('a slice failing with an error kafkajs does not retry (its consumer crashes
     restartAfterMs: 100,
     logger: quiet,
     handle: async (_topic, values) => {
-      if (failures++ === 0) throw new KafkaJSNonRetriableError('the database refused this slice (a non-retriable failure)');
+      if (calls++ === 0) throw new KafkaJSNonRetriableError('the database refused this slice (a non-retriable failure)');
       taken.push(...values.map((v) => v!.toString()));
       return values.length;
     },
@@ -37,8 +37,10 @@ test('a slice failing with an error kafkajs does not retry (its consumer crashes
     await producer.send({ topic, acks: -1, messages: ['消息 1', '消息 2', '消息 3'].map((value) => ({ value })) });
     await consumer.start();
     await waitFor('every record taken after the crash', async () => (taken.length >= 3 ? true : undefined), 60_000);
-    expect(taken).toEqual(['消息 1', '消息 2', '消息 3']);
-    expect(failures).toBe(2);
+    // At least once, in order: a slice whose offset commit lost a rebalance is handed over again.
+    expect(taken.slice(0, 3)).toEqual(['消息 1', '消息 2', '消息 3']);
+    expect(new Set(taken)).toEqual(new Set(['消息 1', '消息 2', '消息 3']));
+    expect(calls).toBeGreaterThanOrEqual(2);
   } finally {
     await consumer.stop();
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
