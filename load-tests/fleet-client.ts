@@ -5,7 +5,7 @@
  *
  * Opens `count` visitor connections to the url, connection i from source address i mod n, each
  * saying hello and waiting for its welcome (a real visitor session: token issued, visitor stored).
- * Prints one JSON line a second — `{"welcomed":…,"failed":…,"dropped":…}` — and `"done":true` once
+ * Prints one JSON line a second — `{"welcomed":…,"failed":…,"dropped":…,"closes":{code:count}}` — and `"done":true` once
  * every connection was tried; then holds them until SIGTERM, or until `hold seconds` pass.
  */
 import WebSocket from 'ws';
@@ -17,7 +17,8 @@ const addresses = addressesArg.split(',');
 const OPEN_IN_PARALLEL = 100;
 
 const sockets: WebSocket[] = [];
-const tally = { welcomed: 0, failed: 0, dropped: 0, done: false };
+/** `closes`: how the failed and dropped connections were closed (WebSocket close code → count). */
+const tally = { welcomed: 0, failed: 0, dropped: 0, done: false, closes: {} as Record<string, number> };
 const report = () => process.stdout.write(`${JSON.stringify(tally)}\n`);
 
 /** Resolves once the connection is welcomed (true) or has failed (false). */
@@ -34,7 +35,8 @@ function open(i: number): Promise<boolean> {
       }
     });
     ws.once('error', () => undefined); // followed by close
-    ws.once('close', () => {
+    ws.once('close', (code) => {
+      tally.closes[code] = (tally.closes[code] ?? 0) + 1;
       if (welcomed) tally.dropped++;
       else resolve(false);
     });

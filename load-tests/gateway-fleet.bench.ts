@@ -42,14 +42,14 @@ const MAX_SECONDS = Number(values['max-seconds']);
 const CLIENT = fileURLToPath(new URL('./fleet-client.ts', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-type Tally = { welcomed: number; failed: number; dropped: number; done: boolean };
+type Tally = { welcomed: number; failed: number; dropped: number; done: boolean; closes: Record<string, number> };
 
 /** A client process and the last tally it printed. */
 function startClient(url: string, sourceAddresses: string[]): { child: ChildProcess; tally: () => Tally } {
   // Bounded by itself: it exits after opening plus holding, even if this process dies first.
   const holdSeconds = MAX_SECONDS + HOLD_SECONDS + 60;
   const child = spawn(process.execPath, [CLIENT, url, String(PER_GATEWAY), sourceAddresses.join(','), String(holdSeconds)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let last: Tally = { welcomed: 0, failed: 0, dropped: 0, done: false };
+  let last: Tally = { welcomed: 0, failed: 0, dropped: 0, done: false, closes: {} };
   let buffered = '';
   child.stdout!.setEncoding('utf8');
   child.stdout!.on('data', (chunk: string) => {
@@ -95,7 +95,17 @@ async function main(): Promise<void> {
     console.log(`Gateway fleet: ${GATEWAYS} gateway processes × ${PER_GATEWAY.toLocaleString('en-US')} visitor connections (${ADDRESSES} source addresses each), 2 actor nodes, on this machine`);
     const t0 = performance.now();
     gateways.forEach((g, i) => clients.push(startClient(`ws://127.0.0.1:${g.port}/ws/visitor/web`, Array.from({ length: ADDRESSES }, (_, a) => `127.0.${i + 1}.${a + 1}`))));
-    const total = () => clients.reduce((sum, c) => ({ welcomed: sum.welcomed + c.tally().welcomed, failed: sum.failed + c.tally().failed, dropped: sum.dropped + c.tally().dropped }), { welcomed: 0, failed: 0, dropped: 0 });
+    const total = () => {
+      const sum = { welcomed: 0, failed: 0, dropped: 0, closes: {} as Record<string, number> };
+      for (const { welcomed, failed, dropped, closes } of clients.map((c) => c.tally())) {
+        sum.welcomed += welcomed;
+        sum.failed += failed;
+        sum.dropped += dropped;
+        for (const [code, n] of Object.entries(closes)) sum.closes[code] = (sum.closes[code] ?? 0) + n;
+      }
+      return sum;
+    };
+    const closeCodes = (closes: Record<string, number>) => (Object.keys(closes).length === 0 ? '' : ` (close codes ${JSON.stringify(closes)})`);
     let lastPrint = 0;
     while (!clients.every((c) => c.tally().done)) {
       if (clients.some((c) => c.child.exitCode !== null)) throw new Error('a client process exited before it had opened its connections');
@@ -108,7 +118,7 @@ async function main(): Promise<void> {
     }
     const openSeconds = (performance.now() - t0) / 1000;
     const opened = total();
-    console.log(`  opened: ${opened.welcomed.toLocaleString('en-US')} welcomed, ${opened.failed} failed, in ${openSeconds.toFixed(1)} s (${Math.round(opened.welcomed / openSeconds).toLocaleString('en-US')} hellos/s)`);
+    console.log(`  opened: ${opened.welcomed.toLocaleString('en-US')} welcomed, ${opened.failed} failed${closeCodes(opened.closes)}, in ${openSeconds.toFixed(1)} s (${Math.round(opened.welcomed / openSeconds).toLocaleString('en-US')} hellos/s)`);
 
     await sleep(3_000);
     const rows = await Promise.all(
@@ -128,7 +138,7 @@ async function main(): Promise<void> {
     await sleep(HOLD_SECONDS * 1000);
     const after = total();
     const stillHeld = (await Promise.all(gateways.map((g) => selfReport(g.port)))).reduce((sum, s) => sum + s.connections, 0);
-    console.log(`  after ${HOLD_SECONDS} s held: the gateways count ${stillHeld.toLocaleString('en-US')}; the clients saw ${after.dropped} dropped`);
+    console.log(`  after ${HOLD_SECONDS} s held: the gateways count ${stillHeld.toLocaleString('en-US')}; the clients saw ${after.dropped} dropped${closeCodes(after.closes)}`);
   } finally {
     stopClients();
     await Promise.all(clients.map((c) => (c.child.exitCode === null ? new Promise((r) => c.child.once('exit', r)) : undefined)));
