@@ -94,7 +94,6 @@ export class ActorStore {
   /** Cluster mode: the database's connections that take several statements per round trip. */
   readonly #batchPool: Pool | null;
   readonly #prepared = new Map<string, Sqlite.Statement>();
-
   readonly #metrics: SnapshotBatchMetrics | null;
 
   constructor(database: Database, metrics: SnapshotBatchMetrics | null = null) {

@@ -95,7 +95,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       // 512 KB per pooled connection, 10 MB per node (gateway benchmark, docs/benchmarks.md).
       driverOptions: { maxPreparedStatements: 16 },
     });
-    const options = (orm.em.getConnection() as unknown as MySqlConnection).mapOptions({ multipleStatements: true, connectionLimit: 4, maxPreparedStatements: 16 });
+    // The store writes one batch at a time: one connection in use, one to replace it if it broke.
+    const options = (orm.em.getConnection() as unknown as MySqlConnection).mapOptions({ multipleStatements: true, connectionLimit: 2, maxPreparedStatements: 16 });
     batchPool = createPool({ ...options, charset: 'utf8mb4' });
   }
   return {

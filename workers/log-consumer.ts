@@ -50,7 +50,6 @@ export class LogConsumer {
   }) {
     this.#kafka = options.kafka;
     this.#groupId = options.groupId;
-    this.#consumer = this.#newConsumer();
     this.#restartAfterMs = options.restartAfterMs ?? RESTART_AFTER_MS;
     this.#topics = options.topics;
     this.#kind = options.kind;
@@ -58,6 +57,7 @@ export class LogConsumer {
     this.#handle = options.handle;
     this.#metrics = options.metrics ?? null;
     this.#logger = options.logger;
+    this.#consumer = this.#newConsumer();
   }
 
   async start(): Promise<void> {
