@@ -7,6 +7,14 @@
 import type { WebSocket, WebSocketBehavior } from 'uWebSockets.js';
 import type { SocketMetrics } from '../cluster/metrics.ts';
 
+/**
+ * What a gateway gives `upgrade`: its session under one property. uWS copies the properties of
+ * that object onto its WebSocket object, and a session's twenty fields put it in V8's dictionary
+ * mode (an 832-byte property table per connection, and slow lookups); with one field the socket
+ * stays small and the session is an ordinary object (`ws.getUserData().session`).
+ */
+export type Attached<Session> = { readonly session: Session };
+
 /** The uWS options every gateway socket gets, from its protocol's frame limit, its send-buffer ceiling and its heartbeat. */
 export function socketLimits(input: { maxFrameBytes: number; maxBufferedBytes: number; heartbeatMs: number }): Pick<
   WebSocketBehavior<unknown>,

@@ -46,7 +46,7 @@ import { cookieValue, SESSION_COOKIE } from '../api/server.ts';
 import { json, send as sendHttp } from '../http.ts';
 import { TokenBucket } from '../rate-limit.ts';
 import type { RouteModule } from '../server.ts';
-import { sendCounted, serialPerKey, socketLimits, sweepIntervalMs, untilGone } from '../websocket.ts';
+import { sendCounted, serialPerKey, socketLimits, sweepIntervalMs, untilGone, type Attached } from '../websocket.ts';
 import { RATE_LIMITED, type WireError } from '../visitor/wire.ts';
 import { AGENT_CLOSE_CODES as CLOSE, AGENT_LIMITS, AGENT_PROTOCOL_VERSION, decodeAgentFrame, type AgentClientFrame, type AgentServerFrame } from './wire.ts';
 
@@ -130,7 +130,7 @@ type SocketData = {
   /** The conversations this tab watches (started or resumed here): they hear `watcher-left` once it has gone. */
   readonly watches: Set<string>;
 };
-type Socket = WebSocket<SocketData>;
+type Socket = WebSocket<Attached<SocketData>>;
 
 export type AgentGateway = {
   readonly routes: RouteModule;
@@ -190,27 +190,27 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
   function forgetEndedWatches(frame: Extract<AgentServerFrame, { type: 'conversation' }>, tabs: readonly Socket[]): void {
     const watchers = new Set(frame.status === 'closed' ? [] : frame.monitors.map((m) => m.supervisorId));
     for (const ws of tabs) {
-      const data = ws.getUserData();
+      const data = ws.getUserData().session;
       if (!watchers.has(data.accountId)) data.watches.delete(frame.conversationId);
     }
   }
 
-  const tabsOf = (accountId: string): Socket[] => [...(byAccount.get(accountId) ?? [])].filter((ws) => ws.getUserData().helloed);
+  const tabsOf = (accountId: string): Socket[] => [...(byAccount.get(accountId) ?? [])].filter((ws) => ws.getUserData().session.helloed);
 
   function close(ws: Socket, code: number, reason: string): void {
-    const data = ws.getUserData();
+    const data = ws.getUserData().session;
     if (data.closed) return;
     data.closed = true;
     ws.end(code, reason);
   }
 
   function sendFrame(ws: Socket, frame: AgentServerFrame): void {
-    if (ws.getUserData().closed) return;
+    if (ws.getUserData().session.closed) return;
     sendCounted(ws, frame, metrics, MAX_BUFFERED_BYTES, () => close(ws, CLOSE.SLOW_CONSUMER, 'slow consumer'));
   }
 
   function refuse(ws: Socket, error: WireError): void {
-    const data = ws.getUserData();
+    const data = ws.getUserData().session;
     metrics.rejected(error.code);
     sendFrame(ws, error);
     if (++data.refusedInARow > MAX_REFUSED_IN_A_ROW) close(ws, error.code === 'RATE_LIMITED' ? CLOSE.RATE_LIMITED : CLOSE.PROTOCOL_VIOLATION, 'too many refused frames');
@@ -248,7 +248,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
   }
 
   async function hello(ws: Socket, who: Authenticated, frame: Extract<AgentClientFrame, { type: 'hello' }>): Promise<void> {
-    const data = ws.getUserData();
+    const data = ws.getUserData().session;
     if (data.helloed) return sendFrame(ws, errorFrame('INVALID_FIELD', 'hello was already said on this connection', false));
     data.greeting = true;
     try {
@@ -259,7 +259,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
   }
 
   async function greet(ws: Socket, who: Authenticated, frame: Extract<AgentClientFrame, { type: 'hello' }>): Promise<void> {
-    const data = ws.getUserData();
+    const data = ws.getUserData().session;
     if (frame.v !== AGENT_PROTOCOL_VERSION) {
       sendFrame(ws, errorFrame('UNSUPPORTED_VERSION', `this gateway speaks agent protocol v${AGENT_PROTOCOL_VERSION}`, false));
       return close(ws, CLOSE.UNSUPPORTED_VERSION, 'unsupported version');
@@ -329,12 +329,12 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
     boardChanges.clear();
     const now = clock();
     const watchers = [...all].filter((ws) => {
-      const { board, helloed } = ws.getUserData();
+      const { board, helloed } = ws.getUserData().session;
       return helloed && board !== null && board.until > now;
     });
     await Promise.all(
       changed.map(async (agentId) => {
-        const tabs = watchers.filter((ws) => ws.getUserData().board!.agentIds.has(agentId));
+        const tabs = watchers.filter((ws) => ws.getUserData().session.board!.agentIds.has(agentId));
         if (tabs.length === 0) return;
         // Not reachable right now: the tab's next `agents` answer tells how they are.
         const profile = await profileOf(agentId);
@@ -353,7 +353,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
    * goes on as watched from this tab (the old tab's `watcher-left`, later, leaves it watched).
    */
   async function stillWatched(ws: Socket, who: Authenticated, ids: readonly string[], listed: readonly string[]): Promise<Extract<AgentServerFrame, { type: 'conversation' }>[]> {
-    const data = ws.getUserData();
+    const data = ws.getUserData().session;
     const me = who.principal.accountId;
     const watched = await Promise.all(
       [...new Set(ids)]
@@ -395,7 +395,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
 
   /** `receivedAt`: when the frame arrived (clock), for the ack latency. */
   async function handle(ws: Socket, frame: AgentClientFrame, receivedAt: number): Promise<void> {
-    const data = ws.getUserData();
+    const data = ws.getUserData().session;
     if (frame.type === 'ping') return sendFrame(ws, { type: 'pong' });
     // Every frame is authorized again: a session that ended, or rights that changed, stop here.
     const who = await deps.authenticator.fromSession(data.token);
@@ -472,7 +472,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
   /** The frames that act on one conversation. */
   type ConversationFrame = Exclude<Extract<AgentClientFrame, { conversationId: string }>, { type: 'history' | 'visitor-history' }>;
   async function conversationFrame(ws: Socket, who: Authenticated, frame: ConversationFrame, receivedAt: number): Promise<void> {
-    const data = ws.getUserData();
+    const data = ws.getUserData().session;
     const me = data.accountId;
     const { conversationId } = frame;
     const about = { conversationId, ...(frame.type === 'message' ? { clientMsgId: frame.clientMsgId } : {}) };
@@ -590,7 +590,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
 
   /** The log of a conversation this account is on the agents' side of, after `afterSeq`. */
   async function history(ws: Socket, conversationId: string, afterSeq: number): Promise<void> {
-    const me = ws.getUserData().accountId;
+    const me = ws.getUserData().session.accountId;
     const d = await described(conversationId);
     if (!isDescribed(d) || !participants(d).includes(me)) {
       return sendFrame(ws, errorFrame('NOT_A_PARTICIPANT', 'only the conversation’s agents and watching supervisors read its history here', false, { conversationId }));
@@ -602,14 +602,14 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
       if (page.length > 0) last = page[page.length - 1]!.seq;
       if (page.length < HISTORY_PAGE) break;
       await drained(ws);
-      if (ws.getUserData().closed) return;
+      if (ws.getUserData().session.closed) return;
     }
     sendFrame(ws, { type: 'history', conversationId, lastSeq: Math.max(last, d.lastSeq) });
   }
 
   /** Resolves once at most HISTORY_PAUSE_BYTES wait to be sent on the socket, or it closed. */
   function drained(ws: Socket): Promise<void> {
-    const data = ws.getUserData();
+    const data = ws.getUserData().session;
     if (data.closed || ws.getBufferedAmount() <= HISTORY_PAUSE_BYTES) return Promise.resolve();
     metrics.backpressure('paused');
     return new Promise((resolve) => data.onDrain.push(resolve));
@@ -624,7 +624,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
   /** The earlier conversations of a conversation's visitor, as far as this account may read history (History's scope). */
   async function visitorHistory(ws: Socket, who: Authenticated, conversationId: string): Promise<void> {
     const d = await described(conversationId);
-    if (!isDescribed(d) || !participants(d).includes(ws.getUserData().accountId)) {
+    if (!isDescribed(d) || !participants(d).includes(ws.getUserData().session.accountId)) {
       return sendFrame(ws, errorFrame('NOT_A_PARTICIPANT', 'only the conversation’s agents and watching supervisors read its visitor’s history here', false, { conversationId }));
     }
     if (!mayUse(who.principal, 'history.read').allowed) {
@@ -737,7 +737,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
         if (data === 401) return sendHttp(res, json(401, { code: 'UNAUTHENTICATED', message: 'sign in first', temporary: false }));
         if (data === 403) return sendHttp(res, json(403, { code: 'FORBIDDEN', message: 'this account neither takes conversations nor supervises them', temporary: false }));
         if (data === 429) return sendHttp(res, json(429, { code: 'TOO_MANY_CONNECTIONS', message: `at most ${MAX_TABS_PER_AGENT} workstation tabs at once`, temporary: true }));
-        res.cork(() => res.upgrade(data, key, protocol, extensions, context as Parameters<HttpResponse['upgrade']>[4]));
+        res.cork(() => res.upgrade<Attached<SocketData>>({ session: data }, key, protocol, extensions, context as Parameters<HttpResponse['upgrade']>[4]));
       },
       (error: unknown) => {
         deps.onError('agent upgrade', error);
@@ -747,18 +747,18 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
   }
 
   const routes: RouteModule = (app: TemplatedApp) => {
-    app.ws<SocketData>(AGENT_WS_PATH, {
+    app.ws<Attached<SocketData>>(AGENT_WS_PATH, {
       ...socketLimits({ maxFrameBytes: AGENT_LIMITS.maxFrameBytes, maxBufferedBytes: MAX_BUFFERED_BYTES, heartbeatMs: deps.heartbeatMs }),
       upgrade: (res, req, context) => upgrade(res, req, context),
       open: (ws) => {
-        const data = ws.getUserData();
+        const data = ws.getUserData().session;
         all.add(ws);
         let tabs = byAccount.get(data.accountId);
         if (!tabs) byAccount.set(data.accountId, (tabs = new Set()));
         tabs.add(ws);
       },
       message: (ws, message) => {
-        const data = ws.getUserData();
+        const data = ws.getUserData().session;
         if (data.closed) return;
         const now = clock();
         data.lastFrameAt = now;
@@ -775,10 +775,10 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
           });
       },
       drain: (ws) => {
-        if (ws.getBufferedAmount() <= HISTORY_PAUSE_BYTES) wakeDrainWaiters(ws.getUserData());
+        if (ws.getBufferedAmount() <= HISTORY_PAUSE_BYTES) wakeDrainWaiters(ws.getUserData().session);
       },
       close: (ws) => {
-        const data = ws.getUserData();
+        const data = ws.getUserData().session;
         data.closed = true;
         wakeDrainWaiters(data);
         all.delete(ws);
@@ -799,7 +799,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
   const sweeper = setInterval(() => {
     const now = clock();
     for (const ws of all) {
-      const data = ws.getUserData();
+      const data = ws.getUserData().session;
       if (!data.helloed && !data.greeting && now - data.openedAt > HELLO_TIMEOUT_MS) close(ws, CLOSE.PROTOCOL_VIOLATION, 'no hello');
       else if (now - data.lastFrameAt > 2 * deps.heartbeatMs) close(ws, CLOSE.HEARTBEAT_TIMEOUT, 'heartbeat timeout');
     }
@@ -856,7 +856,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
       });
     },
     presence(agentId, status) {
-      for (const ws of tabsOf(agentId)) if (ws.getUserData().takesConversations) sendFrame(ws, { type: 'presence', status });
+      for (const ws of tabsOf(agentId)) if (ws.getUserData().session.takesConversations) sendFrame(ws, { type: 'presence', status });
     },
     agentChanged(agentId) {
       boardChanges.add(agentId);

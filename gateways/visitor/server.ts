@@ -31,7 +31,7 @@ import type { ConversationSubscriptions } from '../../cluster/push-routing.ts';
 import { json, send as sendHttp } from '../http.ts';
 import { ConnectionsPerAddress, TokenBucket } from '../rate-limit.ts';
 import type { RouteModule } from '../server.ts';
-import { sendCounted, serialPerKey, socketLimits, sweepIntervalMs, untilGone } from '../websocket.ts';
+import { sendCounted, serialPerKey, socketLimits, sweepIntervalMs, untilGone, type Attached } from '../websocket.ts';
 import { Connections } from './connections.ts';
 import { deviceOf } from './device.ts';
 import { agentOf, visitorFrameOf, type AgentNames } from './pushes.ts';
@@ -113,7 +113,7 @@ type SocketData = {
   closed: boolean;
 };
 
-type Socket = WebSocket<SocketData>;
+type Socket = WebSocket<Attached<SocketData>>;
 
 /** A visitor on the site right now, as the online-visitors list shows them. */
 export type OnlineVisitor = {
@@ -193,14 +193,14 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
   // ---- sending ------------------------------------------------------------------------------
 
   function close(ws: Socket, code: number, reason: string): void {
-    const data = ws.getUserData();
+    const data = ws.getUserData().session;
     if (data.closed) return;
     data.closed = true;
     ws.end(code, reason);
   }
 
   function sendFrame(ws: Socket, frame: VisitorServerFrame): void {
-    const data = ws.getUserData();
+    const data = ws.getUserData().session;
     if (data.closed) return;
     if (frame.type === 'message') {
       if (frame.seq <= data.lastSentSeq) return; // already sent on this connection (replay and push overlap)
@@ -211,7 +211,7 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
 
   /** A push for one connection: held while it replays, sent otherwise. */
   function pushFrame(ws: Socket, frame: VisitorServerFrame): void {
-    const data = ws.getUserData();
+    const data = ws.getUserData().session;
     if (data.held) data.held.push(frame);
     else sendFrame(ws, frame);
   }
@@ -227,7 +227,7 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
 
   /** The tab shows this conversation from now on; resolves once the conversation's owner sends its pushes here. */
   async function attach(ws: Socket, conversationId: string): Promise<void> {
-    const data = ws.getUserData();
+    const data = ws.getUserData().session;
     const before = data.conversationId;
     if (before === conversationId) return;
     data.conversationId = conversationId;
@@ -238,7 +238,7 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
 
   /** The visitor's open conversation, started (or re-opened) if there is none. */
   async function ensureConversation(ws: Socket, start: { preChat?: Record<string, string>; requestedAgentId?: string }): Promise<string> {
-    const data = ws.getUserData();
+    const data = ws.getUserData().session;
     const visitor = data.visitor!;
     const channel = data.channel!;
     const current = data.conversationId ?? (await deps.visitors.conversationOf(visitor.visitorId));
@@ -278,7 +278,7 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
 
   /** Sends what the log holds after `afterSeq` (up to `through`, the last committed seq), then the pushes that arrived meanwhile. */
   async function replay(ws: Socket, conversationId: string, afterSeq: number, through: number): Promise<void> {
-    const data = ws.getUserData();
+    const data = ws.getUserData().session;
     data.held ??= [];
     try {
       let from = afterSeq;
@@ -301,7 +301,7 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
   // ---- frames ---------------------------------------------------------------------------------
 
   async function hello(ws: Socket, frame: Extract<VisitorClientFrame, { type: 'hello' }>): Promise<void> {
-    const data = ws.getUserData();
+    const data = ws.getUserData().session;
     if (data.visitor) {
       sendFrame(ws, wireError('INVALID_FIELD', 'hello was already said on this connection', false));
       return;
@@ -320,7 +320,7 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
   }
 
   async function greet(ws: Socket, frame: Extract<VisitorClientFrame, { type: 'hello' }>): Promise<void> {
-    const data = ws.getUserData();
+    const data = ws.getUserData().session;
     const result = await deps.visitors.hello(
       data.channel!,
       { ...(frame.token !== undefined ? { token: frame.token } : {}), ...(frame.identity !== undefined ? { identity: frame.identity } : {}) },
@@ -368,7 +368,7 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
 
   /** `receivedAt`: when the frame arrived (clock), for the ack latency. */
   async function handle(ws: Socket, frame: VisitorClientFrame, receivedAt: number): Promise<void> {
-    const data = ws.getUserData();
+    const data = ws.getUserData().session;
     if (frame.type === 'ping') return sendFrame(ws, { type: 'pong' });
     if (!data.visitor && frame.type !== 'hello') {
       sendFrame(ws, wireError('INVALID_FIELD', 'the first frame must be hello', false));
@@ -444,7 +444,7 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
   }
 
   function refuse(ws: Socket, error: WireError): void {
-    const data = ws.getUserData();
+    const data = ws.getUserData().session;
     metrics.rejected(error.code);
     sendFrame(ws, error);
     if (++data.refusedInARow > MAX_REFUSED_IN_A_ROW) {
@@ -499,7 +499,7 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
           work: Promise.resolve(),
           closed: false,
         };
-        res.cork(() => res.upgrade(data, key, protocol, extensions, context as Parameters<HttpResponse['upgrade']>[4]));
+        res.cork(() => res.upgrade<Attached<SocketData>>({ session: data }, key, protocol, extensions, context as Parameters<HttpResponse['upgrade']>[4]));
       },
       (error: unknown) => {
         deps.onError('channel lookup', error);
@@ -509,11 +509,11 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
   }
 
   const routes: RouteModule = (app: TemplatedApp) => {
-    app.ws<SocketData>(VISITOR_WS_PATH, {
+    app.ws<Attached<SocketData>>(VISITOR_WS_PATH, {
       ...socketLimits({ maxFrameBytes: VISITOR_LIMITS.maxFrameBytes, maxBufferedBytes: MAX_BUFFERED_BYTES, heartbeatMs: deps.heartbeatMs }),
       upgrade: (res, req, context) => upgrade(res, req, context),
       open: (ws) => {
-        const data = ws.getUserData();
+        const data = ws.getUserData().session;
         perAddress.tryOpen(data.address);
         connections.add(ws);
         if (!data.channel) {
@@ -522,7 +522,7 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
         }
       },
       message: (ws, message) => {
-        const data = ws.getUserData();
+        const data = ws.getUserData().session;
         if (data.closed) return;
         const now = clock();
         data.lastFrameAt = now;
@@ -535,7 +535,7 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
         data.work = data.work.then(() => handle(ws, decoded.frame, now)).catch((error: unknown) => deps.onError('visitor frame', error));
       },
       close: (ws) => {
-        const data = ws.getUserData();
+        const data = ws.getUserData().session;
         data.closed = true;
         perAddress.closed(data.address);
         connections.remove(ws);
@@ -548,7 +548,7 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
   const sweeper = setInterval(() => {
     const now = clock();
     for (const ws of connections.all()) {
-      const data = ws.getUserData();
+      const data = ws.getUserData().session;
       if (!data.visitor && !data.greeting && now - data.openedAt > HELLO_TIMEOUT_MS) close(ws, CLOSE_CODES.PROTOCOL_VIOLATION, 'no hello');
       else if (now - data.lastFrameAt > 2 * deps.heartbeatMs) close(ws, CLOSE_CODES.HEARTBEAT_TIMEOUT, 'heartbeat timeout');
     }
@@ -566,7 +566,7 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
       });
     },
     follow(visitorId, conversationId) {
-      const tabs = connections.ofVisitor(visitorId).filter((ws) => ws.getUserData().conversationId !== conversationId);
+      const tabs = connections.ofVisitor(visitorId).filter((ws) => ws.getUserData().session.conversationId !== conversationId);
       if (tabs.length === 0) return;
       const followed = async (): Promise<void> => {
         await Promise.all(tabs.map((ws) => attach(ws, conversationId)));
@@ -580,7 +580,7 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
     online(tenantId) {
       const latest = new Map<string, SocketData>();
       for (const ws of connections.all()) {
-        const data = ws.getUserData();
+        const data = ws.getUserData().session;
         if (!data.visitor || !data.channel || data.closed || data.visitor.tenantId !== tenantId) continue;
         const seen = latest.get(data.visitor.visitorId);
         if (!seen || seen.connectedAt < data.connectedAt) latest.set(data.visitor.visitorId, data);
@@ -600,12 +600,12 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
       }));
     },
     invite(tenantId, visitorId, invitation) {
-      const tabs = connections.ofVisitor(visitorId).filter((ws) => ws.getUserData().visitor?.tenantId === tenantId);
+      const tabs = connections.ofVisitor(visitorId).filter((ws) => ws.getUserData().session.visitor?.tenantId === tenantId);
       for (const ws of tabs) pushFrame(ws, { type: 'invitation', ...invitation });
       return tabs.length;
     },
     block(tenantId, visitorId) {
-      for (const ws of connections.ofVisitor(visitorId).filter((w) => w.getUserData().visitor?.tenantId === tenantId)) {
+      for (const ws of connections.ofVisitor(visitorId).filter((w) => w.getUserData().session.visitor?.tenantId === tenantId)) {
         sendFrame(ws, wireError('VISITOR_BLOCKED', BLOCKED_MESSAGE, false));
         close(ws, CLOSE_CODES.BLOCKED, 'blocked');
       }
