@@ -13,19 +13,28 @@ const KEFU_BIN = fileURLToPath(new URL('../bin/kefu.ts', import.meta.url));
 export const READY_TIMEOUT_MS = 90_000;
 
 export type NodeSpec = { readonly id: string; readonly roles: string; readonly port: number };
-export type LocalNode = NodeSpec & { child: ChildProcess; exited: boolean };
+export type LocalNode = NodeSpec & {
+  child: ChildProcess;
+  exited: boolean;
+  /** The last lines it printed (stdout and stderr), also when its output is discarded: what a failed start says. */
+  readonly lastLines: string[];
+};
 
-function prefixLines(stream: NodeJS.ReadableStream, prefix: string, out: NodeJS.WritableStream): void {
+/** Lines of a node's output kept for an error message (see LocalNode.lastLines). */
+const LAST_LINES = 20;
+
+/** Calls `each` with every line of the stream, the last one too. */
+function onLines(stream: NodeJS.ReadableStream, each: (line: string) => void): void {
   let buffered = '';
   stream.setEncoding('utf8');
   stream.on('data', (chunk: string) => {
     buffered += chunk;
     const lines = buffered.split('\n');
     buffered = lines.pop() ?? '';
-    for (const line of lines) out.write(`${prefix} ${line}\n`);
+    for (const line of lines) each(line);
   });
   stream.on('end', () => {
-    if (buffered) out.write(`${prefix} ${buffered}\n`);
+    if (buffered) each(buffered);
   });
 }
 
@@ -71,16 +80,25 @@ export class LocalCluster {
         KEFU_HOST: '127.0.0.1',
         KEFU_PORT: String(spec.port),
       },
-      stdio: ['ignore', this.#output ? 'pipe' : 'ignore', this.#output ? 'pipe' : 'ignore'],
+      stdio: ['ignore', 'pipe', 'pipe'],
       // Own process group: a terminal's Ctrl-C reaches only the launcher, which then stops each node
       // once, in order, instead of every node receiving two signals.
       detached: true,
     });
-    const node: LocalNode = { ...spec, child, exited: false };
-    if (this.#output) {
-      prefixLines(child.stdout!, `[${spec.id}]`, this.#output.stdout);
-      prefixLines(child.stderr!, `[${spec.id}]`, this.#output.stderr);
-    }
+    const node: LocalNode = { ...spec, child, exited: false, lastLines: [] };
+    const keep = (line: string) => {
+      node.lastLines.push(line);
+      if (node.lastLines.length > LAST_LINES) node.lastLines.shift();
+    };
+    const output = this.#output;
+    onLines(child.stdout!, (line) => {
+      keep(line);
+      output?.stdout.write(`[${spec.id}] ${line}\n`);
+    });
+    onLines(child.stderr!, (line) => {
+      keep(line);
+      output?.stderr.write(`[${spec.id}] ${line}\n`);
+    });
     child.on('exit', (code, signal) => {
       node.exited = true;
       if (!this.#stopping) this.onExit(node, code, signal);
@@ -94,7 +112,10 @@ export class LocalCluster {
     const deadline = Date.now() + READY_TIMEOUT_MS;
     let last = 'no answer';
     while (Date.now() < deadline) {
-      if (node.exited) throw new Error(`node ${node.id} exited before it was ready`);
+      if (node.exited) {
+        const { exitCode, signalCode } = node.child;
+        throw new Error(`node ${node.id} exited (${signalCode ?? `code ${exitCode}`}) before it was ready; its last lines:\n${node.lastLines.join('\n')}`);
+      }
       try {
         const res = await fetch(`http://127.0.0.1:${node.port}/ready`);
         if (res.ok) return;

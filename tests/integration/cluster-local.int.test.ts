@@ -7,10 +7,11 @@
  */
 import { ServiceBroker } from 'moleculer';
 import { ActorClient } from '../../cluster/actor-runtime.ts';
+import { LocalCluster } from '../../cluster/local-cluster.ts';
 import { localInfraEnv } from '../../cluster/local-infra.ts';
 import { ownerOfActor } from '../../cluster/placement.ts';
 import { launchCluster, type ClusterRun } from '../cluster-run.ts';
-import { waitFor } from '../support.ts';
+import { freePorts, uniqueName, waitFor } from '../support.ts';
 import type { VisitorServerFrame } from '../../gateways/visitor/wire.ts';
 import { VisitorClient } from '../visitor-client.ts';
 
@@ -117,5 +118,15 @@ test('3 actor nodes + 1 gateway start, join one cluster over NATS, serve a conve
   expect(cluster.output()).toContain('[launcher] all nodes stopped');
   for (let i = 0; i < NODE_IDS.length; i++) {
     await expect(fetch(`http://127.0.0.1:${port + i}/health`)).rejects.toThrow();
+  }
+});
+
+test('a node that exits before it is ready is reported with its own last words, even with its output discarded', async () => {
+  const local = new LocalCluster({ name: uniqueName('kefu-test-early-exit'), infra: localInfraEnv(), output: null });
+  try {
+    const node = local.start({ id: 'misconfigured', roles: 'actors,telepathy', port: await freePorts(1) });
+    await expect(local.waitReady(node)).rejects.toThrow(/misconfigured exited \(code \d+\) before it was ready; its last lines:[\s\S]*KEFU_ROLES[\s\S]*telepathy/);
+  } finally {
+    await local.stop();
   }
 });
