@@ -150,7 +150,12 @@ async function main(): Promise<void> {
     await Promise.all(sends);
     const deadline = performance.now() + maxSeconds * 1000;
     while ([...sentAt.keys()].some((id) => !assignedAt.has(id)) && performance.now() < deadline) await sleep(100);
-    const commits = (await snapshotCommits(base)).map((c, i) => ({ batches: c.batches - commitsBefore[i]!.batches, rows: c.rows - commitsBefore[i]!.rows, seconds: c.seconds - commitsBefore[i]!.seconds }));
+    const commits = (await snapshotCommits(base)).map((c, i) => ({
+      batches: c.batches - commitsBefore[i]!.batches,
+      rows: c.rows - commitsBefore[i]!.rows,
+      seconds: c.seconds - commitsBefore[i]!.seconds,
+      loopDelayP99: c.loopDelayP99,
+    }));
     const latencies = [...sentAt].filter(([id]) => assignedAt.has(id)).map(([id, at]) => assignedAt.get(id)! - at);
     const lastAssigned = Math.max(...[...sentAt.keys()].map((id) => assignedAt.get(id) ?? 0));
     const steadyOver = await count(
@@ -167,8 +172,7 @@ async function main(): Promise<void> {
     const ms = (c: { batches: number; seconds: number }) => ((c.seconds / Math.max(1, c.batches)) * 1000).toFixed(1);
     const rows = (c: { batches: number; rows: number }) => (c.rows / Math.max(1, c.batches)).toFixed(1);
     console.log(`  sustained: snapshot commits per node ${commits.map((c) => `${c.batches} (mean ${ms(c)} ms, ${rows(c)} rows)`).join(', ')}`);
-    const loopDelays = (await snapshotCommits(base)).map((c) => `${(c.loopDelayP99 * 1000).toFixed(0)} ms`);
-    console.log(`  sustained: event-loop delay p99 per node ${loopDelays.join(', ')}`);
+    console.log(`  sustained: event-loop delay p99 per node ${commits.map((c) => `${(c.loopDelayP99 * 1000).toFixed(0)} ms`).join(', ')}`);
 
     // Baseline: the same burst decided by the pure router in this process.
     const snapshots: AgentSnapshot[] = burstAgents.map((a) => ({ agentId: a, status: 'ready', load: 0, maxConversations: capacity, freeSlots: capacity, lastAssignedAt: null, skillGroupCount: 1 }));
@@ -185,7 +189,10 @@ async function main(): Promise<void> {
   }
 }
 
-/** Each node's snapshot group commits so far (kefu_actor_snapshot_batch_*): how many, their rows and their time; and its event-loop delay (p99 since start). */
+/**
+ * Each node's snapshot group commits so far (kefu_actor_snapshot_batch_*): how many, their rows and
+ * their time; and its event-loop delay p99 since the previous scrape (prom-client resets it at each).
+ */
 async function snapshotCommits(base: number): Promise<{ batches: number; rows: number; seconds: number; loopDelayP99: number }[]> {
   return Promise.all(
     [0, 1, 2].map(async (i) => {
