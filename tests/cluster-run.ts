@@ -79,6 +79,12 @@ export async function launchCluster(options: { nodes: number; gateways: number; 
   return run;
 }
 
+/** Prints what the cluster's nodes logged as errors (a consumer crash, a refused produce), so a CI failure that does not reproduce leaves its cause in the log. */
+export function logClusterErrors(run: ClusterRun | undefined): void {
+  const errors = run?.errors() ?? [];
+  if (errors.length > 0) console.log(`the cluster's nodes logged ${errors.length} error line(s):\n${errors.join('\n')}`);
+}
+
 /** The launcher's own lines and every warning or error of its nodes (a start-up failure is among them, before the long shutdown log). */
 const troubles = (text: string): string =>
   text

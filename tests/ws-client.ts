@@ -11,6 +11,8 @@ export class FrameClient<F extends { readonly type: string }> {
   /** Resolves with the close code once the server (or the client) closed the connection. */
   readonly closed: Promise<number>;
   readonly opened: Promise<void>;
+  /** How the connection was closed (code and reason), once it was: named in a failed wait. */
+  #closedWith: string | null = null;
   #waiters: (() => void)[] = [];
 
   constructor(url: string, options: { origin?: string; headers?: Record<string, string> } = {}) {
@@ -26,7 +28,8 @@ export class FrameClient<F extends { readonly type: string }> {
       this.frames.push(JSON.parse(String(data)) as F);
       for (const wake of this.#waiters.splice(0)) wake();
     });
-    this.ws.on('close', () => {
+    this.ws.on('close', (code, reason) => {
+      this.#closedWith = `${code}${reason.length > 0 ? ` ${String(reason)}` : ''}`;
       for (const wake of this.#waiters.splice(0)) wake();
     });
   }
@@ -51,7 +54,7 @@ export class FrameClient<F extends { readonly type: string }> {
         const f = this.frames[from]!;
         if (match(f)) return f;
       }
-      if (this.ws.readyState === WebSocket.CLOSED) throw new Error(`connection closed while waiting for a ${what} frame; got ${JSON.stringify(this.frames.map((f) => f.type))}`);
+      if (this.ws.readyState === WebSocket.CLOSED) throw new Error(`connection closed (${this.#closedWith ?? 'code unknown'}) while waiting for a ${what} frame; got ${JSON.stringify(this.frames.map((f) => f.type))}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no ${what} frame within ${ms} ms; got ${JSON.stringify(this.frames)}`);
       await new Promise<void>((resolve) => {

@@ -16,7 +16,7 @@ import { parse } from 'yaml';
 import { dashboardFiles, metricNamesIn, queriesOf } from '../../dashboards/dashboards.ts';
 import { AgentClient } from '../agent-client.ts';
 import { ApiClient, expectStatus } from '../api-client.ts';
-import { firstAdmin, launchCluster, type ClusterRun } from '../cluster-run.ts';
+import { firstAdmin, launchCluster, logClusterErrors, type ClusterRun } from '../cluster-run.ts';
 import { freePorts, waitFor } from '../support.ts';
 import { VisitorClient } from '../visitor-client.ts';
 
@@ -32,6 +32,7 @@ let prometheusUrl = '';
 const open: { close(): void }[] = [];
 
 afterAll(async () => {
+  logClusterErrors(cluster);
   for (const c of open) c.close();
   if (prometheus && prometheus.exitCode === null) {
     const exited = new Promise((resolve) => prometheus!.once('exit', resolve));

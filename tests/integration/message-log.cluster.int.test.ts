@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { AgentClient } from '../agent-client.ts';
 import { ApiClient, expectStatus } from '../api-client.ts';
-import { firstAdmin, launchCluster, type ClusterRun } from '../cluster-run.ts';
+import { firstAdmin, launchCluster, logClusterErrors, type ClusterRun } from '../cluster-run.ts';
 import { VisitorClient } from '../visitor-client.ts';
 import { waitFor } from '../support.ts';
 import { INFRA_SCRIPT, localInfraEnv, localInfraUp } from '../../cluster/local-infra.ts';
@@ -31,9 +31,7 @@ let db: Database | undefined;
 const open: { close(): void }[] = [];
 
 afterAll(async () => {
-  // What the nodes logged as errors (a worker's consumer crash, a refused produce): kept in the CI log.
-  const errors = cluster?.errors() ?? [];
-  if (errors.length > 0) console.log(`the cluster's nodes logged ${errors.length} error line(s):\n${errors.join('\n')}`);
+  logClusterErrors(cluster);
   for (const c of open) c.close();
   localInfraUp(['kafka']); // in case a test stopped it and failed before starting it again
   await db?.close();
