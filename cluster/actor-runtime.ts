@@ -3,21 +3,23 @@
  * services), and sends commands to the owner of any actor from any node.
  *
  * Routing: the caller computes the owner (placement over the nodes whose registry lists the
- * kind's service) and calls it by `nodeID`. Moleculer's own balancing is bypassed on purpose (see
- * docs/cluster.md). A non-owner answers with a retryable redirect; the caller retries with
- * backoff on a fresh view of the membership, up to a bounded number of attempts, then reports
- * ACTOR_UNREACHABLE.
+ * kind's service) and sends the command to that node through the actor channel (actor-channel.ts:
+ * commands and answers batched per node and turn of the event loop). Moleculer's own balancing is
+ * bypassed on purpose (see docs/cluster.md). A non-owner answers with a retryable redirect; the
+ * caller retries with backoff on a fresh view of the membership, up to a bounded number of
+ * attempts, then reports ACTOR_UNREACHABLE.
  *
- * When the owner is this node, the command goes to the local host directly, not through
- * Moleculer's local call: the same host, checks, errors and timeout, without Moleculer's context,
- * middlewares and request metrics per command (≈ +25 % durable messages/s in embedded mode, where
- * every owner is local; docs/benchmarks.md). `kefu_actor_commands_total` counts commands either way.
+ * When the owner is this node, the command goes to the local host directly: the same host, checks,
+ * errors and timeout, without a Moleculer context per command (≈ +25 % durable messages/s in
+ * embedded mode, where every owner is local; docs/benchmarks.md). `kefu_actor_commands_total`
+ * counts commands either way.
  *
  * Commands may be delivered more than once (a retry after a timeout whose first attempt did
  * commit): every command must be idempotent in its actor (client message ids, reservations by
  * conversation id, idempotent status changes).
  */
 import { Errors, type ServiceBroker } from 'moleculer';
+import { ActorChannel } from './actor-channel.ts';
 import { ActorError, RETRYABLE_ACTOR_ERRORS } from './actor-errors.ts';
 import { ActorHost, type ActorKind, type Delivered } from './actor-host.ts';
 import type { ActorMetrics } from './metrics.ts';
@@ -48,13 +50,17 @@ export class ActorClient {
   readonly #timeoutMs: number;
   /** The hosts of this node (ActorRuntime.host), by kind: commands to actors it owns go to them directly. */
   readonly #local = new Map<string, Pick<ActorHost<unknown, unknown, unknown>, 'deliver'>>();
+  /** Commands to other nodes' actors, and the commands other nodes send to this node's. */
+  readonly channel: ActorChannel;
 
+  /** One per broker, made before it starts (it adds the node's actor channel service). */
   constructor(broker: ServiceBroker, options: ActorClientOptions = {}) {
     this.#broker = broker;
     this.#shardCount = options.shardCount ?? DEFAULT_SHARD_COUNT;
     this.#attempts = options.attempts ?? 12;
     this.#backoffMs = options.backoffMs ?? 50;
     this.#timeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.channel = new ActorChannel(broker, this.#local, this.#timeoutMs);
   }
 
   /** The live nodes hosting an actor kind, from this node's registry. */
@@ -84,11 +90,7 @@ export class ActorClient {
       try {
         const local = owner === this.#broker.nodeID ? this.#local.get(kind) : undefined;
         if (local) return (await this.#deliverHere(local, kind, actorId, command)) as Delivered<E>;
-        return await this.#broker.call<Delivered<E>, { actorId: string; command: C }>(
-          `${actorServiceName(kind)}.deliver`,
-          { actorId, command },
-          { nodeID: owner, timeout: this.#timeoutMs },
-        );
+        return (await this.channel.send(owner, kind, actorId, command)) as Delivered<E>;
       } catch (error) {
         const type = (error as { type?: string }).type ?? '';
         if (!RETRYABLE_ACTOR_ERRORS.has(type) && !RETRYABLE_TRANSPORT.has(type)) throw error;
@@ -157,17 +159,10 @@ export class ActorRuntime {
     });
     hooks = host.hooks;
     this.client.hostsLocally(definition.kind, host as unknown as ActorHost<unknown, unknown, unknown>);
+    // The service has no actions: that a node runs it is what tells the others it hosts the kind
+    // (placement's membership); commands come through the actor channel.
     this.#broker.createService({
       name: actorServiceName(definition.kind),
-      actions: {
-        deliver: {
-          // (ActorHost.deliver checks its arguments: local commands do not pass here.)
-          handler: (ctx) => {
-            const { actorId, command } = (ctx.params ?? {}) as { actorId: unknown; command: unknown };
-            return host.deliver(actorId as string, command as C);
-          },
-        },
-      },
       started: async () => {
         host.start();
         await ownership.start(this.client.members(definition.kind));
