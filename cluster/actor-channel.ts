@@ -22,20 +22,18 @@
  * - errors cross as Moleculer's plain errors and are restored by its error regenerator: callers
  *   branch on `type`, as for any Moleculer error.
  *
- * A batch is bounded in commands and in (JSON) bytes, under NATS's 1 MB message limit; a malformed
- * batch from the wire changes nothing (its well-formed items are answered, the rest get a
+ * A batch is bounded in commands and in (JSON) bytes (turn-batches.ts); a malformed batch from the
+ * wire changes nothing (its well-formed items are answered, the rest get a
  * VALIDATION_ERROR when they carry an id, and nothing otherwise).
  */
 import { Errors, type ServiceBroker, type ServiceSchema } from 'moleculer';
 import { ActorError } from './actor-errors.ts';
 import type { Delivered } from './actor-host.ts';
+import { MAX_BATCH_ITEMS, TurnBatches } from './turn-batches.ts';
 
 export const actorChannelName = (nodeId: string): string => `actor-channel.${nodeId}`;
 const COMMANDS_EVENT = 'actor-channel.commands';
 const ANSWERS_EVENT = 'actor-channel.answers';
-/** Items per event, and (estimated as their JSON) bytes per event: NATS refuses messages over 1 MB by default. */
-export const MAX_BATCH_ITEMS = 1_000;
-export const MAX_BATCH_BYTES = 512 * 1024;
 
 /** Where a node's own actors are: the hosts of ActorRuntime, by kind. */
 export type LocalHosts = ReadonlyMap<string, { deliver(actorId: string, command: unknown): Promise<Delivered<unknown>> }>;
@@ -51,35 +49,15 @@ type Pending = {
   readonly deadline: number;
 };
 
-/** Items bound for one node, cut into events of at most MAX_BATCH_ITEMS and MAX_BATCH_BYTES. */
-class Outgoing<T> {
-  readonly batches: T[][] = [[]];
-  #bytes = 0;
-
-  add(item: T): void {
-    const bytes = JSON.stringify(item)?.length ?? 0;
-    const last = this.batches[this.batches.length - 1]!;
-    if (last.length > 0 && (last.length >= MAX_BATCH_ITEMS || this.#bytes + bytes > MAX_BATCH_BYTES)) {
-      this.batches.push([item]);
-      this.#bytes = bytes;
-    } else {
-      last.push(item);
-      this.#bytes += bytes;
-    }
-  }
-}
-
 export class ActorChannel {
   readonly #broker: ServiceBroker;
   readonly #hosts: LocalHosts;
   readonly #timeoutMs: number;
   readonly #pending = new Map<number, Pending>();
-  readonly #commands = new Map<string, Outgoing<CommandItem>>();
-  readonly #answers = new Map<string, Outgoing<AnswerItem>>();
+  readonly #commands = new TurnBatches<CommandItem>((node, items) => this.#sendCommands(node, items));
+  readonly #answers = new TurnBatches<AnswerItem>((node, items) => this.#sendAnswers(node, items));
   #nextId = 1;
-  #flushing = false;
   #sweeper: NodeJS.Timeout | null = null;
-  readonly #flush = (): void => this.#send();
 
   /** Creates the node's channel service; call once per broker, before it starts. */
   constructor(broker: ServiceBroker, hosts: LocalHosts, timeoutMs: number) {
@@ -94,7 +72,7 @@ export class ActorChannel {
     return new Promise((resolve, reject) => {
       const id = this.#nextId++;
       this.#pending.set(id, { resolve, reject, node, kind, deadline: performance.now() + this.#timeoutMs });
-      this.#queue(this.#commands, node, { id, kind, actorId, command });
+      this.#commands.add(node, { id, kind, actorId, command });
     });
   }
 
@@ -103,43 +81,22 @@ export class ActorChannel {
     return this.#pending.size;
   }
 
-  #queue<T>(outgoing: Map<string, Outgoing<T>>, node: string, item: T): void {
-    let batch = outgoing.get(node);
-    if (!batch) outgoing.set(node, (batch = new Outgoing<T>()));
-    batch.add(item);
-    if (!this.#flushing) {
-      this.#flushing = true;
-      // After the current turn's I/O callbacks: the commands of every socket read in this turn go together.
-      setImmediate(this.#flush);
+  #sendCommands(node: string, items: CommandItem[]): void {
+    if (!this.#broker.registry.nodes.get(node)?.available) {
+      this.#fail(items, () => new Errors.ServiceNotAvailableError({ action: COMMANDS_EVENT, nodeID: node }));
+      return;
     }
+    this.#broker.emit(COMMANDS_EVENT, { items }, { groups: [actorChannelName(node)], throwError: true }).catch((error: unknown) => {
+      this.#broker.logger.warn(`actor channel: ${items.length} command(s) to ${node} not sent:`, (error as Error).message);
+      this.#fail(items, () => new Errors.RequestRejectedError({ action: COMMANDS_EVENT, nodeID: node }));
+    });
   }
 
-  #send(): void {
-    this.#flushing = false;
-    const commands = [...this.#commands];
-    const answers = [...this.#answers];
-    this.#commands.clear();
-    this.#answers.clear();
-    for (const [node, outgoing] of commands) {
-      if (!this.#broker.registry.nodes.get(node)?.available) {
-        for (const batch of outgoing.batches) this.#fail(batch, () => new Errors.ServiceNotAvailableError({ action: COMMANDS_EVENT, nodeID: node }));
-        continue;
-      }
-      for (const items of outgoing.batches) {
-        this.#broker.emit(COMMANDS_EVENT, { items }, { groups: [actorChannelName(node)], throwError: true }).catch((error: unknown) => {
-          this.#broker.logger.warn(`actor channel: ${items.length} command(s) to ${node} not sent:`, (error as Error).message);
-          this.#fail(items, () => new Errors.RequestRejectedError({ action: COMMANDS_EVENT, nodeID: node }));
-        });
-      }
-    }
-    for (const [node, outgoing] of answers) {
-      for (const items of outgoing.batches) {
-        // An answer that cannot go is given up: its caller times out and sends the command again (commands are idempotent).
-        this.#broker.emit(ANSWERS_EVENT, { items }, { groups: [actorChannelName(node)], throwError: true }).catch((error: unknown) => {
-          this.#broker.logger.warn(`actor channel: ${items.length} answer(s) to ${node} not sent:`, (error as Error).message);
-        });
-      }
-    }
+  #sendAnswers(node: string, items: AnswerItem[]): void {
+    // An answer that cannot go is given up: its caller times out and sends the command again (commands are idempotent).
+    this.#broker.emit(ANSWERS_EVENT, { items }, { groups: [actorChannelName(node)], throwError: true }).catch((error: unknown) => {
+      this.#broker.logger.warn(`actor channel: ${items.length} answer(s) to ${node} not sent:`, (error as Error).message);
+    });
   }
 
   #fail(items: readonly CommandItem[], error: () => Error): void {
@@ -162,7 +119,7 @@ export class ActorChannel {
       const { id, kind, actorId, command } = (typeof item === 'object' && item !== null ? item : {}) as Partial<Record<keyof CommandItem, unknown>>;
       if (typeof id !== 'number' || !Number.isSafeInteger(id)) continue; // nothing to answer to
       const answer = (settled: { delivered: Delivered<unknown> } | { error: unknown }): void =>
-        this.#queue(this.#answers, from, 'error' in settled ? { id, error: this.#plain(settled.error) } : { id, delivered: settled.delivered });
+        this.#answers.add(from, 'error' in settled ? { id, error: this.#plain(settled.error) } : { id, delivered: settled.delivered });
       const host = typeof kind === 'string' ? this.#hosts.get(kind) : undefined;
       if (!host) {
         answer({ error: typeof kind === 'string' ? ActorError.redirect(kind, String(actorId), null) : new Errors.ValidationError('a command names its actor kind', 'VALIDATION_ERROR', {}) });

@@ -8,12 +8,12 @@ import type { ServiceBroker } from 'moleculer';
 import type { Registry } from 'prom-client';
 import { agentKind } from '../actors/agent/agent.actor.ts';
 import { conversationKind } from '../actors/conversation/conversation.actor.ts';
-import type { Audience, Push } from '../actors/conversation/protocol.ts';
+import type { Push } from '../actors/conversation/protocol.ts';
 import type { ActorPorts } from '../actors/kernel/actor-ports.ts';
 import { queueKind } from '../actors/queue/queue.actor.ts';
 import { ActorClient, ActorRuntime } from './actor-runtime.ts';
 import { ActorStore } from './actor-store.ts';
-import { ConversationWatchers, pushInboxName, watchersService } from './push-routing.ts';
+import { ConversationWatchers, PushOutbox, watchersService } from './push-routing.ts';
 import type { Backends } from './backends.ts';
 import type { KefuConfig } from './config.ts';
 import type { Database } from './database.ts';
@@ -25,11 +25,6 @@ import type { ActorMetrics } from './metrics.ts';
 import { MemoryLeaseTable, MemoryShardLeases } from './shard-leases.memory.ts';
 import { RedisShardLeases } from './shard-leases.redis.ts';
 import type { ShardLeases } from './shard-leases.ts';
-
-/** Moleculer event carrying what a conversation pushes to its connections (each gateway node's push inbox receives it: cluster/push-routing.ts). */
-export const CONVERSATION_PUSH_EVENT = 'conversation.push';
-/** Its payload: the push, who hears it (the visitor, the agents' side or both) and which accounts are on the agents' side. */
-export type ConversationPushEvent = { readonly conversationId: string; readonly to: Audience; readonly push: Push; readonly agents: readonly string[] };
 
 export function installContactCenter(input: {
   broker: ServiceBroker;
@@ -51,23 +46,14 @@ export function installContactCenter(input: {
   const logger = broker.getLogger('actors');
   const watchers = new ConversationWatchers();
   broker.createService(watchersService(watchers));
+  const pushes = new PushOutbox(broker, watchers, metrics);
   const ports: ActorPorts = {
     send: (kind, actorId, command) => client.send(kind, actorId, command),
     publish: async (event) => {
       void broker.broadcast(event.name, event);
       await events?.publish([event as LoggedEvent]);
     },
-    push: (conversationId, delivery) => {
-      const event = { conversationId, ...delivery };
-      const nodes = watchers.targetsOf(conversationId, (delivery.push as Push).kind);
-      if (nodes === null) {
-        metrics?.pushesBroadcast.inc();
-        void broker.broadcast(CONVERSATION_PUSH_EVENT, event);
-      } else {
-        metrics?.pushesTargeted.inc();
-        void broker.emit(CONVERSATION_PUSH_EVENT, event, { groups: nodes.map(pushInboxName) });
-      }
-    },
+    push: (conversationId, delivery) => pushes.push({ conversationId, ...delivery, push: delivery.push as Push }),
     failed: (what, error) => logger.warn(`could not ${what}:`, error instanceof Error ? error.message : error),
   };
   // Each kind has its own shards, so its own lease namespace (Redis prefix, or in-memory table).

@@ -17,11 +17,17 @@
  * clients fetch `history` when a conversation appears (protocol docs), so a message pushed in the
  * moment between is not lost to them.
  *
- * Targeted pushes are Moleculer events emitted to the event group `push-inbox.<nodeId>`: the one
- * service each gateway node runs to receive them (a broadcast reaches every such service).
+ * Pushes travel as Moleculer events to the event group `push-inbox.<nodeId>`: the one service each
+ * gateway node runs to receive them. The owner batches them (PushOutbox): one event per gateway
+ * node and turn of the event loop, carrying that node's pushes in the order they were made — a
+ * push for every gateway goes into every gateway node's batch, so a conversation's targeted and
+ * broadcast pushes keep their order at each node.
  */
 import type { ServiceBroker, ServiceSchema } from 'moleculer';
+import type { Audience, Push } from '../actors/conversation/protocol.ts';
 import type { ActorClient } from './actor-runtime.ts';
+import type { ActorMetrics } from './metrics.ts';
+import { TurnBatches } from './turn-batches.ts';
 
 export const WATCH_RENEW_MS = 10_000;
 export const WATCH_TTL_MS = 30_000;
@@ -33,6 +39,11 @@ const WATCH_BATCH = 5_000;
 
 /** The Moleculer service (and event group) through which one gateway node receives pushes. */
 export const pushInboxName = (nodeId: string): string => `push-inbox.${nodeId}`;
+const PUSH_INBOX_PREFIX = pushInboxName('');
+/** Moleculer event carrying a batch of pushes to one gateway node's inbox: `{ pushes: ConversationPushEvent[] }`. */
+export const CONVERSATION_PUSHES_EVENT = 'conversation.pushes';
+/** One push: what a conversation pushes, who hears it (the visitor, the agents' side or both) and which accounts are on the agents' side. */
+export type ConversationPushEvent = { readonly conversationId: string; readonly to: Audience; readonly push: Push; readonly agents: readonly string[] };
 export const WATCHERS_SERVICE = 'conversation-watchers';
 
 type Watched = { readonly since: number; readonly nodes: Map<string, number> };
@@ -101,6 +112,41 @@ export class ConversationWatchers {
 
   get size(): number {
     return this.#watched.size;
+  }
+}
+
+/** On a node hosting conversations: sends each push to the gateway nodes that must get it, in batches per node and turn. */
+export class PushOutbox {
+  readonly #broker: ServiceBroker;
+  readonly #watchers: ConversationWatchers;
+  readonly #metrics: Pick<ActorMetrics, 'pushesTargeted' | 'pushesBroadcast'> | null;
+  readonly #batches: TurnBatches<ConversationPushEvent>;
+  /** The live gateway nodes (those running a push inbox), recomputed when the registry changes. */
+  #gateways: string[] | null = null;
+
+  constructor(broker: ServiceBroker, watchers: ConversationWatchers, metrics: Pick<ActorMetrics, 'pushesTargeted' | 'pushesBroadcast'> | null) {
+    this.#broker = broker;
+    this.#watchers = watchers;
+    this.#metrics = metrics;
+    // Fire and forget, as a push always was: a gateway that misses one is caught up by `history` (see above).
+    this.#batches = new TurnBatches((node, pushes) => void broker.emit(CONVERSATION_PUSHES_EVENT, { pushes }, { groups: [pushInboxName(node)] }));
+    const changed = (): void => void (this.#gateways = null);
+    for (const event of ['$services.changed', '$node.connected', '$node.disconnected']) broker.localBus.on(event, changed);
+  }
+
+  push(event: ConversationPushEvent): void {
+    const targets = this.#watchers.targetsOf(event.conversationId, event.push.kind);
+    if (targets === null) this.#metrics?.pushesBroadcast.inc();
+    else this.#metrics?.pushesTargeted.inc();
+    for (const node of targets ?? this.#allGateways()) this.#batches.add(node, event);
+  }
+
+  #allGateways(): string[] {
+    if (!this.#gateways) {
+      const services = this.#broker.registry.getServiceList({ onlyAvailable: true, skipInternal: true });
+      this.#gateways = [...new Set(services.filter((s) => s.name.startsWith(PUSH_INBOX_PREFIX) && s.nodeID).map((s) => s.nodeID!))];
+    }
+    return this.#gateways;
   }
 }
 

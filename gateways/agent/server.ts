@@ -37,7 +37,7 @@ import type { Permission } from '../../actors/directory/policies/permissions.ts'
 import type { QueueActorCommand } from '../../actors/queue/queue.actor.ts';
 import type { QueueEffect } from '../../actors/queue/protocol.ts';
 import type { Delivered } from '../../cluster/actor-host.ts';
-import type { ConversationPushEvent } from '../../cluster/contact-center.ts';
+import type { ConversationPushEvent } from '../../cluster/push-routing.ts';
 import type { ConversationSubscriptions } from '../../cluster/push-routing.ts';
 import type { OnlineVisitor } from '../visitor/server.ts';
 import type { MessageLog } from '../../cluster/message-log.ts';
