@@ -28,8 +28,11 @@ export class FrameClient<F extends { readonly type: string }> {
       this.frames.push(JSON.parse(String(data)) as F);
       for (const wake of this.#waiters.splice(0)) wake();
     });
+    // An error after the open (say an invalid frame) closes the socket with 1006: it is named with the close.
+    let failure = '';
+    this.ws.on('error', (error) => (failure = `, after the error: ${error.message}`));
     this.ws.on('close', (code, reason) => {
-      this.#closedWith = `${code}${reason.length > 0 ? ` ${String(reason)}` : ''}`;
+      this.#closedWith = `${code}${reason.length > 0 ? ` ${String(reason)}` : ''}${failure}`;
       for (const wake of this.#waiters.splice(0)) wake();
     });
   }
