@@ -33,4 +33,5 @@ USER node
 EXPOSE 8035
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.KEFU_PORT||8035)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["node", "bin/kefu.ts", "start"]
+# The flags of cluster/node-flags.ts.
+CMD ["node", "--experimental-async-context-frame", "bin/kefu.ts", "start"]

@@ -23,9 +23,11 @@ import { isDomainError } from '../actors/kernel/domain-error.ts';
 import { ConfigError, loadConfig, type KefuConfig } from '../cluster/config.ts';
 import { migrateDatabase, openDatabase, type Database } from '../cluster/database.ts';
 import { EMBEDDED_DATABASE_FILE, startNode } from '../cluster/node.ts';
+import { hasNodeFlags, NODE_FLAGS } from '../cluster/node-flags.ts';
 import { progressLine, reindexElasticsearch, reindexFts5 } from '../workers/reindex.ts';
 
 async function start(config: KefuConfig): Promise<void> {
+  if (!hasNodeFlags()) console.error(`warning: started without ${NODE_FLAGS.join(' ')}; every node should run with it (cluster/node-flags.ts) — it costs CPU on every message otherwise`);
   const node = await startNode(config);
   let signals = 0;
   const shutdown = (signal: string): void => {

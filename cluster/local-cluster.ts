@@ -8,6 +8,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LocalInfra } from './local-infra.ts';
+import { NODE_FLAGS } from './node-flags.ts';
 
 const KEFU_BIN = fileURLToPath(new URL('../bin/kefu.ts', import.meta.url));
 export const READY_TIMEOUT_MS = 90_000;
@@ -65,7 +66,7 @@ export class LocalCluster {
 
   /** Starts a node process; `waitReady` resolves when it answers /ready. */
   start(spec: NodeSpec): LocalNode {
-    const child = spawn(process.execPath, [KEFU_BIN, 'start'], {
+    const child = spawn(process.execPath, [...NODE_FLAGS, KEFU_BIN, 'start'], {
       env: {
         ...process.env,
         ...this.#infra,

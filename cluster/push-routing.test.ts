@@ -82,7 +82,7 @@ test('the outbox sends one batch per gateway node and turn; a broadcast push goe
     await waitFor('the owner to see both inboxes', async () => (owner.registry.getServiceList({ onlyAvailable: true }).filter((s) => s.name.startsWith('push-inbox.')).length === 2 ? true : undefined));
     watchers.watch('gw-a', ['c1']);
     clock.now += WATCH_TRUST_AFTER_MS;
-    const push = (conversationId: string, kind: string, text?: string) => outbox.push({ conversationId, to: 'both', agents: [], push: { kind, ...(text ? { text } : {}) } as never });
+    const push = (conversationId: string, kind: string, text?: string) => outbox.push({ conversationId, to: 'everyone', agents: [], push: { kind, ...(text ? { text } : {}) } as never });
     push('c1', 'message', 'one');
     push('c1', 'status'); // who is in it changed: every gateway hears it
     push('c1', 'message', 'two');

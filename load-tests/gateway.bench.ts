@@ -37,6 +37,7 @@ import { parseArgs } from 'node:util';
 import { io as socketIoClient, type Socket as SocketIoSocket } from 'socket.io-client';
 import WebSocket from 'ws';
 import { LocalCluster } from '../cluster/local-cluster.ts';
+import { NODE_FLAGS } from '../cluster/node-flags.ts';
 import { dropScratchData, localInfraEnv, localInfraUp, scratchMysqlDatabase } from '../cluster/local-infra.ts';
 import { freePorts } from '../tests/support.ts';
 import { CLK_TCK, probe } from './proc.ts';
@@ -319,7 +320,7 @@ async function main(): Promise<void> {
     },
     {
       name: 'kefu (visitor protocol)',
-      launch: (port, dir) => spawned([...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), KEFU_BIN, 'start'], KEFU_ENV, '/ready', port, dir),
+      launch: (port, dir) => spawned([...NODE_FLAGS, ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), KEFU_BIN, 'start'], KEFU_ENV, '/ready', port, dir),
       ...visitor,
     },
     ...(values.cluster ? [{ name: 'kefu gateway (cluster)', launch: (port: number) => gatewayOfCluster(port), ...visitor }] : []),

@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePorts, waitFor } from '../tests/support.ts';
 import { percentile, processUsage } from './stats.ts';
+import { NODE_FLAGS } from '../cluster/node-flags.ts';
 
 const { values } = parseArgs({ options: { duration: { type: 'string', default: '30' }, rate: { type: 'string', default: '8' }, rounds: { type: 'string', default: '2' }, agents: { type: 'string', default: '20' } } });
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -51,7 +52,7 @@ async function measure(mode: 'on' | 'off', round: number): Promise<Measured> {
   if (admin.code !== 0) throw new Error(`kefu admin create failed:\n${admin.output}`);
   const port = await freePorts(1);
   const url = `http://127.0.0.1:${port}`;
-  const node = spawn(process.execPath, ['bin/kefu.ts', 'start'], {
+  const node = spawn(process.execPath, [...NODE_FLAGS, 'bin/kefu.ts', 'start'], {
     cwd: ROOT,
     env: { ...process.env, ...env, KEFU_PORT: String(port), KEFU_HOST: '127.0.0.1', KEFU_METRICS: mode, KEFU_VISITOR_CONNECTIONS_PER_IP: '100000', KEFU_SIGN_INS_PER_MINUTE: '10000' },
     stdio: 'ignore',

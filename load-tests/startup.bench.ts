@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { NODE_FLAGS } from '../cluster/node-flags.ts';
 import { freePorts } from '../tests/support.ts';
 
 const KEFU_BIN = fileURLToPath(new URL('../bin/kefu.ts', import.meta.url));
@@ -72,13 +73,13 @@ async function main(): Promise<void> {
       const dataDir = join(work, `run-${i}`);
       port = await freePorts(1);
       const kefuEnv = { KEFU_DATA_DIR: dataDir, KEFU_PORT: String(port), KEFU_LOG_LEVEL: 'warn' };
-      first.push((await measure([KEFU_BIN, 'start'], kefuEnv, port, false)).readyMs);
-      warm.push((await measure([KEFU_BIN, 'start'], kefuEnv, port, false)).readyMs);
+      first.push((await measure([...NODE_FLAGS, KEFU_BIN, 'start'], kefuEnv, port, false)).readyMs);
+      warm.push((await measure([...NODE_FLAGS, KEFU_BIN, 'start'], kefuEnv, port, false)).readyMs);
     }
     let port = await freePorts(1);
     const baseIdle = await measure([baselineFile], { PORT: String(port) }, port, true);
     port = await freePorts(1);
-    const kefuIdle = await measure([KEFU_BIN, 'start'], { KEFU_DATA_DIR: join(work, 'idle'), KEFU_PORT: String(port), KEFU_LOG_LEVEL: 'warn' }, port, true);
+    const kefuIdle = await measure([...NODE_FLAGS, KEFU_BIN, 'start'], { KEFU_DATA_DIR: join(work, 'idle'), KEFU_PORT: String(port), KEFU_LOG_LEVEL: 'warn' }, port, true);
 
     console.log(`Embedded start-up, ${runs} runs each, median (Node ${process.version}, ${process.arch})`);
     console.log(`  baseline: bare uWS app to /ready       ${fmt(median(base), 'ms')}`);

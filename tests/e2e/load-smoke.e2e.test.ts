@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePorts, waitFor } from '../support.ts';
+import { NODE_FLAGS } from '../../cluster/node-flags.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ADMIN = { email: 'ops@example.com', password: 'correct horse battery staple' };
@@ -36,7 +37,7 @@ beforeAll(async () => {
   const port = await freePorts(1);
   url = `http://127.0.0.1:${port}`;
   // All load comes from one loopback address: lift the per-address ceilings (load-tests/README.md).
-  kefu = spawn(process.execPath, ['bin/kefu.ts', 'start'], {
+  kefu = spawn(process.execPath, [...NODE_FLAGS, 'bin/kefu.ts', 'start'], {
     cwd: ROOT,
     env: { ...process.env, ...env, KEFU_PORT: String(port), KEFU_HOST: '127.0.0.1', KEFU_NODE_ID: 'load-smoke', KEFU_VISITOR_CONNECTIONS_PER_IP: '100000', KEFU_SIGN_INS_PER_MINUTE: '10000' },
     stdio: 'ignore',
