@@ -153,7 +153,7 @@ const actors: DashboardSpec = {
       description: 'Conversation pushes sent only to the gateways holding its connections, or to all of them.',
       expr: { targeted: `sum(${rate(n(M.pushesTargeted.name))})`, broadcast: `sum(${rate(n(M.pushesBroadcast.name))})` },
     },
-    { title: 'Moleculer requests per second', unit: 'reqps', description: 'Actions called on each node through Moleculer: actor commands from other nodes among them (a node delivers commands to its own actors directly).', expr: `sum by (node) (${rate(n('moleculer_request_total'))})`, legend: '{{node}}' },
+    { title: 'Moleculer requests per second', unit: 'reqps', description: 'Actions called on each node through Moleculer (directory, history, push registrations …). Actor commands are not among them: they travel in batches over the actor channel (docs/cluster.md) and are counted by Actor commands per second.', expr: `sum by (node) (${rate(n('moleculer_request_total'))})`, legend: '{{node}}' },
   ],
 };
 
