@@ -4,7 +4,7 @@
  * heartbeats, one ordered chain of work per conversation, and the same wait for clients to go at
  * shutdown.
  */
-import type { WebSocket, WebSocketBehavior } from 'uWebSockets.js';
+import type { HttpResponse, WebSocket, WebSocketBehavior } from 'uWebSockets.js';
 import type { SocketMetrics } from '../cluster/metrics.ts';
 
 /**
@@ -14,6 +14,21 @@ import type { SocketMetrics } from '../cluster/metrics.ts';
  * stays small and the session is an ordinary object (`ws.getUserData().session`).
  */
 export type Attached<Session> = { readonly session: Session };
+
+/**
+ * Completes an upgrade that had to wait for something (a channel or session lookup) — deliberately
+ * not inside `res.cork()`, which uWS otherwise asks for. In the uWS build Kefu runs (uws-pack
+ * 20.0.8), a cork around an upgrade made outside uWS's own callbacks can shut the new WebSocket
+ * down right after `open`: the socket is reallocated in place, and the cork's after-work reads
+ * the HTTP state that is no longer there (uNetworking/uWebSockets#1928, fixed upstream by #1929).
+ * Seen here as about one first connection in three of a fresh cluster closed with 1006 before its
+ * hello was read. Without the cork the 101 goes out in a write of its own, and uWS prints its
+ * "writes must be made from within a corked callback" warning for each such upgrade; when the wait
+ * ended within uWS's callback (a cache hit) the socket is corked anyway and nothing is printed.
+ */
+export function upgradeAfterWait<T>(res: HttpResponse, userData: T, key: string, protocol: string, extensions: string, context: unknown): void {
+  res.upgrade<T>(userData, key, protocol, extensions, context as Parameters<HttpResponse['upgrade']>[4]);
+}
 
 /** The uWS options every gateway socket gets, from its protocol's frame limit, its send-buffer ceiling and its heartbeat. */
 export function socketLimits(input: { maxFrameBytes: number; maxBufferedBytes: number; heartbeatMs: number }): Pick<

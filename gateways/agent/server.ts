@@ -46,7 +46,7 @@ import { cookieValue, SESSION_COOKIE } from '../api/server.ts';
 import { json, send as sendHttp } from '../http.ts';
 import { TokenBucket } from '../rate-limit.ts';
 import type { RouteModule } from '../server.ts';
-import { sendCounted, serialPerKey, socketLimits, sweepIntervalMs, untilGone, type Attached } from '../websocket.ts';
+import { sendCounted, serialPerKey, socketLimits, sweepIntervalMs, untilGone, upgradeAfterWait, type Attached } from '../websocket.ts';
 import { RATE_LIMITED, type WireError } from '../visitor/wire.ts';
 import { AGENT_CLOSE_CODES as CLOSE, AGENT_LIMITS, AGENT_PROTOCOL_VERSION, decodeAgentFrame, type AgentClientFrame, type AgentServerFrame } from './wire.ts';
 
@@ -737,7 +737,7 @@ export function agentGateway(deps: AgentGatewayDeps): AgentGateway {
         if (data === 401) return sendHttp(res, json(401, { code: 'UNAUTHENTICATED', message: 'sign in first', temporary: false }));
         if (data === 403) return sendHttp(res, json(403, { code: 'FORBIDDEN', message: 'this account neither takes conversations nor supervises them', temporary: false }));
         if (data === 429) return sendHttp(res, json(429, { code: 'TOO_MANY_CONNECTIONS', message: `at most ${MAX_TABS_PER_AGENT} workstation tabs at once`, temporary: true }));
-        res.cork(() => res.upgrade<Attached<SocketData>>({ session: data }, key, protocol, extensions, context as Parameters<HttpResponse['upgrade']>[4]));
+        upgradeAfterWait<Attached<SocketData>>(res, { session: data }, key, protocol, extensions, context);
       },
       (error: unknown) => {
         deps.onError('agent upgrade', error);

@@ -31,7 +31,7 @@ import type { ConversationSubscriptions } from '../../cluster/push-routing.ts';
 import { json, send as sendHttp } from '../http.ts';
 import { ConnectionsPerAddress, TokenBucket } from '../rate-limit.ts';
 import type { RouteModule } from '../server.ts';
-import { sendCounted, serialPerKey, socketLimits, sweepIntervalMs, untilGone, type Attached } from '../websocket.ts';
+import { sendCounted, serialPerKey, socketLimits, sweepIntervalMs, untilGone, upgradeAfterWait, type Attached } from '../websocket.ts';
 import { Connections } from './connections.ts';
 import { deviceOf } from './device.ts';
 import { agentOf, visitorFrameOf, type AgentNames } from './pushes.ts';
@@ -499,7 +499,7 @@ export function visitorGateway(deps: VisitorGatewayDeps): VisitorGateway {
           work: Promise.resolve(),
           closed: false,
         };
-        res.cork(() => res.upgrade<Attached<SocketData>>({ session: data }, key, protocol, extensions, context as Parameters<HttpResponse['upgrade']>[4]));
+        upgradeAfterWait<Attached<SocketData>>(res, { session: data }, key, protocol, extensions, context);
       },
       (error: unknown) => {
         deps.onError('channel lookup', error);
