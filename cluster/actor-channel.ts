@@ -45,7 +45,6 @@ type Pending = {
   readonly resolve: (delivered: Delivered<unknown>) => void;
   readonly reject: (error: unknown) => void;
   readonly node: string;
-  readonly kind: string;
   readonly deadline: number;
 };
 
@@ -71,7 +70,7 @@ export class ActorChannel {
   send(node: string, kind: string, actorId: string, command: unknown): Promise<Delivered<unknown>> {
     return new Promise((resolve, reject) => {
       const id = this.#nextId++;
-      this.#pending.set(id, { resolve, reject, node, kind, deadline: performance.now() + this.#timeoutMs });
+      this.#pending.set(id, { resolve, reject, node, deadline: performance.now() + this.#timeoutMs });
       this.#commands.add(node, { id, kind, actorId, command });
     });
   }
@@ -159,15 +158,16 @@ export class ActorChannel {
     for (const [id, pending] of this.#pending) {
       if (pending.deadline > now) break;
       this.#pending.delete(id);
-      pending.reject(new Errors.RequestTimeoutError({ action: `actors.${pending.kind}.deliver`, nodeID: pending.node }));
+      pending.reject(new Errors.RequestTimeoutError({ action: COMMANDS_EVENT, nodeID: pending.node }));
     }
   }
 
-  #leftNode(node: string): void {
+  /** Fails with REQUEST_REJECTED the commands waiting for answers from `node`, or from any node (null). */
+  #giveUp(node: string | null): void {
     for (const [id, pending] of this.#pending) {
-      if (pending.node !== node) continue;
+      if (node !== null && pending.node !== node) continue;
       this.#pending.delete(id);
-      pending.reject(new Errors.RequestRejectedError({ action: `actors.${pending.kind}.deliver`, nodeID: node }));
+      pending.reject(new Errors.RequestRejectedError({ action: COMMANDS_EVENT, nodeID: pending.node }));
     }
   }
 
@@ -179,7 +179,7 @@ export class ActorChannel {
         [ANSWERS_EVENT]: { handler: (ctx: { nodeID: string | null; params: unknown }) => this.#receiveAnswers(ctx.nodeID ?? '', ctx.params) },
         '$node.disconnected': {
           handler: (ctx: { params: { node?: { id?: string } } }) => {
-            if (ctx.params.node?.id) this.#leftNode(ctx.params.node.id);
+            if (ctx.params.node?.id) this.#giveUp(ctx.params.node.id);
           },
         },
       },
@@ -189,10 +189,7 @@ export class ActorChannel {
       },
       stopped: () => {
         if (this.#sweeper) clearInterval(this.#sweeper);
-        for (const [id, pending] of this.#pending) {
-          this.#pending.delete(id);
-          pending.reject(new Errors.RequestRejectedError({ action: `actors.${pending.kind}.deliver`, nodeID: pending.node }));
-        }
+        this.#giveUp(null);
       },
     };
   }

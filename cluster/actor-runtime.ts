@@ -103,7 +103,7 @@ export class ActorClient {
   /** A command to this node's own host, given up after the request timeout like a Moleculer call (REQUEST_TIMEOUT, retried). */
   #deliverHere(host: Pick<ActorHost<unknown, unknown, unknown>, 'deliver'>, kind: string, actorId: string, command: unknown): Promise<Delivered<unknown>> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Errors.RequestTimeoutError({ action: `${actorServiceName(kind)}.deliver`, nodeID: this.#broker.nodeID })), this.#timeoutMs);
+      const timer = setTimeout(() => reject(new Errors.RequestTimeoutError({ action: actorServiceName(kind), nodeID: this.#broker.nodeID })), this.#timeoutMs);
       host.deliver(actorId, command).then(
         (delivered) => {
           clearTimeout(timer);
